@@ -1,0 +1,3 @@
+from moodtune.cli.main import main
+
+main()

@@ -1,0 +1,77 @@
+"""The ``moodtune`` command: a thin layer over the library API.
+
+Each concern registers its commands from its own module (``moodtune.cli.<concern>``), which
+imports heavy libraries only inside the command functions so that ``moodtune --help`` and
+``moodtune predict`` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from moodtune.cli import console
+from moodtune.errors import MoodtuneError
+
+app = typer.Typer(
+    name="moodtune",
+    help="Tell which emotion a piece of music carries, and recommend music for a picture.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from moodtune import __version__
+
+        console.out.print(f"moodtune {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """moodtune: music ↔ emotion."""
+
+
+def _register() -> None:
+    from moodtune.cli import model_commands
+
+    model_commands.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning user mistakes into a message and exit status 2."""
+    try:
+        app(standalone_mode=False)
+    except MoodtuneError as error:
+        console.error(str(error))
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        sys.exit(130)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        console.error("aborted")
+        sys.exit(1)
+    except Exception as error:  # click's usage errors
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

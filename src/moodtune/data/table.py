@@ -1,0 +1,111 @@
+"""The one track-table type that every reader returns and every consumer takes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from moodtune.data.features import FEATURE_NAMES
+from moodtune.errors import InputError, MoodtuneError
+
+#: Identity columns a table may carry, in display order.
+ID_COLUMNS: tuple[str, ...] = ("track_id", "title", "artist", "album")
+#: Name of the label column in a labelled table.
+LABEL = "label"
+
+
+@dataclass
+class TrackTable:
+    """Tracks with identity columns, audio features and, optionally, a label.
+
+    ``frame`` has one row per track. Identity columns (:data:`ID_COLUMNS`) are strings where
+    present; feature columns use the canonical names of :mod:`moodtune.data.features` and hold
+    floats; a labelled table has a string column :data:`LABEL`. ``notes`` records what the
+    reader did to the input (rescaled columns, merged repeats, skipped rows) so it can be
+    reported to the user.
+    """
+
+    frame: pd.DataFrame
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The schema features this table has, in schema order."""
+        return tuple(name for name in FEATURE_NAMES if name in self.frame.columns)
+
+    @property
+    def has_labels(self) -> bool:
+        return LABEL in self.frame.columns
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The labels, shape (n,), as strings."""
+        if not self.has_labels:
+            raise MoodtuneError(
+                f"{self.source or 'the table'} has no labels: give a column named "
+                "'emotion', 'label' or 'mood', or label it with 'moodtune label'"
+            )
+        return self.frame[LABEL].to_numpy(dtype=str)
+
+    def matrix(self, names: Sequence[str]) -> np.ndarray:
+        """Feature values as a float64 array of shape (n, len(names)), columns in ``names`` order."""
+        missing = [name for name in names if name not in self.frame.columns]
+        if missing:
+            raise InputError(
+                f"missing feature column(s) {', '.join(missing)}; the model needs "
+                f"{', '.join(names)} and the table has {', '.join(self.feature_names) or 'none'}",
+                path=self.source or None,
+            )
+        return self.frame[list(names)].to_numpy(dtype=np.float64)
+
+    def identity(self) -> pd.DataFrame:
+        """Just the identity columns that are present."""
+        return self.frame[[c for c in ID_COLUMNS if c in self.frame.columns]]
+
+    def with_labels(self, labels: Sequence[str], note: str | None = None) -> TrackTable:
+        """A copy of this table with ``labels`` (length n) as its label column."""
+        if len(labels) != len(self.frame):
+            raise MoodtuneError(f"{len(labels)} labels for {len(self.frame)} tracks")
+        frame = self.frame.copy()
+        frame[LABEL] = list(labels)
+        return TrackTable(frame, self.source, [*self.notes, *([note] if note else [])])
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a data frame as CSV, Parquet or JSON (by suffix), all at once or not at all.
+
+    The file is written beside its destination under a temporary name and renamed into place,
+    so an error or an interruption never leaves a half-written file.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in {".csv", ".parquet", ".json"}:
+        raise MoodtuneError(
+            f"cannot write {target.name!r}: use a file name ending in .csv, .parquet or .json"
+        )
+    if not target.parent.exists():
+        raise MoodtuneError(f"the folder {str(target.parent)!r} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    try:
+        if suffix == ".csv":
+            frame.to_csv(temporary, index=False)
+        elif suffix == ".parquet":
+            frame.to_parquet(temporary, index=False)
+        else:
+            frame.to_json(temporary, orient="records", indent=1)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
