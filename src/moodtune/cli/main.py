@@ -41,9 +41,15 @@ def _root(
 
 
 def _register() -> None:
-    from moodtune.cli import model_commands
+    """Let every ``moodtune.cli.*_commands`` module add its commands, in name order."""
+    import importlib
+    import pkgutil
 
-    model_commands.register(app)
+    import moodtune.cli as package
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(package.__path__)):
+        if module.endswith("_commands"):
+            importlib.import_module(f"moodtune.cli.{module}").register(app)
 
 
 _register()

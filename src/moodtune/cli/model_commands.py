@@ -1,13 +1,19 @@
-"""``moodtune predict``, ``train``, ``evaluate`` and ``model`` commands."""
+"""``moodtune predict``, ``train``, ``evaluate`` and ``model …`` commands."""
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from moodtune.cli import console
+
+if TYPE_CHECKING:
+    from moodtune.data.table import TrackTable
+    from moodtune.model.training import TrainConfig
 
 ModelOption = Annotated[
     Path | None,
@@ -18,6 +24,27 @@ SkipOption = Annotated[
     typer.Option("--skip-invalid", help="Leave out invalid rows (counted and reported) "
                  "instead of stopping at the first."),
 ]
+DataArgument = Annotated[
+    Path,
+    typer.Argument(help="A labelled track table (CSV, TSV, Parquet, JSON), or a seed-format "
+                   "JSON (title → values) with --labels."),
+]
+LabelsOption = Annotated[
+    Path | None,
+    typer.Option("--labels", help="For seed-format JSON: a CSV of title,emotion in file order."),
+]
+FeaturesOption = Annotated[
+    str | None,
+    typer.Option("--features", help="Comma-separated features to use (default: all the "
+                 "table has)."),
+]
+GroupOption = Annotated[
+    bool,
+    typer.Option("--group-by-artist", help="Keep each artist's tracks on one side of every "
+                 "split (needs an artist column)."),
+]
+
+model_app = typer.Typer(help="Inspect, import and export models.", no_args_is_help=True)
 
 
 def predict(
@@ -34,8 +61,7 @@ def predict(
 
     emotion_model = load_model(model)
     tracks = read_tracks(table, skip_invalid=skip_invalid)
-    for note in tracks.notes:
-        console.note(f"{table}: {note}")
+    _show_notes(tracks)
     result = emotion_model.predict_table(tracks)
     write_frame(result, out)
     counts = result["emotion"].value_counts()
@@ -43,5 +69,232 @@ def predict(
     console.done(f"predicted {len(result)} tracks → {out} ({summary})")
 
 
+def train(
+    data: DataArgument,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    labels: LabelsOption = None,
+    features: FeaturesOption = None,
+    hidden_size: Annotated[int, typer.Option(help="Hidden ReLU units.")] = 64,
+    epochs: Annotated[int | None, typer.Option(help="Maximum training epochs.")] = None,
+    learning_rate: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
+    weight_decay: Annotated[float | None, typer.Option(help="Weight decay.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Mini-batch size.")] = 32,
+    early_stopping: Annotated[bool, typer.Option(help="Stop on a validation split.")] = True,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same weights.")] = 0,
+    cv: Annotated[bool, typer.Option(help="Also cross-validate and store the metrics.")] = True,
+    group_by_artist: GroupOption = False,
+    skip_invalid: SkipOption = False,
+) -> None:
+    """Train the emotion MLP on DATA and write a model folder (safetensors + JSON)."""
+    from moodtune.model.training import MLPClassifier
+
+    table = _read_labelled(data, labels, skip_invalid)
+    names = _feature_names(table, features)
+    config = _config(hidden_size, epochs, learning_rate, weight_decay, batch_size,
+                     early_stopping, seed)
+    metadata: dict[str, object] = {
+        "command": "moodtune " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "training_data": {
+            "source": Path(data).name,
+            "tracks": len(table),
+            "sha256": _data_hash(table, names),
+            "class_counts": table.frame["label"].value_counts().sort_index().to_dict(),
+        },
+        "moodtune_version": _version(),
+    }
+    if cv:
+        report = _evaluate(table, names, ("mlp", "seed_recipe", "logistic_regression"),
+                           config=config, group_by_artist=group_by_artist)
+        metadata["cv"] = {
+            "protocol": report.to_dict()["protocol"],
+            "models": {name: {k: s[k] for k in ("accuracy", "macro_f1")}
+                       for name, s in report.to_dict()["models"].items()},
+        }
+    console.note(f"training on {len(table)} tracks, features {', '.join(names)}")
+    classifier = MLPClassifier(config).fit(table.matrix(names), table.labels)
+    model = classifier.to_model(names, metadata)
+    model.save(out)
+    console.done(f"model {model.version} → {out} (best epoch {classifier.best_epoch_})")
+
+
+def evaluate(
+    data: DataArgument,
+    labels: LabelsOption = None,
+    features: FeaturesOption = None,
+    models: Annotated[str, typer.Option(help="Comma-separated models to compare.")] = (
+        "seed_recipe,mlp,logistic_regression,random_forest,rule"
+    ),
+    folds: Annotated[int, typer.Option(help="Folds per repeat.")] = 5,
+    repeats: Annotated[str, typer.Option(help="Comma-separated shuffle seeds.")] = "0,1,2",
+    group_by_artist: GroupOption = False,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write a .md or .html report with a "
+                                                "confusion-matrix PNG.")] = None,
+    skip_invalid: SkipOption = False,
+) -> None:
+    """Cross-validate models on the same repeated stratified folds of DATA."""
+    from rich.table import Table
+
+    from moodtune.model import report as reports
+
+    table = _read_labelled(data, labels, skip_invalid)
+    names = _feature_names(table, features)
+    try:
+        seeds = tuple(int(s) for s in repeats.split(","))
+    except ValueError:
+        raise typer.BadParameter("--repeats takes comma-separated whole numbers") from None
+    if not 2 <= folds <= 20:
+        raise typer.BadParameter("--folds must be between 2 and 20")
+    result = _evaluate(table, names, tuple(m.strip() for m in models.split(",")),
+                       folds=folds, repeats=seeds, group_by_artist=group_by_artist)
+    data_dict = result.to_dict()
+    view = Table(title=f"{Path(data).name}: {data_dict['protocol']['cv']}, seeds {list(seeds)}")
+    for column in ("model", "accuracy", "macro-F1"):
+        view.add_column(column)
+    for name, scores in data_dict["models"].items():
+        acc, f1 = scores["accuracy"], scores["macro_f1"]
+        view.add_row(name, f"{acc['mean']:.3f} ± {acc['std']:.3f}",
+                     f"{f1['mean']:.3f} ± {f1['std']:.3f}")
+    console.out.print(view)
+    if json_path:
+        reports.write_json(result, json_path)
+        console.done(f"JSON report → {json_path}")
+    if report:
+        reports.write_document(result, report)
+        console.done(f"report → {report}")
+
+
+@model_app.command("info")
+def model_info(model: ModelOption = None) -> None:
+    """Show a model's features, labels, version and cross-validated metrics."""
+    import json
+
+    from moodtune.model.artifact import load_model
+
+    loaded = load_model(model)
+    console.out.print_json(json.dumps({
+        "version": loaded.version,
+        "features": list(loaded.feature_names),
+        "labels": list(loaded.labels),
+        "hidden_size": loaded.hidden_size,
+        **loaded.metadata,
+    }))
+
+
+@model_app.command("import-pth")
+def model_import_pth(
+    pth: Annotated[Path, typer.Argument(help="A seed-style state_dict (.pth).")],
+    scaler_data: Annotated[Path, typer.Option("--scaler-data", help="The table the original "
+                                              "min-max scaler was fitted on.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    features: FeaturesOption = None,
+) -> None:
+    """Import a model of the original project (fc1/fc2 state_dict), read with weights_only."""
+    from moodtune.data.features import SEED_FEATURES
+    from moodtune.data.readers import read_tracks
+    from moodtune.model.seed_format import import_pth
+
+    names = tuple(features.split(",")) if features else SEED_FEATURES
+    model = import_pth(pth, read_tracks(scaler_data), feature_names=names)
+    model.save(out)
+    console.done(f"imported {pth} → {out} (model {model.version})")
+
+
+@model_app.command("export-pth")
+def model_export_pth(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The .pth file to write.")],
+    model: ModelOption = None,
+) -> None:
+    """Export a model's weights as a seed-style state_dict (fc1/fc2) for the original code."""
+    from moodtune.model.artifact import load_model
+    from moodtune.model.seed_format import export_pth
+
+    export_pth(load_model(model), out)
+    console.done(f"state_dict → {out} (the scaler is in the model's model.json)")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _show_notes(table: TrackTable) -> None:
+    for note in table.notes:
+        console.note(f"{table.source}: {note}")
+
+
+def _read_labelled(data: Path, labels: Path | None, skip_invalid: bool) -> TrackTable:
+    from moodtune.data.readers import read_seed, read_tracks
+
+    if labels is not None:
+        table = read_seed(data, labels, skip_invalid=skip_invalid)
+    else:
+        table = read_tracks(data, skip_invalid=skip_invalid)
+    _show_notes(table)
+    _ = table.labels  # a clear error when the table has no label column
+    return table
+
+
+def _feature_names(table: TrackTable, features: str | None) -> tuple[str, ...]:
+    from moodtune.data.features import FEATURES
+
+    if not features:
+        return table.feature_names
+    names = tuple(name.strip() for name in features.split(",") if name.strip())
+    unknown = [name for name in names if name not in FEATURES]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown feature(s) {', '.join(unknown)}; choose from {', '.join(FEATURES)}",
+            param_hint="--features",
+        )
+    return names
+
+
+def _config(hidden_size: int, epochs: int | None, learning_rate: float | None,
+            weight_decay: float | None, batch_size: int, early_stopping: bool,
+            seed: int) -> TrainConfig:
+    from dataclasses import replace
+
+    from moodtune.model.training import TrainConfig
+
+    given = {"epochs": epochs, "learning_rate": learning_rate, "weight_decay": weight_decay}
+    return replace(
+        TrainConfig(),
+        hidden_size=hidden_size,
+        batch_size=batch_size,
+        early_stopping=early_stopping,
+        seed=seed,
+        **{name: value for name, value in given.items() if value is not None},
+    ).validate()
+
+
+def _evaluate(table: TrackTable, names: tuple[str, ...], models: tuple[str, ...], **options):  # noqa: ANN003, ANN202
+    from rich.progress import Progress
+
+    from moodtune.model.evaluation import cross_validate
+
+    with Progress(console=console.err, transient=True) as bar:
+        task = bar.add_task("cross-validating", total=None)
+        return cross_validate(
+            table, models=models, feature_names=names,
+            progress=lambda text: bar.update(task, description=text), **options,
+        )
+
+
+def _data_hash(table: TrackTable, names: tuple[str, ...]) -> str:
+    import hashlib
+
+    digest = hashlib.sha256(table.matrix(names).tobytes())
+    digest.update("\n".join(table.labels).encode())
+    return digest.hexdigest()
+
+
+def _version() -> str:
+    from moodtune import __version__
+
+    return __version__
+
+
 def register(app: typer.Typer) -> None:
     app.command()(predict)
+    app.command()(train)
+    app.command()(evaluate)
+    app.add_typer(model_app, name="model")

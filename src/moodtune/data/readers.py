@@ -306,8 +306,8 @@ def _fail_or_mark(
 def _parse_key_and_mode(
     frame: pd.DataFrame, source: str, skip_invalid: bool, invalid: dict[int, str]
 ) -> None:
-    if "key" in frame.columns and frame["key"].dtype == object:
-        keys = pd.to_numeric(frame["key"], errors="coerce").to_numpy(dtype=np.float64)
+    if "key" in frame.columns and not pd.api.types.is_numeric_dtype(frame["key"]):
+        keys = pd.to_numeric(frame["key"], errors="coerce").to_numpy(dtype=np.float64, copy=True)
         modes: dict[int, int] = {}
         for row in np.flatnonzero(np.isnan(keys)):
             value = frame["key"].iloc[row]
@@ -330,7 +330,7 @@ def _parse_key_and_mode(
             for row, mode in modes.items():
                 if "mode" not in frame.columns or _is_blank(frame.at[row, "mode"]):
                     frame.at[row, "mode"] = mode
-    if "mode" in frame.columns and frame["mode"].dtype == object:
+    if "mode" in frame.columns and not pd.api.types.is_numeric_dtype(frame["mode"]):
         values = []
         for value in frame["mode"]:
             parsed_mode = parse_mode(value) if isinstance(value, str) else None

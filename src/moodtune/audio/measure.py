@@ -1,0 +1,232 @@
+"""Measured features: tempo, key, mode, integrated loudness and duration, from decoded samples.
+
+Pure signal processing on arrays (no file I/O): librosa 0.11 for the onset envelope and the
+chromagram, pyloudnorm for ITU-R BS.1770-4 loudness. The tempo refines librosa's coarse
+estimate: the global autocorrelation of the onset envelope is scored at every candidate beat
+period by the mean of its peaks at 1–4 periods (a comb over one 4/4 bar), weighted by
+librosa's log-normal prior around 120 BPM to pick the octave; then every multiple
+of that period up to 8 s is located to a fraction of a frame by parabolic interpolation and the
+period is fitted to all of them by least squares. Key and mode come from the time-averaged
+constant-Q chromagram correlated with the 24 rotations of the Krumhansl–Kessler key profiles
+(the Krumhansl–Schmuckler algorithm).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from moodtune.errors import MissingExtraError
+
+#: Sample rate the signal is resampled to before the tempo and key analysis (Hz).
+ANALYSIS_RATE = 22050
+#: Hop between onset-envelope frames (samples at ANALYSIS_RATE): 86.1 frames per second.
+ONSET_HOP = 256
+#: Hop between chroma frames (samples at ANALYSIS_RATE): 0.19 s.
+CHROMA_HOP = 4096
+#: Tempo search range (BPM) and the prior that picks between tempo octaves.
+MIN_BPM, MAX_BPM = 40.0, 240.0
+PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0
+#: Beat periods summed per candidate period (one 4/4 bar): favours the period that explains
+#: the whole comb of autocorrelation peaks over a strong off-beat or triplet peak.
+COMB_BEATS = 4
+
+#: Krumhansl–Kessler probe-tone profiles, C major and C minor (Krumhansl 1990).
+MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Features measured from the signal.
+
+    tempo in BPM (0 when no beat is found), key 0–11 (C = 0; -1 when there is no pitched
+    content), mode 1 major / 0 minor, loudness in LUFS (integrated, BS.1770-4; clipped to the
+    schema's -60 dB floor), duration in seconds. ``tempo_strength`` (0–1, the normalised
+    autocorrelation at the beat period) and ``key_strength`` (the winning profile correlation,
+    -1–1) say how clear each estimate was.
+    """
+
+    tempo: float
+    key: int
+    mode: int
+    loudness: float
+    duration: float
+    tempo_strength: float
+    key_strength: float
+
+
+def librosa_module():
+    """Import librosa, or raise :class:`MissingExtraError` for the ``audio`` extra."""
+    try:
+        import librosa
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise MissingExtraError("audio", "librosa") from error
+    return librosa
+
+
+def measure(samples: np.ndarray, rate: int) -> Measured:
+    """Measure everything from ``samples`` of shape (n, channels) or (n,) at ``rate`` Hz."""
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    mono = samples.mean(axis=1, dtype=np.float32)
+    y = resample(mono, rate, ANALYSIS_RATE)
+    tempo, tempo_strength = estimate_tempo(onset_envelope(y), ANALYSIS_RATE / ONSET_HOP)
+    key, mode, key_strength = estimate_key(mean_chroma(y))
+    return Measured(
+        tempo=tempo,
+        key=key,
+        mode=mode,
+        loudness=integrated_loudness(samples, rate),
+        duration=samples.shape[0] / float(rate),
+        tempo_strength=tempo_strength,
+        key_strength=key_strength,
+    )
+
+
+def resample(y: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Resample a mono signal (n,) from ``rate`` to ``target`` Hz (soxr, high quality)."""
+    if rate == target:
+        return np.ascontiguousarray(y, dtype=np.float32)
+    import soxr
+
+    return soxr.resample(y, rate, target, quality="HQ").astype(np.float32)
+
+
+def onset_envelope(y: np.ndarray) -> np.ndarray:
+    """Spectral-flux onset strength of a mono signal at ANALYSIS_RATE, shape (frames,)."""
+    librosa = librosa_module()
+    return librosa.onset.onset_strength(y=y, sr=ANALYSIS_RATE, hop_length=ONSET_HOP, n_fft=1024)
+
+
+def estimate_tempo(envelope: np.ndarray, frame_rate: float) -> tuple[float, float]:
+    """Tempo in BPM from an onset envelope sampled at ``frame_rate`` frames per second.
+
+    Returns ``(bpm, strength)``; ``(0.0, 0.0)`` when the envelope is flat or too short to hold
+    two beats at the slowest tempo.
+    """
+    envelope = np.asarray(envelope, dtype=np.float64)
+    envelope = envelope - envelope.mean()
+    min_lag = int(np.floor(60.0 * frame_rate / MAX_BPM))
+    max_lag = int(np.ceil(60.0 * frame_rate / MIN_BPM))
+    if envelope.size < 2 * max_lag or not np.any(envelope):
+        return 0.0, 0.0
+    acf = _autocorrelation(envelope)
+    if acf[0] <= 0:
+        return 0.0, 0.0
+    acf = acf / acf[0]
+    # Unbiased: undo the linear decay of a finite signal's autocorrelation.
+    acf = acf * (envelope.size / (envelope.size - np.arange(acf.size)))
+    lags = np.arange(min_lag, max_lag + 1)
+    bpm = 60.0 * frame_rate / lags
+    prior = np.exp(-0.5 * (np.log2(bpm / PRIOR_BPM) / PRIOR_OCTAVES) ** 2)
+    score = _comb(acf, lags) * prior
+    if not np.any(score > 0):
+        return 0.0, 0.0
+    best = int(lags[np.argmax(score)])
+    period = _refine_period(acf, best, limit=min(acf.size - 2, int(8.0 * frame_rate)))
+    strength = float(np.clip(acf[best], 0.0, 1.0))
+    return float(60.0 * frame_rate / period), strength
+
+
+def _comb(acf: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    """Mean positive autocorrelation at the first COMB_BEATS multiples of each lag, shape
+    (len(lags),); each multiple takes the largest value within 2% of it (tempo drift)."""
+    total = np.zeros(lags.size)
+    count = np.zeros(lags.size)
+    positive = np.maximum(acf, 0.0)
+    for k in range(1, COMB_BEATS + 1):
+        centres = k * lags
+        reach = np.maximum(1, (0.02 * centres).astype(int))
+        inside = centres + reach < acf.size
+        for i in np.flatnonzero(inside):
+            total[i] += positive[centres[i] - reach[i] : centres[i] + reach[i] + 1].max()
+            count[i] += 1
+    return np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+
+
+def _autocorrelation(x: np.ndarray) -> np.ndarray:
+    size = 1 << int(np.ceil(np.log2(2 * x.size - 1)))
+    spectrum = np.fft.rfft(x, size)
+    return np.fft.irfft(spectrum * np.conj(spectrum), size)[: x.size]
+
+
+def _parabolic(values: np.ndarray, index: int) -> float:
+    """Sub-sample position of the peak at ``index`` from a parabola through its neighbours."""
+    left, centre, right = values[index - 1], values[index], values[index + 1]
+    curvature = left - 2.0 * centre + right
+    if curvature >= 0:
+        return float(index)
+    return index + float(np.clip(0.5 * (left - right) / curvature, -0.5, 0.5))
+
+
+def _refine_period(acf: np.ndarray, lag: int, *, limit: int) -> float:
+    """Least-squares beat period (frames) through the peaks at every multiple of ``lag``."""
+    multiples, positions = [], []
+    for k in range(1, limit // lag + 1):
+        centre = positions[-1] / multiples[-1] * k if positions else float(lag)
+        reach = max(2, int(round(0.04 * centre)))
+        low, high = int(round(centre)) - reach, int(round(centre)) + reach
+        if low < 1 or high >= acf.size - 1:
+            break
+        index = low + int(np.argmax(acf[low : high + 1]))
+        if index in (low, high) or acf[index] <= 0:
+            if k == 1:
+                return float(lag)
+            break
+        multiples.append(k)
+        positions.append(_parabolic(acf, index))
+    k = np.asarray(multiples, dtype=np.float64)
+    return float(np.dot(k, positions) / np.dot(k, k))
+
+
+def mean_chroma(y: np.ndarray) -> np.ndarray:
+    """Time-averaged constant-Q chroma of a mono signal at ANALYSIS_RATE, shape (12,), C first."""
+    librosa = librosa_module()
+    chroma = librosa.feature.chroma_cqt(
+        y=y, sr=ANALYSIS_RATE, hop_length=CHROMA_HOP, n_octaves=6, bins_per_octave=36,
+        fmin=librosa.note_to_hz("C2"),
+    )
+    return chroma.mean(axis=1)
+
+
+def estimate_key(chroma: np.ndarray) -> tuple[int, int, float]:
+    """Krumhansl–Schmuckler key finding: ``(pitch class 0–11, mode 1/0, correlation)``.
+
+    ``chroma`` has shape (12,), C first. A flat chroma (no pitched content) gives
+    ``(-1, 1, 0.0)`` (Spotify's convention for "no key detected").
+    """
+    chroma = np.asarray(chroma, dtype=np.float64)
+    if chroma.shape != (12,) or not np.all(np.isfinite(chroma)) or np.ptp(chroma) <= 1e-9:
+        return -1, 1, 0.0
+    scores = np.empty((2, 12))
+    for mode, profile in ((1, MAJOR_PROFILE), (0, MINOR_PROFILE)):
+        for tonic in range(12):
+            scores[mode, tonic] = np.corrcoef(chroma, np.roll(profile, tonic))[0, 1]
+    mode, tonic = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    return int(tonic), int(mode), float(scores[mode, tonic])
+
+
+def integrated_loudness(samples: np.ndarray, rate: int) -> float:
+    """Integrated loudness in LUFS (ITU-R BS.1770-4 via pyloudnorm) of (n, channels) samples.
+
+    Silence (below the -70 LUFS absolute gate) and anything under -60 LUFS give -60.0, the
+    floor of the loudness feature.
+    """
+    try:
+        import pyloudnorm
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise MissingExtraError("audio", "pyloudnorm") from error
+    samples = np.asarray(samples, dtype=np.float64)
+    if samples.ndim == 2 and samples.shape[1] == 1:
+        samples = samples[:, 0]
+    elif samples.ndim == 2 and samples.shape[1] > 5:  # BS.1770 weights cover up to 5 channels
+        samples = samples.mean(axis=1)
+    meter = pyloudnorm.Meter(rate)
+    with np.errstate(divide="ignore"):
+        value = float(meter.integrated_loudness(samples))
+    if not np.isfinite(value):
+        return -60.0
+    return float(np.clip(value, -60.0, 5.0))

@@ -1,0 +1,69 @@
+"""Where the services live and how patient to be: defaults, overridable from the environment.
+
+The base URLs exist so that tests (and mirrors or proxies) can point the real clients at
+another server; the limits bound how long a collection waits on a rate limit.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from moodtune.collect.retry import RetryPolicy
+from moodtune.errors import MoodtuneError
+
+SPOTIFY_API = "https://api.spotify.com/v1"
+SPOTIFY_TOKEN_URL = "https://accounts.spotify.com/api/token"
+RECCOBEATS_API = "https://api.reccobeats.com/v1"
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """Base URLs (no trailing slash), request time-out (s) and retry limits."""
+
+    spotify_api: str = SPOTIFY_API
+    spotify_token_url: str = SPOTIFY_TOKEN_URL
+    reccobeats_api: str = RECCOBEATS_API
+    timeout: float = 20.0
+    max_attempts: int = 5
+    max_total_wait: float = 120.0
+    backoff: float = 1.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceSettings:
+        """Read ``MOODTUNE_SPOTIFY_API``, ``MOODTUNE_SPOTIFY_TOKEN_URL``,
+        ``MOODTUNE_RECCOBEATS_API``, ``MOODTUNE_HTTP_TIMEOUT``, ``MOODTUNE_RETRY_ATTEMPTS``,
+        ``MOODTUNE_RETRY_MAX_WAIT`` and ``MOODTUNE_RETRY_BACKOFF`` where set."""
+        env = os.environ if environ is None else environ
+        base = cls()
+
+        def number(name: str, default: float) -> float:
+            text = env.get(name)
+            if text is None or not text.strip():
+                return default
+            try:
+                value = float(text)
+            except ValueError:
+                raise MoodtuneError(f"{name} must be a number, got {text!r}") from None
+            if value < 0:
+                raise MoodtuneError(f"{name} must not be negative, got {text!r}")
+            return value
+
+        return cls(
+            spotify_api=env.get("MOODTUNE_SPOTIFY_API", base.spotify_api).rstrip("/"),
+            spotify_token_url=env.get("MOODTUNE_SPOTIFY_TOKEN_URL", base.spotify_token_url),
+            reccobeats_api=env.get("MOODTUNE_RECCOBEATS_API", base.reccobeats_api).rstrip("/"),
+            timeout=number("MOODTUNE_HTTP_TIMEOUT", base.timeout),
+            max_attempts=max(1, int(number("MOODTUNE_RETRY_ATTEMPTS", base.max_attempts))),
+            max_total_wait=number("MOODTUNE_RETRY_MAX_WAIT", base.max_total_wait),
+            backoff=number("MOODTUNE_RETRY_BACKOFF", base.backoff),
+        )
+
+    def retry_policy(self) -> RetryPolicy:
+        """A fresh :class:`RetryPolicy` with these limits."""
+        return RetryPolicy(
+            max_attempts=self.max_attempts,
+            max_total_wait=self.max_total_wait,
+            backoff=self.backoff,
+        )

@@ -1,0 +1,245 @@
+"""Spotify through the real spotipy client (client-credentials flow) under our retry policy.
+
+spotipy is given a plain ``requests`` session, so urllib3 does no retrying of its own: every
+429, 5xx and 401 reaches :class:`~moodtune.collect.retry.RetryPolicy`, which is the one
+place that decides. The token is cached in memory only (spotipy's default would write a
+``.cache`` file holding it).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from moodtune.collect.base import (
+    FeatureBatch,
+    FeaturesForbiddenError,
+    Skipped,
+    Track,
+    parse_features,
+)
+from moodtune.collect.credentials import Credentials, protect_logs
+from moodtune.collect.ids import spotify_id
+from moodtune.collect.retry import HttpFailure, RequestError, RetryPolicy, parse_retry_after
+from moodtune.collect.settings import ServiceSettings
+from moodtune.errors import MissingExtraError, MoodtuneError
+
+T = TypeVar("T")
+
+FORBIDDEN_MESSAGE = (
+    "Spotify answered 403 Forbidden to audio-features. Since 27 November 2024 Spotify no "
+    "longer serves audio-features (nor recommendations) to apps created after that date or "
+    "still in development mode, so new credentials will not help. Alternatives: "
+    "--provider reccobeats (ReccoBeats, free, no key: features by Spotify track id), "
+    "--provider auto (Spotify first, ReccoBeats after a 403), or analyse your own audio "
+    "files locally with 'moodtune analyze'."
+)
+
+
+class SpotifyClient:
+    """A spotipy ``Spotify`` client with client credentials, base URLs from ``settings``.
+
+    ``call(fn, what=…)`` runs ``fn(spotipy_client)`` under ``policy``: 429/5xx/connection
+    errors are retried, a 401 gets one fresh token, anything else becomes a clear error.
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        settings: ServiceSettings | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        try:
+            import requests
+            import spotipy
+            from spotipy.cache_handler import MemoryCacheHandler
+            from spotipy.oauth2 import SpotifyClientCredentials
+        except ImportError as error:
+            raise MissingExtraError("collect", error.name or "spotipy") from error
+        settings = settings or ServiceSettings()
+        self.settings = settings
+        self.policy = policy or settings.retry_policy()
+        protect_logs(credentials)
+        self._auth = SpotifyClientCredentials(
+            client_id=credentials.client_id,
+            client_secret=credentials.client_secret,
+            requests_timeout=settings.timeout,
+            cache_handler=MemoryCacheHandler(),
+        )
+        self._auth.OAUTH_TOKEN_URL = settings.spotify_token_url
+        # A plain session: no urllib3 Retry, so spotipy neither retries nor sleeps by itself.
+        self._spotipy = spotipy.Spotify(
+            auth_manager=self._auth,
+            requests_session=requests.Session(),
+            requests_timeout=settings.timeout,
+        )
+        self._spotipy.prefix = settings.spotify_api + "/"
+
+    def call(self, fn: Callable[[Any], T], *, what: str) -> T:
+        """``fn(spotipy.Spotify)`` under the retry policy; ``what`` names it in errors."""
+        return self.policy.call(lambda: self._attempt(fn), what=what, refresh=self._refresh)
+
+    def _attempt(self, fn: Callable[[Any], T]) -> T:
+        import requests
+        from spotipy.exceptions import SpotifyException, SpotifyOauthError
+
+        try:
+            return fn(self._spotipy)
+        except SpotifyException as error:
+            message = str(error.msg).strip().splitlines()[-1].strip() if error.msg else ""
+            raise HttpFailure(
+                error.http_status,
+                message or "no message",
+                parse_retry_after((error.headers or {}).get("Retry-After")),
+            ) from None
+        except SpotifyOauthError as error:
+            raise MoodtuneError(
+                "Spotify refused the client credentials "
+                f"({error.error or 'error'}: {error.error_description or 'no description'}); "
+                "check SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET"
+            ) from None
+        except requests.RequestException as error:
+            raise HttpFailure(None, type(error).__name__) from None
+
+    def _refresh(self) -> None:
+        """Fetch a new access token (after a 401), bypassing the cached one."""
+        self._attempt(lambda _: self._auth.get_access_token(as_dict=False, check_cache=False))
+
+
+class SpotifySource:
+    """Tracks of playlists and track lists from the Spotify Web API.
+
+    Playlists are read ``page_size`` items per request (``GET playlists/{id}/items``, as
+    spotipy ≥ 2.26 calls it; Spotify renamed ``…/tracks`` to ``…/items`` in 2026) following
+    ``next`` until the end. Local files, podcast episodes and removed tracks come back as
+    :class:`Skipped` with the reason.
+    """
+
+    name = "spotify"
+
+    def __init__(self, client: SpotifyClient, page_size: int = 100) -> None:
+        if not 1 <= page_size <= 100:
+            raise MoodtuneError(f"page_size must be 1–100, got {page_size}")
+        self.client = client
+        self.page_size = page_size
+
+    def playlist_tracks(self, reference: str) -> Iterator[Track | Skipped]:
+        playlist = spotify_id(reference, "playlist")
+        what = f"Spotify playlist {playlist}"
+        try:
+            page = self.client.call(
+                lambda sp: sp.playlist_items(
+                    playlist, limit=self.page_size, offset=0,
+                    additional_types=("track", "episode"),
+                ),
+                what=what,
+            )
+        except RequestError as error:
+            if error.status == 404:
+                raise MoodtuneError(
+                    f"{what} not found: check the link. Spotify also answers 404 for private "
+                    "playlists and, for apps in development mode, for Spotify's own editorial "
+                    "and algorithmic playlists; copy the tracks into a playlist of your own"
+                ) from None
+            raise
+        position = 0
+        while page:
+            for entry in page.get("items") or []:
+                yield _playlist_entry(entry, playlist, position)
+                position += 1
+            if not page.get("next"):
+                break
+            current = page
+            page = self.client.call(lambda sp: sp.next(current), what=what)
+
+    def tracks(self, references: Sequence[str]) -> Iterator[Track | Skipped]:
+        ids = [spotify_id(reference, "track") for reference in references]
+        for start in range(0, len(ids), 50):
+            chunk = ids[start : start + 50]
+            answer = self.client.call(lambda sp, c=chunk: sp.tracks(c), what="Spotify tracks")
+            by_id = {item["id"]: item for item in answer.get("tracks") or [] if item}
+            for track_id in chunk:
+                item = by_id.get(track_id)
+                if item is None:
+                    yield Skipped(track_id, "", "not found on Spotify")
+                else:
+                    yield _track(item)
+
+
+class SpotifyFeatures:
+    """Audio features from Spotify's ``GET audio-features?ids=…`` (100 ids per request)."""
+
+    name = "spotify"
+    batch_size = 100
+
+    def __init__(self, client: SpotifyClient) -> None:
+        self.client = client
+
+    def features(self, track_ids: Sequence[str]) -> FeatureBatch:
+        ids = list(track_ids)
+        if len(ids) > self.batch_size:
+            raise MoodtuneError(f"at most {self.batch_size} ids per request, got {len(ids)}")
+
+        def fetch(sp: Any) -> Any:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return sp.audio_features(ids)
+
+        try:
+            answer = self.client.call(fetch, what="Spotify audio-features")
+        except RequestError as error:
+            if error.status == 403:
+                raise FeaturesForbiddenError(FORBIDDEN_MESSAGE) from None
+            raise
+        batch = FeatureBatch()
+        by_id = {item.get("id"): item for item in answer or [] if isinstance(item, dict)}
+        for track_id in ids:
+            item = by_id.get(track_id)
+            if item is None:
+                batch.missing[track_id] = "no audio features (Spotify returned null)"
+                continue
+            parsed = parse_features(track_id, item, self.name)
+            if isinstance(parsed, str):
+                batch.missing[track_id] = parsed
+            else:
+                batch.found[track_id] = parsed
+        return batch
+
+
+def _playlist_entry(entry: dict[str, Any], playlist: str, position: int) -> Track | Skipped:
+    # Spotify's 2026 playlist format calls the object "item"; older answers call it "track".
+    item = entry.get("item") if entry.get("item") is not None else entry.get("track")
+    if item is None:
+        return Skipped(
+            f"spotify:playlist:{playlist}#{position}", "",
+            "unavailable: the playlist entry has no track (removed from Spotify)",
+        )
+    title = str(item.get("name") or "")
+    artist = ", ".join(a.get("name", "") for a in item.get("artists") or [] if a)
+    if entry.get("is_local") or item.get("is_local"):
+        return Skipped(
+            str(item.get("uri") or f"spotify:local:{playlist}#{position}"), title,
+            "local file: not in Spotify's catalogue, so no audio features", artist,
+        )
+    if item.get("type") == "episode":
+        return Skipped(
+            str(item.get("uri") or f"spotify:episode:{item.get('id')}"), title,
+            "podcast episode, not a music track", artist,
+        )
+    if not item.get("id"):
+        return Skipped(f"spotify:playlist:{playlist}#{position}", title, "no Spotify id", artist)
+    return _track(item)
+
+
+def _track(item: dict[str, Any]) -> Track:
+    album = item.get("album") or {}
+    duration = item.get("duration_ms")
+    return Track(
+        id=str(item["id"]),
+        title=str(item.get("name") or ""),
+        artists=tuple(str(a.get("name", "")) for a in item.get("artists") or [] if a),
+        album=str(album.get("name") or "") if isinstance(album, dict) else "",
+        duration_ms=int(duration) if isinstance(duration, int | float) else None,
+        preview_url=item.get("preview_url") or None,
+    )

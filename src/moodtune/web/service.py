@@ -1,0 +1,201 @@
+"""What the web app does, apart from HTTP: read an emotion, recommend, serve audio, take feedback.
+
+:class:`MoodService` holds the parts loaded once at start-up (the catalogue, the recommender
+and the image/text reader) and is shared by every request. Its methods are synchronous and
+CPU- or disk-bound; the app runs them in a thread pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from moodtune.emotions import EMOTIONS, distribution
+from moodtune.errors import MoodtuneError
+
+log = logging.getLogger("moodtune.web")
+
+
+class NotFoundError(MoodtuneError):
+    """A track id that is not in the catalogue, or a track without local audio (HTTP 404)."""
+
+    status = 404
+
+
+class UnavailableError(MoodtuneError):
+    """A part of the app that could not be loaded at start-up (HTTP 503)."""
+
+    status = 503
+
+
+@dataclass
+class Target:
+    """The emotion distribution to recommend for and how it was given.
+
+    ``probabilities`` maps the 7 emotions (in :data:`EMOTIONS` order) to weights summing to 1;
+    ``given_as`` is image, text, emotion or distribution.
+    """
+
+    probabilities: dict[str, float]
+    given_as: str
+
+    @property
+    def top(self) -> str:
+        return max(self.probabilities, key=self.probabilities.__getitem__)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "top": self.top,
+            "probabilities": {k: round(float(v), 4) for k, v in self.probabilities.items()},
+            "given_as": self.given_as,
+        }
+
+    @classmethod
+    def of(cls, target: str | dict[str, float], given_as: str) -> Target:
+        vector = distribution(target)
+        return cls(dict(zip(EMOTIONS, map(float, vector), strict=True)), given_as)
+
+
+@dataclass
+class MoodService:
+    """The loaded parts of the app, shared by all requests.
+
+    ``catalogue`` is a :class:`moodtune.recommend.catalogue.Catalogue`; ``recommender`` a
+    :class:`moodtune.recommend.recommender.MusicRecommender` over it; ``reader`` an
+    :class:`moodtune.vision.EmotionReader` or None when image reading could not be loaded
+    (``reader_problem`` then says why, and image requests answer 503).
+    """
+
+    catalogue: Any
+    recommender: Any
+    reader: Any | None = None
+    reader_problem: str | None = None
+    owns_catalogue: bool = False
+    # The image models (TFLite/ONNX sessions) are not documented as safe to call from two
+    # threads at once: one reading at a time, the rest of the app stays concurrent.
+    _reader_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def load(
+        cls,
+        catalogue: Any | None = None,
+        reader: Any | None = None,
+        recommender: Any | None = None,
+        *,
+        catalogue_path: str | Path | None = None,
+    ) -> MoodService:
+        """Open whatever was not given: the catalogue, the recommender and the reader.
+
+        A catalogue problem is fatal (a MoodtuneError saying what is wrong); a reader that
+        cannot be loaded (missing optional dependency, missing model file) only disables
+        image reading, so the app still recommends for a named emotion.
+        """
+        owns = catalogue is None
+        if catalogue is None:
+            from moodtune.recommend.catalogue import Catalogue
+
+            catalogue = Catalogue.open(catalogue_path)
+        if recommender is None:
+            from moodtune.recommend.recommender import MusicRecommender
+
+            recommender = MusicRecommender(catalogue)
+        problem = None
+        if reader is None:
+            try:
+                from moodtune.vision import EmotionReader
+
+                reader = EmotionReader()
+            except (MoodtuneError, ImportError, OSError) as error:
+                problem = f"image reading is unavailable: {error}"
+                log.warning(problem)
+        return cls(catalogue, recommender, reader, problem, owns)
+
+    def close(self) -> None:
+        """Close the catalogue if this service opened it."""
+        if self.owns_catalogue and hasattr(self.catalogue, "close"):
+            self.catalogue.close()
+
+    # --- reading -------------------------------------------------------------------------
+
+    def read(self, image: bytes | None, text: str | None) -> Any:
+        """The :class:`~moodtune.vision.reading.EmotionReading` of an image and/or words."""
+        if self.reader is None:
+            raise UnavailableError(self.reader_problem or "image reading is unavailable")
+        with self._reader_lock:
+            return self.reader.read(image, text or None)
+
+    # --- recommending --------------------------------------------------------------------
+
+    def recommend(self, target: Target, k: int, mode: str) -> list[dict[str, Any]]:
+        """``k`` tracks for ``target`` as JSON-ready dicts, with this API's audio URL filled."""
+        recommendations = self.recommender.recommend(target.probabilities, k=k, mode=mode)
+        return [self.track_dict(item) for item in recommendations]
+
+    @staticmethod
+    def track_dict(item: Any) -> dict[str, Any]:
+        data = item.to_dict()
+        data["audio_url"] = audio_url(item.track_id) if item.has_audio else None
+        spotify = data.get("spotify_id")
+        data["spotify_url"] = f"https://open.spotify.com/track/{spotify}" if spotify else None
+        return data
+
+    # --- audio and feedback --------------------------------------------------------------
+
+    def audio_file(self, track_id: str) -> Path:
+        """The local audio file of a catalogue track (the path comes from the catalogue only)."""
+        if self.catalogue.track(track_id) is None:
+            raise NotFoundError(f"no track {track_id!r} in the catalogue")
+        path = self.catalogue.audio_path(track_id)
+        if path is None:
+            raise NotFoundError(f"the track {track_id!r} has no local audio")
+        path = Path(path)
+        if not path.is_file():
+            log.warning("audio file of %s is missing: %s", track_id, path)
+            raise NotFoundError(f"the audio file of the track {track_id!r} is missing")
+        return path
+
+    def feedback(self, track_id: str, liked: bool, context: dict[str, Any] | None) -> None:
+        """Store a 👍 (``liked``) or 👎 for a catalogue track, with where it was given."""
+        if self.catalogue.track(track_id) is None:
+            raise NotFoundError(f"no track {track_id!r} in the catalogue")
+        self.catalogue.add_feedback(track_id, liked, context or None)
+
+    def played(self, track_id: str) -> None:
+        """Record that a catalogue track was played (listening history)."""
+        if self.catalogue.track(track_id) is None:
+            raise NotFoundError(f"no track {track_id!r} in the catalogue")
+        self.catalogue.record_played(track_id)
+
+    def health(self) -> dict[str, Any]:
+        """Counts for /api/health: tracks, tracks with local audio, whether images can be read."""
+        from moodtune import __version__
+
+        tracks, playable = catalogue_counts(self.catalogue)
+        return {
+            "status": "ok",
+            "version": __version__,
+            "tracks": tracks,
+            "playable": playable,
+            "image_reading": self.reader is not None,
+            "image_reading_problem": self.reader_problem,
+        }
+
+
+def audio_url(track_id: str) -> str:
+    """This API's URL for the audio of a track (the id is percent-encoded)."""
+    return f"/api/tracks/{quote(track_id, safe='')}/audio"
+
+
+def catalogue_counts(catalogue: Any) -> tuple[int, int]:
+    """(number of tracks, number with local audio) from the catalogue's stats."""
+    stats = catalogue.stats()
+    get = stats.get if isinstance(stats, dict) else lambda name, default=0: getattr(
+        stats, name, default
+    )
+    tracks = int(get("tracks", 0) or 0)
+    playable = int(get("with_audio", get("playable", 0)) or 0)
+    return tracks, playable
