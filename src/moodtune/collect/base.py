@@ -128,7 +128,8 @@ def parse_features(
         track_id,
         values,
         provider,
-        int(signature) if isinstance(signature, int | float) and not isinstance(signature, bool)
+        int(signature)
+        if isinstance(signature, int | float) and not isinstance(signature, bool)
         else None,
     )
 

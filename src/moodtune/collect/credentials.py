@@ -105,4 +105,3 @@ def protect_logs(credentials: Credentials | None = None) -> None:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
-

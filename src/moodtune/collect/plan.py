@@ -81,8 +81,7 @@ def read_plan(path: str | Path) -> list[Job]:
             raise InputError("'playlists' must be a list of {url, emotion}", path=str(path))
         for number, entry in enumerate(data["playlists"], start=1):
             if not isinstance(entry, dict):
-                raise InputError("each entry needs 'url' and 'emotion'", path=str(path),
-                                 row=number)
+                raise InputError("each entry needs 'url' and 'emotion'", path=str(path), row=number)
             url = entry.get("url", entry.get("playlist"))
             entries.append((entry.get("emotion"), url))
     elif isinstance(data, dict) and data:
@@ -97,6 +96,8 @@ def read_plan(path: str | Path) -> list[Job]:
         )
     jobs = []
     for number, (emotion, url) in enumerate(entries, start=1):
+        if emotion is None or not str(emotion).strip():
+            raise InputError("missing emotion", path=str(path), row=number, column="emotion")
         if not isinstance(url, str) or not url.strip():
             raise InputError("missing playlist URL", path=str(path), row=number, column="url")
         try:

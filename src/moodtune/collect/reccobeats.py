@@ -72,7 +72,9 @@ class ReccoBeatsFeatures:
         if not 1 <= len(ids) <= self.batch_size:
             raise MoodtuneError(f"ReccoBeats takes 1–{self.batch_size} ids, got {len(ids)}")
         answer = self._request(
-            "GET", "/audio-features", what="ReccoBeats audio-features",
+            "GET",
+            "/audio-features",
+            what="ReccoBeats audio-features",
             params={"ids": ",".join(ids)},
         )
         content = answer.get("content") if isinstance(answer, dict) else None
@@ -120,7 +122,9 @@ class ReccoBeatsFeatures:
                 "is not MP3, OGG, WAV or AIFF audio (checked from its content)", path=str(path)
             )
         answer = self._request(
-            "POST", "/analysis/audio-features", what=f"ReccoBeats analysis of {path.name}",
+            "POST",
+            "/analysis/audio-features",
+            what=f"ReccoBeats analysis of {path.name}",
             files={"audioFile": (path.name, data, kind[1])},
         )
         if not isinstance(answer, dict):

@@ -78,6 +78,7 @@ class RetryPolicy:
     - any other 4xx: :class:`RequestError` at once.
 
     ``sleep`` is injectable so that callers can record waits; the tests use the real one.
+    ``notify`` (optional) is told about every wait, e.g. to show it beside a progress bar.
     """
 
     max_attempts: int = 5
@@ -86,6 +87,7 @@ class RetryPolicy:
     backoff: float = 1.0
     max_backoff: float = 30.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    notify: Callable[[str], None] | None = field(default=None, repr=False)
     waits: list[float] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -139,6 +141,9 @@ class RetryPolicy:
                         f"{what}: HTTP {status} ({failure.message})", status
                     ) from None
             self.waits.append(wait)
+            if self.notify is not None:
+                problem = "no answer" if status is None else f"HTTP {status}"
+                self.notify(f"{what}: {problem}; retrying in {wait:g} s")
             self.sleep(wait)
             waited += wait
 

@@ -7,7 +7,7 @@ another server; the limits bound how long a collection waits on a rate limit.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from moodtune.collect.retry import RetryPolicy
@@ -60,10 +60,11 @@ class ServiceSettings:
             backoff=number("MOODTUNE_RETRY_BACKOFF", base.backoff),
         )
 
-    def retry_policy(self) -> RetryPolicy:
-        """A fresh :class:`RetryPolicy` with these limits."""
+    def retry_policy(self, notify: Callable[[str], None] | None = None) -> RetryPolicy:
+        """A fresh :class:`RetryPolicy` with these limits (``notify`` is told of waits)."""
         return RetryPolicy(
             max_attempts=self.max_attempts,
             max_total_wait=self.max_total_wait,
             backoff=self.backoff,
+            notify=notify,
         )

@@ -130,7 +130,9 @@ class SpotifySource:
         try:
             page = self.client.call(
                 lambda sp: sp.playlist_items(
-                    playlist, limit=self.page_size, offset=0,
+                    playlist,
+                    limit=self.page_size,
+                    offset=0,
                     additional_types=("track", "episode"),
                 ),
                 what=what,
@@ -150,8 +152,7 @@ class SpotifySource:
                 position += 1
             if not page.get("next"):
                 break
-            current = page
-            page = self.client.call(lambda sp: sp.next(current), what=what)
+            page = self.client.call(lambda sp, current=page: sp.next(current), what=what)
 
     def tracks(self, references: Sequence[str]) -> Iterator[Track | Skipped]:
         ids = [spotify_id(reference, "track") for reference in references]
@@ -212,20 +213,25 @@ def _playlist_entry(entry: dict[str, Any], playlist: str, position: int) -> Trac
     item = entry.get("item") if entry.get("item") is not None else entry.get("track")
     if item is None:
         return Skipped(
-            f"spotify:playlist:{playlist}#{position}", "",
+            f"spotify:playlist:{playlist}#{position}",
+            "",
             "unavailable: the playlist entry has no track (removed from Spotify)",
         )
     title = str(item.get("name") or "")
     artist = ", ".join(a.get("name", "") for a in item.get("artists") or [] if a)
     if entry.get("is_local") or item.get("is_local"):
         return Skipped(
-            str(item.get("uri") or f"spotify:local:{playlist}#{position}"), title,
-            "local file: not in Spotify's catalogue, so no audio features", artist,
+            str(item.get("uri") or f"spotify:local:{playlist}#{position}"),
+            title,
+            "local file: not in Spotify's catalogue, so no audio features",
+            artist,
         )
     if item.get("type") == "episode":
         return Skipped(
-            str(item.get("uri") or f"spotify:episode:{item.get('id')}"), title,
-            "podcast episode, not a music track", artist,
+            str(item.get("uri") or f"spotify:episode:{item.get('id')}"),
+            title,
+            "podcast episode, not a music track",
+            artist,
         )
     if not item.get("id"):
         return Skipped(f"spotify:playlist:{playlist}#{position}", title, "no Spotify id", artist)

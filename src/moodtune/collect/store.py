@@ -18,13 +18,27 @@ from moodtune.errors import InputError, MoodtuneError
 
 #: Columns of the output table; ``emotion`` is the label column the readers recognise.
 COLUMNS: tuple[str, ...] = (
-    "track_id", "title", "artist", "album", "emotion", *FEATURE_NAMES,
-    "time_signature", "duration_ms", "provider", "playlist",
+    "track_id",
+    "title",
+    "artist",
+    "album",
+    "emotion",
+    *FEATURE_NAMES,
+    "time_signature",
+    "duration_ms",
+    "provider",
+    "playlist",
 )
 #: Columns of the skipped-tracks file. ``stage`` is ``list`` (seen while listing: local
 #: files, episodes, conflicts) or ``features`` (the provider had no features).
 SKIPPED_COLUMNS: tuple[str, ...] = (
-    "key", "title", "artist", "emotion", "playlist", "stage", "reason",
+    "key",
+    "title",
+    "artist",
+    "emotion",
+    "playlist",
+    "stage",
+    "reason",
 )
 
 
@@ -55,7 +69,14 @@ class CsvLog:
             data = data[:keep]
         if not data:
             return []
-        text = data.decode("utf-8")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(
+                "is not a UTF-8 text file, so not a 'moodtune collect' output; choose another "
+                "output file",
+                path=str(self.path),
+            ) from None
         reader = csv.DictReader(text.splitlines(keepends=True))
         if tuple(reader.fieldnames or ()) != self.columns:
             raise InputError(

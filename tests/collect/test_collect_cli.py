@@ -1,0 +1,147 @@
+"""`moodtune collect` end to end, and the plan files it reads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from moodtune.cli.main import app
+from moodtune.collect.plan import command_line_plan, read_plan
+from moodtune.data.features import SEED_FEATURES
+from moodtune.data.readers import read_tracks
+from moodtune.emotions import EMOTIONS
+from moodtune.errors import InputError, MoodtuneError
+
+ANGER = "37i9dQZF1DX1tyCD9QhIWF"
+CALM = "5VubtQBdfMONZ4lL7ZEb3Y"
+
+
+@pytest.fixture
+def cli(service_env, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for name, value in service_env.items():
+        monkeypatch.setenv(name, value)
+
+    def invoke(*args):
+        return CliRunner().invoke(app, ["collect", *args])
+
+    return invoke
+
+
+def test_from_file_builds_a_labelled_table_ready_for_training(server, track_ids, cli, tmp_path):
+    server.playlists[ANGER] = track_ids[:60]
+    server.playlists[CALM] = track_ids[60:100]
+    (tmp_path / "playlists.yaml").write_text(
+        "playlists:\n"
+        f"  - url: https://open.spotify.com/playlist/{ANGER}\n    emotion: angry\n"
+        f"  - url: spotify:playlist:{CALM}\n    emotion: calm\n"
+    )
+    result = cli("--from-file", "playlists.yaml", "--out", "data.csv")
+    assert result.exit_code == 0, result.output
+    assert "100 new tracks" in result.output
+    table = read_tracks(tmp_path / "data.csv")
+    assert table.has_labels and set(table.labels) == {"anger", "neutral"}
+    assert set(table.labels) <= set(EMOTIONS)
+    features = table.matrix(SEED_FEATURES)
+    assert features.shape == (100, 7) and np.isfinite(features).all()
+    again = cli("--from-file", "playlists.yaml", "--out", "data.csv")
+    assert again.exit_code == 0 and "0 new tracks" in again.output
+    assert "100 already there" in again.output
+
+
+def test_conflicts_and_skips_are_reported(server, track_ids, cli):
+    server.playlists[ANGER] = track_ids[:3]
+    server.playlists[CALM] = [track_ids[2], track_ids[3]]
+    assert cli("-p", ANGER, "-e", "anger", "-o", "d.csv").exit_code == 0
+    result = cli("-p", CALM, "-e", "sadness", "-o", "d.csv")
+    assert result.exit_code == 0, result.output
+    assert "conflict:" in result.output and "kept as anger" in result.output
+
+
+def test_failed_tracks_exit_1_and_say_how_to_resume(server, track_ids, cli):
+    from collect_server import Answer, spotify_error
+
+    server.playlists[ANGER] = track_ids[:3]
+    for _ in range(5):
+        server.script["/v1/audio-features"].append(Answer(503, spotify_error(503, "down")))
+    result = cli("-p", ANGER, "-e", "anger", "-o", "d.csv")
+    assert result.exit_code == 1
+    assert "3 tracks failed" in result.output and "run the same command again" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-p", ANGER, "-o", "d.csv"], "--emotion is required"),
+        (["-e", "anger", "-o", "d.csv"], "give --playlist or --track"),
+        (["-p", ANGER, "-e", "anger", "-o", "d.parquet"], "must be a .csv file"),
+        (
+            ["-p", "https://open.spotify.com/album/" + "a" * 22, "-e", "anger", "-o", "d.csv"],
+            "is a Spotify album, not a playlist",
+        ),
+        (["-p", ANGER, "-e", "bored", "-o", "d.csv"], "unknown emotion 'bored'"),
+        (["-p", ANGER, "-e", "anger", "-o", "d.csv", "--provider", "lastfm"], "unknown provider"),
+        (["--from-file", "p.yaml", "-e", "anger", "-o", "d.csv"], "either --from-file"),
+    ],
+)
+def test_usage_mistakes_are_clear_errors(cli, args, message):
+    result = cli(*args)
+    assert isinstance(result.exception, MoodtuneError)
+    assert message in str(result.exception)
+
+
+def test_existing_file_of_another_kind_is_not_appended_to(cli, tmp_path):
+    (tmp_path / "d.csv").write_text("a,b\n1,2\n")
+    result = cli("-p", ANGER, "-e", "anger", "-o", "d.csv")
+    assert isinstance(result.exception, InputError)
+    assert "not those of a 'moodtune collect' file" in str(result.exception)
+    assert (tmp_path / "d.csv").read_text() == "a,b\n1,2\n"
+
+
+def test_a_binary_output_file_is_refused(cli, tmp_path):
+    (tmp_path / "d.csv").write_bytes(b"\xff\xfe\x00binary\n")
+    result = cli("-p", ANGER, "-e", "anger", "-o", "d.csv")
+    assert isinstance(result.exception, InputError)
+    assert "not a UTF-8 text file" in str(result.exception)
+
+
+def test_plan_mapping_form(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        f"fear:\n  - {ANGER}\n  - https://open.spotify.com/playlist/{CALM}\n"
+        f"Happy: spotify:playlist:{ANGER}\n"
+    )
+    jobs = read_plan(path)
+    assert [(j.emotion, j.source) for j in jobs] == [
+        ("fear", f"spotify:playlist:{ANGER}"),
+        ("fear", f"spotify:playlist:{CALM}"),
+        ("happiness", f"spotify:playlist:{ANGER}"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- just a list\n", "expected a mapping"),
+        (f"playlists:\n  - url: {ANGER}\n  - emotion: fear\n", "row 1, column 'emotion'"),
+        (
+            f"playlists:\n  - url: {ANGER}\n    emotion: fear\n  - emotion: fear\n",
+            "row 2, column 'url'",
+        ),
+        (f"playlists:\n  - url: {ANGER}\n    emotion: bored\n", "row 1: unknown emotion"),
+        ("anger: [not-a-playlist]\n", "row 1: 'not-a-playlist' is not a Spotify playlist"),
+        ("anger: [\n", "not valid YAML"),
+    ],
+)
+def test_plan_errors_name_the_file_and_entry(tmp_path, text, message):
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=r"p.yaml") as error:
+        read_plan(path)
+    assert message in str(error.value)
+
+
+def test_command_line_plan_with_tracks():
+    jobs = command_line_plan("sad", tracks=[f"spotify:track:{'b' * 22}"])
+    assert jobs[0].emotion == "sadness" and jobs[0].source == "tracks"
