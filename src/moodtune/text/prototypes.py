@@ -15,6 +15,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "aggressive loud heavy metal",
         "fighting, shouting, frustration",
         "workout music to smash things",
+        "I hate you, get out of my face",
     ),
     "disgust": (
         "disgusting and gross",
@@ -23,6 +24,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "repulsive, I can't stand it",
         "contempt and loathing",
         "dark grimy dirty sound",
+        "ugh, yuck, vomit",
     ),
     "fear": (
         "scared and afraid",
@@ -31,6 +33,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "creepy dark haunted night",
         "something terrible is about to happen",
         "tense suspense thriller soundtrack",
+        "screaming in a nightmare",
     ),
     "happiness": (
         "happy and joyful",
@@ -39,6 +42,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "feel good upbeat dance music",
         "celebration, fun and laughter",
         "a wonderful day at the beach",
+        "sweet romantic love song",
     ),
     "neutral": (
         "calm and relaxed",
@@ -47,6 +51,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "nothing special, just a normal day",
         "studying and focusing at work",
         "soft ambient lounge",
+        "easy listening for a long drive",
     ),
     "sadness": (
         "sad and lonely",
@@ -55,12 +60,14 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "melancholy slow songs",
         "I lost someone I love",
         "feeling down and depressed",
+        "goodbye forever, it is over",
     ),
     "surprise": (
         "surprised and amazed",
         "wow, I did not expect that",
         "astonishing, unbelievable, shocking news",
         "a sudden twist out of nowhere",
+        "jaw dropping moment",
         "a surprise gift, what a surprise",
         "breathtaking, mind blowing",
     ),

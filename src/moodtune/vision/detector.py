@@ -31,10 +31,11 @@ class BlazeFaceSpec:
     min_score: float
 
 
-SHORT_RANGE = BlazeFaceSpec(size=128, strides=(8, 16, 16, 16), anchors_per_layer=2, min_score=0.5)
-#: MediaPipe's own threshold for the full-range model is 0.6; moodtune runs it only when the
-#: short-range model finds nothing and asks 0.75, which rejected false faces on the
-#: scikit-image test pictures (a logo scored 0.64) while keeping real ones (0.89–0.91).
+#: MediaPipe's own thresholds are 0.5 (short range) and 0.6 (full range). moodtune runs the
+#: short-range model on tiles too, which gives more chances for false faces, and asks 0.65
+#: and 0.75: on the scikit-image pictures false faces (a flag, a colour wheel, galaxies, a
+#: logo) scored 0.51–0.64 and real faces 0.89–0.96 (a 30-pixel face scored 0.52 and is lost).
+SHORT_RANGE = BlazeFaceSpec(size=128, strides=(8, 16, 16, 16), anchors_per_layer=2, min_score=0.65)
 FULL_RANGE = BlazeFaceSpec(size=192, strides=(4,), anchors_per_layer=1, min_score=0.75)
 NMS_IOU = 0.3
 
@@ -174,3 +175,110 @@ class BlazeFace:
         height, width = rgb.shape[:2]
         boxes = np.clip(boxes, 0, [width, height, width, height]).astype(np.float32)
         return boxes, scores
+
+
+#: Tiles are squares of this fraction of the image's shorter side, overlapping by a quarter.
+TILE_FRACTION = 0.6
+TILE_OVERLAP = 0.25
+#: Pictures are searched at most this many pixels on their longer side.
+MAX_SIDE = 1024
+#: Smallest tile side in pixels (smaller tiles would only upscale the picture).
+MIN_TILE = 256
+#: At most this many levels of tiles (each 0.6 × the side of the one before).
+TILE_LEVELS = 2
+#: Tile detections must score this much (false faces in tiles scored up to 0.68 on the
+#: scikit-image pictures, galaxies of the Hubble deep field; real small faces 0.93–0.96).
+TILE_MIN_SCORE = 0.75
+#: Largest face kept from a tile, as a fraction of the tile's side.
+TILE_MAX_FACE = 0.5
+
+
+def tiles(width: int, height: int, fraction: float = TILE_FRACTION) -> list[tuple[int, int, int]]:
+    """Overlapping square windows (x, y, side) covering a width × height image, in levels.
+
+    Level k has sides ``fraction``**k × the shorter side (k = 1 … :data:`TILE_LEVELS`) while
+    the side stays at least :data:`MIN_TILE` px; consecutive windows overlap by
+    :data:`TILE_OVERLAP` of the side and the last one is aligned to the edge. A small image
+    gives no windows.
+    """
+    windows: list[tuple[int, int, int]] = []
+    side = int(min(width, height) * fraction)
+    for _ in range(TILE_LEVELS):
+        if side < MIN_TILE:
+            break
+        step = max(1, int(side * (1 - TILE_OVERLAP)))
+
+        def starts(length: int, side: int = side, step: int = step) -> list[int]:
+            positions = list(range(0, length - side + 1, step))
+            if positions[-1] + side < length:
+                positions.append(length - side)
+            return positions
+
+        windows += [(x, y, side) for y in starts(height) for x in starts(width)]
+        side = int(side * fraction)
+    return windows
+
+
+class FaceDetector:
+    """Faces of many sizes: BlazeFace short range on the whole image and on overlapping tiles
+    (two levels, see :func:`tiles`, so that faces small in a large picture are seen at the
+    size the model expects), merged by weighted NMS; the full-range model when that finds
+    nothing. Pictures larger than :data:`MAX_SIDE` are searched on a smaller copy.
+
+    ``detect(rgb)``: (h, w, 3) uint8 → boxes (k, 4) as (x0, y0, x1, y1) pixels, scores (k,).
+    """
+
+    def __init__(self, short: BlazeFace, full: BlazeFace) -> None:
+        self.short = short
+        self.full = full
+
+    def detect(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        height, width = rgb.shape[:2]
+        scale = MAX_SIDE / max(height, width)
+        if scale < 1:  # search a smaller copy; boxes are scaled back to the full picture
+            from PIL import Image
+
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            small = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
+            boxes, scores = self._detect(small)
+            return boxes / np.float32(scale), scores
+        return self._detect(rgb)
+
+    def _detect(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        height, width = rgb.shape[:2]
+        found_boxes, found_scores = [], []
+        boxes, scores = self.short.detect(rgb)
+        found_boxes.append(boxes)
+        found_scores.append(scores)
+        for x, y, side in tiles(width, height):
+            boxes, scores = self.short.detect(rgb[y : y + side, x : x + side])
+            keep = self._plausible_in_tile(boxes, side, x, y, width, height)
+            keep &= scores >= TILE_MIN_SCORE
+            found_boxes.append(boxes[keep] + np.array([x, y, x, y], np.float32))
+            found_scores.append(scores[keep])
+        boxes, scores = np.concatenate(found_boxes), np.concatenate(found_scores)
+        if len(boxes):
+            return weighted_nms(boxes, scores)
+        return self.full.detect(rgb)
+
+    @staticmethod
+    def _plausible_in_tile(
+        boxes: np.ndarray, side: int, x: int, y: int, width: int, height: int
+    ) -> np.ndarray:
+        """Which tile detections to keep, (k,) bool; ``boxes`` in tile pixels.
+
+        Tiles are there for small faces: a box over :data:`TILE_MAX_FACE` of the tile would
+        be seen by the whole-image pass (on the test pictures such boxes were hands and flags),
+        and a box touching a tile edge inside the image is a cut face, seen whole elsewhere.
+        """
+        large = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) > (
+            TILE_MAX_FACE * side
+        )
+        margin = 2.0
+        cut = (
+            ((boxes[:, 0] <= margin) & (x > 0))
+            | ((boxes[:, 1] <= margin) & (y > 0))
+            | ((boxes[:, 2] >= side - margin) & (x + side < width))
+            | ((boxes[:, 3] >= side - margin) & (y + side < height))
+        )
+        return ~large & ~cut

@@ -17,7 +17,7 @@ MAX_BYTES = 20 * 1024 * 1024
 #: The largest image accepted, in pixels (40 megapixels), checked before decoding.
 MAX_PIXELS = 40_000_000
 #: Formats read (Pillow names); anything else is refused before decoding.
-FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO")
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 
 
 class ImageError(MoodtuneError):
@@ -26,16 +26,18 @@ class ImageError(MoodtuneError):
 
 @dataclass
 class LoadedImage:
-    """An RGB image (Pillow, EXIF orientation applied) and what was done to read it."""
+    """An RGB image (Pillow, EXIF orientation applied) and what was done to read it.
+
+    ``size`` is the picture's (width, height) after EXIF orientation; ``image`` may have been
+    decoded smaller (a large JPEG, see ``min_side`` of :func:`load_image`): ``scale`` is the
+    picture's pixels per pixel of ``image`` (1.0 when decoded at full size).
+    """
 
     image: object  # PIL.Image.Image (typed loosely to keep this module's import light)
     format: str
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def size(self) -> tuple[int, int]:
-        """(width, height) in pixels after EXIF orientation."""
-        return self.image.size  # type: ignore[attr-defined]
+    size: tuple[int, int] = (0, 0)
+    scale: float = 1.0
 
 
 def _read_bytes(image: bytes | str | Path, name: str) -> bytes:
@@ -62,8 +64,14 @@ def _read_bytes(image: bytes | str | Path, name: str) -> bytes:
     return data
 
 
-def load_image(image: bytes | str | Path, *, name: str | None = None) -> LoadedImage:
+def load_image(
+    image: bytes | str | Path, *, name: str | None = None, min_side: int | None = None
+) -> LoadedImage:
     """Decode ``image`` (bytes or a path) into an RGB Pillow image with EXIF orientation.
+
+    With ``min_side``, a JPEG more than twice that size on its longer side is decoded at a
+    reduced scale (JPEG's own 1/2, 1/4, 1/8 decoding, much faster) that keeps its longer side
+    at least ``min_side`` pixels; ``LoadedImage.scale`` tells by how much.
 
     Raises :class:`ImageError` for: more than 20 MB, not an image (or a format other than
     JPEG, PNG, WebP, GIF, BMP, TIFF), more than 40 megapixels (checked from the header,
@@ -100,21 +108,32 @@ def load_image(image: bytes | str | Path, *, name: str | None = None) -> LoadedI
             )
         if width < 1 or height < 1:
             raise ImageError(f"{label}: the image is empty ({width}×{height})")
-        frames = getattr(picture, "n_frames", 1)
-        if frames > 1:
-            picture.seek(0)
-            notes.append(f"animated image with {frames} frames: read the first frame")
         try:
+            frames = getattr(picture, "n_frames", 1)
+            if frames > 1:
+                picture.seek(0)
+                notes.append(f"animated image with {frames} frames: read the first frame")
+            if min_side and picture.format == "JPEG" and max(width, height) > 2 * min_side:
+                ratio = min_side / max(width, height)
+                picture.draft("RGB", (max(1, int(width * ratio)), max(1, int(height * ratio))))
+            decoded = picture.size
             picture.load()
             oriented = ImageOps.exif_transpose(picture)
             rgb = oriented.convert("RGB") if oriented.mode != "RGB" else oriented
             rgb.load()
-        except (OSError, SyntaxError, ValueError, EOFError) as error:
-            raise ImageError(f"{label}: corrupt or truncated image ({error})") from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageError(
                 f"{label}: too many pixels (over the {MAX_PIXELS // 1_000_000} megapixel limit)"
             ) from None
-    if rgb.size != (width, height):
-        notes.append(f"rotated by its EXIF orientation to {rgb.size[0]}×{rgb.size[1]}")
-    return LoadedImage(rgb, picture.format or "unknown", notes)
+        except (OSError, SyntaxError, ValueError, EOFError) as error:
+            raise ImageError(f"{label}: corrupt or truncated image ({error})") from None
+        except Exception as error:  # a decoder or EXIF parser tripping on crafted input
+            raise ImageError(
+                f"{label}: the image could not be decoded ({type(error).__name__}: {error})"
+            ) from None
+    swapped = rgb.size != decoded
+    size = (height, width) if swapped else (width, height)
+    if swapped:
+        notes.append(f"rotated by its EXIF orientation to {size[0]}×{size[1]}")
+    scale = width / decoded[0]
+    return LoadedImage(rgb, picture.format or "unknown", notes, size, scale)

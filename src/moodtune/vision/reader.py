@@ -1,10 +1,10 @@
 """EmotionReader: loads the models once and reads the emotion of images and words.
 
-Faces first: BlazeFace short range (faces that fill a fair part of the picture); when it finds
-none, BlazeFace full range (smaller, farther faces, with a stricter threshold). Each face is
-cropped with a margin and its expression classified; several faces are combined with weights
-``box area × detector score``. With no face, the colours of the scene give a low-confidence
-estimate. Words, when given, are classified by :mod:`moodtune.text` and mixed in (see
+Faces first: BlazeFace short range on the whole picture and on overlapping tiles (see
+:class:`moodtune.vision.detector.FaceDetector`); when it finds none, BlazeFace full range.
+Each face is cropped with a margin and its expression classified; several faces are combined
+with weights ``box area × detector score``. With no face, the colours of the scene give a
+low-confidence estimate. Words, when given, are classified by :mod:`moodtune.text` and mixed in (see
 :data:`TEXT_WEIGHT`).
 """
 
@@ -23,10 +23,13 @@ from moodtune.vision.reading import EmotionReading, Face, as_mapping
 #: Weight of the words when mixed with an image reading: combined = (1 - w) image + w words.
 #: A confident face reading outweighs a few words; a colour-only scene guess does not.
 TEXT_WEIGHT = {"face-high": 0.25, "face-low": 0.4, "scene": 0.5}
-#: A face reading is "high" confidence when its top probability reaches this.
+#: A face or words reading is "high" confidence when its top probability reaches this.
 HIGH_CONFIDENCE = 0.5
 #: Faces smaller than this (pixels, larger side of the box) are noted as unreliable.
 SMALL_FACE = 32
+#: Large JPEGs are decoded at a reduced scale keeping at least this many pixels a side (the
+#: face search works on at most 1024 px; expression crops come from the decoded image).
+DECODE_SIDE = 1024
 #: The most characters of text accepted.
 MAX_TEXT = 2000
 
@@ -59,7 +62,7 @@ class EmotionReader:
             from moodtune.errors import MissingExtraError
 
             raise MissingExtraError("vision", error.name or "ai_edge_litert") from None
-        from moodtune.vision.detector import FULL_RANGE, SHORT_RANGE, BlazeFace
+        from moodtune.vision.detector import FULL_RANGE, SHORT_RANGE, BlazeFace, FaceDetector
         from moodtune.vision.expression import ExpressionClassifier
 
         self.offline = offline
@@ -69,11 +72,14 @@ class EmotionReader:
         models = store.read_verified(
             store.GROUPS["vision"], self.cache, offline=offline, notify=notify
         )
-        self._short = BlazeFace(models["face_short"], SHORT_RANGE, threads=threads)
-        self._full = BlazeFace(models["face_full"], FULL_RANGE, threads=threads)
+        self._detector = FaceDetector(
+            BlazeFace(models["face_short"], SHORT_RANGE, threads=threads),
+            BlazeFace(models["face_full"], FULL_RANGE, threads=threads),
+        )
         self._expression = ExpressionClassifier(models["expression"], threads=threads)
         self._text = None
         self._lock = threading.Lock()
+        self._text_lock = threading.Lock()
 
     # -- public API -----------------------------------------------------------------------
 
@@ -99,10 +105,10 @@ class EmotionReader:
         """The emotion of one image: faces if there are any, else the scene's colours."""
         from moodtune.vision.images import load_image
 
-        loaded = load_image(image)
+        loaded = load_image(image, min_side=DECODE_SIDE)
         rgb = np.asarray(loaded.image, dtype=np.uint8)
         with self._lock:
-            faces = self._faces(loaded.image, rgb)
+            faces = self._faces(loaded.image, rgb, loaded.scale)
         notes = list(loaded.notes)
         if faces:
             return self._face_reading(faces, loaded.size, notes)
@@ -113,31 +119,33 @@ class EmotionReader:
         words = _clean_text(text)
         if words is None:
             raise MoodtuneError("the text is empty: give a few words")
-        classifier = self.text_classifier()
-        with self._lock:
-            vector = classifier.predict_proba([words])[0]
+        vector = self.text_classifier().predict_proba([words])[0]  # thread-safe on its own
+        confidence = "high" if vector.max() >= HIGH_CONFIDENCE else "low"
         return EmotionReading.from_vector(
-            vector, source="text", confidence="low", notes=[f"words: {words[:80]!r}"]
+            vector, source="text", confidence=confidence, notes=[f"words: {words[:80]!r}"]
         )
 
     def text_classifier(self):  # -> moodtune.text.TextEmotionClassifier
         """The words → emotion classifier, loaded on first use and kept."""
-        if self._text is None:
-            from moodtune.text.classifier import TextEmotionClassifier
+        with self._text_lock:
+            if self._text is None:
+                from moodtune.text.classifier import TextEmotionClassifier
 
-            self._text = TextEmotionClassifier(
-                offline=self.offline, cache=self.cache, notify=self._notify, threads=self._threads
-            )
+                self._text = TextEmotionClassifier(
+                    offline=self.offline,
+                    cache=self.cache,
+                    notify=self._notify,
+                    threads=self._threads,
+                )
         return self._text
 
     # -- steps ----------------------------------------------------------------------------
 
-    def _faces(self, image: object, rgb: np.ndarray) -> list[Face]:
+    def _faces(self, image: object, rgb: np.ndarray, scale: float) -> list[Face]:
+        """Faces in ``rgb`` (the decoded image); boxes × ``scale`` = picture pixels."""
         from moodtune.vision.expression import face_crop
 
-        boxes, scores = self._short.detect(rgb)
-        if len(boxes) == 0:
-            boxes, scores = self._full.detect(rgb)
+        boxes, scores = self._detector.detect(rgb)
         if len(boxes) == 0:
             return []
         gray = np.asarray(image.convert("L"), dtype=np.uint8)  # type: ignore[attr-defined]
@@ -145,7 +153,7 @@ class EmotionReader:
         probabilities = self._expression.predict(crops)
         faces = []
         for box, score, probs in zip(boxes, scores, probabilities, strict=True):
-            x0, y0, x1, y1 = (round(float(v)) for v in box)
+            x0, y0, x1, y1 = (round(float(v) * scale) for v in box)
             faces.append(Face((x0, y0, x1 - x0, y1 - y0), float(score), as_mapping(probs)))
         return sorted(faces, key=lambda f: -f.box[2] * f.box[3])
 
@@ -162,15 +170,22 @@ class EmotionReader:
             notes.append(f"{small} face(s) under {SMALL_FACE} px: expression less reliable")
         confidence = "high" if vector.max() >= HIGH_CONFIDENCE and not small else "low"
         return EmotionReading.from_vector(
-            vector, source="face", faces=faces, image_size=size, confidence=confidence,
+            vector,
+            source="face",
+            faces=faces,
+            image_size=size,
+            confidence=confidence,
             notes=notes,
         )
 
     def _scene_reading(
         self, image: object, size: tuple[int, int], notes: list[str]
     ) -> EmotionReading:
-        from moodtune.vision.scene import colour_statistics, scene_distribution
-        from moodtune.vision.scene import shrink_for_statistics
+        from moodtune.vision.scene import (
+            colour_statistics,
+            scene_distribution,
+            shrink_for_statistics,
+        )
 
         colour = colour_statistics(shrink_for_statistics(image))
         notes.append(
@@ -180,7 +195,10 @@ class EmotionReader:
             f"arousal {colour.arousal_scaled:+.2f}"
         )
         return EmotionReading.from_vector(
-            scene_distribution(colour), source="scene", image_size=size, confidence="low",
+            scene_distribution(colour),
+            source="scene",
+            image_size=size,
+            confidence="low",
             notes=notes,
         )
 
@@ -199,8 +217,12 @@ class EmotionReader:
             f"words ({words.top})",
         ]
         return EmotionReading.from_vector(
-            vector, source="combined", faces=image.faces, image_size=image.image_size,
-            confidence=image.confidence, notes=notes,
+            vector,
+            source="combined",
+            faces=image.faces,
+            image_size=image.image_size,
+            confidence=image.confidence,
+            notes=notes,
         )
 
 

@@ -63,9 +63,7 @@ def colour_statistics(rgb: np.ndarray) -> SceneColour:
     y, s = float(value.mean()), float(saturation.mean())
     rg = (pixels[:, 0] - pixels[:, 1]) * 255.0
     yb = (0.5 * (pixels[:, 0] + pixels[:, 1]) - pixels[:, 2]) * 255.0
-    colourfulness = float(
-        np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean())
-    )
+    colourfulness = float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
     pleasure = PLEASURE[0] * y + PLEASURE[1] * s
     arousal = AROUSAL[0] * y + AROUSAL[1] * s
     p_low, p_high = 0.0, PLEASURE[0] + PLEASURE[1]

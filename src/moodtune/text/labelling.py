@@ -1,0 +1,89 @@
+"""Label a track table from a text column (tags, lyrics, playlist titles) with its emotion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from moodtune.data.readers import COLUMN_ALIASES, _load, normalise_column, tidy
+from moodtune.data.table import LABEL, TrackTable
+from moodtune.emotions import EMOTIONS
+from moodtune.errors import InputError
+
+
+def label_frame(
+    frame: pd.DataFrame,
+    text_column: str,
+    classifier,  # TextEmotionClassifier (anything with predict_proba(texts) -> (n, 7))
+    *,
+    source: str,
+    skip_invalid: bool = False,
+) -> TrackTable:
+    """Label each row of a raw track frame by the emotion of its ``text_column``.
+
+    ``text_column`` is matched like other columns (any case and spacing). Rows whose text is
+    blank stop the labelling with an :class:`InputError` naming the row, or, with
+    ``skip_invalid``, are left out and counted in the notes. A column that already holds
+    labels (label, emotion, mood, class) is replaced, with a note. Returns the validated
+    :class:`TrackTable` (see :func:`moodtune.data.readers.tidy`) with a ``label`` column.
+    """
+    wanted = normalise_column(text_column)
+    matches = [c for c in frame.columns if normalise_column(c) == wanted]
+    if not matches:
+        raise InputError(
+            f"no text column {text_column!r}; the columns are {', '.join(map(str, frame.columns))}",
+            path=source,
+        )
+    column = matches[0]
+    notes: list[str] = []
+    texts = frame[column].map(lambda v: "" if v is None or v != v else " ".join(str(v).split()))
+    blank = (texts == "").to_numpy()
+    if blank.any():
+        row = int(np.flatnonzero(blank)[0]) + 1
+        if not skip_invalid:
+            raise InputError(
+                f"empty text in {int(blank.sum())} row(s), the first on row {row}; fill them "
+                "or pass --skip-invalid to leave them out",
+                path=source,
+                row=row,
+                column=str(column),
+            )
+        notes.append(f"left out {int(blank.sum())} row(s) with empty {column!r} text")
+    frame = frame.loc[~blank].copy()
+    texts = texts[~blank]
+    replaced = [
+        c for c in frame.columns if c != column and COLUMN_ALIASES.get(normalise_column(c)) == LABEL
+    ]
+    if replaced:
+        notes.append(f"replaced the existing label column(s) {', '.join(map(str, replaced))}")
+        frame = frame.drop(columns=replaced)
+    unique, inverse = np.unique(texts.to_numpy(dtype=str), return_inverse=True)
+    probabilities = classifier.predict_proba(list(unique))[inverse]
+    ids = [c for c in frame.columns if COLUMN_ALIASES.get(normalise_column(c)) == "track_id"]
+    if ids:  # one track in several rows (e.g. several playlists): average over its rows
+        groups = frame[ids[0]].astype(str).to_numpy()
+        averaged = pd.DataFrame(probabilities).groupby(groups, sort=False).transform("mean")
+        if len(set(groups)) < len(groups):
+            notes.append("rows of the same track id were labelled from all their texts together")
+        probabilities = averaged.to_numpy()
+    labels = np.array(EMOTIONS)[probabilities.argmax(axis=1)]
+    if COLUMN_ALIASES.get(normalise_column(column)) == LABEL:  # e.g. a text column 'mood'
+        frame = frame.rename(columns={column: f"{column}_text"})
+    frame[LABEL] = labels
+    notes.append(f"labelled {len(frame)} row(s) from {len(unique)} distinct {column!r} text(s)")
+    table = tidy(frame.reset_index(drop=True), source=source, skip_invalid=skip_invalid)
+    return TrackTable(table.frame, table.source, [*notes, *table.notes])
+
+
+def label_file(
+    path: str | Path, text_column: str, classifier, *, skip_invalid: bool = False
+) -> TrackTable:
+    """Read a track table file (CSV, TSV, Parquet, JSON) and label it: see :func:`label_frame`."""
+    from moodtune.data.features import SEED_FEATURES
+
+    raw = _load(Path(path), SEED_FEATURES)
+    if isinstance(raw, TrackTable):  # the seed format has titles and numbers only
+        raise InputError(f"has no text column {text_column!r} (seed format)", path=str(path))
+    return label_frame(raw, text_column, classifier, source=str(path), skip_invalid=skip_invalid)

