@@ -6,7 +6,11 @@ audioread is only tried for what it cannot read, and needs ffmpeg or GStreamer t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +19,16 @@ import numpy as np
 from moodtune.errors import InputError, MissingExtraError
 
 #: File name endings that ``moodtune analyze`` takes.
-AUDIO_SUFFIXES: tuple[str, ...] = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".aiff",
-                                   ".aif")
+AUDIO_SUFFIXES: tuple[str, ...] = (
+    ".mp3",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".flac",
+    ".wav",
+    ".aiff",
+    ".aif",
+)
 #: Longest audio analysed, in seconds (a longer file is reported, not half-analysed).
 MAX_SECONDS = 30 * 60.0
 #: Shortest audio analysed, in seconds: below this there is no tempo or key to measure.
@@ -100,10 +112,31 @@ def _soundfile():
     return soundfile
 
 
+@contextlib.contextmanager
+def _quiet_stderr(enabled: bool) -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null: libmpg123 (inside libsndfile) prints "Note: …"
+    lines straight to it for damaged MP3 frames; the error that follows says what matters."""
+    if not enabled:
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _with_soundfile(path: Path) -> Decoded:
     soundfile = _soundfile()
     try:
-        with soundfile.SoundFile(str(path)) as handle:
+        with _quiet_stderr(path.suffix.lower() == ".mp3"), soundfile.SoundFile(str(path)) as handle:
             if handle.frames > MAX_SECONDS * handle.samplerate:
                 raise AudioDecodeError(
                     f"longer than {MAX_SECONDS / 60:g} minutes "
@@ -118,16 +151,20 @@ def _with_soundfile(path: Path) -> Decoded:
                     tags[name] = str(value).strip()
             return Decoded(samples, int(handle.samplerate), tags)
     except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
-        raise _CannotDecode(str(error).strip() or type(error).__name__) from None
+        message = str(error).strip() or type(error).__name__
+        if "Error opening" in message:  # libsndfile's generic "not a regular file (pipe?)"
+            message = "not a readable audio stream"
+        raise _CannotDecode(message) from None
 
 
 def _with_audioread(path: Path, soundfile_message: str) -> Decoded:
     try:
-        import audioread
+        with warnings.catch_warnings():  # its raw reader imports aifc/audioop/sunau (3.13 drops)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import audioread
+            import audioread.rawread
     except ImportError:
-        raise AudioDecodeError(
-            f"cannot be decoded ({soundfile_message})", path=str(path)
-        ) from None
+        raise AudioDecodeError(f"cannot be decoded ({soundfile_message})", path=str(path)) from None
     try:
         with audioread.audio_open(str(path)) as source:
             channels, rate = int(source.channels), int(source.samplerate)
@@ -136,6 +173,12 @@ def _with_audioread(path: Path, soundfile_message: str) -> Decoded:
                     f"longer than {MAX_SECONDS / 60:g} minutes; not analysed", path=str(path)
                 )
             blocks = [np.frombuffer(block, dtype="<i2") for block in source]
+    except audioread.exceptions.NoBackendError:
+        raise AudioDecodeError(
+            f"cannot be decoded (libsndfile: {soundfile_message}; audioread has no decoder "
+            "for it: corrupt, or a format that needs ffmpeg)",
+            path=str(path),
+        ) from None
     except (audioread.exceptions.DecodeError, OSError, EOFError) as error:
         detail = str(error).strip() or type(error).__name__
         raise AudioDecodeError(

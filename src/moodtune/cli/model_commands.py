@@ -79,7 +79,8 @@ def train(
     learning_rate: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
     weight_decay: Annotated[float | None, typer.Option(help="Weight decay.")] = None,
     batch_size: Annotated[int, typer.Option(help="Mini-batch size.")] = 32,
-    early_stopping: Annotated[bool, typer.Option(help="Stop on a validation split.")] = True,
+    early_stopping: Annotated[bool | None, typer.Option(
+        help="Stop on a validation split (default: as chosen by CV, see docs/model.md).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same weights.")] = 0,
     cv: Annotated[bool, typer.Option(help="Also cross-validate and store the metrics.")] = True,
     group_by_artist: GroupOption = False,
@@ -249,18 +250,18 @@ def _feature_names(table: TrackTable, features: str | None) -> tuple[str, ...]:
 
 
 def _config(hidden_size: int, epochs: int | None, learning_rate: float | None,
-            weight_decay: float | None, batch_size: int, early_stopping: bool,
+            weight_decay: float | None, batch_size: int, early_stopping: bool | None,
             seed: int) -> TrainConfig:
     from dataclasses import replace
 
     from moodtune.model.training import TrainConfig
 
-    given = {"epochs": epochs, "learning_rate": learning_rate, "weight_decay": weight_decay}
+    given = {"epochs": epochs, "learning_rate": learning_rate, "weight_decay": weight_decay,
+             "early_stopping": early_stopping}
     return replace(
         TrainConfig(),
         hidden_size=hidden_size,
         batch_size=batch_size,
-        early_stopping=early_stopping,
         seed=seed,
         **{name: value for name, value in given.items() if value is not None},
     ).validate()

@@ -27,18 +27,21 @@ class TrainConfig:
     """
 
     hidden_size: int = 64
-    epochs: int = 400
+    epochs: int = 300
     learning_rate: float = 3e-3
     weight_decay: float = 1e-3
     batch_size: int = 32
     class_balanced: bool = True
-    early_stopping: bool = True
+    early_stopping: bool = False
     validation_fraction: float = 0.2
     patience: int = 50
     refit: bool = True
     dropout: float = 0.0
-    decoupled_weight_decay: bool = False
     label_smoothing: float = 0.0
+    decoupled_weight_decay: bool = False
+    average_from: float = 0.5
+    input_noise: float = 0.0
+    cosine_schedule: bool = False
     seed: int = 0
 
     def validate(self) -> TrainConfig:
@@ -52,6 +55,8 @@ class TrainConfig:
             "patience": self.patience >= 1,
             "dropout": 0 <= self.dropout < 1,
             "label_smoothing": 0 <= self.label_smoothing < 1,
+            "average_from": 0 <= self.average_from < 1,
+            "input_noise": self.input_noise >= 0,
         }
         for name, ok in checks.items():
             if not ok:
@@ -70,6 +75,12 @@ SEED_RECIPE = TrainConfig(
     class_balanced=False,
     early_stopping=False,
     refit=False,
+    dropout=0.0,
+    label_smoothing=0.0,
+    decoupled_weight_decay=False,
+    average_from=0.0,
+    input_noise=0.0,
+    cosine_schedule=False,
 )
 
 
@@ -157,19 +168,39 @@ class MLPClassifier:
         optimiser = optimiser_class(
             net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )
+        scheduler = None
+        if config.cosine_schedule:
+            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs)
         xt, yt = torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
         if x_val is not None and y_val is not None:
             xv, yv = torch.from_numpy(np.ascontiguousarray(x_val)), torch.from_numpy(y_val)
         best = (float("inf"), 0, copy.deepcopy(net.state_dict()))
+        average: dict[str, Any] | None = None
+        averaged = 0
         for epoch in range(1, epochs + 1):
             net.train()
             permutation = torch.randperm(len(xt), generator=generator)
             for start in range(0, len(xt), config.batch_size):
                 batch = permutation[start : start + config.batch_size]
+                inputs = xt[batch]
+                if config.input_noise > 0:
+                    inputs = inputs + config.input_noise * torch.randn(
+                        inputs.shape, generator=generator)
                 optimiser.zero_grad()
-                loss = loss_fn(net(xt[batch]), yt[batch])
+                loss = loss_fn(net(inputs), yt[batch])
                 loss.backward()
                 optimiser.step()
+            if scheduler is not None:
+                scheduler.step()
+            if config.average_from > 0 and x_val is None and epoch > config.average_from * epochs:
+                # Polyak averaging of the weights over the last epochs (one model, smoother).
+                state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                averaged += 1
+                if average is None:
+                    average = state
+                else:
+                    for k in average:
+                        average[k] += (state[k] - average[k]) / averaged
             if x_val is None:
                 continue
             net.eval()
@@ -180,7 +211,7 @@ class MLPClassifier:
             elif epoch - best[1] >= config.patience:
                 break
         if x_val is None:
-            best = (float("nan"), epochs, net.state_dict())
+            best = (float("nan"), epochs, average if average is not None else net.state_dict())
         state = {k: v.detach().numpy().copy() for k, v in best[2].items()}
         return state, best[1], best[0]
 

@@ -3,7 +3,8 @@
 One file holds everything: tracks, their features (each value with its provenance), the
 predicted emotion probabilities with the model version that produced them, listening history
 and feedback. ``PRAGMA user_version`` holds the schema version; ``meta`` holds the revision
-counter (bumped by every change to tracks, features or predictions) and the model version.
+counter (bumped by every change to tracks, features or predictions), the model version and a
+random uid that tells catalogues apart.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def connect(path: Path) -> sqlite3.Connection:
         _create(connection)
         connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         connection.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
+        connection.execute("INSERT OR IGNORE INTO meta VALUES ('uid', lower(hex(randomblob(16))))")
         connection.execute("COMMIT")
     return connection
 

@@ -24,7 +24,7 @@ def clicks(bpm: float, seconds: float = 8.0, rate: int = RATE) -> np.ndarray:
     t = np.arange(length) / rate
     burst = (np.sin(2 * np.pi * 1500 * t) + 0.3 * rng.standard_normal(length)) * np.exp(-t / 0.006)
     for beat, start in enumerate(np.arange(0.05, seconds - 0.03, 60.0 / bpm)):
-        index = int(round(start * rate))
+        index = round(start * rate)
         y[index : index + length] += burst * (1.0 if beat % 4 == 0 else 0.6)
     return (0.5 * y / np.abs(y).max()).astype(np.float32)
 
@@ -37,8 +37,9 @@ def tone(frequency: float, seconds: float, rate: int = RATE) -> np.ndarray:
     return y * envelope
 
 
-def progression(tonic: int, mode: int, chord_seconds: float = 0.6, repeats: int = 2,
-                rate: int = RATE) -> np.ndarray:
+def progression(
+    tonic: int, mode: int, chord_seconds: float = 0.6, repeats: int = 2, rate: int = RATE
+) -> np.ndarray:
     """I–IV–V–I (major, ``mode`` 1) or i–iv–V–i (minor, 0) in ``tonic`` (0 = C), with bass."""
     base = 261.63 * 2 ** (tonic / 12)  # C4 up to B4
     chords = []
@@ -50,8 +51,9 @@ def progression(tonic: int, mode: int, chord_seconds: float = 0.6, repeats: int 
     return (0.5 * y / np.abs(y).max()).astype(np.float32)
 
 
-def sine(frequency: float, amplitude: float, seconds: float = 3.0, rate: int = 48000,
-         channels: int = 1) -> np.ndarray:
+def sine(
+    frequency: float, amplitude: float, seconds: float = 3.0, rate: int = 48000, channels: int = 1
+) -> np.ndarray:
     """A steady sine of peak ``amplitude``, shape (n, channels), the same in every channel."""
     t = np.arange(int(seconds * rate)) / rate
     y = (amplitude * np.sin(2 * np.pi * frequency * t)).astype(np.float32)

@@ -1,0 +1,185 @@
+"""Analyse many files: find them, skip those already done, run N processes, keep going past
+bad files (each reported by name)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from moodtune.audio.analysis import TrackAnalysis, analyse_file
+from moodtune.audio.decode import AUDIO_SUFFIXES
+from moodtune.audio.estimate import VibeNetEstimator, vibenet_available, vibenet_version
+from moodtune.errors import MoodtuneError
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file that was not analysed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class BatchResult:
+    """What a batch produced: ``analyses`` (new and reused, in input order), ``failures``
+    (one per file that could not be analysed), how many were ``reused`` from an earlier run,
+    and the model of the estimates (``estimated_by``, "" for none)."""
+
+    analyses: list[TrackAnalysis] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    reused: int = 0
+    estimated_by: str = ""
+
+
+#: Called after each file: (files finished, files to analyse, path of the file just done).
+Progress = Callable[[int, int, str], None]
+
+
+def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], list[Failure]]:
+    """Expand files and folders (recursively, sorted) into audio files to analyse.
+
+    Returns ``(audio files, unsupported files)``; every file inside a folder that is not audio
+    (by name ending) is returned as a :class:`Failure` so it can be reported by name. A path
+    that does not exist is a user mistake: :class:`MoodtuneError`.
+    """
+    found: list[Path] = []
+    unsupported: list[Failure] = []
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise MoodtuneError(f"{str(path)!r} does not exist (give audio files or folders)")
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            if candidate.suffix.lower() in AUDIO_SUFFIXES:
+                found.append(resolved)
+            else:
+                unsupported.append(
+                    Failure(
+                        str(candidate),
+                        f"unsupported file type "
+                        f"{candidate.suffix or '(none)'!r} (not {', '.join(AUDIO_SUFFIXES)})",
+                    )
+                )
+    return found, unsupported
+
+
+def analyse_batch(
+    paths: Iterable[str | Path],
+    *,
+    jobs: int = 1,
+    estimate: bool = True,
+    previous: Sequence[TrackAnalysis] = (),
+    progress: Progress | None = None,
+    on_result: Callable[[TrackAnalysis], None] | None = None,
+) -> BatchResult:
+    """Analyse every audio file under ``paths`` with ``jobs`` processes.
+
+    ``estimate`` asks for VibeNet's estimated features when VibeNet is installed (without it
+    the result says so through an empty ``estimated_by``). An entry of ``previous`` whose file
+    has the same path, size and modification time, analysed with the same estimator, is
+    reused instead of analysed again. A file that cannot be read becomes a :class:`Failure`;
+    the batch goes on. ``on_result`` sees each new analysis as it finishes (to checkpoint).
+    """
+    if jobs < 1:
+        raise MoodtuneError(f"--jobs must be at least 1 (got {jobs})")
+    files, failures = find_audio(paths)
+    use_estimator = estimate and vibenet_available()
+    estimated_by = vibenet_version() if use_estimator else ""
+    earlier = {item.path: item for item in previous}
+    done: dict[str, TrackAnalysis] = {}
+    todo: list[Path] = []
+    for path in files:
+        item = earlier.get(str(path))
+        if item is not None and _unchanged(item, path, estimated_by):
+            done[str(path)] = item
+        else:
+            todo.append(path)
+    reused = len(done)
+    bad: dict[str, str] = {}
+    # closing(): an interruption in a callback shuts the worker pool down at once.
+    with closing(_run(todo, jobs=jobs, estimate=use_estimator)) as results:
+        for count, (path, analysis, reason) in enumerate(results, start=1):
+            if analysis is not None:
+                done[path] = analysis
+                if on_result is not None:
+                    on_result(analysis)
+            else:
+                bad[path] = reason or "unknown error"
+            if progress is not None:
+                progress(count, len(todo), path)
+    ordered = [done[str(path)] for path in files if str(path) in done]
+    failures += [Failure(str(path), bad[str(path)]) for path in files if str(path) in bad]
+    return BatchResult(ordered, failures, reused, estimated_by)
+
+
+def _unchanged(item: TrackAnalysis, path: Path, estimated_by: str) -> bool:
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return (item.size, item.mtime_ns, item.estimated_by) == (
+        stat.st_size,
+        stat.st_mtime_ns,
+        estimated_by,
+    )
+
+
+def _run(
+    todo: list[Path], *, jobs: int, estimate: bool
+) -> Generator[tuple[str, TrackAnalysis | None, str | None], None, None]:
+    if not todo:
+        return
+    if jobs == 1 or len(todo) == 1:
+        for path in todo:
+            yield _analyse_one(str(path), estimate)
+        return
+    import multiprocessing
+
+    # "spawn": a forked child would inherit the thread pools of numba and onnxruntime.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context)
+    try:
+        futures = {pool.submit(_analyse_one, str(path), estimate): path for path in todo}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as error:  # the worker process died (e.g. out of memory)
+                yield str(futures[future]), None, f"the analysis process failed ({error})"
+    finally:  # on an interruption, drop the queued files instead of analysing them all
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_ESTIMATOR: VibeNetEstimator | None = None
+
+
+def _analyse_one(path: str, estimate: bool) -> tuple[str, TrackAnalysis | None, str | None]:
+    """Analyse one file; any error becomes a reason string (run in a worker process)."""
+    global _ESTIMATOR
+    try:
+        if estimate and _ESTIMATOR is None:
+            _ESTIMATOR = VibeNetEstimator()
+        return path, analyse_file(path, _ESTIMATOR if estimate else None), None
+    except MoodtuneError as error:
+        message = str(error)
+        prefix = f"{path}: "
+        return path, None, message[len(prefix) :] if message.startswith(prefix) else message
+    except Exception as error:  # a decoder or analysis crash on this file must not stop the batch
+        return path, None, f"analysis failed: {type(error).__name__}: {error}"
+
+
+def default_jobs() -> int:
+    """One process per available core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)

@@ -1,0 +1,282 @@
+"""The built-in catalogue: the 28 royalty-free clips of ``immich-memories-music`` (MIT),
+analysed once and stored in moodtune; the audio is played from the installed package.
+
+The stored table (``catalogue/catalogue.csv``) holds, per clip: identity, the measured and
+the VibeNet-estimated features, the tempo and key the clip's generator was asked for (from
+the package's LICENSE-MUSIC, as ``listed_bpm``/``listed_key``), the file path relative to the
+package's ``tracks`` folder, and the emotion the default model predicts. Regenerate it with::
+
+    python -m moodtune.audio.builtin --regenerate
+
+Reading it needs neither librosa nor VibeNet; only the audio paths need the immich package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from moodtune.data.features import FEATURE_NAMES, PITCH_CLASSES, parse_key
+from moodtune.data.readers import tidy
+from moodtune.data.table import TrackTable, write_frame
+from moodtune.errors import MoodtuneError
+
+PACKAGE = "immich-memories-music"
+ARTIST = "ACE-Step 1.5 (immich-memories-music)"
+CATALOGUE_FILE = "catalogue.csv"
+PROVENANCE_FILE = "provenance.json"
+
+
+def data_folder() -> Path:
+    """Where the stored catalogue lives inside moodtune."""
+    return Path(str(resources.files("moodtune.audio") / "catalogue"))
+
+
+def tracks_folder() -> Path | None:
+    """The installed package's ``tracks`` folder, or None when it is not installed."""
+    try:
+        import immich_memories_music
+    except ImportError:
+        return None
+    folder = immich_memories_music.tracks_dir()
+    return folder if folder.is_dir() else None
+
+
+def builtin_catalogue() -> tuple[TrackTable, list[str | None], dict[str, str]]:
+    """The built-in catalogue: ``(table, audio paths, provenance)``.
+
+    ``table`` has track_id, title, artist, album (the mood folder) and the features (tempo,
+    key, mode, loudness measured; the 7 others estimated by VibeNet); ``audio paths`` are
+    absolute paths into the installed ``immich-memories-music`` package, in table order (None
+    for a clip whose file is missing, all None when the package is not installed: a note in
+    ``table.notes`` says so); ``provenance`` maps each feature to "measured" or "estimated".
+    """
+    frame, provenance = _stored()
+    table = tidy(frame, source=f"moodtune built-in catalogue ({PACKAGE})")
+    folder = tracks_folder()
+    paths: list[str | None] = []
+    for relative in frame["audio_file"]:
+        candidate = folder / relative if folder is not None else None
+        paths.append(str(candidate) if candidate is not None and candidate.is_file() else None)
+    if folder is None:
+        table.notes.append(
+            f"{PACKAGE} is not installed, so the built-in tracks cannot be played: "
+            f"pip install 'moodtune[audio]'"
+        )
+    elif None in paths:
+        table.notes.append(f"{paths.count(None)} built-in audio file(s) missing from {folder}")
+    features = provenance["features"]
+    return table, paths, {name: features[name] for name in table.feature_names}
+
+
+def builtin_predictions() -> pd.DataFrame:
+    """The stored predictions: track_id, emotion, confidence and p_<emotion> per clip, made by
+    the default model whose version is in ``provenance.json`` (empty columns if none was)."""
+    frame, _ = _stored()
+    columns = [
+        "track_id",
+        *[c for c in frame.columns if c == "emotion" or c == "confidence" or c.startswith("p_")],
+    ]
+    return frame[columns].copy()
+
+
+def _stored() -> tuple[pd.DataFrame, dict]:
+    folder = data_folder()
+    frame = pd.read_csv(folder / CATALOGUE_FILE, dtype={"track_id": str, "audio_file": str})
+    provenance = json.loads((folder / PROVENANCE_FILE).read_text(encoding="utf-8"))
+    return frame, provenance
+
+
+# --- the generator's own record: LICENSE-MUSIC ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    """What LICENSE-MUSIC says a clip was generated with: tempo (BPM), key, mode, seed."""
+
+    bpm: float
+    key: int
+    mode: int
+    seed: int
+
+    @property
+    def key_name(self) -> str:
+        return f"{PITCH_CLASSES[self.key]} {'major' if self.mode == 1 else 'minor'}"
+
+
+_LINE = re.compile(
+    r"^\s+(?P<name>\S+\.(?:opus|ogg|mp3|flac|wav))\s+(?P<bpm>\d+(?:\.\d+)?)\s*bpm\s+"
+    r"(?P<key>[A-G][#b]?)\s+(?P<mode>major|minor)\s+seed\s+(?P<seed>\d+)",
+    re.IGNORECASE,
+)
+
+
+def listed_tracks(text: str | None = None) -> dict[str, Listed]:
+    """Parse LICENSE-MUSIC (by default the installed package's) into file name → Listed."""
+    if text is None:
+        text = license_text()
+    listed: dict[str, Listed] = {}
+    for line in text.splitlines():
+        match = _LINE.match(line)
+        if match:
+            parsed = parse_key(f"{match['key']} {match['mode']}")
+            if parsed is None or parsed[1] is None:
+                continue
+            listed[match["name"]] = Listed(
+                float(match["bpm"]), parsed[0], parsed[1], int(match["seed"])
+            )
+    return listed
+
+
+def license_text() -> str:
+    """The text of the installed package's LICENSE-MUSIC."""
+    from importlib import metadata
+
+    try:
+        distribution = metadata.distribution(PACKAGE)
+    except metadata.PackageNotFoundError:
+        raise MoodtuneError(f"{PACKAGE} is not installed: pip install 'moodtune[audio]'") from None
+    for file in distribution.files or []:
+        if file.name == "LICENSE-MUSIC":
+            return Path(str(file.locate())).read_text(encoding="utf-8")
+    raise MoodtuneError(f"{PACKAGE} is installed without its LICENSE-MUSIC file")
+
+
+# --- regeneration ----------------------------------------------------------------------------
+
+
+def regenerate(jobs: int = 1, folder: Path | None = None) -> Path:
+    """Analyse every clip of the installed package and rewrite the stored catalogue.
+
+    Needs librosa (``audio`` extra) and VibeNet (``audio-ml``): the default model takes
+    valence, energy, danceability, acousticness, speechiness and liveness, which only VibeNet
+    estimates. The emotions come from :meth:`EmotionModel.default` when it is present.
+    """
+    from moodtune.audio.batch import analyse_batch
+    from moodtune.audio.estimate import vibenet_available
+
+    tracks = tracks_folder()
+    if tracks is None:
+        raise MoodtuneError(f"{PACKAGE} is not installed: pip install 'moodtune[audio]'")
+    if not vibenet_available():
+        raise MoodtuneError(
+            "regenerating the built-in catalogue needs VibeNet for the estimated features: "
+            "pip install 'moodtune[audio-ml]'"
+        )
+    listed = listed_tracks()
+    result = analyse_batch([tracks], jobs=jobs, estimate=True)
+    if result.failures:
+        detail = "; ".join(f"{f.path}: {f.reason}" for f in result.failures)
+        raise MoodtuneError(f"some built-in clips could not be analysed: {detail}")
+    rows = []
+    for item in result.analyses:
+        path = Path(item.path)
+        relative = path.relative_to(tracks.resolve()).as_posix()
+        clip = listed.get(path.name)
+        rows.append(
+            {
+                "track_id": f"builtin-{path.stem}",
+                "title": _title(path.stem),
+                "artist": ARTIST,
+                "album": path.parent.name,
+                **{
+                    name: int(item.values[name]) if name in ("key", "mode") else item.values[name]
+                    for name in FEATURE_NAMES
+                    if name in item.values
+                },
+                "duration_ms": item.duration_ms,
+                "tempo_strength": round(item.strengths["tempo"], 4),
+                "key_strength": round(item.strengths["key"], 4),
+                "listed_bpm": clip.bpm if clip else None,
+                "listed_key": clip.key_name if clip else None,
+                "audio_file": relative,
+                "audio_id": item.track_id,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    model_info = _predict(frame)
+    folder = folder or data_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    write_frame(frame, folder / CATALOGUE_FILE)
+    provenance = _provenance(result.analyses[0].provenance, result.estimated_by, model_info)
+    (folder / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=1) + "\n", encoding="utf-8")
+    return folder / CATALOGUE_FILE
+
+
+def _title(stem: str) -> str:
+    """``happy_acoustic_s411`` → ``Happy acoustic (seed 411)``; ``calm_acoustic_1`` →
+    ``Calm acoustic 1``."""
+    words = stem.split("_")
+    if words[-1].startswith("s") and words[-1][1:].isdigit():
+        words[-1] = f"(seed {words[-1][1:]})"
+    return " ".join(words).capitalize()
+
+
+def _predict(frame: pd.DataFrame) -> dict | None:
+    from moodtune.model.artifact import EmotionModel
+
+    try:
+        model = EmotionModel.default()
+    except (MoodtuneError, OSError) as error:
+        print(f"note: no default model yet ({error}); emotions not stored", file=sys.stderr)
+        return None
+    table = tidy(frame, source="built-in catalogue")
+    predictions = model.predict_table(table)
+    for column in predictions.columns:
+        if column == "emotion" or column == "confidence" or column.startswith("p_"):
+            frame[column] = predictions[column].to_numpy()
+    return {"version": model.version, "features": list(model.feature_names)}
+
+
+def _provenance(per_feature: dict[str, str], estimated_by: str, model: dict | None) -> dict:
+    from moodtune.audio.output import METHODS, VIBENET_LICENCE
+
+    return {
+        "source": f"{PACKAGE} 0.1.0 (MIT): 28 clips generated with ACE-Step 1.5",
+        "features": {k: v for k, v in per_feature.items() if k in FEATURE_NAMES},
+        "measured": METHODS,
+        "estimated": {
+            "model": estimated_by,
+            "licence": VIBENET_LICENCE,
+            "note": "estimates of Spotify-style features by a learned model",
+        },
+        "listed": "listed_bpm and listed_key: the tempo and key the generator was prompted "
+        "with, as LICENSE-MUSIC lists them (not measurements)",
+        "emotions": model,
+        "regenerate": "python -m moodtune.audio.builtin --regenerate",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m moodtune.audio.builtin", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="analyse the installed clips and rewrite the stored catalogue",
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="processes (default 1)")
+    arguments = parser.parse_args(argv)
+    if not arguments.regenerate:
+        table, paths, _ = builtin_catalogue()
+        print(f"{len(table)} built-in tracks, {sum(p is not None for p in paths)} playable")
+        return 0
+    try:
+        path = regenerate(jobs=arguments.jobs)
+    except MoodtuneError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

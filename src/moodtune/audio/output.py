@@ -1,0 +1,244 @@
+"""The analysis table on disk: a track table ``read_tracks`` takes, and a provenance sidecar.
+
+The table has the identity columns, the measured features (tempo, key, mode, loudness) and,
+when VibeNet ran, the 7 estimated ones; then ``duration_ms``, ``tempo_strength``,
+``key_strength``, ``estimated_by``, a per-row ``provenance`` (JSON: feature → "measured" or
+"estimated") and the file's ``path``, ``size_bytes`` and ``mtime_ns`` (so a later run can
+skip unchanged files). Without VibeNet the estimated columns are left out, not written empty:
+``read_tracks`` rejects empty feature values, and an absent column says "not computed"
+plainly. ``<table>.provenance.json`` beside it says how each column was obtained, by what,
+and lists the files that could not be analysed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from moodtune.audio.analysis import MEASURED, TrackAnalysis
+from moodtune.audio.batch import BatchResult, Progress, analyse_batch, find_audio
+from moodtune.audio.estimate import ESTIMATED_FEATURES, vibenet_available, vibenet_version
+from moodtune.data.features import FEATURE_NAMES
+from moodtune.data.table import write_frame
+from moodtune.errors import InputError, MoodtuneError
+
+#: How each measured column is obtained (written into the sidecar).
+METHODS: dict[str, str] = {
+    "tempo": "BPM; onset-envelope autocorrelation, 4-beat comb with a log-normal prior at "
+    "120 BPM, period refined by parabolic interpolation over its multiples (librosa 0.11)",
+    "key": "pitch class 0-11; Krumhansl-Schmuckler correlation of the mean constant-Q chroma "
+    "with Albrecht-Shanahan key profiles (librosa 0.11)",
+    "mode": "1 major / 0 minor; from the same key-profile correlation",
+    "loudness": "integrated loudness, LUFS (ITU-R BS.1770-4, pyloudnorm), floor -60",
+    "duration_ms": "decoded length in milliseconds",
+}
+VIBENET_LICENCE = "GPL-3.0-or-later"
+
+
+def to_frame(analyses: list[TrackAnalysis]) -> pd.DataFrame:
+    """One row per analysis; feature columns in schema order; absent estimates left out."""
+    frame = pd.DataFrame([item.row() for item in analyses])
+    features = [name for name in FEATURE_NAMES if name in frame.columns]
+    rest = [c for c in frame.columns if c not in features and c not in _IDENTITY]
+    return frame[[*_IDENTITY, *features, *rest]]
+
+
+_IDENTITY = ["track_id", "title", "artist", "album"]
+
+
+def sidecar_path(table: str | Path) -> Path:
+    """``songs.csv`` → ``songs.csv.provenance.json``."""
+    table = Path(table)
+    return table.with_name(table.name + ".provenance.json")
+
+
+def write_output(result: BatchResult, out: str | Path) -> tuple[Path, Path]:
+    """Write the table (csv, parquet or json by suffix, atomically) and its sidecar."""
+    from moodtune import __version__
+
+    table = write_frame(to_frame(result.analyses), out)
+    estimated = None
+    missing: dict[str, str] = {}
+    if result.estimated_by:
+        estimated = {
+            "model": result.estimated_by,
+            "licence": VIBENET_LICENCE,
+            "features": list(ESTIMATED_FEATURES),
+            "note": "estimates of Spotify-style features by a learned model, not measurements",
+        }
+    else:
+        reason = "not computed: VibeNet is not installed (pip install 'moodtune[audio-ml]')"
+        missing = dict.fromkeys(ESTIMATED_FEATURES, reason)
+    sidecar = {
+        "generator": f"moodtune {__version__} analyze",
+        "tracks": len(result.analyses),
+        "measured": METHODS,
+        "estimated": estimated,
+        "missing": missing,
+        "failures": [{"path": f.path, "reason": f.reason} for f in result.failures],
+    }
+    _write_json(sidecar_path(table), sidecar)
+    return table, sidecar_path(table)
+
+
+def read_previous(out: str | Path) -> list[TrackAnalysis]:
+    """The analyses stored in an earlier output ``out`` (empty when it does not exist yet)."""
+    out = Path(out)
+    if not out.is_file():
+        return []
+    suffix = out.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(out)
+        elif suffix == ".json":
+            frame = pd.read_json(out, orient="records", dtype=False)
+        else:
+            frame = pd.read_csv(out, keep_default_na=True)
+    except (ValueError, OSError) as error:
+        raise InputError(
+            f"the earlier output cannot be read to resume ({error}); move it away or pass --fresh",
+            path=str(out),
+        ) from None
+    needed = {"path", "size_bytes", "mtime_ns", "track_id", "provenance"}
+    if frame.empty or not needed <= set(frame.columns):
+        raise InputError(
+            "is not an output of 'moodtune analyze' (it lacks the path, size_bytes, mtime_ns "
+            "and provenance columns needed to resume); choose another --out or pass --fresh",
+            path=str(out),
+        )
+    return [_from_row(row) for row in frame.to_dict(orient="records")]
+
+
+#: New analyses between two checkpoints of the output during a run.
+CHECKPOINT_EVERY = 20
+
+
+def analyse_to_table(
+    paths: list[str | Path],
+    out: str | Path,
+    *,
+    jobs: int = 1,
+    estimate: bool = True,
+    fresh: bool = False,
+    progress: Progress | None = None,
+) -> tuple[BatchResult, int, int]:
+    """Analyse ``paths`` into the table ``out``, resuming from what ``out`` already holds.
+
+    Rows of ``out`` for files not named in this run are kept as they are, unless they were
+    analysed with a different estimator (with vs without VibeNet): one table cannot hold both
+    without empty values, so those are left out and counted. The table is
+    rewritten every :data:`CHECKPOINT_EVERY` new analyses (atomically), so an interrupted run
+    loses little and resumes where it stopped. Returns the batch result, the number of
+    earlier rows kept for other files and the number left out. Raises
+    :class:`EmptyAnalysisError` (its ``result`` lists the failures) when nothing could be
+    analysed.
+    """
+    out = Path(out)
+    if out.suffix.lower() not in {".csv", ".parquet", ".json"}:
+        raise MoodtuneError(
+            f"cannot write {out.name!r}: use a name ending in .csv, .parquet or .json"
+        )
+    if not out.parent.is_dir():
+        raise MoodtuneError(f"the folder {str(out.parent)!r} does not exist")
+    previous = [] if fresh else read_previous(out)
+    files, _ = find_audio(paths)
+    named = {str(path) for path in files}
+    estimated_by = vibenet_version() if estimate and vibenet_available() else ""
+    others = [p for p in previous if p.path not in named and p.estimated_by == estimated_by]
+    dropped = sum(1 for p in previous if p.path not in named) - len(others)
+    new: list[TrackAnalysis] = []
+
+    def checkpoint(item: TrackAnalysis) -> None:
+        new.append(item)
+        if len(new) % CHECKPOINT_EVERY == 0:
+            reusable = [p for p in previous if p.path in named and p.estimated_by == estimated_by]
+            partial = [*others, *reusable, *new]
+            unique = {p.path: p for p in partial}
+            write_frame(to_frame(list(unique.values())), out)
+
+    result = analyse_batch(
+        paths,
+        jobs=jobs,
+        estimate=estimate,
+        previous=previous,
+        progress=progress,
+        on_result=checkpoint,
+    )
+    combined = BatchResult(
+        [*others, *result.analyses], result.failures, result.reused, result.estimated_by
+    )
+    if not combined.analyses:
+        raise EmptyAnalysisError(combined)
+    write_output(combined, out)
+    return combined, len(others), dropped
+
+
+class EmptyAnalysisError(MoodtuneError):
+    """No file could be analysed; ``result.failures`` says why for each."""
+
+    def __init__(self, result: BatchResult) -> None:
+        self.result = result
+        super().__init__(
+            f"no file could be analysed ({len(result.failures)} failed or unsupported)"
+        )
+
+
+def _from_row(row: dict) -> TrackAnalysis:
+    provenance = json.loads(row["provenance"])
+    values = {
+        name: float(row[name])
+        for name in FEATURE_NAMES
+        if name in provenance and _present(row.get(name))
+    }
+    return TrackAnalysis(
+        path=str(row["path"]),
+        size=int(row["size_bytes"]),
+        mtime_ns=int(row["mtime_ns"]),
+        track_id=str(row["track_id"]),
+        title=str(row["title"]),
+        artist=str(row["artist"]) if _present(row.get("artist")) else None,
+        album=str(row["album"]) if _present(row.get("album")) else None,
+        duration_ms=int(row["duration_ms"]),
+        values=values,
+        provenance=provenance,
+        estimated_by=str(row["estimated_by"]) if _present(row.get("estimated_by")) else "",
+        strengths={
+            "tempo": float(row.get("tempo_strength") or 0.0),
+            "key": float(row.get("key_strength") or 0.0),
+        },
+    )
+
+
+def _present(value: object) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return str(value).strip() != ""
+
+
+def _write_json(path: Path, data: dict) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, indent=1, ensure_ascii=False)
+            stream.write("\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+__all__ = [
+    "MEASURED",
+    "analyse_to_table",
+    "read_previous",
+    "sidecar_path",
+    "to_frame",
+    "write_output",
+]

@@ -1,0 +1,232 @@
+"""``moodtune analyze PATH... --out FILE`` and ``moodtune catalog add-audio DIR``."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from moodtune.cli import console
+
+if TYPE_CHECKING:
+    from moodtune.audio.batch import BatchResult
+
+JobsOption = Annotated[
+    int,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        max=64,
+        help="Processes to analyse with (each file is analysed by one process).",
+    ),
+]
+EstimateOption = Annotated[
+    bool,
+    typer.Option(
+        "--estimate/--no-estimate",
+        help="Estimate energy, valence and the other 5 features with VibeNet when it is "
+        "installed (the audio-ml extra).",
+    ),
+]
+
+
+def analyze(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Audio files or folders (searched recursively): mp3, ogg, opus, flac, wav."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="The feature table to write "
+            "(.csv, .parquet or .json); an existing one is resumed.",
+        ),
+    ],
+    jobs: JobsOption = 1,
+    estimate: EstimateOption = True,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="Analyse every file again instead of resuming from the rows OUT already holds.",
+        ),
+    ] = False,
+) -> None:
+    """Compute audio features of local files into a table that 'moodtune predict' reads.
+
+    Measured: tempo, key, mode, loudness, duration. Estimated by VibeNet when the
+    audio-ml extra is installed (left out otherwise): energy, valence,
+    danceability, acousticness, instrumentalness, speechiness, liveness.
+    Files that cannot be read are reported and skipped.
+    """
+    from moodtune.audio.output import EmptyAnalysisError, analyse_to_table, sidecar_path
+
+    try:
+        with _progress() as progress:
+            result, kept, dropped = analyse_to_table(
+                list(paths), out, jobs=jobs, estimate=estimate, fresh=fresh, progress=progress
+            )
+    except EmptyAnalysisError as error:
+        _report_failures(error.result)
+        raise
+    _report_failures(result)
+    if kept:
+        console.note(f"kept {kept} row(s) of {out} for files not named in this run")
+    if dropped:
+        console.note(
+            f"left out {dropped} earlier row(s) for other files: they were analysed "
+            f"{'without' if result.estimated_by else 'with'} VibeNet; analyse them "
+            "again to bring them back"
+        )
+    _report_estimates(result, estimate)
+    new = len(result.analyses) - result.reused - kept
+    console.done(
+        f"{len(result.analyses)} track(s) → {out} ({new} analysed, {result.reused} unchanged "
+        f"since the last run, {len(result.failures)} skipped); provenance in "
+        f"{sidecar_path(out).name}"
+    )
+
+
+def add_audio_command(
+    folder: Annotated[Path, typer.Argument(help="A folder of audio files (searched recursively).")],
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalogue",
+            help="The catalogue file "
+            "(default: $MOODTUNE_CATALOGUE, else "
+            "catalogue.sqlite in your user data "
+            "folder).",
+        ),
+    ] = None,
+    jobs: JobsOption = 1,
+) -> None:
+    """Analyse the audio files in FOLDER and add them to the catalogue, playable from there.
+
+    Needs VibeNet (the audio-ml extra): the emotion model takes valence, energy
+    and other features that only VibeNet estimates. The analysis is kept in your
+    user data folder, so a second run analyses only new or changed files.
+    """
+    from moodtune.audio.estimate import vibenet_available
+    from moodtune.audio.output import EmptyAnalysisError, analyse_to_table, to_frame
+    from moodtune.data.readers import tidy
+    from moodtune.errors import MissingExtraError, MoodtuneError
+    from moodtune.recommend.catalogue import Catalogue
+
+    if not folder.is_dir():
+        raise MoodtuneError(f"{str(folder)!r} is not a folder")
+    if not vibenet_available():
+        raise MissingExtraError("audio-ml", "vibenet")
+    table_path = _analysis_table(folder)
+    try:
+        with _progress() as progress:
+            result, _, _ = analyse_to_table([folder], table_path, jobs=jobs, progress=progress)
+    except EmptyAnalysisError as error:
+        _report_failures(error.result)
+        raise
+    _report_failures(result)
+    named = {str(p) for p in _files(folder)}
+    analyses = [item for item in result.analyses if item.path in named]
+    if not analyses:
+        raise MoodtuneError(f"no audio file in {str(folder)!r} could be analysed")
+
+    table = tidy(to_frame(analyses), source=str(folder))
+    provenance = dict(analyses[0].provenance)
+    provenance.pop("duration_ms", None)
+    with Catalogue.open(catalogue) as opened:
+        report = opened.import_table(
+            table,
+            source=f"audio:{folder.resolve()}",
+            provenance=provenance,
+            audio_paths=[item.path for item in analyses],
+        )
+        path = opened.path
+    console.done(f"{report.summary()} → {path}")
+
+
+def _files(folder: Path) -> list[Path]:
+    from moodtune.audio.batch import find_audio
+
+    return find_audio([folder])[0]
+
+
+def _analysis_table(folder: Path) -> Path:
+    """Where the analysis of ``folder`` is kept between runs (user data folder)."""
+    import platformdirs
+
+    key = hashlib.blake2b(str(folder.resolve()).encode(), digest_size=8).hexdigest()
+    base = platformdirs.user_data_path("moodtune") / "audio-analyses"
+    base.mkdir(parents=True, exist_ok=True)
+    return base / f"{folder.resolve().name}-{key}.csv"
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int, str], None]]:
+    """A Rich progress bar on stderr, as a ``(done, total, path)`` callback."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(
+        TextColumn("analysing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[name]}"),
+        console=console.err,
+        transient=True,
+    )
+    task = bar.add_task("analyse", total=None, name="")
+
+    def update(done: int, total: int, path: str) -> None:
+        bar.update(task, completed=done, total=total, name=Path(path).name)
+
+    with bar:
+        yield update
+
+
+def _report_failures(result: BatchResult) -> None:
+    for failure in result.failures:
+        console.error(f"skipped {failure.path}: {failure.reason}")
+
+
+def _report_estimates(result: BatchResult, wanted: bool) -> None:
+    if result.estimated_by:
+        console.note(
+            f"energy, valence, danceability, acousticness, instrumentalness, "
+            f"speechiness and liveness are estimates by {result.estimated_by} "
+            "(GPL-3.0-or-later), not measurements"
+        )
+    elif wanted:
+        console.note(
+            "energy, valence and the other estimated features were not computed: "
+            "VibeNet is not installed (pip install 'moodtune[audio-ml]'); the table "
+            "has the measured tempo, key, mode and loudness only"
+        )
+    else:
+        console.note("estimated features not computed (--no-estimate)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(analyze)
+    try:  # the catalog group belongs to the recommend commands
+        from moodtune.cli.recommend_commands import catalog_app
+    except ImportError:  # pragma: no cover - only when the recommend part is absent
+        app.command("catalog-add-audio")(add_audio_command)
+    else:
+        catalog_app.command("add-audio")(add_audio_command)

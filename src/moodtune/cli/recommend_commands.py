@@ -1,0 +1,290 @@
+"""``moodtune catalog import|stats|reclassify`` and ``moodtune recommend``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from moodtune.cli import console
+from moodtune.errors import MoodtuneError
+
+if TYPE_CHECKING:
+    from moodtune.recommend.catalogue import CatalogueStats
+    from moodtune.recommend.recommender import Recommendation
+
+catalog_app = typer.Typer(
+    name="catalog",
+    help="The music catalogue: import tracks, show what is in it, reclassify.",
+    no_args_is_help=True,
+)
+
+CatalogueOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalogue",
+        help="The catalogue file (default: $MOODTUNE_CATALOGUE, else catalogue.sqlite in "
+        "your user data folder).",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@catalog_app.command("import")
+def import_tracks(
+    file: Annotated[Path, typer.Argument(help="A CSV, TSV, Parquet or JSON track table.")],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source", help="A name for where the tracks come from (default: the file name)."
+        ),
+    ] = None,
+    provenance: Annotated[
+        str,
+        typer.Option(
+            "--provenance",
+            help="Where the feature values come from: provider, measured or estimated.",
+        ),
+    ] = "provider",
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Leave out invalid rows (counted and reported) instead of stopping at the first.",
+        ),
+    ] = False,
+    builtin: Annotated[
+        bool,
+        typer.Option(
+            "--builtin/--no-builtin", help="Fill a new catalogue with the built-in tracks first."
+        ),
+    ] = True,
+    catalogue: CatalogueOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add the tracks of FILE to the catalogue and classify them (a repeat changes nothing)."""
+    from moodtune.data.readers import read_tracks
+    from moodtune.recommend.catalogue import Catalogue
+
+    tracks = read_tracks(file, skip_invalid=skip_invalid)
+    for line in tracks.notes:
+        console.note(f"{file}: {line}")
+    with Catalogue.open(catalogue, fill_builtin=builtin) as opened:
+        report = opened.import_table(tracks, source=source or file.name, provenance=provenance)
+        path = opened.path
+    if as_json:
+        console.out.print_json(json.dumps({**report.to_dict(), "catalogue": str(path)}))
+        return
+    for line in report.notes[len(tracks.notes) :]:
+        console.note(line)
+    console.done(f"{report.summary()} → {path}")
+
+
+@catalog_app.command("stats")
+def stats(catalogue: CatalogueOption = None, as_json: JsonOption = False) -> None:
+    """Tracks per top emotion and per source, and how many have each feature (by origin)."""
+    from moodtune.recommend.catalogue import Catalogue
+
+    with Catalogue.open(catalogue) as opened:
+        figures = opened.stats()
+    if as_json:
+        console.out.print_json(json.dumps(figures.to_dict()))
+        return
+    _print_stats(figures)
+
+
+@catalog_app.command("reclassify")
+def reclassify(
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="A model folder (default: the model shipped with moodtune)."),
+    ] = None,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Classify every track again (done automatically when the model version changes)."""
+    from moodtune.model.artifact import load_model
+    from moodtune.recommend.catalogue import Catalogue
+
+    emotion_model = load_model(model)
+    with Catalogue.open(catalogue, model=emotion_model) as opened:
+        count = opened.reclassify()
+        path = opened.path
+    console.done(f"classified {count} tracks with model {emotion_model.version} → {path}")
+
+
+def recommend(
+    emotion: Annotated[
+        str | None,
+        typer.Option("--emotion", "-e", help="An emotion or alias, e.g. sadness, happy, calm."),
+    ] = None,
+    distribution: Annotated[
+        str | None,
+        typer.Option(
+            "--distribution",
+            "-d",
+            help="Weights over the emotions, e.g. 'happiness=0.6,sadness=0.4' (normalised).",
+        ),
+    ] = None,
+    image: Annotated[
+        Path | None, typer.Option("--image", help="A picture: recommend for its emotion.")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="A few words read with the picture (or alone).")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", "-k", help="How many tracks (1–100).")] = 10,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            "-m",
+            help="match: closest emotions; uplift: a path toward "
+            "happiness; calm: a path toward low arousal.",
+        ),
+    ] = "match",
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Same seed, same list (default: a fresh choice among near-equal tracks)."
+        ),
+    ] = None,
+    artist_cap: Annotated[
+        int, typer.Option("--artist-cap", help="At most this many tracks per artist (0: no cap).")
+    ] = 2,
+    catalogue: CatalogueOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recommend tracks for an emotion, a distribution of emotions, or a picture."""
+    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.recommender import MusicRecommender
+
+    given = [
+        name
+        for name, value in (
+            ("--emotion", emotion),
+            ("--distribution", distribution),
+            ("--image/--text", image or text),
+        )
+        if value
+    ]
+    if len(given) != 1:
+        raise MoodtuneError(
+            "give exactly one of --emotion, --distribution, or --image (optionally with "
+            f"--text){'; got ' + ', '.join(given) if given else ''}"
+        )
+    reading: dict[str, Any] | None = None
+    target: str | dict[str, float]
+    if emotion:
+        target = emotion
+    elif distribution:
+        target = parse_distribution(distribution)
+        total = sum(target.values())
+        if total > 0 and abs(total - 1.0) > 1e-6:
+            console.note(f"the weights sum to {total:g}; normalised to 1")
+    else:
+        from moodtune.vision import read_emotion
+
+        result = read_emotion(image, text)
+        reading = result.to_dict()
+        target = dict(result.probabilities)
+        console.note(f"reading: {result.top} ({result.source}, {result.confidence} confidence)")
+    with Catalogue.open(catalogue) as opened:
+        recommender = MusicRecommender(opened, artist_cap=artist_cap or None, seed=seed)
+        results = recommender.recommend(target, k=k, mode=mode)
+    if as_json:
+        from moodtune.emotions import EMOTIONS, distribution
+
+        weights = distribution(target)
+        payload: dict[str, Any] = {
+            "target": {e: round(float(w), 4) for e, w in zip(EMOTIONS, weights, strict=True)},
+            "mode": mode,
+            "k": k,
+            "recommendations": [r.to_dict() for r in results],
+        }
+        if reading is not None:
+            payload["reading"] = reading
+        console.out.print_json(json.dumps(payload))
+        return
+    _print_recommendations(results, mode)
+
+
+def parse_distribution(text: str) -> dict[str, float]:
+    """``"happiness=0.6, sadness=0.4"`` → ``{"happiness": 0.6, "sadness": 0.4}``."""
+    from moodtune.emotions import canonical
+
+    weights: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, equals, value = part.partition("=")
+        if not equals:
+            raise MoodtuneError(
+                f"--distribution: {part!r} should be emotion=weight, e.g. 'happiness=0.6'"
+            )
+        try:
+            weight = float(value)
+        except ValueError:
+            raise MoodtuneError(
+                f"--distribution: the weight of {name.strip()!r} is {value.strip()!r}, not a number"
+            ) from None
+        emotion = canonical(name)
+        weights[emotion] = weights.get(emotion, 0.0) + weight
+    if not weights:
+        raise MoodtuneError("--distribution is empty: give e.g. 'happiness=0.6,sadness=0.4'")
+    return weights
+
+
+def _print_recommendations(results: list[Recommendation], mode: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{len(results)} tracks ({mode})")
+    table.add_column("#", justify="right")
+    table.add_column("title")
+    table.add_column("artist")
+    table.add_column("score", justify="right")
+    table.add_column("why")
+    for number, item in enumerate(results, 1):
+        table.add_row(
+            str(number),
+            item.title or item.track_id,
+            item.artist or "",
+            f"{item.score:.3f}",
+            item.reason,
+        )
+    console.out.print(table)
+
+
+def _print_stats(figures: CatalogueStats) -> None:
+    from rich.table import Table
+
+    console.out.print(
+        f"{figures.path}: {figures.tracks} tracks, model {figures.model_version}, revision "
+        f"{figures.revision}, {figures.plays} plays, {figures.feedback} feedback",
+        highlight=False,
+    )
+    emotions = Table(title="tracks per top emotion")
+    emotions.add_column("emotion")
+    emotions.add_column("tracks", justify="right")
+    for name, count in figures.by_emotion.items():
+        emotions.add_row(name, str(count))
+    console.out.print(emotions)
+    sources = Table(title="tracks per source")
+    sources.add_column("source")
+    sources.add_column("tracks", justify="right")
+    for name, count in figures.sources.items():
+        sources.add_row(name, str(count))
+    console.out.print(sources)
+    coverage = Table(title="feature coverage")
+    for column in ("feature", "tracks", "provider", "measured", "estimated"):
+        coverage.add_column(column, justify="left" if column == "feature" else "right")
+    for name, counts in figures.coverage.items():
+        coverage.add_row(
+            name, *(str(counts[c]) for c in ("tracks", "provider", "measured", "estimated"))
+        )
+    console.out.print(coverage)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(catalog_app, name="catalog")
+    app.command()(recommend)

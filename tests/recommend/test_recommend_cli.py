@@ -1,0 +1,139 @@
+"""``moodtune catalog ...`` and ``moodtune recommend``, run as a user runs them (a subprocess)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from moodtune.cli.recommend_commands import parse_distribution
+from moodtune.errors import MoodtuneError
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "moodtune", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+
+
+@pytest.fixture(scope="module")
+def moods_catalogue(tmp_path_factory: pytest.TempPathFactory, datasets: Path) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "moods.sqlite"
+    table = datasets / "data_moods" / "data_moods.csv"
+    first = run("catalog", "import", str(table), "--catalogue", str(path), "--no-builtin")
+    assert first.returncode == 0, first.stderr
+    assert "686 added" in first.stderr
+    return path
+
+
+def test_import_twice_reports_no_change(moods_catalogue: Path, datasets: Path):
+    table = datasets / "data_moods" / "data_moods.csv"
+    again = run("catalog", "import", str(table), "--catalogue", str(moods_catalogue), "--json")
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert (report["added"], report["updated"], report["unchanged"]) == (0, 0, 686)
+    assert report["changed"] is False
+
+
+def test_stats(moods_catalogue: Path):
+    shown = run("catalog", "stats", "--catalogue", str(moods_catalogue), "--json")
+    assert shown.returncode == 0, shown.stderr
+    stats = json.loads(shown.stdout)
+    assert stats["tracks"] == 686 and sum(stats["by_emotion"].values()) == 686
+    assert stats["coverage"]["mode"]["tracks"] == 0  # data_moods has no mode column
+    table = run("catalog", "stats", "--catalogue", str(moods_catalogue))
+    assert "tracks per top emotion" in table.stdout and "feature coverage" in table.stdout
+
+
+def test_recommend_json_is_reproducible_with_a_seed(moods_catalogue: Path):
+    args = (
+        "recommend",
+        "--emotion",
+        "sad",
+        "--k",
+        "5",
+        "--mode",
+        "uplift",
+        "--json",
+        "--seed",
+        "4",
+        "--catalogue",
+        str(moods_catalogue),
+    )
+    first, second = run(*args), run(*args)
+    assert first.returncode == 0, first.stderr
+    payload = json.loads(first.stdout)
+    assert payload["mode"] == "uplift" and len(payload["recommendations"]) == 5
+    assert payload["target"]["sadness"] == 1.0
+    assert {"track_id", "title", "artist", "score", "reason", "probabilities"} <= set(
+        payload["recommendations"][0]
+    )
+    assert first.stdout == second.stdout
+
+
+def test_recommend_table_and_distribution(moods_catalogue: Path):
+    shown = run(
+        "recommend",
+        "--distribution",
+        "happiness=3,sadness=1",
+        "--k",
+        "4",
+        "--catalogue",
+        str(moods_catalogue),
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "4 tracks (match)" in shown.stdout and "match" in shown.stdout
+    assert "normalised" in shown.stderr
+
+
+def test_env_var_names_the_catalogue(moods_catalogue: Path):
+    shown = run("catalog", "stats", "--json", env={"MOODTUNE_CATALOGUE": str(moods_catalogue)})
+    assert json.loads(shown.stdout)["path"] == str(moods_catalogue)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--emotion", "melancholia"), "unknown emotion 'melancholia'; valid emotions: anger"),
+        (("--emotion", "sad", "--k", "0"), "k must be a whole number from 1 to 100"),
+        (("--emotion", "sad", "--k", "500"), "k must be a whole number from 1 to 100"),
+        (("--distribution", "happiness=0,sadness=0"), "all zero"),
+        (("--distribution", "happiness:1"), "should be emotion=weight"),
+        (("--emotion", "sad", "--distribution", "sad=1"), "give exactly one of"),
+        (("--emotion", "sad", "--mode", "party"), "unknown mode 'party'"),
+    ],
+)
+def test_user_mistakes_exit_2_with_a_message(moods_catalogue: Path, args, message):
+    result = run("recommend", *args, "--catalogue", str(moods_catalogue))
+    assert result.returncode == 2
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_empty_catalogue_says_how_to_fill_it(tmp_path: Path):
+    path = tmp_path / "empty.sqlite"
+    result = run("recommend", "--emotion", "sad", "--catalogue", str(path))
+    if importlib.util.find_spec("moodtune.audio.builtin") is not None:
+        assert result.returncode == 0, result.stderr  # a new catalogue fills itself
+    else:
+        assert result.returncode == 2
+        assert "is empty: add tracks with 'moodtune catalog import FILE'" in " ".join(
+            result.stderr.split()
+        )
+
+
+def test_parse_distribution():
+    assert parse_distribution("happy=0.6, sad = 0.4") == {"happiness": 0.6, "sadness": 0.4}
+    with pytest.raises(MoodtuneError, match="not a number"):
+        parse_distribution("happiness=lots")
+    with pytest.raises(MoodtuneError, match="empty"):
+        parse_distribution(" , ")

@@ -1,0 +1,239 @@
+"""MusicRecommender on the tidytuesday catalogue, classified by the default model."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from moodtune.data.readers import tidy
+from moodtune.emotions import EMOTIONS, UnknownEmotionError
+from moodtune.errors import MoodtuneError
+from moodtune.recommend.arrays import TEMPO_SCALE
+from moodtune.recommend.catalogue import Catalogue, artist_key
+from moodtune.recommend.recommender import MODES, MusicRecommender
+
+
+@pytest.fixture(scope="module")
+def catalogue(tidy_catalogue):
+    return tidy_catalogue[0]
+
+
+def probabilities_of(results, emotion):
+    return np.array([r.probabilities[emotion] for r in results])
+
+
+@pytest.mark.parametrize("emotion", EMOTIONS)
+def test_match_results_carry_more_of_the_emotion_than_the_catalogue(catalogue, emotion):
+    catalogue_mean = catalogue.arrays().probabilities[:, EMOTIONS.index(emotion)].mean()
+    results = MusicRecommender(catalogue, seed=0).recommend(emotion, k=20, mode="match")
+    assert len(results) == 20
+    assert probabilities_of(results, emotion).mean() > catalogue_mean
+    assert all(emotion in r.reason for r in results)
+
+
+@pytest.mark.parametrize(
+    "mixed",
+    [
+        {"happiness": 0.5, "sadness": 0.5},
+        {"sadness": 0.7, "fear": 0.3},
+        {"anger": 0.4, "surprise": 0.3, "neutral": 0.3},
+    ],
+)
+def test_match_finds_the_closest_distributions_for_a_mixture(catalogue, mixed):
+    arrays = catalogue.arrays()
+    target = np.array([mixed.get(e, 0.0) for e in EMOTIONS])
+    closeness = 1 - np.sqrt(np.clip(1 - np.sqrt(arrays.probabilities) @ np.sqrt(target), 0, 1))
+    results = MusicRecommender(catalogue, seed=0).recommend(mixed, k=20)
+    scores = np.array([r.score for r in results])
+    # Every pick is among the closest 1% of the catalogue (the choice among near-equal
+    # tracks and the variety rules may pass over a few of the very closest).
+    assert scores.min() >= np.quantile(closeness, 0.99) - 1e-3
+    np.testing.assert_allclose(scores.max(), closeness.max(), atol=0.02)
+    mass = sum(probabilities_of(results, e) for e in mixed)
+    assert mass.mean() > arrays.probabilities[:, [EMOTIONS.index(e) for e in mixed]].sum(1).mean()
+    assert list(scores) == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("cap", [1, 2])
+def test_artist_cap_always_holds(catalogue, mode, cap):
+    recommender = MusicRecommender(catalogue, artist_cap=cap, seed=3)
+    for emotion in EMOTIONS:
+        results = recommender.recommend(emotion, k=30, mode=mode)
+        per_artist = Counter(artist_key(r.artist) for r in results if r.artist)
+        assert max(per_artist.values()) <= cap, (emotion, per_artist.most_common(2))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_recently_played_and_disliked_tracks_are_not_recommended(copy_catalogue, mode):
+    catalogue = copy_catalogue()
+    recommender = MusicRecommender(catalogue, seed=5)
+    first = recommender.recommend("sadness", k=15, mode=mode)
+    played = [r.track_id for r in first[:10]]
+    for track_id in played:
+        catalogue.record_played(track_id)
+    catalogue.add_feedback(first[10].track_id, liked=False)
+    again = recommender.recommend("sadness", k=15, mode=mode)
+    assert not {r.track_id for r in again} & {*played, first[10].track_id}
+    # Outside the history window a track may come back.
+    wide = MusicRecommender(catalogue, seed=5, exclude_recent=0).recommend("sadness", 15, mode)
+    assert {r.track_id for r in wide} & set(played)
+
+
+@pytest.mark.parametrize("start", ["sadness", "anger", "fear", "disgust"])
+def test_uplift_rises_in_valence_and_happiness(catalogue, start):
+    results = MusicRecommender(catalogue, seed=1).recommend(start, k=12, mode="uplift")
+    assert len(results) == 12
+    valence = np.array([r.valence for r in results])
+    happiness = probabilities_of(results, "happiness")
+    assert valence[-4:].mean() > valence[:4].mean()
+    assert happiness[-4:].mean() > happiness[:4].mean()
+    assert "toward happiness" in results[0].reason
+
+
+@pytest.mark.parametrize("start", ["anger", "happiness", "surprise"])
+def test_calm_lowers_energy(catalogue, start):
+    results = MusicRecommender(catalogue, seed=1).recommend(start, k=12, mode="calm")
+    energy = np.array([r.energy for r in results])
+    assert energy[-4:].mean() < energy[:4].mean()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_same_seed_same_list_and_other_seeds_vary(catalogue, mode):
+    def ids(seed):
+        return [
+            r.track_id
+            for r in MusicRecommender(catalogue, seed=seed).recommend("happiness", k=10, mode=mode)
+        ]
+
+    assert ids(42) == ids(42)
+    assert len({tuple(ids(seed)) for seed in range(5)}) > 1
+
+
+def test_results_carry_reasons_and_track_data(catalogue):
+    results = MusicRecommender(catalogue, seed=0).recommend("anger", k=5)
+    for item in results:
+        assert item.reason.startswith(f"valence {item.valence:.2f}, energy {item.energy:.2f} → ")
+        top = max(item.probabilities, key=item.probabilities.get)
+        assert f"{top} {item.probabilities[top]:.2f}" in item.reason
+        assert 0.0 <= item.score <= 1.0
+        assert item.spotify_id == item.track_id and not item.has_audio
+        data = item.to_dict()
+        assert data["track_id"] == item.track_id and data["audio_url"] is None
+        assert abs(sum(item.probabilities.values()) - 1.0) < 1e-3
+
+
+def test_near_duplicates_never_come_back_to_back(tmp_path, emotion_model):
+    # Eight copies of one recording (as albums, singles and compilations repeat a song),
+    # by eight different artists so that the artist cap does not hide them, plus variety.
+    rng = np.random.default_rng(0)
+    copies = 8
+    rows = 60
+    frame = pd.DataFrame(
+        {
+            "track_id": [f"{i:022d}" for i in range(rows)],
+            "title": [f"song {i}" for i in range(rows)],
+            "artist": [f"artist {i}" for i in range(rows)],
+            "tempo": rng.uniform(60, 180, rows),
+            "valence": rng.uniform(0, 1, rows),
+            "energy": rng.uniform(0, 1, rows),
+            "danceability": rng.uniform(0, 1, rows),
+            "acousticness": rng.uniform(0, 1, rows),
+            "speechiness": rng.uniform(0, 0.3, rows),
+            "liveness": rng.uniform(0, 0.3, rows),
+        }
+    )
+    features = [
+        "tempo",
+        "valence",
+        "energy",
+        "danceability",
+        "acousticness",
+        "speechiness",
+        "liveness",
+    ]
+    frame.loc[: copies - 1, features] = [120.0, 0.1, 0.9, 0.4, 0.05, 0.1, 0.1]
+    catalogue = Catalogue.open(tmp_path / "c.sqlite", model=emotion_model, fill_builtin=False)
+    catalogue.import_table(tidy(frame, source="dups"), source="dups")
+    duplicate_ids = set(frame["track_id"][:copies])
+    names = list(emotion_model.feature_names)
+    top = EMOTIONS[int(np.argmax(emotion_model.predict_proba(frame.loc[:0, names].to_numpy())))]
+    for mode in MODES:
+        results = MusicRecommender(catalogue, seed=0).recommend(top, k=10, mode=mode)
+        assert sum(r.track_id in duplicate_ids for r in results) <= 1, mode
+    # Without the rule the copies crowd the list: the test can tell.
+    crowded = MusicRecommender(catalogue, seed=0, duplicate_distance=0).recommend(top, k=10)
+    assert sum(r.track_id in duplicate_ids for r in crowded) > 1
+    arrays = catalogue.arrays()
+    assert arrays.vectors.max() <= 1.0 and 120.0 / TEMPO_SCALE in arrays.vectors
+
+
+def test_distribution_weights_are_normalised(catalogue):
+    def ids(target):
+        return [r.track_id for r in MusicRecommender(catalogue, seed=9).recommend(target, k=8)]
+
+    assert ids({"happiness": 3, "sadness": 1}) == ids({"happiness": 0.75, "sadness": 0.25})
+    assert ids([0, 0, 0, 2, 0, 0, 0]) == ids("happy")
+
+
+def test_unknown_emotion_lists_the_valid_names(catalogue):
+    with pytest.raises(UnknownEmotionError) as caught:
+        MusicRecommender(catalogue).recommend("melancholia")
+    message = str(caught.value)
+    assert "'melancholia'" in message
+    assert all(name in message for name in EMOTIONS) and "joyful" in message
+
+
+@pytest.mark.parametrize("k", [0, 101, -3, 2.5, True])
+def test_k_out_of_range_is_refused(catalogue, k):
+    with pytest.raises(MoodtuneError, match="k must be a whole number from 1 to 100"):
+        MusicRecommender(catalogue).recommend("happiness", k=k)
+
+
+def test_other_bad_arguments_are_refused(catalogue):
+    recommender = MusicRecommender(catalogue)
+    with pytest.raises(MoodtuneError, match="all zero"):
+        recommender.recommend({"happiness": 0, "sadness": 0})
+    with pytest.raises(MoodtuneError, match="non-negative"):
+        recommender.recommend({"happiness": -1, "sadness": 2})
+    with pytest.raises(MoodtuneError, match="needs 7 weights"):
+        recommender.recommend([0.5, 0.5])
+    with pytest.raises(MoodtuneError, match="unknown mode 'party'"):
+        recommender.recommend("happiness", mode="party")
+    with pytest.raises(MoodtuneError, match="artist_cap"):
+        MusicRecommender(catalogue, artist_cap=0)
+
+
+def test_empty_catalogue_is_a_clear_error(tmp_path, emotion_model):
+    empty = Catalogue.open(tmp_path / "empty.sqlite", model=emotion_model, fill_builtin=False)
+    with pytest.raises(MoodtuneError, match="is empty: add tracks with 'moodtune catalog import"):
+        MusicRecommender(empty).recommend("sadness")
+
+
+def test_small_catalogue_returns_what_it_has(tmp_path, emotion_model, make_table):
+    catalogue = Catalogue.open(tmp_path / "c.sqlite", model=emotion_model, fill_builtin=False)
+    catalogue.import_table(make_table(6), source="small")  # 5 artists: "artist 0" twice
+    for mode in MODES:
+        results = MusicRecommender(catalogue, artist_cap=1).recommend("sadness", 10, mode)
+        assert len(results) == 5, mode
+        uncapped = MusicRecommender(catalogue, artist_cap=None).recommend("sadness", 10, mode)
+        assert len(uncapped) == 6, mode
+
+
+def test_arrays_are_cached_per_revision(copy_catalogue, make_table):
+    catalogue = copy_catalogue()
+    first = catalogue.arrays()
+    assert catalogue.arrays() is first
+    catalogue.record_played(
+        catalogue.tracks_by_rowid([int(first.rowids[0])])[int(first.rowids[0])].track_id
+    )
+    assert catalogue.arrays() is first  # history does not change the arrays
+    reopened = Catalogue.open(catalogue.path, model=catalogue.model, fill_builtin=False)
+    assert reopened.arrays() is first  # shared within the process: no reload per open
+    catalogue.import_table(make_table(3), source="more")
+    second = catalogue.arrays()
+    assert second is not first and second.size == first.size + 3
+    assert reopened.arrays() is second
