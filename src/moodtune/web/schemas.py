@@ -15,6 +15,12 @@ from moodtune.errors import MoodtuneError
 
 Mode = Literal["match", "uplift", "calm"]
 MODES: tuple[str, ...] = ("match", "uplift", "calm")
+#: How the page names each mode ("the music should …").
+MODE_LABELS: dict[str, str] = {
+    "match": "match the mood",
+    "uplift": "lift it up",
+    "calm": "calm it down",
+}
 #: Most tracks one request may ask for.
 MAX_K = 50
 #: Longest text accepted with a picture, in characters.
@@ -90,12 +96,17 @@ class RecommendRequest(BaseModel):
         return self
 
 
-class FormOptions(BaseModel):
-    """The text fields that may come with an image in a multipart form."""
+class EmotionForm(BaseModel):
+    """The text field that may come with an image to /api/emotion."""
 
     model_config = ConfigDict(extra="forbid")
 
     text: str | None = Field(None, max_length=MAX_TEXT)
+
+
+class FormOptions(EmotionForm):
+    """The text fields that may come with an image to /api/recommend."""
+
     mode: Mode = "match"
     k: int = Field(10, ge=1, le=MAX_K)
 
@@ -192,9 +203,11 @@ class HealthOut(BaseModel):
     status: Literal["ok"]
     version: str
     tracks: int
-    playable: int
+    model_version: str | None
     image_reading: bool
     image_reading_problem: str | None
+    words_reading: bool
+    words_reading_problem: str | None
 
 
 class ErrorItem(BaseModel):

@@ -24,7 +24,7 @@ MAX_FIELD_BYTES = 16 * 1024
 #: Most text fields in one form.
 MAX_FIELDS = 16
 
-#: Image formats accepted, by their magic bytes: (name, MIME type, prefix test).
+#: Image formats accepted (told by their magic bytes in sniff_image): (name, MIME type).
 _SIGNATURES: tuple[tuple[str, str], ...] = (
     ("JPEG", "image/jpeg"),
     ("PNG", "image/png"),
@@ -33,6 +33,8 @@ _SIGNATURES: tuple[tuple[str, str], ...] = (
     ("BMP", "image/bmp"),
     ("TIFF", "image/tiff"),
 )
+#: The accepted formats, as named in messages.
+KINDS = "JPEG, PNG, WebP, GIF, BMP or TIFF"
 #: The MIME types a client may declare for an image part (besides a generic binary type).
 IMAGE_TYPES: frozenset[str] = frozenset(mime for _, mime in _SIGNATURES) | {
     "image/jpg",
@@ -59,8 +61,8 @@ def too_large(what: str, limit: int) -> UploadError:
 def sniff_image(data: bytes) -> tuple[str, str] | None:
     """The (format name, MIME type) of an image told by its first bytes, or None.
 
-    Recognises JPEG, PNG, GIF, WebP, BMP and TIFF (the formats the image reader decodes); anything else (text, PDF, HTML, SVG, an empty
-    body) gives None.
+    Recognises JPEG, PNG, GIF, WebP, BMP and TIFF (the formats the image reader decodes);
+    anything else (text, PDF, HTML, SVG, an empty body) gives None.
     """
     head = data[:16]
     if head.startswith(b"\xff\xd8\xff"):
@@ -90,7 +92,7 @@ def check_image(data: bytes, declared: str | None, *, field: str = "image") -> s
     claimed = (declared or "").split(";", 1)[0].strip().lower()
     if claimed not in _GENERIC_TYPES and claimed not in IMAGE_TYPES:
         raise UploadError(
-            f"{field}: the file is sent as {claimed!r}; send a JPEG, PNG, WebP, GIF, BMP or TIFF image",
+            f"{field}: the file is sent as {claimed!r}; send a {KINDS} image",
             status=415,
             field=field,
         )
@@ -100,7 +102,7 @@ def check_image(data: bytes, declared: str | None, *, field: str = "image") -> s
     if sniffed is None:
         said = f" although it is labelled {claimed!r}" if claimed not in _GENERIC_TYPES else ""
         raise UploadError(
-            f"{field}: the file is not a JPEG, PNG, WebP, GIF, BMP or TIFF image{said}",
+            f"{field}: the file is not a {KINDS} image{said}",
             status=415,
             field=field,
         )
@@ -112,7 +114,9 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def declared_length(content_length: str | None, limit: int, what: str) -> None:
+def declared_length(
+    content_length: str | None, limit: int, what: str, shown: int | None = None
+) -> None:
     """Refuse early when the Content-Length header already says the body is over ``limit``.
 
     The header is only a shortcut: :func:`read_capped` enforces the limit on the bytes that
@@ -125,16 +129,22 @@ def declared_length(content_length: str | None, limit: int, what: str) -> None:
     except ValueError:
         raise UploadError("the Content-Length header is not a number", status=400) from None
     if length > limit:
-        raise too_large(what, limit)
+        raise too_large(what, shown or limit)
 
 
-async def read_capped(stream: AsyncIterator[bytes], limit: int, what: str) -> bytes:
-    """Read a body from ``stream`` into memory, stopping with 413 once it passes ``limit``."""
+async def read_capped(
+    stream: AsyncIterator[bytes], limit: int, what: str, shown: int | None = None
+) -> bytes:
+    """Read a body from ``stream`` into memory, stopping with 413 once it passes ``limit``.
+
+    ``shown`` is the limit named in the message when it differs from ``limit`` (a form may
+    carry a little more than its 20 MB image).
+    """
     body = bytearray()
     async for chunk in stream:
         body += chunk
         if len(body) > limit:
-            raise too_large(what, limit)
+            raise too_large(what, shown or limit)
     return bytes(body)
 
 
@@ -191,6 +201,41 @@ def parse_multipart(body: bytes, content_type: str) -> Form:
     except FormParserError:
         raise UploadError("the multipart body is malformed", status=400) from None
     return collector.form
+
+
+def parse_urlencoded(body: bytes) -> Form:
+    """Parse an ``application/x-www-form-urlencoded`` body (text fields only, no files)."""
+    from urllib.parse import parse_qsl
+
+    form = Form()
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8"),
+            keep_blank_values=True,
+            strict_parsing=bool(body),
+            max_num_fields=MAX_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise UploadError("the form is not UTF-8 text", status=400) from None
+    except ValueError as error:
+        status = 422 if "Max number of fields" in str(error) else 400
+        message = (
+            f"too many form fields (at most {MAX_FIELDS})"
+            if status == 422
+            else ("the form is malformed")
+        )
+        raise UploadError(message, status=status) from None
+    for name, value in pairs:
+        if name in form.fields:
+            raise UploadError(f"the form field {name!r} is given twice", status=422, field=name)
+        if len(value.encode()) > MAX_FIELD_BYTES:
+            raise UploadError(
+                f"the form field {name!r} is longer than {_size(MAX_FIELD_BYTES)}",
+                status=422,
+                field=name,
+            )
+        form.fields[name] = value
+    return form
 
 
 class _Collector:

@@ -1,0 +1,109 @@
+"""``moodtune serve``: the web app and JSON API on uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from moodtune.cli import console
+from moodtune.errors import MoodtuneError
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port (1–65535).")] = 8000,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalogue",
+            help="The catalogue file (default: $MOODTUNE_CATALOGUE, else the user's catalogue, "
+            "filled with the built-in tracks when new).",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes (1–32).")] = 1,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin",
+            help="An origin allowed to call the API from another site (repeatable; CORS is "
+            "off unless given).",
+        ),
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="uvicorn log level: error, warning, info, debug.")
+    ] = "info",
+) -> None:
+    """Serve the page and the JSON API (docs at /docs) until interrupted."""
+    import os
+
+    if not 1 <= port <= 65535:
+        raise MoodtuneError(f"--port {port}: use a port from 1 to 65535")
+    if not 1 <= workers <= 32:
+        raise MoodtuneError(f"--workers {workers}: use from 1 to 32 worker processes")
+    if log_level.lower() not in LOG_LEVELS:
+        raise MoodtuneError(f"--log-level {log_level!r}: use one of {', '.join(LOG_LEVELS)}")
+    try:
+        import uvicorn
+
+        import moodtune.web.app  # noqa: F401  (FastAPI and friends)
+    except ImportError as error:
+        from moodtune.errors import MissingExtraError
+
+        raise MissingExtraError("web", error.name or "fastapi") from None
+    if catalogue is not None:
+        catalogue = catalogue.expanduser().resolve()
+        if not catalogue.parent.is_dir():
+            raise MoodtuneError(
+                f"--catalogue {str(catalogue)!r}: the folder {str(catalogue.parent)!r} "
+                "does not exist"
+            )
+        if catalogue.exists() and not catalogue.is_file():
+            raise MoodtuneError(f"--catalogue {str(catalogue)!r} is not a file")
+        os.environ["MOODTUNE_CATALOGUE"] = str(catalogue)  # for worker processes
+    origins = [o.strip() for o in cors_origin or [] if o.strip()]
+    os.environ["MOODTUNE_CORS_ORIGINS"] = ",".join(origins)
+    if not _is_loopback(host):
+        console.note(
+            f"listening on {host}: the app has no login; anyone who can reach this address "
+            "can use it"
+        )
+    if workers == 1:
+        # Open the catalogue here, so that a bad file is a clear message, not a traceback
+        # from the server's start-up; the image models load when the server starts.
+        from moodtune.recommend.catalogue import Catalogue
+        from moodtune.web.app import create_app
+
+        application: object = create_app(catalogue=Catalogue.open(catalogue), cors_origins=origins)
+    else:
+        application = "moodtune.web.app:app_from_environment"  # each worker builds its own
+    shown = f"[{host}]" if ":" in host else host
+    console.note(f"moodtune on http://{shown}:{port}/  (API docs: /docs; stop with Ctrl+C)")
+    uvicorn.run(
+        application,  # type: ignore[arg-type]
+        factory=workers > 1,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level.lower(),
+        server_header=False,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)

@@ -1,0 +1,470 @@
+"""The FastAPI app: the page at ``/``, the JSON API under ``/api`` and its docs at ``/docs``.
+
+``create_app()`` builds the app; the catalogue, recommender and image reader are loaded once
+when the server starts (the lifespan) and shared by every request; CPU-bound work runs in the
+thread pool. Errors reach the client as JSON ``{"detail": ..., "errors": [...]}`` with a 4xx
+status; an unexpected error is logged and answered 500 without any detail of the code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from moodtune import __version__
+from moodtune.emotions import EMOTIONS
+from moodtune.errors import MoodtuneError
+from moodtune.web import schemas
+from moodtune.web.security import SecurityHeaders
+from moodtune.web.service import MoodService, Target
+from moodtune.web.uploads import (
+    FORM_OVERHEAD_BYTES,
+    MAX_IMAGE_BYTES,
+    MAX_JSON_BYTES,
+    Form,
+    UploadError,
+    check_image,
+    declared_length,
+    media_type,
+    parse_multipart,
+    parse_urlencoded,
+    read_capped,
+)
+
+log = logging.getLogger("moodtune.web")
+#: Threads that read images at once: decoding runs in parallel, inference one at a time.
+READ_THREADS = 2
+HERE = Path(__file__).parent
+#: Characters a track id may not contain (control characters, slashes).
+TRACK_ID_PATTERN = r"^[^\x00-\x1f\x7f/\\]+$"
+TrackId = Annotated[
+    str,
+    PathParam(
+        min_length=1,
+        max_length=schemas.MAX_TRACK_ID,
+        pattern=TRACK_ID_PATTERN,
+        description="A catalogue track id.",
+    ),
+]
+AUDIO_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".wav": "audio/wav",
+    ".flac": "audio/flac",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".webm": "audio/webm",
+}
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": schemas.ErrorOut, "description": text}
+    for status, text in {
+        404: "Unknown track, or a track without local audio",
+        413: "Upload over 20 MB",
+        415: "Not a JPEG, PNG, WebP, GIF, BMP or TIFF image (checked from its bytes)",
+        422: "Invalid parameters: the reason names the parameter",
+        503: "Image reading could not be loaded on this server",
+    }.items()
+}
+
+
+def _form_schema(with_target: bool) -> dict[str, Any]:
+    """OpenAPI description of the multipart form (the body is parsed by hand, in memory)."""
+    properties: dict[str, Any] = {
+        "image": {
+            "type": "string",
+            "format": "binary",
+            "description": "A photo: JPEG, PNG, WebP, GIF, BMP or TIFF, at most 20 MB.",
+        },
+        "text": {"type": "string", "maxLength": schemas.MAX_TEXT, "description": "Words."},
+    }
+    if with_target:
+        properties |= {
+            "mode": {"type": "string", "enum": list(schemas.MODES), "default": "match"},
+            "k": {"type": "integer", "minimum": 1, "maximum": schemas.MAX_K, "default": 10},
+        }
+    content: dict[str, Any] = {
+        "multipart/form-data": {"schema": {"type": "object", "properties": properties}}
+    }
+    if with_target:
+        content["application/json"] = {"schema": {"$ref": "#/components/schemas/RecommendRequest"}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+def create_app(
+    catalogue: Any | None = None,
+    reader: Any | None = None,
+    recommender: Any | None = None,
+    *,
+    catalogue_path: str | Path | None = None,
+    cors_origins: Sequence[str] = (),
+) -> FastAPI:
+    """Build the moodtune web app.
+
+    ``catalogue`` (a :class:`~moodtune.recommend.catalogue.Catalogue`), ``reader`` (an
+    :class:`~moodtune.vision.EmotionReader`) and ``recommender`` are used as given; whatever is
+    None is loaded at start-up: the catalogue from ``catalogue_path`` (default: the user's
+    catalogue, see ``Catalogue.open``). ``cors_origins`` lists the origins allowed to call the
+    API from a browser; it is empty (CORS off) by default.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = await run_in_threadpool(
+            MoodService.load, catalogue, reader, recommender, catalogue_path=catalogue_path
+        )
+        app.state.service = service
+        # Image readings wait here, not in the shared thread pool: the reader runs one
+        # inference at a time, and 40 queued photos must not hold every thread of the pool
+        # (which the catalogue calls of other requests need).
+        app.state.read_limiter = anyio.CapacityLimiter(READ_THREADS)
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(
+        title="moodtune",
+        version=__version__,
+        summary="A photo in, its emotion and music for it out.",
+        description=(
+            "Read the emotion of a photo (faces, else the scene) and/or words, and recommend "
+            "music that matches, lifts or calms it. Errors are JSON: "
+            '`{"detail": "...", "errors": [{"field": ..., "message": ...}]}`.'
+        ),
+        lifespan=lifespan,
+    )
+    templates = Jinja2Templates(directory=HERE / "templates")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(SecurityHeaders)
+    if cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Range"],
+        )
+    _install_error_handlers(app)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page(request: Request) -> HTMLResponse:
+        service: MoodService = request.app.state.service
+        return templates.TemplateResponse(
+            request,
+            "index.html",
+            {
+                "emotions": EMOTIONS,
+                "modes": schemas.MODE_LABELS,
+                "max_k": schemas.MAX_K,
+                "max_mb": MAX_IMAGE_BYTES // (1024 * 1024),
+                "max_bytes": MAX_IMAGE_BYTES,
+                "max_text": schemas.MAX_TEXT,
+                "version": __version__,
+                "image_reading": service.reader is not None,
+            },
+        )
+
+    @app.get("/api/health", response_model=schemas.HealthOut, tags=["api"])
+    async def health(request: Request) -> JSONResponse:
+        """Whether the server is up, how many tracks it has and whether it can read images."""
+        service: MoodService = request.app.state.service
+        return JSONResponse(await run_in_threadpool(service.health))
+
+    @app.post(
+        "/api/emotion",
+        response_model=schemas.ReadingOut,
+        responses=ERROR_RESPONSES,
+        openapi_extra=_form_schema(with_target=False),
+        tags=["api"],
+    )
+    async def emotion(request: Request) -> JSONResponse:
+        """Read the emotion of a photo (multipart field `image`) and/or words (`text`)."""
+        form = await _read_form(request)
+        image = _image(form)
+        options = _validate(schemas.EmotionForm, _filled(form))
+        if image is None and not options.text:
+            raise UploadError("send an image (field 'image') or words (field 'text')", status=422)
+        reading = await _read(request, image, options.text)
+        return JSONResponse(reading.to_dict())
+
+    @app.post(
+        "/api/recommend",
+        response_model=schemas.RecommendOut,
+        responses=ERROR_RESPONSES,
+        openapi_extra=_form_schema(with_target=True),
+        tags=["api"],
+    )
+    async def recommend(request: Request) -> JSONResponse:
+        """Music for a photo (multipart) or for an emotion, distribution or words (JSON).
+
+        Multipart: `image` and/or `text`, with `mode` and `k`. JSON: exactly one of
+        `emotion`, `distribution` or `text`, with `mode` and `k`.
+        """
+        service: MoodService = request.app.state.service
+        kind = media_type(request.headers.get("content-type"))
+        reading = None
+        if kind == "application/json":
+            query = await _read_json(request, schemas.RecommendRequest)
+            mode, k = query.mode, query.k
+            if query.text:
+                reading = await _read(request, None, query.text)
+                target = Target(reading.probabilities, "text")
+            elif query.emotion:
+                target = Target.of(query.emotion, "emotion")
+            else:
+                target = Target(query.distribution, "distribution")
+        else:
+            form = await _read_form(request)
+            image = _image(form)
+            options = _validate(schemas.FormOptions, _filled(form))
+            if image is None and not options.text:
+                raise UploadError(
+                    "send an image (field 'image') or words (field 'text'); to recommend for "
+                    'an emotion, send JSON {"emotion": ...}',
+                    status=422,
+                )
+            mode, k = options.mode, options.k
+            reading = await _read(request, image, options.text)
+            target = Target(reading.probabilities, "image" if image is not None else "text")
+        tracks = await run_in_threadpool(service.recommend, target, k, mode)
+        return JSONResponse(
+            {
+                "reading": reading.to_dict() if reading is not None else None,
+                "target": target.to_dict(),
+                "mode": mode,
+                "k": k,
+                "tracks": tracks,
+            }
+        )
+
+    @app.get(
+        "/api/tracks/{track_id}/audio",
+        responses={
+            200: {"content": {"audio/*": {}}, "description": "The whole file"},
+            206: {"content": {"audio/*": {}}, "description": "The byte range asked for"},
+            404: ERROR_RESPONSES[404],
+            416: {"description": "Range not satisfiable"},
+        },
+        response_class=FileResponse,
+        tags=["api"],
+    )
+    async def audio(request: Request, track_id: TrackId) -> FileResponse:
+        """The local audio of a catalogue track, with HTTP range requests (206)."""
+        service: MoodService = request.app.state.service
+        path = await run_in_threadpool(service.audio_file, track_id)
+        return FileResponse(
+            path,
+            media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+            headers={"Cache-Control": "private, max-age=3600"},
+            content_disposition_type="inline",
+        )
+
+    # HEAD answers like GET without the body (players probe the size this way).
+    app.add_api_route(
+        "/api/tracks/{track_id}/audio", audio, methods=["HEAD"], include_in_schema=False
+    )
+
+    @app.post(
+        "/api/tracks/{track_id}/played",
+        status_code=204,
+        responses={404: ERROR_RESPONSES[404]},
+        tags=["api"],
+    )
+    async def played(request: Request, track_id: TrackId) -> None:
+        """Record that a track was played (listening history in the catalogue)."""
+        service: MoodService = request.app.state.service
+        await run_in_threadpool(service.played, track_id)
+
+    @app.post(
+        "/api/feedback",
+        status_code=201,
+        response_model=schemas.FeedbackOut,
+        responses={404: ERROR_RESPONSES[404], 422: ERROR_RESPONSES[422]},
+        tags=["api"],
+    )
+    async def feedback(request: Request) -> JSONResponse:
+        """Store a 👍 or 👎 for a track, with the mood it was recommended for."""
+        service: MoodService = request.app.state.service
+        if media_type(request.headers.get("content-type")) != "application/json":
+            raise UploadError("send the feedback as JSON (application/json)", status=415)
+        body = await _read_json(request, schemas.FeedbackRequest)
+        context = body.context.model_dump(exclude_none=True) if body.context else None
+        await run_in_threadpool(service.feedback, body.track_id, body.liked, context)
+        return JSONResponse(
+            {"stored": True, "track_id": body.track_id, "liked": body.liked}, status_code=201
+        )
+
+    # Document the JSON body of /api/recommend and /api/feedback (read by hand, see above).
+    _original_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = _original_openapi()
+            components = spec.setdefault("components", {}).setdefault("schemas", {})
+            for model in (schemas.RecommendRequest, schemas.FeedbackRequest):
+                components[model.__name__] = model.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+                components.update(components[model.__name__].pop("$defs", {}))
+            spec["paths"]["/api/feedback"]["post"]["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/FeedbackRequest"}}
+                },
+            }
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """App factory for ``uvicorn --factory`` (used by ``moodtune serve --workers N``).
+
+    Reads ``MOODTUNE_CATALOGUE`` (through ``Catalogue.open``) and ``MOODTUNE_CORS_ORIGINS``
+    (comma-separated origins; empty means CORS off).
+    """
+    origins = [o.strip() for o in os.environ.get("MOODTUNE_CORS_ORIGINS", "").split(",")]
+    return create_app(cors_origins=[o for o in origins if o])
+
+
+# --- request bodies -------------------------------------------------------------------------
+
+
+async def _read_form(request: Request) -> Form:
+    """The form of ``request`` (multipart, or URL-encoded when it has no file), read into
+    memory with the 20 MB cap enforced."""
+    content_type = request.headers.get("content-type", "")
+    kind = media_type(content_type)
+    if kind == "application/x-www-form-urlencoded":
+        declared_length(request.headers.get("content-length"), MAX_JSON_BYTES, "the form")
+        return parse_urlencoded(await read_capped(request.stream(), MAX_JSON_BYTES, "the form"))
+    if kind != "multipart/form-data":
+        raise UploadError(
+            f"send a multipart/form-data form (got {kind or 'no type'!r})", status=415
+        )
+    limit = MAX_IMAGE_BYTES + FORM_OVERHEAD_BYTES
+    length = request.headers.get("content-length")
+    declared_length(length, limit, "the upload", shown=MAX_IMAGE_BYTES)
+    body = await read_capped(request.stream(), limit, "the upload", shown=MAX_IMAGE_BYTES)
+    return parse_multipart(body, content_type)
+
+
+async def _read_json(request: Request, model: type[schemas.BaseModel]) -> Any:
+    """The JSON body of ``request`` validated as ``model`` (413 over 64 KB, 422 when invalid)."""
+    declared_length(request.headers.get("content-length"), MAX_JSON_BYTES, "the JSON body")
+    body = await read_capped(request.stream(), MAX_JSON_BYTES, "the JSON body")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise UploadError(f"the body is not valid JSON ({error})", status=422) from None
+    if not isinstance(data, dict):
+        raise UploadError("the JSON body must be an object", status=422)
+    return _validate(model, data)
+
+
+def _validate(model: type[schemas.BaseModel], data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise RequestValidationError(error.errors(include_url=False, include_input=False)) from None
+
+
+async def _read(request: Request, image: bytes | None, text: str | None) -> Any:
+    """The reading of ``image``/``text``, computed in a worker thread (see READ_THREADS)."""
+    service: MoodService = request.app.state.service
+    return await anyio.to_thread.run_sync(
+        service.read, image, text, limiter=request.app.state.read_limiter
+    )
+
+
+def _filled(form: Form) -> dict[str, str]:
+    """The text fields of a form that are not blank, stripped."""
+    return {name: value.strip() for name, value in form.fields.items() if value.strip()}
+
+
+def _image(form: Form) -> bytes | None:
+    """The checked image of a form (field ``image``), or None when there is none."""
+    unknown = set(form.files) - {"image"}
+    if unknown:
+        raise UploadError(
+            f"unexpected file field(s) {', '.join(sorted(unknown))}; send the photo as 'image'",
+            status=422,
+        )
+    part = form.files.get("image")
+    if part is None:
+        if form.fields.get("image"):
+            raise UploadError("the field 'image' must be a file upload", status=422, field="image")
+        return None
+    check_image(part.data, part.content_type)
+    return part.data
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _error(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail, "errors": errors or []}, status_code=status)
+
+
+def _field(location: Sequence[Any]) -> str | None:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or None
+
+
+def _message(text: str) -> str:
+    return text.removeprefix("Value error, ")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        items = [
+            {"field": _field(e.get("loc", ())), "message": _message(str(e.get("msg", "")))}
+            for e in error.errors()
+        ]
+        detail = "; ".join(
+            f"{item['field']}: {item['message']}" if item["field"] else item["message"]
+            for item in items
+        )
+        return _error(422, detail or "invalid request", items)
+
+    @app.exception_handler(MoodtuneError)
+    async def refused(request: Request, error: MoodtuneError) -> JSONResponse:
+        status = int(getattr(error, "status", 422))
+        field = getattr(error, "field", None)
+        return _error(status, str(error), [{"field": field, "message": str(error)}])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        response = _error(error.status_code, str(error.detail))
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error(500, "internal error: the server could not answer this request")

@@ -1,0 +1,109 @@
+"""Fixtures for the web tests: a real catalogue in a temp folder, the real image reader, the app.
+
+The catalogue holds the built-in tracks (real audio from immich-memories-music, when
+installed) and 2,000 tracks of the tidytuesday table, most of them with a short WAV file
+generated here, so recommended tracks always include some with local audio to play.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .helpers import encode_image, write_tone
+
+#: Rows of the tidytuesday table put in the test catalogue; distinct generated tones.
+TIDY_ROWS = 2000
+TONES = 8
+
+
+@pytest.fixture(scope="session")
+def catalogue_path(tmp_path_factory: pytest.TempPathFactory, datasets: Path) -> Path:
+    """Path of the test catalogue (SQLite), built once per session and then closed."""
+    from moodtune.data.readers import read_tracks
+    from moodtune.data.table import TrackTable
+    from moodtune.recommend.catalogue import Catalogue
+
+    folder = tmp_path_factory.mktemp("web-catalogue")
+    audio = folder / "audio"
+    audio.mkdir()
+    table = read_tracks(datasets / "tidytuesday" / "spotify_songs.csv")
+    rows = TrackTable(table.frame.iloc[:TIDY_ROWS].reset_index(drop=True), table.source)
+    # Three rows in four get one of a few generated tones (shared files keep this quick), so
+    # the recommendations for any mood include tracks to play, and some have no audio.
+    tones = [str(write_tone(audio / f"tone{n}.wav", 4, 220 + 40 * n)) for n in range(TONES)]
+    paths = [tones[i % TONES] if i % 4 != 3 else None for i in range(len(rows))]
+    path = folder / "catalogue.sqlite"
+    with Catalogue.open(path) as catalogue:  # a new catalogue fills itself with the built-in
+        catalogue.import_table(rows, source="tidytuesday", audio_paths=paths)
+    return path
+
+
+@pytest.fixture(scope="session")
+def catalogue(catalogue_path: Path):
+    from moodtune.recommend.catalogue import Catalogue
+
+    with Catalogue.open(catalogue_path) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def reader():
+    """The real image/words reader, loaded once (models from the user's model cache)."""
+    from moodtune.vision import EmotionReader
+
+    return EmotionReader(notify=None)
+
+
+@pytest.fixture(scope="session")
+def client(catalogue, reader) -> Iterator:
+    """A TestClient on the app over the test catalogue; the lifespan runs once."""
+    from fastapi.testclient import TestClient
+
+    from moodtune.web import create_app
+
+    with TestClient(create_app(catalogue=catalogue, reader=reader)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def astronaut_jpeg() -> bytes:
+    """scikit-image's astronaut (Eileen Collins, public domain): one smiling face, 512×512."""
+    from skimage import data
+
+    return encode_image(data.astronaut(), "JPEG", quality=90)
+
+
+@pytest.fixture(scope="session")
+def coffee_png() -> bytes:
+    """scikit-image's coffee cup (CC0): no face, 400×600."""
+    from skimage import data
+
+    return encode_image(data.coffee(), "PNG")
+
+
+@pytest.fixture(scope="session")
+def playable_id(catalogue) -> str:
+    """A catalogue track with a local audio file."""
+    for track_id in _all_ids(catalogue):
+        if catalogue.audio_path(track_id) is not None:
+            return track_id
+    raise AssertionError("the test catalogue has no track with local audio")
+
+
+@pytest.fixture(scope="session")
+def silent_id(catalogue) -> str:
+    """A catalogue track without local audio."""
+    for track_id in _all_ids(catalogue):
+        if catalogue.audio_path(track_id) is None:
+            return track_id
+    raise AssertionError("every test track has audio")
+
+
+def _all_ids(catalogue) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(catalogue.path) as connection:
+        return [row[0] for row in connection.execute("SELECT id FROM tracks ORDER BY rowid")]

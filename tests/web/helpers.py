@@ -1,0 +1,27 @@
+"""Helpers for the web tests: images and audio files made in memory or in a temp folder."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+
+def encode_image(array: np.ndarray, format: str = "JPEG", **options: object) -> bytes:
+    """An image array (h, w, 3) uint8 encoded in memory."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+def write_tone(path: Path, seconds: float, frequency: float, rate: int = 22050) -> Path:
+    """A quiet sine tone with a fade in/out as a 16-bit WAV file."""
+    import soundfile
+
+    t = np.arange(int(seconds * rate)) / rate
+    fade = np.minimum(1.0, np.minimum(t, seconds - t) / 0.2)
+    soundfile.write(path, 0.2 * fade * np.sin(2 * np.pi * frequency * t), rate, subtype="PCM_16")
+    return path

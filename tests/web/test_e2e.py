@@ -1,0 +1,242 @@
+"""End to end in a real headless Chromium against a real ``moodtune serve`` on 127.0.0.1.
+
+Needs Debian's ``chromium`` (``apt-get install chromium``; Playwright drives it, no browser
+download) or the browser named by ``MOODTUNE_CHROMIUM``. Saves the README screenshot to
+``docs/screenshot.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+    # A synthetic camera (a moving test pattern) and no permission prompt, for the snapshot.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
+
+
+def wait_until(page, script: str, arg: object = None, timeout: float = 30) -> None:
+    """Poll ``script`` (a JS function of ``arg``) until it returns true.
+
+    Playwright's ``wait_for_function`` evaluates a string inside the page, which the page's
+    Content-Security-Policy (rightly) forbids; ``evaluate`` is not affected.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {script}")
+        page.wait_for_timeout(100)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(catalogue_path: Path, reader, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``moodtune serve`` in a subprocess on a free loopback port; yields its base URL.
+
+    ``reader`` is requested so the image models are in the model cache before the server
+    starts (the server loads them at start-up).
+    """
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    command = [
+        sys.executable, "-m", "moodtune", "serve", "--port", str(port),
+        "--catalogue", str(catalogue_path), "--log-level", "warning",
+    ]  # fmt: skip
+    with open(log, "w") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"moodtune serve exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"moodtune serve did not start in 90 s:\n{log.read_text()}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("MOODTUNE_CHROMIUM") or shutil.which("chromium")
+    if not executable:
+        pytest.fail("the e2e tests need Chromium: apt-get install chromium (or -m 'not e2e')")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, headless=True
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, server: str) -> Iterator:
+    """A fresh page on the app; fails the test on any script error or console error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    opened.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}")
+            if message.type == "error"
+            and "the server responded with a status of 415" not in message.text
+            else None
+        ),
+    )
+    opened.goto("/")
+    yield opened
+    context.close()
+    assert not problems, problems
+
+
+def test_photo_to_mood_and_music_then_play_and_rate(page, tmp_path, astronaut_jpeg, catalogue):
+    photo = tmp_path / "astronaut.jpg"
+    photo.write_bytes(astronaut_jpeg)
+    audio_responses: list[int] = []
+    page.on(
+        "response",
+        lambda response: (
+            audio_responses.append(response.status) if "/audio" in response.url else None
+        ),
+    )
+
+    assert page.title().startswith("moodtune")
+    page.set_input_files("#file", photo)
+    assert page.locator("#photo").is_visible()
+    page.fill("#k", "6")
+    page.focus("#k")
+    page.keyboard.press("Enter")  # the form is usable from the keyboard
+    wait_until(page, "() => document.querySelectorAll('#tracks > li').length >= 5", timeout=60)
+
+    # The mood: seven bars, happiness on top and long, read from a face with a box drawn.
+    assert page.locator("#error").is_hidden()
+    assert page.locator("#bars > li").count() == 7
+    assert page.locator("#top-name").inner_text().lower() == "happiness"
+    assert "face" in page.locator("#source").inner_text()
+    assert page.locator("#bars > li").first.get_attribute("data-emotion") == "happiness"
+    page.wait_for_timeout(700)  # the bars grow with a short transition
+    share = page.evaluate(
+        "(() => { const row = document.querySelector('#bars > li');"
+        " return row.querySelector('.bar-fill').getBoundingClientRect().width /"
+        " row.querySelector('.bar-track').getBoundingClientRect().width; })()"
+    )
+    assert share > 0.5
+    assert page.locator(".face-box").count() >= 1
+    box = page.locator(".face-box").first.bounding_box()
+    picture = page.locator("#photo-img").bounding_box()
+    assert picture["x"] <= box["x"] and box["x"] + box["width"] <= picture["x"] + picture["width"]
+
+    tracks = page.locator("#tracks > li")
+    assert tracks.count() == 6
+    for n in range(6):
+        assert tracks.nth(n).locator(".track-title").inner_text().strip()
+        assert tracks.nth(n).locator(".track-reason").inner_text().strip()
+
+    # Play a local track: the audio element advances and the server answered a range request.
+    playable = page.locator("#tracks > li:has(audio[src^='/api/tracks/'])").first
+    assert playable.count() == 1, "no recommended track with local audio"
+    track_id = playable.get_attribute("data-track-id")
+    playable.locator("audio").evaluate("audio => audio.play()")
+    wait_until(
+        page,
+        'id => document.querySelector(`li[data-track-id="${id}"] audio`).currentTime > 0.3',
+        track_id,
+    )
+    assert 206 in audio_responses, audio_responses
+    playable.locator("audio").evaluate("audio => audio.pause()")
+
+    # 👍 is saved in the catalogue, with the mood it was given for.
+    before = len(catalogue.feedback())
+    like = playable.locator("button[data-liked='true']")
+    like.click()
+    wait_until(
+        page,
+        'id => document.querySelector(`li[data-track-id="${id}"] '
+        "button[data-liked=\"true\"]`).getAttribute('aria-pressed') === 'true'",
+        track_id,
+    )
+    stored = catalogue.feedback()
+    assert len(stored) == before + 1
+    assert stored[-1].track_id == track_id and stored[-1].liked is True
+    assert stored[-1].context["emotion"] == "happiness"
+    assert stored[-1].context["source"] == "face"
+
+    page.locator("#mood-title").scroll_into_view_if_needed()
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    # Phone width: nothing overflows sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_webcam_snapshot(page):
+    page.context.grant_permissions(["camera"])
+    page.click("#camera-open")
+    wait_until(page, "() => document.querySelector('#camera-video').videoWidth > 0")
+    page.click("#camera-snap")
+    wait_until(page, "() => !document.querySelector('#photo').hidden")
+    assert page.locator("#photo-caption").inner_text() == "camera snapshot"
+    page.check("#mode-calm", force=True)
+    page.fill("#k", "5")
+    page.click("#submit")
+    wait_until(page, "() => document.querySelectorAll('#tracks > li').length === 5", timeout=60)
+    assert page.locator("#source").get_attribute("data-source") in {"face", "scene"}
+    assert "calming" in page.locator("#tracks-summary").inner_text()
+
+
+def test_errors_are_shown_in_the_page(page, tmp_path):
+    page.click("#submit")
+    assert "Choose a photo" in page.locator("#error").inner_text()
+    fake = tmp_path / "holiday.jpg"  # the browser calls it image/jpeg; the server reads bytes
+    fake.write_text("these are not the pixels you are looking for")
+    page.set_input_files("#file", fake)
+    page.click("#submit")
+    wait_until(page, "() => document.querySelector('#error').innerText.includes('JPEG')")
+    assert "not a JPEG" in page.locator("#error").inner_text()
+    assert page.locator("#submit").is_enabled()  # the loading state has ended
