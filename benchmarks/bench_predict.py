@@ -45,17 +45,27 @@ def predict_command(repeats: int = 3) -> float:
         for _ in range(repeats):
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "moodtune", "predict", str(TIDYTUESDAY), "--out",
-                 str(Path(folder) / "out.csv")],
-                check=True, capture_output=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "moodtune",
+                    "predict",
+                    str(TIDYTUESDAY),
+                    "--out",
+                    str(Path(folder) / "out.csv"),
+                ],
+                check=True,
+                capture_output=True,
             )
             times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
 def main() -> None:
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, numpy {np.__version__}"
+    )
     print(f"forward pass (1,000,000 tracks, best of 5): {forward_pass():,.0f} tracks/s")
     print(f"moodtune predict tidytuesday (32,833 rows, median of 3): {predict_command():.2f} s")
 

@@ -10,8 +10,13 @@ HEADER = "id,name,danceability,energy,loudness,speechiness,acousticness,liveness
 
 
 def moodtune(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "moodtune", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "moodtune", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
 
 
 def test_predict_writes_top_emotion_and_all_probabilities(tmp_path, datasets):
@@ -21,8 +26,15 @@ def test_predict_writes_top_emotion_and_all_probabilities(tmp_path, datasets):
     frame = pd.read_csv(out)
     assert len(frame) == 686
     probabilities = frame[[c for c in frame.columns if c.startswith("p_")]]
-    assert list(probabilities.columns) == ["p_anger", "p_disgust", "p_fear", "p_happiness",
-                                           "p_neutral", "p_sadness", "p_surprise"]
+    assert list(probabilities.columns) == [
+        "p_anger",
+        "p_disgust",
+        "p_fear",
+        "p_happiness",
+        "p_neutral",
+        "p_sadness",
+        "p_surprise",
+    ]
     assert (probabilities.sum(axis=1) - 1).abs().max() < 1e-3
     assert set(frame["emotion"]) <= {c[2:] for c in probabilities.columns}
     assert "predicted 686 tracks" in result.stderr
@@ -34,8 +46,10 @@ def test_predict_writes_top_emotion_and_all_probabilities(tmp_path, datasets):
         ("a,A,0.5,0.5,-5,0.1,0.1,0.1,oops,100", "row 1, column 'valence': non-numeric"),
         ("a,A,0.5,0.5,-5,0.1,0.1,0.1,,100", "row 1, column 'valence': missing value"),
         ("a,A,0.5,0.5,-5,0.1,0.1,0.1,1.7,100", "row 1, column 'valence': out-of-range"),
-        ("a,A,0.5,0.5,-5,0.1,0.1,0.1,0.5,100\na,A,0.5,0.5,-5,0.1,0.1,0.1,0.6,100",
-         "duplicate track id 'a'"),
+        (
+            "a,A,0.5,0.5,-5,0.1,0.1,0.1,0.5,100\na,A,0.5,0.5,-5,0.1,0.1,0.1,0.6,100",
+            "duplicate track id 'a'",
+        ),
     ],
 )
 def test_bad_input_exits_non_zero_with_a_message_and_writes_nothing(tmp_path, rows, expected):
@@ -62,29 +76,40 @@ def test_missing_feature_column_names_what_the_model_needs(tmp_path):
 
 def test_train_then_predict_with_the_trained_model(tmp_path, datasets):
     model = tmp_path / "model"
-    result = moodtune("train", datasets / "data_moods/data_moods.csv", "--out", model,
-                      "--epochs", "20", "--no-cv")
+    result = moodtune(
+        "train", datasets / "data_moods/data_moods.csv", "--out", model, "--epochs", "20", "--no-cv"
+    )
     assert result.returncode == 0, result.stderr
     out = tmp_path / "pred.json"
-    result = moodtune("predict", datasets / "data_moods/data_moods.csv", "--model", model,
-                      "--out", out)
+    result = moodtune(
+        "predict", datasets / "data_moods/data_moods.csv", "--model", model, "--out", out
+    )
     assert result.returncode == 0, result.stderr
     frame = pd.read_json(out)
     assert set(frame["emotion"]) <= {"calm", "energetic", "happy", "sad"}
 
 
 def test_evaluate_writes_json_and_markdown(tmp_path, datasets):
-    result = moodtune("evaluate", datasets / "data_moods/data_moods.csv", "--group-by-artist",
-                      "--models", "logistic_regression,rule", "--repeats", "0",
-                      "--json", tmp_path / "r.json", "--report", tmp_path / "r.md")
+    result = moodtune(
+        "evaluate",
+        datasets / "data_moods/data_moods.csv",
+        "--group-by-artist",
+        "--models",
+        "logistic_regression,rule",
+        "--repeats",
+        "0",
+        "--json",
+        tmp_path / "r.json",
+        "--report",
+        tmp_path / "r.md",
+    )
     assert result.returncode == 0, result.stderr
     assert "logistic_regression" in result.stdout
     assert (tmp_path / "r.json").is_file() and (tmp_path / "r-confusion.png").is_file()
 
 
 def test_unlabelled_table_cannot_train(tmp_path, datasets):
-    result = moodtune("train", datasets / "tidytuesday/spotify_songs.csv", "--out",
-                      tmp_path / "m")
+    result = moodtune("train", datasets / "tidytuesday/spotify_songs.csv", "--out", tmp_path / "m")
     assert result.returncode == 2
     assert "has no labels" in result.stderr
     assert not (tmp_path / "m").exists()

@@ -7,15 +7,30 @@ from moodtune.errors import MoodtuneError
 
 def test_seven_canonical_emotions_in_fixed_order():
     assert emotions.EMOTIONS == (
-        "anger", "disgust", "fear", "happiness", "neutral", "sadness", "surprise"
+        "anger",
+        "disgust",
+        "fear",
+        "happiness",
+        "neutral",
+        "sadness",
+        "surprise",
     )
 
 
 @pytest.mark.parametrize(
     ("word", "expected"),
-    [("Joy", "happiness"), (" happy ", "happiness"), ("ANGRY", "anger"), ("sad", "sadness"),
-     ("surprised", "surprise"), ("disgusted", "disgust"), ("fearful", "fear"),
-     ("scared", "fear"), ("calm", "neutral"), ("neutral", "neutral")],
+    [
+        ("Joy", "happiness"),
+        (" happy ", "happiness"),
+        ("ANGRY", "anger"),
+        ("sad", "sadness"),
+        ("surprised", "surprise"),
+        ("disgusted", "disgust"),
+        ("fearful", "fear"),
+        ("scared", "fear"),
+        ("calm", "neutral"),
+        ("neutral", "neutral"),
+    ],
 )
 def test_aliases_map_to_canonical_names(word, expected):
     assert emotions.canonical(word) == expected

@@ -12,16 +12,18 @@ from moodtune.errors import MoodtuneError
 
 pytest.importorskip("torch", reason="evaluation needs the 'train' extra")
 
-from moodtune.model.evaluation import cross_validate, fold_indices  # noqa: E402
-from moodtune.model.report import write_document, write_json  # noqa: E402
+from moodtune.model.evaluation import cross_validate, fold_indices
+from moodtune.model.report import write_document, write_json
 
 
 @pytest.fixture(scope="module")
 def seed_report(datasets):
-    table = read_seed(datasets / "seed/audio_feature_scale.json",
-                      datasets / "seed/labels_by_position.csv")
-    return cross_validate(table, models=("seed_recipe", "mlp", "logistic_regression",
-                                         "random_forest", "rule"))
+    table = read_seed(
+        datasets / "seed/audio_feature_scale.json", datasets / "seed/labels_by_position.csv"
+    )
+    return cross_validate(
+        table, models=("seed_recipe", "mlp", "logistic_regression", "random_forest", "rule")
+    )
 
 
 @pytest.mark.slow
@@ -64,7 +66,6 @@ def test_reports_json_markdown_and_confusion_png(tmp_path, seed_report):
 
 def test_too_few_tracks_per_class_is_refused(tmp_path):
     path = tmp_path / "tiny.csv"
-    path.write_text("name,valence,energy,emotion\na,0.1,0.2,sad\nb,0.9,0.8,happy\n"
-                    "c,0.2,0.1,sad\n")
+    path.write_text("name,valence,energy,emotion\na,0.1,0.2,sad\nb,0.9,0.8,happy\nc,0.2,0.1,sad\n")
     with pytest.raises(MoodtuneError, match="at least 5 tracks"):
         cross_validate(read_tracks(path))

@@ -19,10 +19,15 @@ from moodtune.model.seed_format import export_pth, import_pth  # noqa: E402
 from moodtune.model.training import MLPClassifier, TrainConfig  # noqa: E402
 
 
+class Payload:
+    """An arbitrary pickled object: ``torch.load(weights_only=True)`` must refuse to build it."""
+
+
 @pytest.fixture(scope="module")
 def seed_table(datasets):
-    return read_seed(datasets / "seed/audio_feature_scale.json",
-                     datasets / "seed/labels_by_position.csv")
+    return read_seed(
+        datasets / "seed/audio_feature_scale.json", datasets / "seed/labels_by_position.csv"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +56,13 @@ def test_numpy_forward_pass_matches_torch(seed_table, fitted):
     model = fitted.to_model(SEED_FEATURES)
     x = seed_table.matrix(SEED_FEATURES)
     net = torch.nn.Sequential(torch.nn.Linear(7, 64), torch.nn.ReLU(), torch.nn.Linear(64, 7))
-    net.load_state_dict({k.replace("fc1", "0").replace("fc2", "2"): torch.from_numpy(v)
-                         for k, v in fitted.state_.items()})
-    span = np.where(fitted.scale_max_ > fitted.scale_min_,
-                    fitted.scale_max_ - fitted.scale_min_, 1)
+    net.load_state_dict(
+        {
+            k.replace("fc1", "0").replace("fc2", "2"): torch.from_numpy(v)
+            for k, v in fitted.state_.items()
+        }
+    )
+    span = np.where(fitted.scale_max_ > fitted.scale_min_, fitted.scale_max_ - fitted.scale_min_, 1)
     scaled = torch.from_numpy(((x - fitted.scale_min_) / span).astype(np.float32))
     expected = torch.softmax(net(scaled), dim=1).detach().numpy()
     assert np.allclose(model.predict_proba(x), expected, atol=1e-5)
@@ -64,8 +72,7 @@ def test_numpy_forward_pass_matches_torch(seed_table, fitted):
 def test_save_and_load_round_trip_without_pickle(tmp_path, seed_table, fitted):
     model = fitted.to_model(SEED_FEATURES, {"note": "test"})
     model.save(tmp_path / "m")
-    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["model.json",
-                                                                  "model.safetensors"]
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["model.json", "model.safetensors"]
     loaded = EmotionModel.load(tmp_path / "m")
     x = seed_table.matrix(SEED_FEATURES)
     assert np.array_equal(loaded.predict_proba(x), model.predict_proba(x))
@@ -75,7 +82,7 @@ def test_save_and_load_round_trip_without_pickle(tmp_path, seed_table, fitted):
 
 
 def test_loading_a_broken_model_folder_is_a_clear_error(tmp_path):
-    with pytest.raises(MoodtuneError, match="model.safetensors is missing"):
+    with pytest.raises(MoodtuneError, match=r"model\.safetensors is missing"):
         EmotionModel.load(tmp_path)
     (tmp_path / "model.safetensors").write_bytes(b"not a tensor file")
     (tmp_path / "model.json").write_text("{}")
@@ -91,9 +98,6 @@ def test_seed_pth_round_trip_and_refusal_of_pickled_objects(tmp_path, seed_table
     imported = import_pth(tmp_path / "model.pth", seed_table, feature_names=SEED_FEATURES)
     x = seed_table.matrix(SEED_FEATURES)
     assert np.allclose(imported.predict_proba(x), model.predict_proba(x), atol=1e-6)
-
-    class Payload:  # an arbitrary object: weights_only=True must refuse to build it
-        pass
 
     torch.save({"fc1.weight": Payload()}, tmp_path / "evil.pth")
     with pytest.raises(MoodtuneError, match="weights_only=True"):
@@ -112,7 +116,9 @@ def test_prediction_never_imports_torch(tmp_path, datasets):
     )
     result = subprocess.run(
         [sys.executable, "-c", code, str(datasets / "data_moods/data_moods.csv"), str(out)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("ok")

@@ -6,8 +6,10 @@ import pytest
 from moodtune.data.readers import read_seed, read_tracks
 from moodtune.errors import InputError
 
-HEADER = "id,name,artist,danceability,energy,key,loudness,mode,speechiness,acousticness," \
-         "instrumentalness,liveness,valence,tempo,emotion"
+HEADER = (
+    "id,name,artist,danceability,energy,key,loudness,mode,speechiness,acousticness,"
+    "instrumentalness,liveness,valence,tempo,emotion"
+)
 ROW_A = "a1,Song A,Artist,0.5,0.8,5,-6.0,1,0.05,0.1,0.0,0.1,0.7,120.0,happy"
 ROW_B = "b2,Song B,Other,0.3,0.2,9,-12.5,0,0.04,0.9,0.5,0.1,0.2,70.0,sad"
 
@@ -19,14 +21,29 @@ def write(tmp_path, text, name="tracks.csv"):
 
 
 def test_seed_format_with_positional_labels(datasets):
-    table = read_seed(datasets / "seed/audio_feature_scale.json",
-                      datasets / "seed/labels_by_position.csv")
+    table = read_seed(
+        datasets / "seed/audio_feature_scale.json", datasets / "seed/labels_by_position.csv"
+    )
     assert len(table) == 342
-    assert set(table.feature_names) == {"tempo", "valence", "energy", "danceability",
-                                        "acousticness", "speechiness", "liveness"}
+    assert set(table.feature_names) == {
+        "tempo",
+        "valence",
+        "energy",
+        "danceability",
+        "acousticness",
+        "speechiness",
+        "liveness",
+    }
     counts = table.frame["label"].value_counts().to_dict()
-    assert counts == {"anger": 50, "disgust": 50, "happiness": 50, "neutral": 50,
-                      "sadness": 50, "fear": 48, "surprise": 44}
+    assert counts == {
+        "anger": 50,
+        "disgust": 50,
+        "happiness": 50,
+        "neutral": 50,
+        "sadness": 50,
+        "fear": 48,
+        "surprise": 44,
+    }
     first = table.frame.iloc[0]
     assert first["title"] == "Can't Stop" and first["tempo"] == pytest.approx(91.455)
 
@@ -55,9 +72,12 @@ def test_repeated_identical_rows_are_merged_and_reported(datasets):
 
 
 def test_column_names_case_and_spacing_percent_scale_and_text_keys(tmp_path):
-    path = write(tmp_path, "Track ID,Track Name,Danceability,ENERGY,Key,Valence,  Tempo \n"
-                           "x1,One,55,80,F Maj,70,120\n"
-                           "x2,Two,30,20,A min,10,90\n")
+    path = write(
+        tmp_path,
+        "Track ID,Track Name,Danceability,ENERGY,Key,Valence,  Tempo \n"
+        "x1,One,55,80,F Maj,70,120\n"
+        "x2,Two,30,20,A min,10,90\n",
+    )
     table = read_tracks(path)
     frame = table.frame
     assert frame["danceability"].tolist() == pytest.approx([0.55, 0.30])
@@ -74,8 +94,10 @@ def test_parquet_and_json_tables(tmp_path):
     assert read_tracks(tmp_path / "t.parquet").frame.equals(table.frame)
     records = table.frame.rename(columns={"label": "mood"}).to_dict(orient="records")
     (tmp_path / "t.json").write_text(json.dumps({"tracks": records}))
-    assert np.allclose(read_tracks(tmp_path / "t.json").matrix(["tempo", "valence"]),
-                       table.matrix(["tempo", "valence"]))
+    assert np.allclose(
+        read_tracks(tmp_path / "t.json").matrix(["tempo", "valence"]),
+        table.matrix(["tempo", "valence"]),
+    )
     assert list(read_tracks(tmp_path / "t.json").labels) == ["happiness", "sadness"]
 
 
@@ -83,18 +105,30 @@ def test_parquet_and_json_tables(tmp_path):
     ("text", "message"),
     [
         ("id,name,popularity\na,A,5\n", r"tracks\.csv: has none of the audio feature columns"),
-        (f"{HEADER}\n{ROW_A}\n{ROW_B.replace('0.2,70.0', 'high,70.0')}\n",
-         r"tracks\.csv, row 2, column 'valence': non-numeric value 'high'"),
-        (f"{HEADER}\n{ROW_A}\n{ROW_B.replace('0.2,70.0', ',70.0')}\n",
-         r"tracks\.csv, row 2, column 'valence': missing value"),
-        (f"{HEADER}\n{ROW_A}\n{ROW_B.replace('0.2,70.0', 'NaN,70.0')}\n",
-         r"row 2, column 'valence': missing value"),
-        (f"{HEADER}\n{ROW_A.replace('120.0', '-5')}\n{ROW_B}\n",
-         r"row 1, column 'tempo': out-of-range value -5: expected 0 to 300"),
-        (f"{HEADER}\n{ROW_A}\n{ROW_B.replace('b2', 'a1')}\n",
-         r"duplicate track id 'a1' on rows 1, 2"),
-        (f"{HEADER}\n{ROW_A.replace(',5,', ',H,')}\n",
-         r"row 1, column 'key': unrecognised key 'H'"),
+        (
+            f"{HEADER}\n{ROW_A}\n{ROW_B.replace('0.2,70.0', 'high,70.0')}\n",
+            r"tracks\.csv, row 2, column 'valence': non-numeric value 'high'",
+        ),
+        (
+            f"{HEADER}\n{ROW_A}\n{ROW_B.replace('0.2,70.0', ',70.0')}\n",
+            r"tracks\.csv, row 2, column 'valence': missing value",
+        ),
+        (
+            f"{HEADER}\n{ROW_A}\n{ROW_B.replace('0.2,70.0', 'NaN,70.0')}\n",
+            r"row 2, column 'valence': missing value",
+        ),
+        (
+            f"{HEADER}\n{ROW_A.replace('120.0', '-5')}\n{ROW_B}\n",
+            r"row 1, column 'tempo': out-of-range value -5: expected 0 to 300",
+        ),
+        (
+            f"{HEADER}\n{ROW_A}\n{ROW_B.replace('b2', 'a1')}\n",
+            r"duplicate track id 'a1' on rows 1, 2",
+        ),
+        (
+            f"{HEADER}\n{ROW_A.replace(',5,', ',H,')}\n",
+            r"row 1, column 'key': unrecognised key 'H'",
+        ),
         ("name,energy\n", r"no rows"),
     ],
 )

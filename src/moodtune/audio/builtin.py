@@ -29,7 +29,6 @@ from moodtune.data.table import TrackTable, write_frame
 from moodtune.errors import MoodtuneError
 
 PACKAGE = "immich-memories-music"
-ARTIST = "ACE-Step 1.5 (immich-memories-music)"
 CATALOGUE_FILE = "catalogue.csv"
 PROVENANCE_FILE = "provenance.json"
 
@@ -184,7 +183,9 @@ def regenerate(jobs: int = 1, folder: Path | None = None) -> Path:
             {
                 "track_id": f"builtin-{path.stem}",
                 "title": _title(path.stem),
-                "artist": ARTIST,
+                # Generated clips have no artist: left empty, so that the recommender's
+                # per-artist cap (meant for real artists) does not cut the list to 2.
+                "artist": None,
                 "album": path.parent.name,
                 **{
                     name: int(item.values[name]) if name in ("key", "mode") else item.values[name]

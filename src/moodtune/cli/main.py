@@ -56,27 +56,16 @@ _register()
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning user mistakes into a message and exit status 2."""
+    """Entry point: run the CLI, turning user mistakes into a message and exit status 2.
+
+    Click (standalone mode) reports usage errors itself, with exit status 2; a
+    :class:`MoodtuneError` from a command is printed as one clear line.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except MoodtuneError as error:
         console.error(str(error))
         sys.exit(2)
-    except KeyboardInterrupt:
-        console.error("interrupted")
-        sys.exit(130)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except typer.Abort:
-        console.error("aborted")
-        sys.exit(1)
-    except Exception as error:  # click's usage errors
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
 
 
 if __name__ == "__main__":

@@ -21,13 +21,17 @@ ModelOption = Annotated[
 ]
 SkipOption = Annotated[
     bool,
-    typer.Option("--skip-invalid", help="Leave out invalid rows (counted and reported) "
-                 "instead of stopping at the first."),
+    typer.Option(
+        "--skip-invalid",
+        help="Leave out invalid rows (counted and reported) instead of stopping at the first.",
+    ),
 ]
 DataArgument = Annotated[
     Path,
-    typer.Argument(help="A labelled track table (CSV, TSV, Parquet, JSON), or a seed-format "
-                   "JSON (title → values) with --labels."),
+    typer.Argument(
+        help="A labelled track table (CSV, TSV, Parquet, JSON), or a seed-format "
+        "JSON (title → values) with --labels."
+    ),
 ]
 LabelsOption = Annotated[
     Path | None,
@@ -35,13 +39,16 @@ LabelsOption = Annotated[
 ]
 FeaturesOption = Annotated[
     str | None,
-    typer.Option("--features", help="Comma-separated features to use (default: all the "
-                 "table has)."),
+    typer.Option(
+        "--features", help="Comma-separated features to use (default: all the table has)."
+    ),
 ]
 GroupOption = Annotated[
     bool,
-    typer.Option("--group-by-artist", help="Keep each artist's tracks on one side of every "
-                 "split (needs an artist column)."),
+    typer.Option(
+        "--group-by-artist",
+        help="Keep each artist's tracks on one side of every split (needs an artist column).",
+    ),
 ]
 
 model_app = typer.Typer(help="Inspect, import and export models.", no_args_is_help=True)
@@ -49,8 +56,12 @@ model_app = typer.Typer(help="Inspect, import and export models.", no_args_is_he
 
 def predict(
     table: Annotated[Path, typer.Argument(help="A CSV, TSV, Parquet or JSON track table.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the predictions "
-                                      "(.csv, .parquet or .json).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Where to write the predictions (.csv, .parquet or .json)."
+        ),
+    ],
     model: ModelOption = None,
     skip_invalid: SkipOption = False,
 ) -> None:
@@ -75,12 +86,22 @@ def train(
     labels: LabelsOption = None,
     features: FeaturesOption = None,
     hidden_size: Annotated[int, typer.Option(help="Hidden ReLU units.")] = 64,
-    epochs: Annotated[int | None, typer.Option(help="Maximum training epochs.")] = None,
-    learning_rate: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
-    weight_decay: Annotated[float | None, typer.Option(help="Weight decay.")] = None,
-    batch_size: Annotated[int, typer.Option(help="Mini-batch size.")] = 32,
-    early_stopping: Annotated[bool | None, typer.Option(
-        help="Stop on a validation split (default: as chosen by CV, see docs/model.md).")] = None,
+    optimizer: Annotated[
+        str | None, typer.Option(help="lbfgs (full batch, the default) or adam (mini-batches).")
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option(help="Maximum epochs (adam) or iterations (lbfgs).")
+    ] = None,
+    l2: Annotated[float | None, typer.Option(help="L2 weight penalty (lbfgs).")] = None,
+    learning_rate: Annotated[float | None, typer.Option(help="Learning rate (adam).")] = None,
+    weight_decay: Annotated[float | None, typer.Option(help="Weight decay (adam).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Mini-batch size (adam).")] = 32,
+    early_stopping: Annotated[
+        bool | None,
+        typer.Option(
+            help="Stop on a validation split (default: as chosen by CV, see docs/model.md)."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same weights.")] = 0,
     cv: Annotated[bool, typer.Option(help="Also cross-validate and store the metrics.")] = True,
     group_by_artist: GroupOption = False,
@@ -91,8 +112,17 @@ def train(
 
     table = _read_labelled(data, labels, skip_invalid)
     names = _feature_names(table, features)
-    config = _config(hidden_size, epochs, learning_rate, weight_decay, batch_size,
-                     early_stopping, seed)
+    config = _config(
+        hidden_size=hidden_size,
+        batch_size=batch_size,
+        seed=seed,
+        optimizer=optimizer,
+        epochs=epochs,
+        l2=l2,
+        learning_rate=learning_rate,
+        weight_decay=weight_decay,
+        early_stopping=early_stopping,
+    )
     metadata: dict[str, object] = {
         "command": "moodtune " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         "training_data": {
@@ -104,12 +134,19 @@ def train(
         "moodtune_version": _version(),
     }
     if cv:
-        report = _evaluate(table, names, ("mlp", "seed_recipe", "logistic_regression"),
-                           config=config, group_by_artist=group_by_artist)
+        report = _evaluate(
+            table,
+            names,
+            ("mlp", "seed_recipe", "logistic_regression"),
+            config=config,
+            group_by_artist=group_by_artist,
+        )
         metadata["cv"] = {
             "protocol": report.to_dict()["protocol"],
-            "models": {name: {k: s[k] for k in ("accuracy", "macro_f1")}
-                       for name, s in report.to_dict()["models"].items()},
+            "models": {
+                name: {k: s[k] for k in ("accuracy", "macro_f1")}
+                for name, s in report.to_dict()["models"].items()
+            },
         }
     console.note(f"training on {len(table)} tracks, features {', '.join(names)}")
     classifier = MLPClassifier(config).fit(table.matrix(names), table.labels)
@@ -129,8 +166,9 @@ def evaluate(
     repeats: Annotated[str, typer.Option(help="Comma-separated shuffle seeds.")] = "0,1,2",
     group_by_artist: GroupOption = False,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report.")] = None,
-    report: Annotated[Path | None, typer.Option(help="Write a .md or .html report with a "
-                                                "confusion-matrix PNG.")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write a .md or .html report with a confusion-matrix PNG.")
+    ] = None,
     skip_invalid: SkipOption = False,
 ) -> None:
     """Cross-validate models on the same repeated stratified folds of DATA."""
@@ -146,16 +184,23 @@ def evaluate(
         raise typer.BadParameter("--repeats takes comma-separated whole numbers") from None
     if not 2 <= folds <= 20:
         raise typer.BadParameter("--folds must be between 2 and 20")
-    result = _evaluate(table, names, tuple(m.strip() for m in models.split(",")),
-                       folds=folds, repeats=seeds, group_by_artist=group_by_artist)
+    result = _evaluate(
+        table,
+        names,
+        tuple(m.strip() for m in models.split(",")),
+        folds=folds,
+        repeats=seeds,
+        group_by_artist=group_by_artist,
+    )
     data_dict = result.to_dict()
     view = Table(title=f"{Path(data).name}: {data_dict['protocol']['cv']}, seeds {list(seeds)}")
     for column in ("model", "accuracy", "macro-F1"):
         view.add_column(column)
     for name, scores in data_dict["models"].items():
         acc, f1 = scores["accuracy"], scores["macro_f1"]
-        view.add_row(name, f"{acc['mean']:.3f} ± {acc['std']:.3f}",
-                     f"{f1['mean']:.3f} ± {f1['std']:.3f}")
+        view.add_row(
+            name, f"{acc['mean']:.3f} ± {acc['std']:.3f}", f"{f1['mean']:.3f} ± {f1['std']:.3f}"
+        )
     console.out.print(view)
     if json_path:
         reports.write_json(result, json_path)
@@ -173,20 +218,26 @@ def model_info(model: ModelOption = None) -> None:
     from moodtune.model.artifact import load_model
 
     loaded = load_model(model)
-    console.out.print_json(json.dumps({
-        "version": loaded.version,
-        "features": list(loaded.feature_names),
-        "labels": list(loaded.labels),
-        "hidden_size": loaded.hidden_size,
-        **loaded.metadata,
-    }))
+    console.out.print_json(
+        json.dumps(
+            {
+                "version": loaded.version,
+                "features": list(loaded.feature_names),
+                "labels": list(loaded.labels),
+                "hidden_size": loaded.hidden_size,
+                **loaded.metadata,
+            }
+        )
+    )
 
 
 @model_app.command("import-pth")
 def model_import_pth(
     pth: Annotated[Path, typer.Argument(help="A seed-style state_dict (.pth).")],
-    scaler_data: Annotated[Path, typer.Option("--scaler-data", help="The table the original "
-                                              "min-max scaler was fitted on.")],
+    scaler_data: Annotated[
+        Path,
+        typer.Option("--scaler-data", help="The table the original min-max scaler was fitted on."),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
     features: FeaturesOption = None,
 ) -> None:
@@ -249,25 +300,27 @@ def _feature_names(table: TrackTable, features: str | None) -> tuple[str, ...]:
     return names
 
 
-def _config(hidden_size: int, epochs: int | None, learning_rate: float | None,
-            weight_decay: float | None, batch_size: int, early_stopping: bool | None,
-            seed: int) -> TrainConfig:
+def _config(*, hidden_size: int, batch_size: int, seed: int, **given: object) -> TrainConfig:
+    """The default TrainConfig with the options the user gave (None = not given)."""
     from dataclasses import replace
 
+    from moodtune.errors import MoodtuneError
     from moodtune.model.training import TrainConfig
 
-    given = {"epochs": epochs, "learning_rate": learning_rate, "weight_decay": weight_decay,
-             "early_stopping": early_stopping}
-    return replace(
+    config = replace(
         TrainConfig(),
         hidden_size=hidden_size,
         batch_size=batch_size,
         seed=seed,
         **{name: value for name, value in given.items() if value is not None},
-    ).validate()
+    )
+    try:
+        return config.validate()
+    except MoodtuneError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
-def _evaluate(table: TrackTable, names: tuple[str, ...], models: tuple[str, ...], **options):  # noqa: ANN003, ANN202
+def _evaluate(table: TrackTable, names: tuple[str, ...], models: tuple[str, ...], **options):
     from rich.progress import Progress
 
     from moodtune.model.evaluation import cross_validate
@@ -275,8 +328,11 @@ def _evaluate(table: TrackTable, names: tuple[str, ...], models: tuple[str, ...]
     with Progress(console=console.err, transient=True) as bar:
         task = bar.add_task("cross-validating", total=None)
         return cross_validate(
-            table, models=models, feature_names=names,
-            progress=lambda text: bar.update(task, description=text), **options,
+            table,
+            models=models,
+            feature_names=names,
+            progress=lambda text: bar.update(task, description=text),
+            **options,
         )
 
 

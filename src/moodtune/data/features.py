@@ -25,27 +25,72 @@ class Feature:
 FEATURES: dict[str, Feature] = {
     f.name: f
     for f in (
-        Feature("danceability", "0–1", 0.0, 1.0, "how suitable for dancing (tempo, rhythm "
-                "stability, beat strength, regularity)", unit_interval=True),
-        Feature("energy", "0–1", 0.0, 1.0, "perceived intensity and activity (dynamic range, "
-                "loudness, timbre, onset rate)", unit_interval=True),
-        Feature("key", "pitch class", -1, 11, "estimated key, 0 = C, 1 = C♯/D♭, … 11 = B; "
-                "-1 = no key detected", integer=True),
-        Feature("loudness", "dB", -60.0, 5.0, "overall loudness averaged across the track, "
-                "in decibels relative to full scale (typically -60 to 0)"),
+        Feature(
+            "danceability",
+            "0–1",
+            0.0,
+            1.0,
+            "how suitable for dancing (tempo, rhythm stability, beat strength, regularity)",
+            unit_interval=True,
+        ),
+        Feature(
+            "energy",
+            "0–1",
+            0.0,
+            1.0,
+            "perceived intensity and activity (dynamic range, loudness, timbre, onset rate)",
+            unit_interval=True,
+        ),
+        Feature(
+            "key",
+            "pitch class",
+            -1,
+            11,
+            "estimated key, 0 = C, 1 = C♯/D♭, … 11 = B; -1 = no key detected",
+            integer=True,
+        ),
+        Feature(
+            "loudness",
+            "dB",
+            -60.0,
+            5.0,
+            "overall loudness averaged across the track, "
+            "in decibels relative to full scale (typically -60 to 0)",
+        ),
         Feature("mode", "0/1", 0, 1, "modality: 1 = major, 0 = minor", integer=True),
-        Feature("speechiness", "0–1", 0.0, 1.0, "presence of spoken words (above 0.66: "
-                "probably speech only)", unit_interval=True),
-        Feature("acousticness", "0–1", 0.0, 1.0, "confidence the track is acoustic",
-                unit_interval=True),
-        Feature("instrumentalness", "0–1", 0.0, 1.0, "likelihood the track has no vocals",
-                unit_interval=True),
-        Feature("liveness", "0–1", 0.0, 1.0, "probability an audience is present",
-                unit_interval=True),
-        Feature("valence", "0–1", 0.0, 1.0, "musical positiveness (high = happy, cheerful; "
-                "low = sad, angry)", unit_interval=True),
-        Feature("tempo", "BPM", 0.0, 300.0, "estimated tempo in beats per minute (0 = no "
-                "beat detected)"),
+        Feature(
+            "speechiness",
+            "0–1",
+            0.0,
+            1.0,
+            "presence of spoken words (above 0.66: probably speech only)",
+            unit_interval=True,
+        ),
+        Feature(
+            "acousticness", "0–1", 0.0, 1.0, "confidence the track is acoustic", unit_interval=True
+        ),
+        Feature(
+            "instrumentalness",
+            "0–1",
+            0.0,
+            1.0,
+            "likelihood the track has no vocals",
+            unit_interval=True,
+        ),
+        Feature(
+            "liveness", "0–1", 0.0, 1.0, "probability an audience is present", unit_interval=True
+        ),
+        Feature(
+            "valence",
+            "0–1",
+            0.0,
+            1.0,
+            "musical positiveness (high = happy, cheerful; low = sad, angry)",
+            unit_interval=True,
+        ),
+        Feature(
+            "tempo", "BPM", 0.0, 300.0, "estimated tempo in beats per minute (0 = no beat detected)"
+        ),
     )
 }
 
@@ -64,8 +109,17 @@ SEED_FEATURES: tuple[str, ...] = (
 )
 
 PITCH_CLASSES: tuple[str, ...] = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-_FLATS = {"DB": "C#", "EB": "D#", "FB": "E", "GB": "F#", "AB": "G#", "BB": "A#", "CB": "B",
-          "E#": "F", "B#": "C"}
+_FLATS = {
+    "DB": "C#",
+    "EB": "D#",
+    "FB": "E",
+    "GB": "F#",
+    "AB": "G#",
+    "BB": "A#",
+    "CB": "B",
+    "E#": "F",
+    "B#": "C",
+}
 
 
 def parse_key(text: str) -> tuple[int, int | None] | None:

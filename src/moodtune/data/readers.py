@@ -25,12 +25,36 @@ from moodtune.errors import InputError
 #: Column names (after lower-casing and folding spaces, dashes and dots to "_") that mean
 #: an identity or label column.
 COLUMN_ALIASES: dict[str, str] = {
-    **{name: "track_id" for name in ("track_id", "id", "spotify_id", "trackid", "track_uri",
-                                     "uri", "spotify_track_id", "spotify_uri")},
-    **{name: "title" for name in ("title", "name", "track_name", "track", "song", "song_name",
-                                  "track_title", "song_title")},
-    **{name: "artist" for name in ("artist", "artists", "track_artist", "artist_name",
-                                   "artist_names", "artist_s")},
+    **{
+        name: "track_id"
+        for name in (
+            "track_id",
+            "id",
+            "spotify_id",
+            "trackid",
+            "track_uri",
+            "uri",
+            "spotify_track_id",
+            "spotify_uri",
+        )
+    },
+    **{
+        name: "title"
+        for name in (
+            "title",
+            "name",
+            "track_name",
+            "track",
+            "song",
+            "song_name",
+            "track_title",
+            "song_title",
+        )
+    },
+    **{
+        name: "artist"
+        for name in ("artist", "artists", "track_artist", "artist_name", "artist_names", "artist_s")
+    },
     **{name: "album" for name in ("album", "album_name", "track_album_name")},
     **{name: LABEL for name in ("label", "emotion", "mood", "class")},
 }
@@ -58,10 +82,28 @@ def read_tracks(
     emotion, label or mood.
     """
     path = Path(path)
-    raw = _load(path, columns)
-    if isinstance(raw, TrackTable):
-        return raw
-    return tidy(raw, source=str(path), skip_invalid=skip_invalid, label_column=label_column)
+    frame = read_frame(path, columns=columns)
+    return tidy(frame, source=str(path), skip_invalid=skip_invalid, label_column=label_column)
+
+
+def read_frame(path: str | Path, *, columns: Sequence[str] = SEED_FEATURES) -> pd.DataFrame:
+    """The raw table in ``path`` before validation (values as read, column names as given).
+
+    A seed-format JSON object (title → list of numbers) becomes a ``title`` column plus
+    ``columns``. Use :func:`tidy` to validate the result into a :class:`TrackTable`.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise InputError(
+            f"unsupported file type {path.suffix or '(none)'!r}; use one of {', '.join(SUFFIXES)}",
+            path=str(path),
+        )
+    if path.suffix.lower() != ".json":
+        return _read_frame(path)
+    data = _read_json(path)
+    if _is_seed_format(data):
+        return _seed_frame(data, path, columns)
+    return _json_frame(data, path)
 
 
 def read_seed(
@@ -77,13 +119,7 @@ def read_seed(
     position (as the seed did) and the titles must agree, so a shifted file is caught.
     """
     features_path = Path(features_path)
-    try:
-        data = json.loads(features_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found", path=str(features_path)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"not valid JSON ({error})", path=str(features_path)) from None
-    frame = _seed_frame(data, features_path, columns)
+    frame = _seed_frame(_read_json(features_path), features_path, columns)
     if labels_path is not None:
         labels_path = Path(labels_path)
         labels = _read_frame(labels_path)
@@ -146,8 +182,9 @@ def tidy(
         raise InputError(
             f"has none of the audio feature columns ({', '.join(FEATURES)})", path=source
         )
+    percent = _percent_scaled(frame, features)
     for name in features:
-        _check_feature(frame, name, source, skip_invalid, invalid, notes)
+        _check_feature(frame, name, source, skip_invalid, invalid, notes, name in percent)
     for column in ("track_id", "title", "artist", "album"):
         if column in frame.columns:
             frame[column] = frame[column].map(_identity_text)
@@ -178,24 +215,24 @@ def tidy(
 # --- loading -------------------------------------------------------------------------------
 
 
-def _load(path: Path, columns: Sequence[str]) -> pd.DataFrame | TrackTable:
-    if path.suffix.lower() not in SUFFIXES:
-        raise InputError(
-            f"unsupported file type {path.suffix or '(none)'!r}; use one of {', '.join(SUFFIXES)}",
-            path=str(path),
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found", path=str(path)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"not valid JSON ({error})", path=str(path)) from None
+
+
+def _is_seed_format(data: Any) -> bool:
+    """An object whose values are all lists of plain values (not of track objects)."""
+    return (
+        isinstance(data, dict)
+        and bool(data)
+        and all(
+            isinstance(v, list) and (not v or not isinstance(v[0], dict)) for v in data.values()
         )
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError("file not found", path=str(path)) from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InputError(f"not valid JSON ({error})", path=str(path)) from None
-        if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
-            if all(not v or not isinstance(v[0], dict) for v in data.values()):
-                return read_seed(path, columns=columns)
-        return _json_frame(data, path)
-    return _read_frame(path)
+    )
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
@@ -208,12 +245,19 @@ def _read_frame(path: Path) -> pd.DataFrame:
         if suffix == ".jsonl":
             return pd.read_json(path, lines=True, dtype=False)
         separator = {".csv": ",", ".tsv": "\t"}.get(suffix)
-        return pd.read_csv(path, sep=separator, engine="python" if separator is None else "c",
-                           dtype=str, keep_default_na=False, skipinitialspace=True)
+        return pd.read_csv(
+            path,
+            sep=separator,
+            engine="python" if separator is None else "c",
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+        )
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise InputError(f"cannot be read as a {suffix[1:]} table ({message})",
-                         path=str(path)) from None
+        raise InputError(
+            f"cannot be read as a {suffix[1:]} table ({message})", path=str(path)
+        ) from None
 
 
 def _json_frame(data: Any, path: Path) -> pd.DataFrame:
@@ -236,8 +280,9 @@ def _json_frame(data: Any, path: Path) -> pd.DataFrame:
 
 def _seed_frame(data: Any, path: Path, columns: Sequence[str]) -> pd.DataFrame:
     if not isinstance(data, dict):
-        raise InputError("the seed format is a JSON object: title → list of numbers",
-                         path=str(path))
+        raise InputError(
+            "the seed format is a JSON object: title → list of numbers", path=str(path)
+        )
     unknown = [c for c in columns if c not in FEATURES]
     if unknown:
         raise InputError(f"unknown feature name(s) in the column order: {', '.join(unknown)}")
@@ -261,8 +306,7 @@ def _canonical_columns(frame: pd.DataFrame, source: str, label_column: str | Non
     names = [normalise_column(c) for c in frame.columns]
     wanted_label = normalise_column(label_column) if label_column else None
     if wanted_label is not None and wanted_label not in names:
-        raise InputError(f"no label column {label_column!r}; found {', '.join(names)}",
-                         path=source)
+        raise InputError(f"no label column {label_column!r}; found {', '.join(names)}", path=source)
     renamed: list[str] = []
     for name in names:
         if wanted_label is not None:
@@ -315,9 +359,15 @@ def _parse_key_and_mode(
                 continue
             parsed = parse_key(value)
             if parsed is None:
-                _fail_or_mark("unrecognised key", source, int(row), "key", skip_invalid,
-                              invalid, f" {value!r}: expected 0–11 or a name like 'F', 'C#', "
-                              "'A min'")
+                _fail_or_mark(
+                    "unrecognised key",
+                    source,
+                    int(row),
+                    "key",
+                    skip_invalid,
+                    invalid,
+                    f" {value!r}: expected 0–11 or a name like 'F', 'C#', 'A min'",
+                )
                 continue
             keys[row] = parsed[0]
             if parsed[1] is not None:
@@ -339,9 +389,29 @@ def _parse_key_and_mode(
 
 
 def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or (
-        isinstance(value, str) and value.strip() in {"", "nan", "NaN", "null", "None", "NA"}
+    return (
+        value is None
+        or (isinstance(value, float) and np.isnan(value))
+        or (isinstance(value, str) and value.strip() in {"", "nan", "NaN", "null", "None", "NA"})
     )
+
+
+def _percent_scaled(frame: pd.DataFrame, features: Sequence[str]) -> set[str]:
+    """The 0–1 features that this table gives on a 0–100 scale.
+
+    A column looks 0–100 when most of its non-zero values exceed 1 and none exceeds 100. The
+    table is taken as 0–100 only when at least half of its 0–1 columns look so; otherwise a
+    value above 1 is an out-of-range error, not a reason to rescale a whole column.
+    """
+    looks: set[str] = set()
+    unit = [name for name in features if FEATURES[name].unit_interval]
+    for name in unit:
+        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+        values = values[np.isfinite(values)]
+        nonzero = values[values > 0]
+        if nonzero.size and np.mean(nonzero > 1.0) > 0.5 and values.max() <= 100.0:
+            looks.add(name)
+    return looks if unit and 2 * len(looks) >= len(unit) else set()
 
 
 def _check_feature(
@@ -351,6 +421,7 @@ def _check_feature(
     skip_invalid: bool,
     invalid: dict[int, str],
     notes: list[str],
+    percent: bool,
 ) -> None:
     spec = FEATURES[name]
     raw = frame[name]
@@ -358,19 +429,22 @@ def _check_feature(
     blank = raw.map(_is_blank).to_numpy()
     bad_text = values.isna().to_numpy() & ~blank
     for row in np.flatnonzero(bad_text):
-        _fail_or_mark("non-numeric value", source, int(row), name, skip_invalid, invalid,
-                      f" {raw.iloc[row]!r}: expected a number ({spec.unit})")
+        _fail_or_mark(
+            "non-numeric value",
+            source,
+            int(row),
+            name,
+            skip_invalid,
+            invalid,
+            f" {raw.iloc[row]!r}: expected a number ({spec.unit})",
+        )
     for row in np.flatnonzero(blank):
-        _fail_or_mark("missing value (NaN or empty)", source, int(row), name, skip_invalid,
-                      invalid)
+        _fail_or_mark("missing value (NaN or empty)", source, int(row), name, skip_invalid, invalid)
     finite = values.to_numpy()
-    if spec.unit_interval:
-        valid = finite[np.isfinite(finite)]
-        nonzero = valid[valid > 0]
-        if nonzero.size and np.mean(nonzero > 1.0) > 0.5 and valid.max() <= 100.0:
-            values = values / 100.0
-            finite = values.to_numpy()
-            notes.append(f"{name}: values look like 0–100, divided by 100")
+    if percent:
+        values = values / 100.0
+        finite = values.to_numpy()
+        notes.append(f"{name}: values look like 0–100, divided by 100")
     with np.errstate(invalid="ignore"):
         out = np.isfinite(finite) & ((finite < spec.low) | (finite > spec.high))
         out |= np.isinf(finite)
@@ -380,8 +454,15 @@ def _check_feature(
         expected = f"{spec.low:g} to {spec.high:g} ({spec.unit})"
         if spec.integer:
             expected = f"a whole number from {spec.low:g} to {spec.high:g} ({spec.unit})"
-        _fail_or_mark("out-of-range value", source, int(row), name, skip_invalid, invalid,
-                      f" {finite[row]:g}: expected {expected}")
+        _fail_or_mark(
+            "out-of-range value",
+            source,
+            int(row),
+            name,
+            skip_invalid,
+            invalid,
+            f" {finite[row]:g}: expected {expected}",
+        )
     frame[name] = values
 
 
@@ -413,8 +494,9 @@ def _normalise_labels(
     words = frame[LABEL].astype(str).str.strip()
     present = words[~blank]
     if all(emotions.is_emotion(w) for w in present.unique()):
-        frame[LABEL] = [None if b else emotions.canonical(w) for w, b in zip(words, blank,
-                                                                               strict=True)]
+        frame[LABEL] = [
+            None if b else emotions.canonical(w) for w, b in zip(words, blank, strict=True)
+        ]
     else:
         frame[LABEL] = [None if b else w.lower() for w, b in zip(words, blank, strict=True)]
         classes = sorted(present.str.lower().unique())

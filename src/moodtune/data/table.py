@@ -58,7 +58,7 @@ class TrackTable:
         return self.frame[LABEL].to_numpy(dtype=str)
 
     def matrix(self, names: Sequence[str]) -> np.ndarray:
-        """Feature values as a float64 array of shape (n, len(names)), columns in ``names`` order."""
+        """Feature values, float64 of shape (n, len(names)), columns in ``names`` order."""
         missing = [name for name in names if name not in self.frame.columns]
         if missing:
             raise InputError(

@@ -186,8 +186,11 @@ class EmotionModel:
                 scale_min=np.asarray(scaler["min"]),
                 scale_max=np.asarray(scaler["max"]),
                 weights=dict(weights),
-                metadata={k: v for k, v in metadata.items()
-                          if k not in {"feature_names", "labels", "scaler", "format"}},
+                metadata={
+                    k: v
+                    for k, v in metadata.items()
+                    if k not in {"feature_names", "labels", "scaler", "format"}
+                },
             )
         except (KeyError, TypeError) as error:
             raise MoodtuneError(f"{where}: model metadata lacks {error}") from None
@@ -214,4 +217,3 @@ def _default_model() -> EmotionModel:
 def load_model(folder: str | Path | None = None) -> EmotionModel:
     """The model in ``folder``, or the default model when ``folder`` is None."""
     return EmotionModel.default() if folder is None else EmotionModel.load(folder)
-

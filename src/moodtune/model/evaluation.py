@@ -72,7 +72,7 @@ def rule_label(valence: np.ndarray, energy: np.ndarray) -> np.ndarray:
 
 def _sklearn() -> Any:
     try:
-        import sklearn  # noqa: F401
+        import sklearn
     except ImportError:
         raise MissingExtraError("train", "scikit-learn") from None
     import sklearn.ensemble
@@ -132,8 +132,9 @@ class ModelScores:
             "accuracy": _mean_std(self.accuracy),
             "macro_f1": _mean_std(self.macro_f1),
             "per_repeat": {"accuracy": self.accuracy, "macro_f1": self.macro_f1},
-            "per_class_f1": {label: round(float(v), 4) for label, v in
-                             zip(labels, per_class, strict=True)},
+            "per_class_f1": {
+                label: round(float(v), 4) for label, v in zip(labels, per_class, strict=True)
+            },
             "confusion_matrix": self.confusion.tolist() if self.confusion is not None else None,
         }
 
@@ -256,8 +257,9 @@ def _score(
     true_positive = np.diag(confusion).astype(np.float64)
     precision = true_positive / np.maximum(confusion.sum(axis=0), 1)
     recall = true_positive / np.maximum(confusion.sum(axis=1), 1)
-    f1 = np.where(precision + recall > 0,
-                  2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0)
+    f1 = np.where(
+        precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0
+    )
     scores.accuracy.append(round(float(true_positive.sum() / len(truth)), 4))
     scores.macro_f1.append(round(float(f1.mean()), 4))
     scores.per_class_f1.append(f1.tolist())

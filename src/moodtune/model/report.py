@@ -56,8 +56,15 @@ def plot_confusion(report: EvaluationReport, model: str, path: Path) -> Path:
     axes.set_ylabel("true")
     for i in range(k):
         for j in range(k):
-            axes.text(j, i, f"{rates[i, j]:.2f}", ha="center", va="center",
-                      color="white" if rates[i, j] > 0.5 else "black", fontsize=8)
+            axes.text(
+                j,
+                i,
+                f"{rates[i, j]:.2f}",
+                ha="center",
+                va="center",
+                color="white" if rates[i, j] > 0.5 else "black",
+                fontsize=8,
+            )
     axes.set_title(f"{model}: out-of-fold predictions, row-normalised")
     figure.tight_layout()
     figure.savefig(path)
@@ -69,15 +76,23 @@ def _rows(data: dict[str, Any]) -> list[list[str]]:
     rows = []
     for name, scores in data["models"].items():
         acc, f1 = scores["accuracy"], scores["macro_f1"]
-        rows.append([name, f"{acc['mean']:.3f} ± {acc['std']:.3f}",
-                     f"{f1['mean']:.3f} ± {f1['std']:.3f}", scores["description"]])
+        rows.append(
+            [
+                name,
+                f"{acc['mean']:.3f} ± {acc['std']:.3f}",
+                f"{f1['mean']:.3f} ± {f1['std']:.3f}",
+                scores["description"],
+            ]
+        )
     return rows
 
 
 def _per_class(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     header = ["model", *data["labels"]]
-    rows = [[name, *(f"{v:.2f}" for v in scores["per_class_f1"].values())]
-            for name, scores in data["models"].items()]
+    rows = [
+        [name, *(f"{v:.2f}" for v in scores["per_class_f1"].values())]
+        for name, scores in data["models"].items()
+    ]
     return header, rows
 
 
@@ -109,8 +124,9 @@ def _markdown(data: dict[str, Any], best: str, image: str) -> str:
 def _html(data: dict[str, Any], best: str, image: str) -> str:
     def table(header: list[str], rows: list[list[str]]) -> str:
         head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                       for row in rows)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+        )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     protocol = data["protocol"]
@@ -123,7 +139,8 @@ def _html(data: dict[str, Any], best: str, image: str) -> str:
         f"<p>{data['n_tracks']} tracks; {html.escape(protocol['cv'])}, shuffle seeds "
         f"{protocol['shuffle_seeds']}; {html.escape(protocol['metrics'])}.</p>"
         + table(["model", "accuracy", "macro-F1", "what it is"], _rows(data))
-        + "<h2>F1 per class</h2>" + table(header, rows)
+        + "<h2>F1 per class</h2>"
+        + table(header, rows)
         + f"<h2>Confusion matrix of {html.escape(best)}</h2>"
         f"<img src='{html.escape(image)}' alt='confusion matrix'>"
     )

@@ -19,7 +19,7 @@ from moodtune.errors import MissingExtraError, MoodtuneError
 from moodtune.model.artifact import TENSORS, EmotionModel
 
 
-def _torch():  # noqa: ANN202
+def _torch():
     try:
         import torch
     except ImportError:
@@ -49,8 +49,7 @@ def import_pth(
     if not isinstance(state, dict) or any(name not in state for name in TENSORS):
         found = ", ".join(map(str, state)) if isinstance(state, dict) else type(state).__name__
         raise MoodtuneError(
-            f"{str(path)!r} should hold {', '.join(TENSORS)} (two nn.Linear layers); "
-            f"found {found}"
+            f"{str(path)!r} should hold {', '.join(TENSORS)} (two nn.Linear layers); found {found}"
         )
     weights = {name: state[name].detach().cpu().numpy().astype(np.float32) for name in TENSORS}
     x = scaler_data.matrix(feature_names)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from moodtune.data.readers import COLUMN_ALIASES, _load, normalise_column, tidy
+from moodtune.data.readers import COLUMN_ALIASES, normalise_column, read_frame, tidy
 from moodtune.data.table import LABEL, TrackTable
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import InputError
@@ -81,9 +81,8 @@ def label_file(
     path: str | Path, text_column: str, classifier, *, skip_invalid: bool = False
 ) -> TrackTable:
     """Read a track table file (CSV, TSV, Parquet, JSON) and label it: see :func:`label_frame`."""
-    from moodtune.data.features import SEED_FEATURES
 
-    raw = _load(Path(path), SEED_FEATURES)
+    raw = read_frame(Path(path))
     if isinstance(raw, TrackTable):  # the seed format has titles and numbers only
         raise InputError(f"has no text column {text_column!r} (seed format)", path=str(path))
     return label_frame(raw, text_column, classifier, source=str(path), skip_invalid=skip_invalid)

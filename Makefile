@@ -1,0 +1,37 @@
+# Two commands do all the set-up on a fresh machine (see README):
+#   make run    installs everything, then serves moodtune on http://127.0.0.1:8000
+#   make test   installs everything (and Chromium for the browser test), then runs the tests
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup browser lint bench
+
+$(BIN)/moodtune: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# torch first, pinned: the CPU build comes from the machine's local wheel (see README)
+	$(BIN)/pip install --quiet torch==2.13.0
+	# vibenet (GPL, optional) pins typer<0.17 for its own CLI; install it without that pin
+	$(BIN)/pip install --quiet --no-deps "vibenet>=0.1,<0.2" "pydub>=0.25,<1"
+	$(BIN)/pip install --quiet -e ".[train,collect,vision,text,audio,web,dev]"
+	touch $(BIN)/moodtune
+
+setup: $(BIN)/moodtune
+
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: setup
+	$(BIN)/moodtune serve
+
+test: setup browser
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: setup
+	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script; done
