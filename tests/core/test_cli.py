@@ -105,7 +105,7 @@ def test_evaluate_writes_json_and_markdown(tmp_path, datasets):
     )
     assert result.returncode == 0, result.stderr
     assert "logistic_regression" in result.stdout
-    assert (tmp_path / "r.json").is_file() and (tmp_path / "r-confusion.png").is_file()
+    assert (tmp_path / "r.json").is_file() and (tmp_path / "r-rule-confusion.png").is_file()
 
 
 def test_unlabelled_table_cannot_train(tmp_path, datasets):

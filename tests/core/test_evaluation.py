@@ -61,7 +61,7 @@ def test_reports_json_markdown_and_confusion_png(tmp_path, seed_report):
     assert sum(map(sum, matrix)) == 3 * 342  # every track predicted once per repeat
     write_document(seed_report, tmp_path / "report.md")
     assert "| mlp |" in (tmp_path / "report.md").read_text()
-    assert (tmp_path / "report-confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "report-mlp-confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_too_few_tracks_per_class_is_refused(tmp_path):

@@ -20,18 +20,21 @@ def write_json(report: EvaluationReport, path: str | Path) -> Path:
 
 
 def write_document(report: EvaluationReport, path: str | Path) -> Path:
-    """Write a Markdown (.md) or HTML (.html) report, and ``<stem>-confusion.png`` beside it."""
+    """Write a Markdown (.md) or HTML (.html) report and, beside it, one confusion-matrix PNG
+    per model (``<stem>-<model>-confusion.png``)."""
     path = Path(path)
     if path.suffix.lower() not in {".md", ".html"}:
         raise MoodtuneError(f"report {path.name!r}: use a file name ending in .md or .html")
-    image = path.with_name(f"{path.stem}-confusion.png")
-    best = max(report.models, key=lambda m: np.mean(report.models[m].macro_f1))
-    plot_confusion(report, best, image)
+    images = {}
+    for model in report.models:
+        image = path.with_name(f"{path.stem}-{model}-confusion.png")
+        plot_confusion(report, model, image)
+        images[model] = image.name
     data = report.to_dict()
     if path.suffix.lower() == ".md":
-        path.write_text(_markdown(data, best, image.name))
+        path.write_text(_markdown(data, images))
     else:
-        path.write_text(_html(data, best, image.name))
+        path.write_text(_html(data, images))
     return path
 
 
@@ -96,7 +99,7 @@ def _per_class(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def _markdown(data: dict[str, Any], best: str, image: str) -> str:
+def _markdown(data: dict[str, Any], images: dict[str, str]) -> str:
     protocol = data["protocol"]
     lines = [
         f"# moodtune evaluation: {Path(data['dataset']).name}",
@@ -117,11 +120,13 @@ def _markdown(data: dict[str, Any], best: str, image: str) -> str:
     header, rows = _per_class(data)
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    lines += ["", f"## Confusion matrix of {best}", "", f"![confusion matrix]({image})", ""]
+    lines += ["", "## Confusion matrices (out-of-fold, summed over repeats)", ""]
+    for model, image in images.items():
+        lines += [f"### {model}", "", f"![confusion matrix of {model}]({image})", ""]
     return "\n".join(lines)
 
 
-def _html(data: dict[str, Any], best: str, image: str) -> str:
+def _html(data: dict[str, Any], images: dict[str, str]) -> str:
     def table(header: list[str], rows: list[list[str]]) -> str:
         head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
         body = "".join(
@@ -141,6 +146,10 @@ def _html(data: dict[str, Any], best: str, image: str) -> str:
         + table(["model", "accuracy", "macro-F1", "what it is"], _rows(data))
         + "<h2>F1 per class</h2>"
         + table(header, rows)
-        + f"<h2>Confusion matrix of {html.escape(best)}</h2>"
-        f"<img src='{html.escape(image)}' alt='confusion matrix'>"
+        + "<h2>Confusion matrices</h2>"
+        + "".join(
+            f"<h3>{html.escape(model)}</h3><img src='{html.escape(image)}' "
+            f"alt='confusion matrix of {html.escape(model)}'>"
+            for model, image in images.items()
+        )
     )
