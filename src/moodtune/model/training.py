@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -24,8 +24,7 @@ class TrainConfig:
 
     Two optimisers: ``"lbfgs"`` (full batch; ``epochs`` bounds its iterations; ``l2`` is the
     weight penalty, as ``alpha`` in scikit-learn's MLP) and ``"adam"`` (mini-batches of
-    ``batch_size``, ``learning_rate``, ``weight_decay``, optional Polyak averaging of the
-    weights over the last ``1 - average_from`` of the epochs). ``early_stopping`` holds out a
+    ``batch_size``, ``learning_rate``, ``weight_decay``). ``early_stopping`` holds out a
     stratified ``validation_fraction`` and keeps the best epoch (L-BFGS: best round of 10
     iterations); with ``refit`` the network is then retrained on all rows for that long.
 
@@ -48,12 +47,6 @@ class TrainConfig:
     validation_fraction: float = 0.2
     patience: int = 50
     refit: bool = True
-    dropout: float = 0.0
-    label_smoothing: float = 0.0
-    decoupled_weight_decay: bool = False
-    average_from: float = 0.5
-    input_noise: float = 0.0
-    cosine_schedule: bool = False
     seed: int = 0
 
     def validate(self) -> TrainConfig:
@@ -65,10 +58,6 @@ class TrainConfig:
             "batch_size": self.batch_size >= 1,
             "validation_fraction": 0 < self.validation_fraction < 0.9,
             "patience": self.patience >= 1,
-            "dropout": 0 <= self.dropout < 1,
-            "label_smoothing": 0 <= self.label_smoothing < 1,
-            "average_from": 0 <= self.average_from < 1,
-            "input_noise": self.input_noise >= 0,
             "optimizer": self.optimizer in {"adam", "lbfgs"},
             "l2": self.l2 >= 0,
         }
@@ -89,12 +78,6 @@ SEED_RECIPE = TrainConfig(
     class_balanced=False,
     early_stopping=False,
     refit=False,
-    dropout=0.0,
-    label_smoothing=0.0,
-    decoupled_weight_decay=False,
-    average_from=0.0,
-    input_noise=0.0,
-    cosine_schedule=False,
     optimizer="adam",
     l2=0.0,
 )
@@ -113,7 +96,7 @@ def _torch() -> Any:
 
 
 class MLPClassifier:
-    """Min-max scaler + one-hidden-layer ReLU MLP + softmax, trained with Adam.
+    """Min-max scaler + one-hidden-layer ReLU MLP + softmax, trained with L-BFGS or Adam.
 
     ``fit`` takes X of shape (n, d) (raw feature values) and y of shape (n,) (labels); the
     scaler is fitted on X only. The same data, config and seed give identical weights.
@@ -187,67 +170,42 @@ class MLPClassifier:
         net = torch.nn.Sequential()
         net.add_module("fc1", torch.nn.Linear(x.shape[1], config.hidden_size))
         net.add_module("relu", torch.nn.ReLU())
-        if config.dropout > 0:
-            net.add_module("dropout", torch.nn.Dropout(config.dropout))
         net.add_module("fc2", torch.nn.Linear(config.hidden_size, n_classes))
         weight = None
         if config.class_balanced:
             counts = np.bincount(y, minlength=n_classes).astype(np.float64)
             balanced = len(y) / (n_classes * np.maximum(counts, 1.0))
             weight = torch.tensor(balanced, dtype=torch.float32)
-        loss_fn = torch.nn.CrossEntropyLoss(weight=weight, label_smoothing=config.label_smoothing)
-        optimiser_class = torch.optim.AdamW if config.decoupled_weight_decay else torch.optim.Adam
-        optimiser = optimiser_class(
+        loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+        xt, yt = torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
+        validation = None
+        if x_val is not None and y_val is not None:
+            validation = (torch.from_numpy(np.ascontiguousarray(x_val)), torch.from_numpy(y_val))
+        if config.optimizer == "lbfgs":
+            return self._train_lbfgs(net, loss_fn, xt, yt, epochs, validation)
+        optimiser = torch.optim.Adam(
             net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )
-        scheduler = None
-        if config.cosine_schedule:
-            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs)
-        xt, yt = torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
-        if x_val is not None and y_val is not None:
-            xv, yv = torch.from_numpy(np.ascontiguousarray(x_val)), torch.from_numpy(y_val)
-        if config.optimizer == "lbfgs":
-            validation = (xv, yv) if x_val is not None else None
-            return self._train_lbfgs(net, loss_fn, xt, yt, epochs, validation)
-        best = (float("inf"), 0, copy.deepcopy(net.state_dict()))
-        average: dict[str, Any] | None = None
-        averaged = 0
+        best = (float("nan"), epochs, net.state_dict())
+        if validation is not None:
+            best = (float("inf"), 0, copy.deepcopy(net.state_dict()))
         for epoch in range(1, epochs + 1):
             net.train()
             permutation = torch.randperm(len(xt), generator=generator)
             for start in range(0, len(xt), config.batch_size):
                 batch = permutation[start : start + config.batch_size]
-                inputs = xt[batch]
-                if config.input_noise > 0:
-                    inputs = inputs + config.input_noise * torch.randn(
-                        inputs.shape, generator=generator
-                    )
                 optimiser.zero_grad()
-                loss = loss_fn(net(inputs), yt[batch])
-                loss.backward()
+                loss_fn(net(xt[batch]), yt[batch]).backward()
                 optimiser.step()
-            if scheduler is not None:
-                scheduler.step()
-            if config.average_from > 0 and x_val is None and epoch > config.average_from * epochs:
-                # Polyak averaging of the weights over the last epochs (one model, smoother).
-                state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-                averaged += 1
-                if average is None:
-                    average = state
-                else:
-                    for k in average:
-                        average[k] += (state[k] - average[k]) / averaged
-            if x_val is None:
+            if validation is None:
                 continue
             net.eval()
             with torch.no_grad():
-                val_loss = float(loss_fn(net(xv), yv))
+                val_loss = float(loss_fn(net(validation[0]), validation[1]))
             if val_loss < best[0] - 1e-5:
                 best = (val_loss, epoch, copy.deepcopy(net.state_dict()))
             elif epoch - best[1] >= config.patience:
                 break
-        if x_val is None:
-            best = (float("nan"), epochs, average if average is not None else net.state_dict())
         state = {k: v.detach().numpy().copy() for k, v in best[2].items()}
         return state, best[1], best[0]
 
@@ -327,9 +285,6 @@ class MLPClassifier:
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         return np.asarray(self.labels)[self.predict_proba(features).argmax(axis=1)]
-
-    def with_config(self, **changes: Any) -> MLPClassifier:
-        return MLPClassifier(replace(self.config, **changes), self.labels)
 
 
 def _stratified_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
