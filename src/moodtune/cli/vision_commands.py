@@ -81,27 +81,73 @@ def fetch(offline: OfflineOption = False) -> None:
 
 def label(
     table: Annotated[Path, typer.Argument(help="A CSV, TSV, Parquet or JSON track table.")],
-    text_column: Annotated[
-        str, typer.Option("--text-column", help="The column with tags, lyrics or titles.")
-    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the labelled table.")],
+    text_column: Annotated[
+        str | None,
+        typer.Option(
+            "--text-column",
+            help="Label by the emotion of this text column (tags, lyrics or titles).",
+        ),
+    ] = None,
+    playlists: Annotated[
+        Path | None,
+        typer.Option(
+            "--playlists",
+            help="Label by themed playlist: a table of tracks "
+            "(spotify_id and/or title) with the emotion of their playlist.",
+        ),
+    ] = None,
+    rule: Annotated[
+        bool,
+        typer.Option(
+            "--rule",
+            help="Label by the nearest emotion on the valence/arousal plane (energy as arousal).",
+        ),
+    ] = False,
     skip_invalid: Annotated[
         bool,
         typer.Option(
             "--skip-invalid",
-            help="Leave out rows with empty text or invalid values "
+            help="Leave out rows that cannot be labelled or have invalid values "
             "(counted and reported) instead of stopping.",
         ),
     ] = False,
     offline: OfflineOption = False,
 ) -> None:
-    """Label the tracks of TABLE with the emotion of their text (writes a 'label' column)."""
+    """Label the tracks of TABLE (writes a 'label' column): by text, playlist or rule."""
     from moodtune.data.table import write_frame
-    from moodtune.text.classifier import TextEmotionClassifier
-    from moodtune.text.labelling import label_file
 
-    classifier = TextEmotionClassifier(offline=offline, notify=console.note)
-    labelled = label_file(table, text_column, classifier, skip_invalid=skip_invalid)
+    chosen = [
+        name
+        for name, given in (
+            ("--text-column", text_column),
+            ("--playlists", playlists),
+            ("--rule", rule),
+        )
+        if given
+    ]
+    if len(chosen) != 1:
+        raise typer.BadParameter("give exactly one of --text-column, --playlists or --rule")
+    if text_column is not None:
+        from moodtune.text.classifier import TextEmotionClassifier
+        from moodtune.text.labelling import label_file
+
+        classifier = TextEmotionClassifier(offline=offline, notify=console.note)
+        labelled = label_file(table, text_column, classifier, skip_invalid=skip_invalid)
+    else:
+        from moodtune.data import labelling
+        from moodtune.data.readers import read_frame, read_tracks
+
+        tracks = read_tracks(table, skip_invalid=skip_invalid)
+        if playlists is not None:
+            labelled = labelling.label_by_playlists(
+                tracks,
+                read_frame(playlists),
+                source=str(playlists),
+                skip_invalid=skip_invalid,
+            )
+        else:
+            labelled = labelling.label_by_circumplex(tracks)
     for line in labelled.notes:
         console.note(f"{table}: {line}")
     write_frame(labelled.frame, out)

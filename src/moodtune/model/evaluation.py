@@ -63,13 +63,6 @@ class RuleClassifier:
         return self.labels_[distance.argmin(axis=1)]
 
 
-def rule_label(valence: np.ndarray, energy: np.ndarray) -> np.ndarray:
-    """Nearest of the 7 emotions on the valence/arousal plane, for 0–1 valence and energy."""
-    points = np.stack([2 * np.asarray(valence) - 1, 2 * np.asarray(energy) - 1], axis=1)
-    distance = ((points[:, None, :] - emotions.coordinates()[None]) ** 2).sum(axis=2)
-    return np.asarray(emotions.EMOTIONS)[distance.argmin(axis=1)]
-
-
 def _sklearn() -> Any:
     try:
         import sklearn
