@@ -1,6 +1,6 @@
 """Benchmark ``moodtune collect`` against the local test server (not a pytest test).
 
-Run from the project root:  .venv/bin/python tests/collect/bench_collect.py [tracks]
+Run from the project root:  .venv/bin/python benchmarks/bench_collect.py [tracks]
 
 It serves real tracks from ../shared/datasets/tidytuesday over HTTP on 127.0.0.1 and
 collects them through the real spotipy/requests clients, printing wall time and tracks per
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "collect"))
 from collect_server import CLIENT_ID, CLIENT_SECRET, Catalogue, CollectServer
 
 from moodtune.collect import Collector, Job
