@@ -29,7 +29,7 @@ from moodtune.collect.credentials import Credentials
 from moodtune.collect.providers import build
 from moodtune.collect.settings import ServiceSettings
 
-DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 EMOTIONS = ("anger", "fear", "happiness", "sadness")
 
 
