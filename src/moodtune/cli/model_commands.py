@@ -202,6 +202,13 @@ def evaluate(
             name, f"{acc['mean']:.3f} ± {acc['std']:.3f}", f"{f1['mean']:.3f} ± {f1['std']:.3f}"
         )
     console.out.print(view)
+    per_class = Table(title="F1 per class (mean over repeats)")
+    per_class.add_column("model")
+    for label in data_dict["labels"]:
+        per_class.add_column(label, justify="right")
+    for name, scores in data_dict["models"].items():
+        per_class.add_row(name, *(f"{v:.2f}" for v in scores["per_class_f1"].values()))
+    console.out.print(per_class)
     if json_path:
         reports.write_json(result, json_path)
         console.done(f"JSON report → {json_path}")
