@@ -157,6 +157,9 @@ def distribution(target: str | Mapping[str, float] | Iterable[float]) -> np.ndar
             )
     if not np.all(np.isfinite(vector)) or np.any(vector < 0):
         raise MoodtuneError("emotion weights must be finite and non-negative")
+    largest = vector.max()
+    if largest > 0:
+        vector = vector / largest  # keeps the sum finite for very large weights
     total = vector.sum()
     if total <= 0:
         raise MoodtuneError("emotion weights are all zero: name at least one emotion")

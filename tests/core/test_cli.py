@@ -113,3 +113,48 @@ def test_unlabelled_table_cannot_train(tmp_path, datasets):
     assert result.returncode == 2
     assert "has no labels" in result.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_evaluate_refuses_a_report_path_before_doing_any_work(tmp_path, datasets):
+    result = moodtune(
+        "evaluate", datasets / "data_moods/data_moods.csv", "--json", tmp_path / "missing/r.json"
+    )
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_evaluate_grouped_by_artist_needs_enough_artists(tmp_path):
+    rows = [
+        f"t{i},A{i % 2},{0.1 + i / 30:.2f},{0.9 - i / 30:.2f},{'sad' if i % 2 else 'happy'}"
+        for i in range(20)
+    ]
+    table = tmp_path / "t.csv"
+    table.write_text("id,artist,valence,energy,emotion\n" + "\n".join(rows) + "\n")
+    result = moodtune("evaluate", table, "--group-by-artist", "--models", "rule")
+    assert result.returncode == 2
+    assert "needs at least 5 different artists" in " ".join(result.stderr.split())
+
+
+def test_a_single_class_cannot_be_trained_or_evaluated(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text(
+        "id,valence,energy,emotion\n" + "".join(f"t{i},0.{i},0.5,sad\n" for i in range(10))
+    )
+    for command in (
+        ("train", table, "--out", tmp_path / "m", "--no-cv"),
+        ("evaluate", table, "--models", "rule"),
+    ):
+        result = moodtune(*command)
+        assert result.returncode == 2, result.stderr
+        assert "at least 2 classes" in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_model_destinations_are_checked_before_training(tmp_path, datasets):
+    occupied = tmp_path / "notes.txt"
+    occupied.write_text("mine")
+    result = moodtune("train", datasets / "data_moods/data_moods.csv", "--out", occupied)
+    assert result.returncode == 2 and "is not a folder" in result.stderr
+    assert occupied.read_text() == "mine"
+    result = moodtune("model", "export-pth", "--out", tmp_path / "missing/m.pth")
+    assert result.returncode == 2 and "does not exist" in result.stderr

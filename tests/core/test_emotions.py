@@ -66,3 +66,8 @@ def test_distribution_from_name_mapping_and_weights():
 def test_distribution_refuses_unusable_weights(bad):
     with pytest.raises(MoodtuneError):
         emotions.distribution(bad)
+
+
+def test_distribution_of_huge_weights_stays_finite():
+    weights = emotions.distribution({"joy": 1e308, "sad": 1e308})
+    assert weights[emotions.index("happiness")] == pytest.approx(0.5)

@@ -151,3 +151,39 @@ def test_skip_invalid_counts_every_skipped_row(tmp_path):
     table = read_tracks(path, skip_invalid=True)
     assert len(table) == 1
     assert table.notes == ["skipped 2 invalid row(s) of 3: 2 with non-numeric value in 'valence'"]
+
+
+def test_every_row_with_an_empty_track_id_is_counted_not_merged(tmp_path):
+    path = write(
+        tmp_path, "id,name,valence,energy\n,A,0.1,0.2\n,B,0.3,0.4\n,C,0.5,0.6\nd,D,0.7,0.8\n"
+    )
+    with pytest.raises(InputError, match="row 1, column 'track_id': empty track id"):
+        read_tracks(path)
+    table = read_tracks(path, skip_invalid=True)
+    assert list(table.frame["track_id"]) == ["d"]
+    assert table.notes == ["skipped 3 invalid row(s) of 4: 3 with empty track id in 'track_id'"]
+
+
+def test_a_title_repeated_in_seed_json_is_refused_not_overwritten(tmp_path):
+    path = write(
+        tmp_path,
+        '{"Song": [1, 0.5, 0.5, 0.5, 0.5, 0.1, 0.1], "Song": [2, 0.5, 0.5, 0.5, 0.5, 0.1, 0.1]}',
+        "seed.json",
+    )
+    with pytest.raises(InputError, match="the key 'Song' appears twice"):
+        read_tracks(path)
+
+
+def test_titles_that_look_like_missing_values_are_kept(tmp_path):
+    path = write(tmp_path, "id,name,artist,valence,energy\na,None,NA,0.1,0.2\n")
+    frame = read_tracks(path).frame
+    assert frame.loc[0, "title"] == "None" and frame.loc[0, "artist"] == "NA"
+
+
+def test_a_folder_is_not_a_table(tmp_path):
+    (tmp_path / "dir.json").mkdir()
+    (tmp_path / "dir.csv").mkdir()
+    with pytest.raises(InputError, match="cannot be read"):
+        read_tracks(tmp_path / "dir.json")
+    with pytest.raises(InputError, match="is not a file"):
+        read_tracks(tmp_path / "dir.csv")

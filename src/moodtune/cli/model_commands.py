@@ -108,8 +108,10 @@ def train(
     skip_invalid: SkipOption = False,
 ) -> None:
     """Train the emotion MLP on DATA and write a model folder (safetensors + JSON)."""
+    from moodtune.model.artifact import check_destination
     from moodtune.model.training import MLPClassifier
 
+    check_destination(out)
     table = _read_labelled(data, labels, skip_invalid)
     names = _feature_names(table, features)
     config = _config(
@@ -152,7 +154,8 @@ def train(
     classifier = MLPClassifier(config).fit(table.matrix(names), table.labels)
     model = classifier.to_model(names, metadata)
     model.save(out)
-    console.done(f"model {model.version} → {out} (best epoch {classifier.best_epoch_})")
+    unit = "iterations" if config.optimizer == "lbfgs" else "epochs"
+    console.done(f"model {model.version} → {out} (trained for {classifier.steps_} {unit})")
 
 
 def evaluate(
@@ -176,6 +179,9 @@ def evaluate(
 
     from moodtune.model import report as reports
 
+    for path, suffixes in ((json_path, (".json",)), (report, (".md", ".html"))):
+        if path is not None:
+            reports.check_output(path, suffixes)
     table = _read_labelled(data, labels, skip_invalid)
     names = _feature_names(table, features)
     try:

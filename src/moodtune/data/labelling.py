@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from moodtune import emotions
+from moodtune.data.readers import COLUMN_ALIASES, bare_spotify_id, normalise_column
 from moodtune.data.table import LABEL, TrackTable
 from moodtune.errors import InputError
 
@@ -22,14 +23,23 @@ RULE_SOURCE = (
 )
 
 
+def music_plane(valence: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    """Tracks on the valence/arousal plane: 0–1 valence and energy → shape (n, 2) in −1…1."""
+    return np.stack([2 * np.asarray(valence, float) - 1, 2 * np.asarray(energy, float) - 1], 1)
+
+
+def nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest of ``centres`` (k, 2) for each of ``points`` (n, 2): shape (n,)."""
+    return ((points[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+
+
 def rule_label(valence: np.ndarray, energy: np.ndarray) -> np.ndarray:
     """Nearest of the 7 emotions on the valence/arousal plane, for 0–1 valence and energy.
 
     Shapes (n,) → (n,) of emotion names; energy stands for arousal.
     """
-    points = np.stack([2 * np.asarray(valence) - 1, 2 * np.asarray(energy) - 1], axis=1)
-    distance = ((points[:, None, :] - emotions.coordinates()[None]) ** 2).sum(axis=2)
-    return np.asarray(emotions.EMOTIONS)[distance.argmin(axis=1)]
+    points = music_plane(valence, energy)
+    return np.asarray(emotions.EMOTIONS)[nearest(points, emotions.coordinates())]
 
 
 def label_by_circumplex(table: TrackTable) -> TrackTable:
@@ -63,7 +73,7 @@ def label_by_playlists(
             path=source,
         )
     keys = frame[key_column].map(_key)
-    labels = frame["emotion"].map(emotions.canonical)
+    labels = frame[LABEL]
     mapping: dict[str, str] = {}
     conflicts: set[str] = set()
     for key, label in zip(keys, labels, strict=True):
@@ -107,32 +117,30 @@ def label_by_playlists(
 
 
 def _assignment_frame(assignments: pd.DataFrame | Mapping[str, str], source: str) -> pd.DataFrame:
+    """Assignments with canonical column names (as the readers name them) and bare ids."""
     if isinstance(assignments, Mapping):
-        return pd.DataFrame(
-            {
-                "track_id": list(assignments),
-                "title": list(assignments),
-                "emotion": list(assignments.values()),
-            }
-        )
-    frame = assignments.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
-    frame = frame.rename(
-        columns={
-            "spotify_id": "track_id",
-            "id": "track_id",
-            "name": "title",
-            "label": "emotion",
-            "mood": "emotion",
-        }
-    )
-    if "emotion" not in frame.columns:
+        keys = list(assignments)
+        frame = pd.DataFrame({"track_id": keys, "title": keys, LABEL: list(assignments.values())})
+    else:
+        frame = assignments.copy()
+        names = [normalise_column(c) for c in frame.columns]
+        frame.columns = [COLUMN_ALIASES.get(name, name) for name in names]
+        twice = sorted(set(frame.columns[frame.columns.duplicated()]))
+        if twice:
+            raise InputError(
+                f"several columns mean {', '.join(map(repr, twice))}; keep one of each",
+                path=source,
+            )
+    if LABEL not in frame.columns:
         raise InputError(
             f"needs an 'emotion' column; found {', '.join(map(str, frame.columns))}", path=source
         )
     try:
-        frame["emotion"].map(emotions.canonical)
+        frame[LABEL] = frame[LABEL].map(emotions.canonical)
     except emotions.UnknownEmotionError as error:
         raise InputError(str(error), path=source, column="emotion") from None
+    if "track_id" in frame.columns:
+        frame["track_id"] = frame["track_id"].map(bare_spotify_id)
     return frame
 
 

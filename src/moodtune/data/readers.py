@@ -189,11 +189,10 @@ def tidy(
         if column in frame.columns:
             frame[column] = frame[column].map(_identity_text)
     if "track_id" in frame.columns:
-        frame["track_id"] = frame["track_id"].map(_bare_spotify_id)
+        frame["track_id"] = frame["track_id"].map(bare_spotify_id)
         missing = frame["track_id"].isna() & ~frame.index.isin(list(invalid))
-        if missing.any():
-            row = int(np.flatnonzero(missing)[0])
-            _fail_or_mark("empty track id", source, row, "track_id", skip_invalid, invalid)
+        for row in np.flatnonzero(missing):
+            _fail_or_mark("empty track id", source, int(row), "track_id", skip_invalid, invalid)
     if LABEL in frame.columns:
         _normalise_labels(frame, source, skip_invalid, invalid, notes)
 
@@ -216,12 +215,26 @@ def tidy(
 
 
 def _read_json(path: Path) -> Any:
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise InputError(
+                    f"the key {key!r} appears twice in one object; a second entry would "
+                    "silently replace the first: keep one (or rename it)",
+                    path=str(path),
+                )
+            result[key] = value
+        return result
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=unique_keys)
     except FileNotFoundError:
         raise InputError("file not found", path=str(path)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(f"not valid JSON ({error})", path=str(path)) from None
+    except OSError as error:
+        raise InputError(f"cannot be read ({error.strerror or error})", path=str(path)) from None
 
 
 def _is_seed_format(data: Any) -> bool:
@@ -237,8 +250,10 @@ def _is_seed_format(data: Any) -> bool:
 
 def _read_frame(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
-    if not path.is_file():
+    if not path.exists():
         raise InputError("file not found", path=str(path))
+    if not path.is_file():
+        raise InputError("is not a file", path=str(path))
     try:
         if suffix == ".parquet":
             return pd.read_parquet(path)
@@ -266,9 +281,6 @@ def _json_frame(data: Any, path: Path) -> pd.DataFrame:
             if isinstance(data.get(key), list):
                 data = data[key]
                 break
-        else:
-            if all(isinstance(v, list) for v in data.values()):
-                return pd.DataFrame(data)  # column-oriented
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise InputError(
             "expected a list of track objects, an object with a 'tracks' list, or the seed "
@@ -467,13 +479,14 @@ def _check_feature(
 
 
 def _identity_text(value: object) -> object:
-    if _is_blank(value):
+    # Only a truly empty cell is blank here: a song may be called "None" or a band "NA".
+    if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     text = str(value).strip()
     return text or None
 
 
-def _bare_spotify_id(value: object) -> object:
+def bare_spotify_id(value: object) -> object:
     """``spotify:track:ID`` and ``https://open.spotify.com/track/ID?si=…`` → ``ID``."""
     if not isinstance(value, str):
         return value
@@ -509,7 +522,7 @@ def _normalise_labels(
 def _resolve_repeats(frame: pd.DataFrame, source: str, notes: list[str]) -> pd.DataFrame:
     if "track_id" not in frame.columns:
         return frame
-    repeated = frame["track_id"].duplicated(keep=False)
+    repeated = frame["track_id"].duplicated(keep=False) & frame["track_id"].notna()
     if not repeated.any():
         return frame
     compare = [c for c in frame.columns if c in FEATURES or c == LABEL]
@@ -526,7 +539,8 @@ def _resolve_repeats(frame: pd.DataFrame, source: str, notes: list[str]) -> pd.D
             column="track_id",
         )
     before = len(frame)
-    frame = frame.drop_duplicates(subset="track_id", keep="first").reset_index(drop=True)
+    frame = frame[~(frame["track_id"].duplicated(keep="first") & repeated)]
+    frame = frame.reset_index(drop=True)
     notes.append(
         f"merged {before - len(frame)} repeated row(s) of the same track id with identical "
         f"values ({len(frame)} unique tracks)"

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -132,12 +135,14 @@ class EmotionModel:
     # --- persistence ---------------------------------------------------------------------
 
     def save(self, folder: str | Path) -> Path:
-        """Write ``model.safetensors`` and ``model.json`` into ``folder`` (created if needed)."""
+        """Write ``model.safetensors`` and ``model.json`` into ``folder``, all or nothing.
+
+        Both files are written into a temporary folder beside ``folder``, which then takes its
+        place; an existing model in ``folder`` is replaced. See :func:`check_destination`.
+        """
         from safetensors.numpy import save_file
 
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        save_file(dict(self.weights), str(folder / WEIGHTS_FILE), metadata={"format": FORMAT})
+        folder = check_destination(folder)
         metadata = {
             **self.metadata,
             "format": FORMAT,
@@ -151,7 +156,19 @@ class EmotionModel:
                 "max": [float(v) for v in self.scale_max],
             },
         }
-        (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            save_file(dict(self.weights), str(staging / WEIGHTS_FILE), metadata={"format": FORMAT})
+            (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
+            if folder.is_dir():
+                old = folder.with_name(f"{staging.name}.old")
+                os.replace(folder, old)
+                os.replace(staging, folder)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(staging, folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         return folder
 
     @classmethod
@@ -194,11 +211,33 @@ class EmotionModel:
             )
         except (KeyError, TypeError) as error:
             raise MoodtuneError(f"{where}: model metadata lacks {error}") from None
+        except ValueError as error:
+            raise MoodtuneError(f"{where}: model metadata is inconsistent ({error})") from None
 
     @classmethod
     def default(cls) -> EmotionModel:
         """The model shipped with moodtune, trained on the seed data (see its metadata)."""
         return _default_model()
+
+
+def check_destination(folder: str | Path) -> Path:
+    """Check that a model can be written to ``folder``: a new folder in an existing one, or a
+    folder that holds only a model (which will be replaced)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise MoodtuneError(f"{str(folder)!r} exists and is not a folder; name a model folder")
+    if folder.is_dir():
+        others = sorted(
+            p.name for p in folder.iterdir() if p.name not in (WEIGHTS_FILE, METADATA_FILE)
+        )
+        if others:
+            raise MoodtuneError(
+                f"{str(folder)!r} holds other files ({', '.join(others[:3])}); name a new or "
+                "empty folder, or one that holds only a model"
+            )
+    if not folder.parent.is_dir():
+        raise MoodtuneError(f"the folder {str(folder.parent)!r} does not exist")
+    return folder
 
 
 def default_model_folder() -> Path:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from moodtune import emotions
+from moodtune.data.labelling import music_plane, nearest
 from moodtune.data.table import TrackTable
 from moodtune.errors import MissingExtraError, MoodtuneError
 from moodtune.model.training import SEED_RECIPE, MLPClassifier, TrainConfig
@@ -41,7 +42,8 @@ class RuleClassifier:
         self._columns = [names.index("valence"), names.index("energy")]
 
     def _plane(self, features: np.ndarray) -> np.ndarray:
-        return 2.0 * np.asarray(features, dtype=np.float64)[:, self._columns] - 1.0
+        x = np.asarray(features, dtype=np.float64)
+        return music_plane(x[:, self._columns[0]], x[:, self._columns[1]])
 
     def fit(self, features: np.ndarray, labels: np.ndarray) -> RuleClassifier:
         points = self._plane(features)
@@ -58,9 +60,7 @@ class RuleClassifier:
         return self
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        points = self._plane(features)
-        distance = ((points[:, None, :] - self.centres_[None]) ** 2).sum(axis=2)
-        return self.labels_[distance.argmin(axis=1)]
+        return self.labels_[nearest(self._plane(features), self.centres_)]
 
 
 def _sklearn() -> Any:
@@ -84,7 +84,8 @@ MODELS: dict[str, tuple[str, Callable[[Sequence[str], TrainConfig, int], Estimat
         lambda names, config, seed: MLPClassifier(replace(SEED_RECIPE, seed=seed)),
     ),
     "mlp": (
-        "moodtune defaults: min-max, MLP, class-balanced loss, weight decay, early stopping",
+        "moodtune defaults: min-max, MLP d-64-k, class-balanced loss, full-batch L-BFGS "
+        "with L2 penalty 1.5",
         lambda names, config, seed: MLPClassifier(replace(config, seed=seed)),
     ),
     "logistic_regression": (
@@ -201,6 +202,8 @@ def cross_validate(
     y = table.labels
     labels = tuple(sorted(set(y)))
     counts = {label: int((y == label).sum()) for label in labels}
+    if len(labels) < 2:
+        raise MoodtuneError(f"cross-validation needs at least 2 classes; every track is {labels}")
     if min(counts.values()) < folds:
         raise MoodtuneError(
             f"every class needs at least {folds} tracks for {folds}-fold CV; counts: {counts}"
@@ -210,6 +213,11 @@ def cross_validate(
         if "artist" not in table.frame.columns:
             raise MoodtuneError("--group-by-artist needs an artist column in the table")
         groups = table.frame["artist"].fillna("").to_numpy(dtype=str)
+        if len(set(groups)) < folds:
+            raise MoodtuneError(
+                f"--group-by-artist needs at least {folds} different artists for {folds} folds; "
+                f"the table has {len(set(groups))}"
+            )
     config = config or TrainConfig()
     scores = {m: ModelScores(m, MODELS[m][0]) for m in models}
     index = {label: i for i, label in enumerate(labels)}

@@ -13,8 +13,22 @@ from moodtune.errors import MissingExtraError, MoodtuneError
 from moodtune.model.evaluation import EvaluationReport
 
 
-def write_json(report: EvaluationReport, path: str | Path) -> Path:
+def check_output(path: str | Path, suffixes: tuple[str, ...]) -> Path:
+    """Refuse, before any work is done, a report path that cannot be written."""
     path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise MoodtuneError(
+            f"report {path.name!r}: use a file name ending in {' or '.join(suffixes)}"
+        )
+    if not path.parent.is_dir():
+        raise MoodtuneError(f"the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise MoodtuneError(f"{str(path)!r} is a folder; name a file")
+    return path
+
+
+def write_json(report: EvaluationReport, path: str | Path) -> Path:
+    path = check_output(path, (".json",))
     path.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     return path
 
@@ -22,9 +36,7 @@ def write_json(report: EvaluationReport, path: str | Path) -> Path:
 def write_document(report: EvaluationReport, path: str | Path) -> Path:
     """Write a Markdown (.md) or HTML (.html) report and, beside it, one confusion-matrix PNG
     per model (``<stem>-<model>-confusion.png``)."""
-    path = Path(path)
-    if path.suffix.lower() not in {".md", ".html"}:
-        raise MoodtuneError(f"report {path.name!r}: use a file name ending in .md or .html")
+    path = check_output(path, (".md", ".html"))
     images = {}
     for model in report.models:
         image = path.with_name(f"{path.stem}-{model}-confusion.png")

@@ -15,16 +15,9 @@ import numpy as np
 
 from moodtune.data.table import TrackTable
 from moodtune.emotions import EMOTIONS
-from moodtune.errors import MissingExtraError, MoodtuneError
+from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import TENSORS, EmotionModel
-
-
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise MissingExtraError("train", "torch") from None
-    return torch
+from moodtune.model.training import require_torch
 
 
 def import_pth(
@@ -35,7 +28,7 @@ def import_pth(
     labels: Sequence[str] = EMOTIONS,
 ) -> EmotionModel:
     """Load a seed-style state_dict, with a min-max scaler fitted on ``scaler_data``."""
-    torch = _torch()
+    torch = require_torch()
     path = Path(path)
     if not path.is_file():
         raise MoodtuneError(f"{str(path)!r}: file not found")
@@ -65,8 +58,10 @@ def import_pth(
 
 def export_pth(model: EmotionModel, path: str | Path) -> Path:
     """Write the weights as a seed-style state_dict (the scaler is in the model's JSON)."""
-    torch = _torch()
+    torch = require_torch()
     path = Path(path)
+    if not path.parent.is_dir():
+        raise MoodtuneError(f"the folder {str(path.parent)!r} does not exist")
     state = {name: torch.from_numpy(model.weights[name].copy()) for name in TENSORS}
     torch.save(state, path)
     return path

@@ -87,7 +87,7 @@ SEED_RECIPE = TrainConfig(
 LBFGS_ROUND = 10
 
 
-def _torch() -> Any:
+def require_torch() -> Any:
     try:
         import torch
     except ImportError:
@@ -111,7 +111,7 @@ class MLPClassifier:
     def fit(self, features: np.ndarray, labels: Sequence[str]) -> MLPClassifier:
         """Fit on X (n, d) raw features and y (n,) labels, single-threaded (deterministic and,
         for a network this small, faster than several threads)."""
-        torch = _torch()
+        torch = require_torch()
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
@@ -129,6 +129,10 @@ class MLPClassifier:
         unknown = sorted(set(y_text) - set(self.labels))
         if unknown:
             raise MoodtuneError(f"labels {unknown} are not among {list(self.labels)}")
+        if len(set(y_text)) < 2:
+            raise MoodtuneError(
+                f"training needs tracks of at least 2 classes; every track is {y_text[0]!r}"
+            )
         codes = {label: code for code, label in enumerate(self.labels)}
         y = np.array([codes[v] for v in y_text], dtype=np.int64)
 
@@ -136,17 +140,19 @@ class MLPClassifier:
         self.scale_max_ = x.max(axis=0)
         scaled = self._scale(x)
         config = self.config
+        self.best_epoch_: int | None = None
         if config.early_stopping:
             fit_idx, val_idx = _stratified_split(y, config.validation_fraction, config.seed)
-            state, best_epoch, _ = self._train(
+            state, steps, _ = self._train(
                 scaled[fit_idx], y[fit_idx], scaled[val_idx], y[val_idx], config.epochs
             )
-            self.best_epoch_ = best_epoch
+            self.best_epoch_ = steps
             if config.refit:
-                state, _, _ = self._train(scaled, y, None, None, best_epoch)
+                state, steps, _ = self._train(scaled, y, None, None, steps)
         else:
-            state, _, _ = self._train(scaled, y, None, None, config.epochs)
-            self.best_epoch_ = config.epochs
+            state, steps, _ = self._train(scaled, y, None, None, config.epochs)
+        #: epochs (adam) or iterations (lbfgs) the final network was trained for
+        self.steps_ = steps
         self.state_ = state
         return self
 
@@ -162,7 +168,7 @@ class MLPClassifier:
         y_val: np.ndarray | None,
         epochs: int,
     ) -> tuple[dict[str, np.ndarray], int, float]:
-        torch = _torch()
+        torch = require_torch()
         config = self.config
         torch.manual_seed(config.seed)
         generator = torch.Generator().manual_seed(config.seed)
@@ -224,7 +230,7 @@ class MLPClassifier:
         rounds of :data:`LBFGS_ROUND` iterations and keeps the round with the lowest
         validation loss, stopping after ``patience`` rounds without improvement.
         """
-        torch = _torch()
+        torch = require_torch()
         round_size = LBFGS_ROUND if validation is not None else iterations
         optimiser = torch.optim.LBFGS(
             net.parameters(),
@@ -250,7 +256,8 @@ class MLPClassifier:
         for number in range(1, rounds + 1):
             loss = float(optimiser.step(closure).detach())
             if validation is None:
-                best = (loss, iterations, net.state_dict())
+                done = int(optimiser.state[next(iter(net.parameters()))].get("n_iter", 0))
+                best = (loss, done, net.state_dict())
                 break
             with torch.no_grad():
                 val_loss = float(loss_fn(net(validation[0]), validation[1]))
@@ -269,7 +276,14 @@ class MLPClassifier:
         """The fitted network as a torch-free :class:`EmotionModel`."""
         if not hasattr(self, "state_"):
             raise MoodtuneError("the classifier is not fitted yet: call fit first")
-        info = {"training": {**asdict(self.config), "best_epoch": self.best_epoch_}}
+        unit = "iterations" if self.config.optimizer == "lbfgs" else "epochs"
+        info = {
+            "training": {
+                **asdict(self.config),
+                f"{unit}_run": self.steps_,
+                "early_stopping_best": self.best_epoch_,
+            }
+        }
         return EmotionModel(
             feature_names=tuple(feature_names),
             labels=tuple(self.labels or ()),
