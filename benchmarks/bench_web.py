@@ -15,7 +15,9 @@ request as soon as the previous answer arrived (a closed loop; see :class:`Conne
 Latency is measured from just before the request is written to the end of the response body.
 Any status other than 200, a body that is not a recommendation, or a transport error counts
 as an error. The load generator and the server share the machine's
-cores, so the figures are a lower bound for a server with cores of its own.
+cores, so the figures are a lower bound for a server with cores of its own. For each phase
+it prints the CPU time per response of the server (all its processes, from /proc) and of the
+load generator itself (getrusage), and the load average before and after.
 
 Run::
 
@@ -32,6 +34,7 @@ import itertools
 import json
 import os
 import platform
+import resource
 import socket
 import subprocess
 import sys
@@ -50,11 +53,15 @@ MODES = ("match", "uplift", "calm")
 
 @dataclass
 class Result:
-    """Latencies (seconds) of the successful requests and the errors of one load phase."""
+    """Latencies (seconds) of the successful requests and the errors of one load phase, and
+    the CPU seconds the server and this load generator spent in it."""
 
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+    load: tuple[float, float] = (0.0, 0.0)
 
     def add_error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -73,7 +80,50 @@ class Result:
             )
         detail = ", ".join(f"{k} ×{v}" for k, v in sorted(self.errors.items()))
         lines.append(f"  errors     {failed}{f' ({detail})' if detail else ''}")
+        if done:
+            server, client = self.server_cpu / done * 1000, self.client_cpu / done * 1000
+            lines.append(
+                f"  CPU        server {server:.3f} ms/response, load generator {client:.3f} "
+                f"ms/response; {(self.server_cpu + self.client_cpu) / self.seconds:.2f} of "
+                f"{os.cpu_count()} cores busy with this benchmark"
+            )
+        lines.append(f"  load avg   {self.load[0]:.2f} before, {self.load[1]:.2f} after (1 min)")
         return "\n".join(lines)
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and all its descendants (the uvicorn workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended meanwhile
+            children.setdefault(parent, []).append(int(entry.name))
+    found, queue = [], [root]
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        queue.extend(children.get(pid, []))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by the processes ``pids`` (from /proc)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def free_port() -> int:
@@ -168,6 +218,19 @@ def http_request(path: str, content_type: str, body: bytes) -> bytes:
         f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
     )
     return head.encode() + body
+
+
+def measured_load(
+    port: int, clients: int, seconds: float, requests: list[bytes], server: list[int]
+) -> Result:
+    """:func:`run_load`, with the CPU time of the ``server`` processes and of this process."""
+    load = os.getloadavg()[0]
+    server_before, client_before = cpu_seconds(server), own_cpu()
+    result = asyncio.run(run_load(port, clients, seconds, requests))
+    result.server_cpu = cpu_seconds(server) - server_before
+    result.client_cpu = own_cpu() - client_before
+    result.load = (load, os.getloadavg()[0])
+    return result
 
 
 async def run_load(port: int, clients: int, seconds: float, requests: list[bytes]) -> Result:
@@ -285,10 +348,12 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
             by_emotion, by_photo = emotion_requests(), photo_requests()
-            # Warm up (first requests build the catalogue arrays and the thread pool).
+            # Warm up (first requests build the catalogue arrays, the rankings of the 21
+            # targets and the thread pool).
             asyncio.run(run_load(port, 2, 1.0, by_emotion))
             asyncio.run(run_load(port, 1, 1.0, by_photo))
-            emotion = asyncio.run(run_load(port, options.clients, options.seconds, by_emotion))
+            server = process_tree(process.pid)
+            emotion = measured_load(port, options.clients, options.seconds, by_emotion, server)
             print(
                 emotion.report(
                     f"POST /api/recommend with an emotion: {options.clients} clients, "
@@ -296,8 +361,8 @@ def main(argv: list[str] | None = None) -> None:
                 ),
                 flush=True,
             )
-            photo = asyncio.run(
-                run_load(port, options.photo_clients, options.photo_seconds, by_photo)
+            photo = measured_load(
+                port, options.photo_clients, options.photo_seconds, by_photo, server
             )
             print(
                 photo.report(

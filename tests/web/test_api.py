@@ -520,3 +520,42 @@ def test_words_unavailable_is_a_503_while_photos_still_work(catalogue, reader, a
         service.read(astronaut_jpeg, "a sunny day")
     assert caught.value.status == 503
     assert service.health()["words_reading"] is False
+
+
+# --- recommendations answered from the cache ---------------------------------------------------
+
+
+def test_cached_recommendations_follow_feedback_and_plays(catalogue_path, reader, tmp_path):
+    """Warm requests are answered on the event loop from cached rankings; a 👎 or a play
+    through the API still takes the track out of the next answer, and answers stay fresh."""
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.web import create_app
+    from moodtune.web.service import Target
+
+    copy = tmp_path / "catalogue.sqlite"
+    with sqlite3.connect(catalogue_path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with (
+        Catalogue.open(copy) as private,
+        TestClient(create_app(catalogue=private, reader=reader)) as other,
+    ):
+        service = other.app.state.service
+        ask = {"emotion": "sad", "mode": "uplift", "k": 10}
+        first = other.post("/api/recommend", json=ask).json()["tracks"]
+        assert service.recommend_now(Target.of("sad", "emotion"), 10, "uplift") is not None
+        lists = {
+            tuple(t["track_id"] for t in other.post("/api/recommend", json=ask).json()["tracks"])
+            for _ in range(4)
+        }
+        assert len(lists) > 1  # a fresh choice among near-equal tracks on every request
+        disliked, played = first[0]["track_id"], first[1]["track_id"]
+        assert other.post("/api/feedback", json={"track_id": disliked, "liked": False}).is_success
+        assert other.post(f"/api/tracks/{quote(played, safe='')}/played").is_success
+        for _ in range(5):
+            tracks = other.post("/api/recommend", json=ask).json()["tracks"]
+            assert len(tracks) == 10
+            assert not {disliked, played} & {t["track_id"] for t in tracks}

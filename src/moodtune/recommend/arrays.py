@@ -134,6 +134,14 @@ class PlaneGrid:
         Grows a square of cells around ``point`` until it holds ``count`` tracks, then one
         ring more, so that no nearer track lies outside it.
         """
+        return self.around(point, count)[0]
+
+    def around(self, point: np.ndarray, count: int) -> tuple[np.ndarray, float]:
+        """:meth:`near`, and how far from ``point`` the answer is complete.
+
+        Returns the indices and a distance ``safe``: every track nearer to ``point`` than
+        ``safe`` is among the indices (``inf`` when the indices are the whole catalogue).
+        """
         size = self.size
         cx, cy = (
             int(v)
@@ -152,12 +160,29 @@ class PlaneGrid:
         if not covers:
             radius += 1
         x0, x1 = max(0, cx - radius), min(size - 1, cx + radius)
+        y0, y1 = max(0, cy - radius), min(size - 1, cy + radius)
         parts = []
-        for y in range(max(0, cy - radius), min(size - 1, cy + radius) + 1):
+        for y in range(y0, y1 + 1):
             lo, hi = int(self.starts[y * size + x0]), int(self.starts[y * size + x1 + 1])
             if hi > lo:
                 parts.append(self.order[lo:hi])
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        # A track outside the square lies beyond one of its inner sides (the cells on the
+        # plane's border also hold the tracks beyond it): it is at least that far away.
+        width = 2.0 / size
+        px, py = (float(v) for v in np.asarray(point, dtype=np.float64)[:2])
+        sides = [
+            gap
+            for gap, inner in (
+                (px - (-1.0 + x0 * width), x0 > 0),
+                ((-1.0 + (x1 + 1) * width) - px, x1 < size - 1),
+                (py - (-1.0 + y0 * width), y0 > 0),
+                ((-1.0 + (y1 + 1) * width) - py, y1 < size - 1),
+            )
+            if inner
+        ]
+        safe = max(0.0, min(sides) - 1e-6) if sides else float("inf")  # 1e-6: rounding slack
+        return found, safe
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -182,6 +182,8 @@ class Catalogue:
         self._model = model
         self._lock = threading.RLock()
         self._arrays: CatalogueArrays | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._state: dict[Any, Any] = {}
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -245,12 +247,60 @@ class Catalogue:
     @property
     def revision(self) -> int:
         """A counter bumped by every change to tracks, features or predictions."""
-        return int(self._query_one("SELECT value FROM meta WHERE key = 'revision'"))
+        return self._unchanged(
+            "revision",
+            lambda: int(self._query_one("SELECT value FROM meta WHERE key = 'revision'")),
+        )
 
     @property
     def model_version(self) -> str | None:
         """Version of the model whose probabilities are stored (None when empty)."""
-        return self._meta("model_version")
+        return self._unchanged("model_version", lambda: self._meta("model_version"))
+
+    def _unchanged(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, remembered until the catalogue file changes (see :meth:`_state_now`)."""
+        with self._lock:
+            state = self._state_now()
+            if state is None:
+                return compute()
+            if key not in state:
+                state[key] = compute()
+            return state[key]
+
+    def _state_now(self) -> dict[Any, Any] | None:
+        """The values remembered for the catalogue file as it is now (the caller holds the lock).
+
+        The file has not changed when neither this connection wrote to it (its
+        ``total_changes``) nor another connection or process committed to it (``PRAGMA
+        data_version``): one cheap query instead of the queries behind every value. When it
+        changed, the remembered values are dropped. None inside a transaction (nothing is
+        remembered then). Remembered values must not be modified by callers.
+        """
+        connection = self._connection
+        if connection.in_transaction:
+            return None
+        stamp = (
+            connection.execute("PRAGMA data_version").fetchone()[0],
+            connection.total_changes,
+        )
+        if stamp != self._stamp:
+            self._state.clear()
+            self._stamp = stamp
+        return self._state
+
+    @contextmanager
+    def unless_busy(self) -> Iterator[bool]:
+        """Hold the catalogue for a ``with`` block if no other thread is using it.
+
+        Yields True when held (the catalogue's methods called in the block do not wait for
+        other threads), False when another thread is using the catalogue (nothing is held).
+        """
+        held = self._lock.acquire(blocking=False)
+        try:
+            yield held
+        finally:
+            if held:
+                self._lock.release()
 
     # --- import ----------------------------------------------------------------------------
 
@@ -578,13 +628,40 @@ class Catalogue:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def arrays(self) -> CatalogueArrays:
+    @overload
+    def arrays(self) -> CatalogueArrays: ...
+    @overload
+    def arrays(self, *, load: bool) -> CatalogueArrays | None: ...
+
+    def arrays(self, *, load: bool = True) -> CatalogueArrays | None:
         """The numpy view of the catalogue used by the recommender, loaded once per revision.
 
         Reclassifies first when the model version changed. The arrays are shared by every
         :class:`Catalogue` of this process open on the same file (keyed by path, uid and
-        revision), so opening one per request does not reload them.
+        revision), so opening one per request does not reload them. While the file does not
+        change, this costs one query. ``load=False`` returns None instead of loading the
+        model, reclassifying or loading the arrays (for a caller that must not wait).
         """
+        if load:
+            return self._unchanged(("arrays", self.model.version), self._current_arrays)
+        with self._lock:
+            if self._model is None:
+                return None
+            key = ("arrays", self._model.version)
+            state = self._state_now()
+            if state is not None and key in state:
+                return state[key]
+            stored = self.model_version
+            arrays = self._arrays
+            if (stored is not None and stored != self._model.version) or (
+                arrays is None or arrays.revision != self.revision
+            ):
+                return None
+            if state is not None:
+                state[key] = arrays
+            return arrays
+
+    def _current_arrays(self) -> CatalogueArrays:
         self.ensure_classified()
         with self._lock:
             revision = self.revision
@@ -680,12 +757,15 @@ class Catalogue:
         """Row ids of the tracks among the last ``plays`` plays, shape (m,), int64."""
         if plays <= 0:
             return np.zeros(0, dtype=np.int64)
-        with self._lock:
+
+        def query() -> np.ndarray:
             rows = self._connection.execute(
                 "SELECT DISTINCT track FROM (SELECT track FROM history ORDER BY id DESC LIMIT ?)",
                 (int(plays),),
             ).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64)
+            return _read_only(np.array([r[0] for r in rows], dtype=np.int64))
+
+        return self._unchanged(("recent", int(plays)), query)
 
     def add_feedback(self, track_id: str, liked: bool, context: dict | None = None) -> None:
         """Store a like (``liked=True``) or dislike of a track; disliked tracks are not
@@ -720,12 +800,15 @@ class Catalogue:
 
     def disliked_rowids(self) -> np.ndarray:
         """Row ids of tracks whose latest feedback is a dislike, shape (m,), int64."""
-        with self._lock:
+
+        def query() -> np.ndarray:
             rows = self._connection.execute(
                 "SELECT track FROM feedback f WHERE id = (SELECT MAX(id) FROM feedback g "
                 "WHERE g.track = f.track) AND liked = 0"
             ).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64)
+            return _read_only(np.array([r[0] for r in rows], dtype=np.int64))
+
+        return self._unchanged("disliked", query)
 
     # --- stats -----------------------------------------------------------------------------
 
@@ -810,6 +893,11 @@ class Catalogue:
         if rowid is None:
             raise MoodtuneError(f"no track with id {track_id!r} in the catalogue {self.path}")
         return int(rowid)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 def emotion_probabilities(model: EmotionModel, features: np.ndarray) -> np.ndarray:

