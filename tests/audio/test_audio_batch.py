@@ -13,11 +13,9 @@ import pytest
 pytest.importorskip("librosa")
 
 from audio_synth import clicks, write
-from typer.testing import CliRunner
 
 from moodtune.audio import batch, output
 from moodtune.audio.estimate import ESTIMATED_FEATURES
-from moodtune.cli.main import app
 from moodtune.data.readers import read_tracks
 from moodtune.errors import MoodtuneError
 
@@ -63,13 +61,11 @@ def test_mixed_folder_reports_every_bad_file_and_analyses_the_rest(music_folder:
 
 
 def test_cli_output_reads_back_with_read_tracks_and_names_the_bad_files(
-    music_folder: Path, tmp_path: Path
+    music_folder: Path, tmp_path: Path, run_main
 ) -> None:
     bad = _add_bad_files(music_folder)
     out = tmp_path / "features.csv"
-    run = CliRunner().invoke(
-        app, ["analyze", str(music_folder), "--out", str(out), "--no-estimate"]
-    )
+    run = run_main("analyze", str(music_folder), "--out", str(out), "--no-estimate")
     assert run.exit_code == 0, run.output
     for name in bad:
         assert name in run.output
@@ -132,12 +128,13 @@ def test_the_same_file_has_the_same_id_wherever_it_lies(music_folder: Path, tmp_
     assert result.analyses[1].title == "renamed"
 
 
-def test_user_mistakes_are_clear_errors(tmp_path: Path) -> None:
-    run = CliRunner().invoke(
-        app, ["analyze", str(tmp_path / "nope"), "--out", str(tmp_path / "x.csv")]
-    )
-    assert run.exit_code != 0
-    assert "does not exist" in str(run.exception or run.output)
+def test_user_mistakes_are_clear_errors(tmp_path: Path, run_main) -> None:
+    run = run_main("analyze", str(tmp_path / "nope"), "--out", str(tmp_path / "x.csv"))
+    assert run.exit_code == 2, run.output
+    assert "does not exist" in run.stderr and "Traceback" not in run.output
+    run = run_main("analyze", str(tmp_path), "--out", str(tmp_path / "x.mp3"))
+    assert run.exit_code == 2, run.output
+    assert "use a name ending in .csv, .parquet or .json" in run.stderr
     (tmp_path / "only.txt").write_text("x")
     with pytest.raises(output.EmptyAnalysisError) as caught:
         output.analyse_to_table([tmp_path], tmp_path / "x.csv", estimate=False)

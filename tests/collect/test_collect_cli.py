@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from moodtune.cli.main import app
 from moodtune.collect.plan import command_line_plan, read_plan
+from moodtune.collect.store import COLUMNS, CsvLog
 from moodtune.data.features import SEED_FEATURES
 from moodtune.data.readers import read_tracks
 from moodtune.emotions import EMOTIONS
-from moodtune.errors import InputError, MoodtuneError
+from moodtune.errors import InputError
 
 ANGER = "37i9dQZF1DX1tyCD9QhIWF"
 CALM = "5VubtQBdfMONZ4lL7ZEb3Y"
 
 
 @pytest.fixture
-def cli(service_env, monkeypatch, tmp_path):
+def cli(service_env, monkeypatch, tmp_path, run_main):
+    """``moodtune collect ARGS`` in ``tmp_path``, pointed at the test server, via main()."""
     monkeypatch.chdir(tmp_path)
     for name, value in service_env.items():
         monkeypatch.setenv(name, value)
 
     def invoke(*args):
-        return CliRunner().invoke(app, ["collect", *args])
+        return run_main("collect", *args)
 
     return invoke
+
+
+def assert_user_error(result, message: str) -> None:
+    """Exit status 2 (a user mistake), the message on stderr, no traceback."""
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_from_file_builds_a_labelled_table_ready_for_training(server, track_ids, cli, tmp_path):
@@ -86,24 +95,66 @@ def test_failed_tracks_exit_1_and_say_how_to_resume(server, track_ids, cli):
     ],
 )
 def test_usage_mistakes_are_clear_errors(cli, args, message):
-    result = cli(*args)
-    assert isinstance(result.exception, MoodtuneError)
-    assert message in str(result.exception)
+    assert_user_error(cli(*args), message)
 
 
-def test_existing_file_of_another_kind_is_not_appended_to(cli, tmp_path):
-    (tmp_path / "d.csv").write_text("a,b\n1,2\n")
+@pytest.mark.parametrize("ending", ["\n", ""], ids=["last-newline", "no-last-newline"])
+def test_existing_file_of_another_kind_is_not_appended_to(cli, tmp_path, ending):
+    # Someone's own CSV, possibly without a final newline: refused, and not one byte lost.
+    mine = f"a,b\n1,2\n3,4{ending}".encode()
+    (tmp_path / "d.csv").write_bytes(mine)
     result = cli("-p", ANGER, "-e", "anger", "-o", "d.csv")
-    assert isinstance(result.exception, InputError)
-    assert "not those of a 'moodtune collect' file" in str(result.exception)
-    assert (tmp_path / "d.csv").read_text() == "a,b\n1,2\n"
+    assert_user_error(result, "not those of a 'moodtune collect' file")
+    assert (tmp_path / "d.csv").read_bytes() == mine
+    assert not (tmp_path / "d.skipped.csv").exists()
 
 
-def test_a_binary_output_file_is_refused(cli, tmp_path):
-    (tmp_path / "d.csv").write_bytes(b"\xff\xfe\x00binary\n")
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00binary\n", b"\xff\xfe\x00binary"])
+def test_a_binary_output_file_is_refused(cli, tmp_path, content):
+    (tmp_path / "d.csv").write_bytes(content)
     result = cli("-p", ANGER, "-e", "anger", "-o", "d.csv")
-    assert isinstance(result.exception, InputError)
-    assert "not a UTF-8 text file" in str(result.exception)
+    assert_user_error(result, "not a UTF-8 text file")
+    assert (tmp_path / "d.csv").read_bytes() == content
+
+
+@pytest.mark.parametrize(
+    ("content", "repaired"),
+    [
+        (b"track_id,title,art", True),  # the header of a first write, cut short
+        (",".join(COLUMNS).encode(), True),
+        (b"track_id;title", False),  # one line of someone else's file, no newline
+        (b"title,artist", False),
+    ],
+)
+def test_only_a_collect_output_is_repaired(tmp_path, content, repaired):
+    path = tmp_path / "d.csv"
+    path.write_bytes(content)
+    log = CsvLog(path, COLUMNS)
+    if repaired:
+        assert log.read() == [] and log.repaired and path.read_bytes() == b""
+    else:
+        with pytest.raises(InputError, match="not those of a 'moodtune collect' file"):
+            log.read()
+        assert not log.repaired and path.read_bytes() == content
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: (tmp / "plans").mkdir() or tmp / "plans", "is a folder"),
+        # Reading /proc/self/mem from offset 0 fails with EIO: an unreadable file even for
+        # root (a chmod 000 file is readable by root, which runs these tests here).
+        (lambda tmp: Path("/proc/self/mem"), "cannot be read"),
+    ],
+    ids=["folder", "unreadable"],
+)
+def test_a_plan_that_is_a_folder_or_unreadable_is_a_clear_error(cli, tmp_path, make, message):
+    path = make(tmp_path)
+    if not path.exists():
+        pytest.skip(f"{path} does not exist on this system")
+    result = cli("--from-file", str(path), "-o", "d.csv")
+    assert_user_error(result, message)
+    assert str(path) in result.stderr
 
 
 def test_plan_mapping_form(tmp_path):
@@ -132,6 +183,14 @@ def test_plan_mapping_form(tmp_path):
         (f"playlists:\n  - url: {ANGER}\n    emotion: bored\n", "row 1: unknown emotion"),
         ("anger: [not-a-playlist]\n", "row 1: 'not-a-playlist' is not a Spotify playlist"),
         ("anger: [\n", "not valid YAML"),
+        (
+            f"anger: [{ANGER}]\nsadness: [{CALM}]\nanger: [{CALM}]\n",
+            "line 3: the key 'anger' appears twice (first on line 1)",
+        ),
+        (
+            f"playlists:\n  - url: {ANGER}\n    emotion: fear\n    url: {CALM}\n",
+            "line 4: the key 'url' appears twice (first on line 2)",
+        ),
     ],
 )
 def test_plan_errors_name_the_file_and_entry(tmp_path, text, message):

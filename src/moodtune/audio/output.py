@@ -7,7 +7,9 @@ when VibeNet ran, the 7 estimated ones; then ``duration_ms``, ``tempo_strength``
 skip unchanged files). Without VibeNet the estimated columns are left out, not written empty:
 ``read_tracks`` rejects empty feature values, and an absent column says "not computed"
 plainly. ``<table>.provenance.json`` beside it says how each column was obtained, by what,
-and lists the files that could not be analysed.
+and lists the files that could not be analysed; its ``provenance`` entry (feature → measured
+or estimated) is what an importer passes to the catalogue (see
+:mod:`moodtune.audio.provenance`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pandas as pd
 from moodtune.audio.analysis import MEASURED, TrackAnalysis
 from moodtune.audio.batch import BatchResult, Progress, analyse_batch, find_audio
 from moodtune.audio.estimate import ESTIMATED_FEATURES, vibenet_available, vibenet_version
+from moodtune.audio.provenance import feature_provenance, sidecar_path
 from moodtune.data.features import FEATURE_NAMES
 from moodtune.data.table import write_frame
 from moodtune.errors import InputError, MoodtuneError
@@ -51,10 +54,21 @@ def to_frame(analyses: list[TrackAnalysis]) -> pd.DataFrame:
 _IDENTITY = ["track_id", "title", "artist", "album"]
 
 
-def sidecar_path(table: str | Path) -> Path:
-    """``songs.csv`` → ``songs.csv.provenance.json``."""
-    table = Path(table)
-    return table.with_name(table.name + ".provenance.json")
+def drop_copies(
+    analyses: list[TrackAnalysis],
+) -> tuple[list[TrackAnalysis], list[tuple[TrackAnalysis, TrackAnalysis]]]:
+    """One analysis per track: files with the same bytes share a track id (a content hash).
+
+    Returns the analyses with the first file of each track id kept (input order), and the
+    left-out copies as ``(copy, the file kept instead)`` pairs so they can be reported.
+    """
+    first: dict[str, TrackAnalysis] = {}
+    copies: list[tuple[TrackAnalysis, TrackAnalysis]] = []
+    for item in analyses:
+        kept = first.setdefault(item.track_id, item)
+        if kept is not item:
+            copies.append((item, kept))
+    return list(first.values()), copies
 
 
 def write_output(result: BatchResult, out: str | Path) -> tuple[Path, Path]:
@@ -77,6 +91,8 @@ def write_output(result: BatchResult, out: str | Path) -> tuple[Path, Path]:
     sidecar = {
         "generator": f"moodtune {__version__} analyze",
         "tracks": len(result.analyses),
+        # feature → measured/estimated: what 'moodtune catalog import' stores per feature
+        "provenance": feature_provenance(bool(result.estimated_by)),
         "measured": METHODS,
         "estimated": estimated,
         "missing": missing,
@@ -237,6 +253,7 @@ def _write_json(path: Path, data: dict) -> None:
 __all__ = [
     "MEASURED",
     "analyse_to_table",
+    "drop_copies",
     "read_previous",
     "sidecar_path",
     "to_frame",

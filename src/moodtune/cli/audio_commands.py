@@ -117,7 +117,8 @@ def add_audio_command(
     user data folder, so a second run analyses only new or changed files.
     """
     from moodtune.audio.estimate import vibenet_available
-    from moodtune.audio.output import EmptyAnalysisError, analyse_to_table, to_frame
+    from moodtune.audio.output import EmptyAnalysisError, analyse_to_table, drop_copies, to_frame
+    from moodtune.audio.provenance import feature_provenance
     from moodtune.data.readers import tidy
     from moodtune.errors import MissingExtraError, MoodtuneError
     from moodtune.recommend.catalogue import Catalogue
@@ -139,15 +140,20 @@ def add_audio_command(
     if not analyses:
         raise MoodtuneError(f"no audio file in {str(folder)!r} could be analysed")
 
+    analyses, copies = drop_copies(analyses)
+    if copies:
+        console.note(
+            f"{len(copies)} file(s) are copies of others (the same bytes, so the same track), "
+            "left out: " + "; ".join(f"{copy.path} (= {kept.path})" for copy, kept in copies)
+        )
     table = tidy(to_frame(analyses), source=str(folder))
-    provenance = dict(analyses[0].provenance)
-    provenance.pop("duration_ms", None)
+    path_of = {item.track_id: item.path for item in analyses}
     with Catalogue.open(catalogue) as opened:
         report = opened.import_table(
             table,
             source=f"audio:{folder.resolve()}",
-            provenance=provenance,
-            audio_paths=[item.path for item in analyses],
+            provenance=feature_provenance(bool(result.estimated_by)),
+            audio_paths=[path_of[track_id] for track_id in table.frame["track_id"]],
         )
         path = opened.path
     console.done(f"{report.summary()} → {path}")

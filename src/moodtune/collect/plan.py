@@ -70,10 +70,18 @@ def read_plan(path: str | Path) -> list[Job]:
     except ImportError as error:  # pragma: no cover - a dependency of the extra
         raise MissingExtraError("collect", "pyyaml") from error
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("file not found", path=str(path)) from None
-    except (UnicodeDecodeError, yaml.YAMLError) as error:
+    except IsADirectoryError:
+        raise InputError("is a folder, not a YAML plan file", path=str(path)) from None
+    except UnicodeDecodeError as error:
+        raise InputError(f"not valid YAML ({error})", path=str(path)) from None
+    except OSError as error:
+        raise InputError(f"cannot be read ({error.strerror or error})", path=str(path)) from None
+    try:
+        data = yaml.load(text, Loader=_loader(yaml, path))  # a SafeLoader: plain data only
+    except yaml.YAMLError as error:
         raise InputError(f"not valid YAML ({error})", path=str(path)) from None
     entries: list[tuple[Any, Any]] = []
     if isinstance(data, dict) and set(data) == {"playlists"}:
@@ -107,3 +115,34 @@ def read_plan(path: str | Path) -> list[Job]:
             raise InputError(str(error), path=str(path), row=number) from None
         jobs.append(Job(label, playlist=url.strip()))
     return jobs
+
+
+def _loader(yaml: Any, path: Path) -> type:
+    """A ``yaml.SafeLoader`` that refuses a key repeated in one mapping.
+
+    PyYAML keeps only the last of two ``anger:`` entries, silently dropping the first one's
+    playlists; this loader raises an :class:`InputError` naming the file, the key and both
+    lines instead.
+    """
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # '<<': merged keys may repeat
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:  # an unhashable key: the base class reports it
+                    continue
+                if first is not key_node:
+                    raise InputError(
+                        f"line {key_node.start_mark.line + 1}: the key {key!r} appears twice "
+                        f"(first on line {first.start_mark.line + 1}); give each key once, "
+                        "with all its playlists in one list under it",
+                        path=str(path),
+                    )
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader

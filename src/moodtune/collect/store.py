@@ -53,39 +53,59 @@ class CsvLog:
     def read(self) -> list[dict[str, str]]:
         """The rows already in the file (none if it does not exist).
 
-        A last line without its newline (a write cut short) is removed first. A file with
-        another header is refused rather than mixed with.
+        The header is checked first: a file with another header (or not UTF-8 text) is
+        refused and left exactly as it is. Only then, in a file that is a collect output, a
+        last line without its newline (a write cut short) is removed.
         """
         if not self.path.exists():
             return []
         if not self.path.is_file():
             raise MoodtuneError(f"{str(self.path)!r} is not a file")
         data = self.path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            keep = data.rfind(b"\n") + 1
-            with self.path.open("r+b") as handle:
-                handle.truncate(keep)
-            self.repaired = True
-            data = data[:keep]
         if not data:
             return []
+        end = data.find(b"\n")
+        if end < 0:  # not even one whole line: at most a header cut short by an interruption
+            if not self._header_line().startswith(self._decode(data)):
+                self._check_header(self._decode(data))
+            self._truncate(0)
+            return []
+        self._check_header(self._decode(data[:end]))
+        if not data.endswith(b"\n"):
+            data = data[: data.rfind(b"\n") + 1]
+            self._truncate(len(data))
+        return list(csv.DictReader(self._decode(data).splitlines(keepends=True)))
+
+    def _header_line(self) -> str:
+        """The header as ``append`` writes it (the column names need no quoting)."""
+        return ",".join(self.columns)
+
+    def _decode(self, data: bytes) -> str:
         try:
-            text = data.decode("utf-8")
+            return data.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError(
                 "is not a UTF-8 text file, so not a 'moodtune collect' output; choose another "
                 "output file",
                 path=str(self.path),
             ) from None
-        reader = csv.DictReader(text.splitlines(keepends=True))
-        if tuple(reader.fieldnames or ()) != self.columns:
+
+    def _check_header(self, line: str) -> None:
+        """Refuse the file unless ``line`` (its first line) is this log's header."""
+        fields = next(csv.reader([line.rstrip("\r")]), [])
+        if tuple(fields) != self.columns:
             raise InputError(
-                f"has the columns {', '.join(reader.fieldnames or [])}, not those of a "
+                f"has the columns {', '.join(fields)}, not those of a "
                 f"'moodtune collect' file ({', '.join(self.columns)}); choose another "
                 "output file",
                 path=str(self.path),
             )
-        return list(reader)
+
+    def _truncate(self, size: int) -> None:
+        """Cut the file to ``size`` bytes, dropping a torn last line."""
+        with self.path.open("r+b") as handle:
+            handle.truncate(size)
+        self.repaired = True
 
     def append(self, rows: Iterable[Mapping[str, object]]) -> int:
         """Append ``rows`` (dicts keyed by column), writing the header first if new."""
