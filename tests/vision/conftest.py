@@ -6,7 +6,6 @@ network access to PyPI) into a temporary cache; every test then works offline on
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -56,22 +55,3 @@ def coffee() -> np.ndarray:
     from skimage import data
 
     return data.coffee()
-
-
-@pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """Run ``moodtune ARGS`` in-process through main(); returns (exit code, stdout, stderr)."""
-    from moodtune.cli.main import main
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["moodtune", *args])
-        monkeypatch.setenv("COLUMNS", "200")
-        code = 0
-        try:
-            main()
-        except SystemExit as stop:
-            code = int(stop.code or 0)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
