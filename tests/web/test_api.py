@@ -447,10 +447,10 @@ def test_feedback_errors(client, playable_id):
 
 def test_played_is_recorded_in_the_history(client, catalogue, playable_id):
     before = catalogue.stats().plays
-    response = client.post(f"/api/tracks/{quote(playable_id, safe='')}/played")
+    response = client.post(f"/api/tracks/{quote(playable_id, safe='')}/played", json={})
     assert response.status_code == 204
     assert catalogue.stats().plays == before + 1
-    assert_error(client.post("/api/tracks/unknown/played"), 404)
+    assert_error(client.post("/api/tracks/unknown/played", json={}), 404)
 
 
 # --- failures inside the server -------------------------------------------------------------
@@ -554,7 +554,7 @@ def test_cached_recommendations_follow_feedback_and_plays(catalogue_path, reader
         assert len(lists) > 1  # a fresh choice among near-equal tracks on every request
         disliked, played = first[0]["track_id"], first[1]["track_id"]
         assert other.post("/api/feedback", json={"track_id": disliked, "liked": False}).is_success
-        assert other.post(f"/api/tracks/{quote(played, safe='')}/played").is_success
+        assert other.post(f"/api/tracks/{quote(played, safe='')}/played", json={}).is_success
         for _ in range(5):
             tracks = other.post("/api/recommend", json=ask).json()["tracks"]
             assert len(tracks) == 10

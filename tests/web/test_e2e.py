@@ -180,6 +180,7 @@ def test_photo_to_mood_and_music_then_play_and_rate(page, tmp_path, astronaut_jp
     playable = page.locator("#tracks > li:has(audio[src^='/api/tracks/'])").first
     assert playable.count() == 1, "no recommended track with local audio"
     track_id = playable.get_attribute("data-track-id")
+    plays = catalogue.stats().plays
     playable.locator("audio").evaluate("audio => audio.play()")
     wait_until(
         page,
@@ -188,6 +189,11 @@ def test_photo_to_mood_and_music_then_play_and_rate(page, tmp_path, astronaut_jp
     )
     assert 206 in audio_responses, audio_responses
     playable.locator("audio").evaluate("audio => audio.pause()")
+    # The play reached the history: the page sends it as JSON, which the server requires.
+    deadline = time.monotonic() + 10
+    while catalogue.stats().plays != plays + 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert catalogue.stats().plays == plays + 1
 
     # 👍 is saved in the catalogue, with the mood it was given for.
     before = len(catalogue.feedback())

@@ -74,26 +74,38 @@ def serve(
             f"listening on {host}: the app has no login; anyone who can reach this address "
             "can use it"
         )
+    opened = None
     if workers == 1:
         # Open the catalogue here, so that a bad file is a clear message, not a traceback
         # from the server's start-up; the image models load when the server starts.
         from moodtune.recommend.catalogue import Catalogue
         from moodtune.web.app import create_app
 
-        application: object = create_app(catalogue=Catalogue.open(catalogue), cors_origins=origins)
-    else:
-        application = "moodtune.web.app:app_from_environment"  # each worker builds its own
-    shown = f"[{host}]" if ":" in host else host
-    console.note(f"moodtune on http://{shown}:{port}/  (API docs: /docs; stop with Ctrl+C)")
-    uvicorn.run(
-        application,  # type: ignore[arg-type]
-        factory=workers > 1,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level.lower(),
-        server_header=False,
-    )
+        opened = Catalogue.open(catalogue)
+    try:
+        if opened is not None:
+            # The app owns the catalogue (closes it at shutdown); the finally below closes
+            # it too when the server stops before or without its lifespan (closing twice is
+            # harmless).
+            application: object = create_app(
+                catalogue=opened, cors_origins=origins, owns_catalogue=True
+            )
+        else:
+            application = "moodtune.web.app:app_from_environment"  # each worker builds its own
+        shown = f"[{host}]" if ":" in host else host
+        console.note(f"moodtune on http://{shown}:{port}/  (API docs: /docs; stop with Ctrl+C)")
+        uvicorn.run(
+            application,  # type: ignore[arg-type]
+            factory=workers > 1,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level.lower(),
+            server_header=False,
+        )
+    finally:
+        if opened is not None:
+            opened.close()
 
 
 def _is_loopback(host: str) -> bool:

@@ -203,8 +203,12 @@ class Catalogue:
         """
         target = Path(path).expanduser() if path is not None else default_path()
         catalogue = cls(target, connect(target), model)
-        if fill_builtin and catalogue.count() == 0:
-            catalogue.fill_builtin()
+        try:
+            if fill_builtin and catalogue.count() == 0:
+                catalogue.fill_builtin()
+        except BaseException:
+            catalogue.close()  # nothing is left open when opening fails
+            raise
         return catalogue
 
     def fill_builtin(self) -> ImportReport | None:
@@ -257,13 +261,18 @@ class Catalogue:
         """Version of the model whose probabilities are stored (None when empty)."""
         return self._unchanged("model_version", lambda: self._meta("model_version"))
 
-    def _unchanged(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """``compute()``, remembered until the catalogue file changes (see :meth:`_state_now`)."""
+    def _unchanged(self, key: Any, compute: Callable[[], Any], *, load: bool = True) -> Any:
+        """``compute()``, remembered until the catalogue file changes (see :meth:`_state_now`).
+
+        ``load=False`` returns the remembered value or None, never calling ``compute``.
+        """
         with self._lock:
             state = self._state_now()
             if state is None:
-                return compute()
+                return compute() if load else None
             if key not in state:
+                if not load:
+                    return None
                 state[key] = compute()
             return state[key]
 
@@ -639,27 +648,16 @@ class Catalogue:
         Reclassifies first when the model version changed. The arrays are shared by every
         :class:`Catalogue` of this process open on the same file (keyed by path, uid and
         revision), so opening one per request does not reload them. While the file does not
-        change, this costs one query. ``load=False`` returns None instead of loading the
-        model, reclassifying or loading the arrays (for a caller that must not wait).
+        change, this costs one ``PRAGMA data_version``. ``load=False`` (for a caller that must
+        not wait) returns None unless the arrays are remembered for the file as it is now: it
+        runs no other query, loads no model and reclassifies nothing.
         """
         if load:
             return self._unchanged(("arrays", self.model.version), self._current_arrays)
-        with self._lock:
-            if self._model is None:
-                return None
-            key = ("arrays", self._model.version)
-            state = self._state_now()
-            if state is not None and key in state:
-                return state[key]
-            stored = self.model_version
-            arrays = self._arrays
-            if (stored is not None and stored != self._model.version) or (
-                arrays is None or arrays.revision != self.revision
-            ):
-                return None
-            if state is not None:
-                state[key] = arrays
-            return arrays
+        model = self._model
+        if model is None:
+            return None
+        return self._unchanged(("arrays", model.version), self._current_arrays, load=False)
 
     def _current_arrays(self) -> CatalogueArrays:
         self.ensure_classified()
@@ -753,8 +751,17 @@ class Catalogue:
         with self._lock, self._transaction() as connection:
             connection.execute("INSERT INTO history (track) VALUES (?)", (rowid,))
 
-    def recent_rowids(self, plays: int) -> np.ndarray:
-        """Row ids of the tracks among the last ``plays`` plays, shape (m,), int64."""
+    @overload
+    def recent_rowids(self, plays: int) -> np.ndarray: ...
+    @overload
+    def recent_rowids(self, plays: int, *, load: bool) -> np.ndarray | None: ...
+
+    def recent_rowids(self, plays: int, *, load: bool = True) -> np.ndarray | None:
+        """Row ids of the tracks among the last ``plays`` plays, shape (m,), int64.
+
+        Remembered while the file does not change; ``load=False`` returns None rather than
+        query the history when it is not remembered.
+        """
         if plays <= 0:
             return np.zeros(0, dtype=np.int64)
 
@@ -765,7 +772,7 @@ class Catalogue:
             ).fetchall()
             return _read_only(np.array([r[0] for r in rows], dtype=np.int64))
 
-        return self._unchanged(("recent", int(plays)), query)
+        return self._unchanged(("recent", int(plays)), query, load=load)
 
     def add_feedback(self, track_id: str, liked: bool, context: dict | None = None) -> None:
         """Store a like (``liked=True``) or dislike of a track; disliked tracks are not
@@ -798,8 +805,17 @@ class Catalogue:
             for i, liked, context, at in rows
         ]
 
-    def disliked_rowids(self) -> np.ndarray:
-        """Row ids of tracks whose latest feedback is a dislike, shape (m,), int64."""
+    @overload
+    def disliked_rowids(self) -> np.ndarray: ...
+    @overload
+    def disliked_rowids(self, *, load: bool) -> np.ndarray | None: ...
+
+    def disliked_rowids(self, *, load: bool = True) -> np.ndarray | None:
+        """Row ids of tracks whose latest feedback is a dislike, shape (m,), int64.
+
+        Remembered while the file does not change; ``load=False`` returns None rather than
+        query the feedback when it is not remembered.
+        """
 
         def query() -> np.ndarray:
             rows = self._connection.execute(
@@ -808,7 +824,7 @@ class Catalogue:
             ).fetchall()
             return _read_only(np.array([r[0] for r in rows], dtype=np.int64))
 
-        return self._unchanged("disliked", query)
+        return self._unchanged("disliked", query, load=load)
 
     # --- stats -----------------------------------------------------------------------------
 
@@ -921,7 +937,8 @@ def _per_row(values: Sequence[Any] | None, rows: int, name: str) -> list[Any]:
 
 
 def _is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
+    """An http(s) URL (stored as remote audio, never fetched), as opposed to a local path."""
+    return value[:8].lower().startswith(("http://", "https://"))
 
 
 def _texts(series: pd.Series) -> list[str | None]:

@@ -16,8 +16,9 @@ choice (seedable) among candidates whose scores are within ``tolerance`` of each
 Speed: the order of the catalogue for a target (a distribution for ``match``, each step's
 point for ``uplift``/``calm``) does not depend on history, dislikes or chance, so the
 recommender caches it per catalogue revision (:mod:`moodtune.recommend.ranking`), with the
-text it shows for each track; a request for a target seen before only draws the random
-choice and applies the variety rules. History and dislikes are read on every request.
+text it shows for each track and whether its local audio file exists; a request for a target
+seen before only draws the random choice and applies the variety rules. History and dislikes
+are read again whenever the catalogue file changed (see ``Catalogue._state_now``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -49,6 +51,9 @@ RANKING_CACHE_SIZE = 1024
 TRACK_CACHE_SIZE = 4096
 #: Rankings longer than this (a catalogue almost all excluded) are not cached.
 MAX_CACHED_RANKING = 65536
+#: When a ranking is computed, the shown data of its first tracks (up to this many) are read
+#: with it, so that later requests drawing other near-equal tracks find them in memory.
+PREFETCH_TRACKS = 512
 
 
 @dataclass
@@ -56,8 +61,10 @@ class Recommendation:
     """One recommended track, its score (0–1, higher is better) and why it was chosen.
 
     ``probabilities`` are the track's predicted emotions; ``valence``/``energy`` its features
-    (0–1) when known. ``audio_url`` is left None here; the web layer fills it for tracks with
-    ``has_audio``.
+    (0–1) when known. ``has_audio`` is True only when the track has a local audio file that
+    exists (checked once per catalogue revision); ``audio_url`` is left None here, and the
+    web layer fills it with its own URL for such tracks. ``remote_audio_url`` is the track's
+    audio elsewhere (an http(s) URL given at import, never fetched by moodtune), or None.
     """
 
     track_id: str
@@ -72,6 +79,7 @@ class Recommendation:
     spotify_id: str | None
     preview_url: str | None
     has_audio: bool
+    remote_audio_url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (a shallow copy; ``dataclasses.asdict`` deep-copies, slowly)."""
@@ -139,12 +147,15 @@ class MusicRecommender:
     ) -> list[Recommendation] | None:
         """:meth:`recommend` if it can answer at once, else None.
 
-        At once means: no other thread is using the catalogue, its arrays are loaded and the
-        rankings the request needs are cached, so that only the cheap part runs (a fraction
-        of a millisecond for k = 10; see the module's docstring). For an event loop that must
-        not wait: on None, call :meth:`recommend` in a worker thread. The answer is the one
-        :meth:`recommend` would give (the same list for the same ``seed``); bad arguments
-        raise the same errors.
+        At once means: no other thread is using the catalogue, and its arrays, history,
+        dislikes, the rankings the request needs and the data of the tracks it picks are all
+        in memory for the catalogue file as it is now, so that only the cheap part runs (a
+        fraction of a millisecond for k = 10; see the module's docstring). The only I/O is
+        one ``PRAGMA data_version`` (a few microseconds: it reads no page of the file) to
+        tell whether the file changed; no other query, no file-system call. For an event
+        loop that must not wait: on None, call :meth:`recommend` in a worker thread. The
+        answer is the one :meth:`recommend` would give (the same list for the same
+        ``seed``); bad arguments raise the same errors.
         """
         with self.catalogue.unless_busy() as free:
             if not free:
@@ -163,7 +174,7 @@ class MusicRecommender:
         build: bool,
     ) -> list[Recommendation]:
         """:meth:`recommend`; with ``build=False`` it raises :class:`_NotCached` rather than
-        load the arrays or compute a ranking."""
+        load the arrays, query the catalogue, compute a ranking or look at a file."""
         distribution = emotions.distribution(target)
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not K_MIN <= k <= K_MAX:
             raise MoodtuneError(f"k must be a whole number from {K_MIN} to {K_MAX}; got {k!r}")
@@ -177,12 +188,11 @@ class MusicRecommender:
                 f"the catalogue {self.catalogue.path} is empty: add tracks with "
                 "'moodtune catalog import FILE'"
             )
-        excluded = np.concatenate(
-            [
-                self.catalogue.recent_rowids(self.exclude_recent),
-                self.catalogue.disliked_rowids(),
-            ]
-        )
+        recent = self.catalogue.recent_rowids(self.exclude_recent, load=build)
+        disliked = self.catalogue.disliked_rowids(load=build)
+        if recent is None or disliked is None:
+            raise _NotCached
+        excluded = np.concatenate([recent, disliked])
         picker = _Picker(
             arrays,
             set(arrays.indices(excluded).tolist()),
@@ -196,7 +206,7 @@ class MusicRecommender:
         else:
             end = UPLIFT_POINT if mode == "uplift" else CALM_POINT
             picks = self._path(arrays, distribution, int(k), picker, rng, build, mode, end)
-        return self._recommendations(arrays, picks)
+        return self._recommendations(arrays, picks, build)
 
     def clear_cache(self) -> None:
         """Forget the cached rankings and track data (they are also dropped by themselves
@@ -223,6 +233,7 @@ class MusicRecommender:
             ranking = compute(count)
             if len(ranking) <= MAX_CACHED_RANKING:
                 self._rankings.put(arrays, key, ranking)
+            self._track_infos(arrays, ranking.indices[: min(count, PREFETCH_TRACKS)].tolist())
         return ranking
 
     def _match(
@@ -305,22 +316,33 @@ class MusicRecommender:
         return picks
 
     def _recommendations(
-        self, arrays: CatalogueArrays, picks: list[tuple[int, float, str]]
+        self, arrays: CatalogueArrays, picks: list[tuple[int, float, str]], build: bool
     ) -> list[Recommendation]:
         """The picks as :class:`Recommendation` objects; track data come from the cache or,
-        for tracks not seen in this revision, from one SQLite query."""
-        known = self._tracks.get_many(arrays, [index for index, _, _ in picks])
+        for tracks not seen in this revision, from one SQLite query (with ``build=False``,
+        :class:`_NotCached` is raised instead)."""
+        known = self._track_infos(arrays, [index for index, _, _ in picks], build=build)
+        return [
+            known[index].recommendation(score, detail)  # type: ignore[union-attr]
+            for index, score, detail in picks
+        ]
+
+    def _track_infos(
+        self, arrays: CatalogueArrays, indices: list[int], *, build: bool = True
+    ) -> dict[int, _TrackInfo]:
+        """index → :class:`_TrackInfo` for ``indices``, from the cache or, for the others,
+        one SQLite query (with ``build=False``, :class:`_NotCached` is raised instead)."""
+        known = self._tracks.get_many(arrays, indices)
         missing = [index for index, info in known.items() if info is None]
         if missing:
+            if not build:
+                raise _NotCached
             records = self.catalogue.tracks_by_rowid(arrays.rowids[missing])
             for index in missing:
                 info = _TrackInfo.of(arrays, index, records[int(arrays.rowids[index])])
                 self._tracks.put(arrays, index, info)
                 known[index] = info
-        return [
-            known[index].recommendation(score, detail)  # type: ignore[union-attr]
-            for index, score, detail in picks
-        ]
+        return known  # type: ignore[return-value]
 
 
 class _NotCached(Exception):
@@ -402,7 +424,12 @@ class _Picker:
 
 @dataclass(frozen=True)
 class _TrackInfo:
-    """What a recommendation shows of a track, kept per catalogue revision."""
+    """What a recommendation shows of a track, kept per catalogue revision.
+
+    ``has_audio`` (the local audio file exists) is checked when the info is built, so once
+    per revision and track: a file removed later shows until the catalogue changes (the
+    audio endpoint then answers 404).
+    """
 
     track_id: str
     title: str | None
@@ -413,8 +440,8 @@ class _TrackInfo:
     energy: float | None
     spotify_id: str | None
     preview_url: str | None
-    audio_url: str | None
-    audio_path: str | None
+    remote_audio_url: str | None
+    has_audio: bool
 
     @classmethod
     def of(cls, arrays: CatalogueArrays, index: int, record: TrackRecord) -> _TrackInfo:
@@ -432,8 +459,8 @@ class _TrackInfo:
             energy=float(energy) if np.isfinite(energy) else None,
             spotify_id=record.spotify_id,
             preview_url=record.preview_url,
-            audio_url=record.audio_url,
-            audio_path=record.audio_path,
+            remote_audio_url=web_url(record.audio_url),
+            has_audio=bool(record.audio_path) and Path(record.audio_path).is_file(),
         )
 
     def recommendation(self, score: float, detail: str) -> Recommendation:
@@ -449,10 +476,21 @@ class _TrackInfo:
             audio_url=None,
             spotify_id=self.spotify_id,
             preview_url=self.preview_url,
-            # Checked on every request: the file may have gone since.
-            has_audio=bool(self.audio_url)
-            or bool(self.audio_path and Path(self.audio_path).is_file()),
+            has_audio=self.has_audio,
+            remote_audio_url=self.remote_audio_url,
         )
+
+
+def web_url(value: str | None) -> str | None:
+    """``value`` when it is an absolute http(s) URL with a host, else None.
+
+    The catalogue stores as remote audio only what was given as http(s); this keeps any other
+    scheme (``javascript:``, ``file:``, ``data:``) out of what is shown, should one be there.
+    """
+    if not value:
+        return None
+    parts = urlsplit(value)
+    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def _describe(distribution: np.ndarray) -> str:

@@ -87,16 +87,31 @@ CREATE INDEX IF NOT EXISTS feedback_track ON feedback(track);
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the catalogue at ``path``, in WAL mode, schema up to date."""
+    """Open (creating if needed) the catalogue at ``path``, in WAL mode, schema up to date.
+
+    On any error the connection is closed before the error is raised (nothing is left open).
+    """
     if not path.parent.is_dir():
         raise MoodtuneError(f"cannot create the catalogue {str(path)!r}: its folder does not exist")
     try:
         connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    except sqlite3.DatabaseError as error:
+        raise MoodtuneError(f"{str(path)!r} is not a moodtune catalogue ({error})") from None
+    try:
+        _prepare(connection, path)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _prepare(connection: sqlite3.Connection, path: Path) -> None:
+    """Check the schema version of a new connection, set its pragmas, create the schema."""
+    try:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as error:
         raise MoodtuneError(f"{str(path)!r} is not a moodtune catalogue ({error})") from None
     if version > SCHEMA_VERSION:
-        connection.close()
         raise MoodtuneError(
             f"the catalogue {str(path)!r} has schema version {version}, newer than this "
             f"moodtune understands ({SCHEMA_VERSION}); upgrade moodtune"
@@ -104,7 +119,6 @@ def connect(path: Path) -> sqlite3.Connection:
     if version == 0:
         names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
         if names:
-            connection.close()
             raise MoodtuneError(
                 f"{str(path)!r} is an SQLite file but not a moodtune catalogue "
                 f"(it has tables {', '.join(sorted(names))})"
@@ -114,12 +128,17 @@ def connect(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA foreign_keys=ON")
     if version < SCHEMA_VERSION:
         connection.execute("BEGIN")
-        _create(connection)
-        connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        connection.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
-        connection.execute("INSERT OR IGNORE INTO meta VALUES ('uid', lower(hex(randomblob(16))))")
+        try:
+            _create(connection)
+            connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            connection.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
+            connection.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('uid', lower(hex(randomblob(16))))"
+            )
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
         connection.execute("COMMIT")
-    return connection
 
 
 def _create(connection: sqlite3.Connection) -> None:

@@ -15,6 +15,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -131,6 +132,7 @@ def create_app(
     *,
     catalogue_path: str | Path | None = None,
     cors_origins: Sequence[str] = (),
+    owns_catalogue: bool = False,
 ) -> FastAPI:
     """Build the moodtune web app.
 
@@ -138,13 +140,27 @@ def create_app(
     :class:`~moodtune.vision.EmotionReader`) and ``recommender`` are used as given; whatever is
     None is loaded at start-up: the catalogue from ``catalogue_path`` (default: the user's
     catalogue, see ``Catalogue.open``). ``cors_origins`` lists the origins allowed to call the
-    API from a browser; it is empty (CORS off) by default.
+    API from a browser; it is empty (CORS off) by default. With ``owns_catalogue`` the given
+    catalogue is handed to the app, which closes it when the server stops (a catalogue the
+    app opens itself is always closed then).
+
+    Every request that changes something (``played``, ``feedback``) must carry a JSON body
+    (``Content-Type: application/json``): a page on another site cannot send that without a
+    CORS preflight, which this server refuses unless ``cors_origins`` allows the site, so
+    it cannot write to the listener's history or feedback (cross-site request forgery).
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = await run_in_threadpool(
-            MoodService.load, catalogue, reader, recommender, catalogue_path=catalogue_path
+            partial(
+                MoodService.load,
+                catalogue,
+                reader,
+                recommender,
+                catalogue_path=catalogue_path,
+                owns_catalogue=owns_catalogue,
+            )
         )
         app.state.service = service
         # Image readings wait here, not in the shared thread pool: the reader runs one
@@ -307,12 +323,21 @@ def create_app(
     @app.post(
         "/api/tracks/{track_id}/played",
         status_code=204,
-        responses={404: ERROR_RESPONSES[404]},
+        responses={
+            404: ERROR_RESPONSES[404],
+            415: {"model": schemas.ErrorOut, "description": "The body is not JSON"},
+            422: ERROR_RESPONSES[422],
+        },
         tags=["api"],
     )
     async def played(request: Request, track_id: TrackId) -> None:
-        """Record that a track was played (listening history in the catalogue)."""
+        """Record that a track was played (listening history in the catalogue).
+
+        The body must be the JSON object `{}` (`Content-Type: application/json`), so that
+        another website cannot record plays from the listener's browser.
+        """
         service: MoodService = request.app.state.service
+        await _read_json(request, schemas.PlayedRequest, require_type=True)
         await run_in_threadpool(service.played, track_id)
 
     @app.post(
@@ -325,33 +350,34 @@ def create_app(
     async def feedback(request: Request) -> FastJSONResponse:
         """Store a 👍 or 👎 for a track, with the mood it was recommended for."""
         service: MoodService = request.app.state.service
-        if media_type(request.headers.get("content-type")) != "application/json":
-            raise UploadError("send the feedback as JSON (application/json)", status=415)
-        body = await _read_json(request, schemas.FeedbackRequest)
+        body = await _read_json(request, schemas.FeedbackRequest, require_type=True)
         context = body.context.model_dump(exclude_none=True) if body.context else None
         await run_in_threadpool(service.feedback, body.track_id, body.liked, context)
         return FastJSONResponse(
             {"stored": True, "track_id": body.track_id, "liked": body.liked}, status_code=201
         )
 
-    # Document the JSON body of /api/recommend and /api/feedback (read by hand, see above).
+    # Document the JSON bodies of /api/recommend, /api/feedback and .../played (read by hand).
     _original_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             spec = _original_openapi()
             components = spec.setdefault("components", {}).setdefault("schemas", {})
-            for model in (schemas.RecommendRequest, schemas.FeedbackRequest):
+            for model in (schemas.RecommendRequest, schemas.FeedbackRequest, schemas.PlayedRequest):
                 components[model.__name__] = model.model_json_schema(
                     ref_template="#/components/schemas/{model}"
                 )
                 components.update(components[model.__name__].pop("$defs", {}))
-            spec["paths"]["/api/feedback"]["post"]["requestBody"] = {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/FeedbackRequest"}}
-                },
-            }
+            for path, model in (
+                ("/api/feedback", schemas.FeedbackRequest),
+                ("/api/tracks/{track_id}/played", schemas.PlayedRequest),
+            ):
+                reference = {"$ref": f"#/components/schemas/{model.__name__}"}
+                spec["paths"][path]["post"]["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": reference}},
+                }
             app.openapi_schema = spec
         return app.openapi_schema
 
@@ -391,8 +417,22 @@ async def _read_form(request: Request) -> Form:
     return parse_multipart(body, content_type)
 
 
-async def _read_json(request: Request, model: type[schemas.BaseModel]) -> Any:
-    """The JSON body of ``request`` validated as ``model`` (413 over 64 KB, 422 when invalid)."""
+async def _read_json(
+    request: Request, model: type[schemas.BaseModel], *, require_type: bool = False
+) -> Any:
+    """The JSON body of ``request`` validated as ``model`` (413 over 64 KB, 422 when invalid).
+
+    ``require_type``: refuse (415) a body not sent as ``application/json``. Endpoints that
+    change something require it: a form on another site can send any body as text/plain,
+    URL-encoded or multipart without a CORS preflight, but not as application/json.
+    """
+    if require_type:
+        kind = media_type(request.headers.get("content-type"))
+        if kind != "application/json":
+            raise UploadError(
+                f"send a JSON body (Content-Type: application/json; got {kind or 'no type'!r})",
+                status=415,
+            )
     declared_length(request.headers.get("content-length"), MAX_JSON_BYTES, "the JSON body")
     body = await read_capped(request.stream(), MAX_JSON_BYTES, "the JSON body")
     try:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from moodtune.emotions import EMOTIONS, canonical, distribution
 from moodtune.errors import MoodtuneError
+from moodtune.vision.reader import MAX_TEXT as READER_MAX_TEXT
 
 Mode = Literal["match", "uplift", "calm"]
 MODES: tuple[str, ...] = ("match", "uplift", "calm")
@@ -23,8 +24,9 @@ MODE_LABELS: dict[str, str] = {
 }
 #: Most tracks one request may ask for.
 MAX_K = 50
-#: Longest text accepted with a picture, in characters.
-MAX_TEXT = 1000
+#: Longest text accepted, in characters: the image/words reader's own limit, so the API's
+#: 422 and the reader agree.
+MAX_TEXT = READER_MAX_TEXT
 #: Longest track id accepted, in characters.
 MAX_TRACK_ID = 200
 
@@ -111,6 +113,13 @@ class FormOptions(EmotionForm):
     k: int = Field(10, ge=1, le=MAX_K)
 
 
+class PlayedRequest(BaseModel):
+    """The JSON body of a play: an empty object (the body's type is what matters, see
+    ``/api/tracks/{id}/played``)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
+
+
 class FeedbackContext(BaseModel):
     """Where a thumbs-up or -down was given: the mood and mode of the recommendation."""
 
@@ -178,8 +187,13 @@ class TrackOut(BaseModel):
     probabilities: dict[str, float]
     valence: float | None
     energy: float | None
-    has_audio: bool
-    audio_url: str | None = Field(None, description="this API's audio URL (range requests)")
+    has_audio: bool = Field(..., description="the track has a local audio file on this server")
+    audio_url: str | None = Field(
+        None, description="this API's URL for the local audio (range requests), if has_audio"
+    )
+    remote_audio_url: str | None = Field(
+        None, description="the track's audio elsewhere (http(s); not fetched by this server)"
+    )
     spotify_id: str | None
     spotify_url: str | None
     preview_url: str | None

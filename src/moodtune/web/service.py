@@ -67,7 +67,8 @@ class MoodService:
     :class:`moodtune.recommend.recommender.MusicRecommender` over it; ``reader`` an
     :class:`moodtune.vision.EmotionReader` or None when image reading could not be loaded
     (``reader_problem`` then says why, and image requests answer 503); ``words_problem`` says
-    why words cannot be read, when the words model could not be loaded.
+    why words cannot be read, when the words model could not be loaded. ``owns_catalogue``:
+    :meth:`close` closes the catalogue (the service opened it, or was handed it).
     """
 
     catalogue: Any
@@ -85,18 +86,33 @@ class MoodService:
         recommender: Any | None = None,
         *,
         catalogue_path: str | Path | None = None,
+        owns_catalogue: bool = False,
     ) -> MoodService:
         """Open whatever was not given: the catalogue, the recommender and the reader.
 
         A catalogue problem is fatal (a MoodtuneError saying what is wrong); a reader that
         cannot be loaded (missing optional dependency, missing model file) only disables
-        image reading, so the app still recommends for a named emotion.
+        image reading, so the app still recommends for a named emotion. The service owns
+        (closes) a catalogue it opened, and a given one when ``owns_catalogue``; an owned
+        catalogue is closed when loading fails.
         """
-        owns = catalogue is None
+        owns = catalogue is None or owns_catalogue
         if catalogue is None:
             from moodtune.recommend.catalogue import Catalogue
 
             catalogue = Catalogue.open(catalogue_path)
+        try:
+            return cls._load_rest(catalogue, reader, recommender, owns)
+        except BaseException:
+            if owns:
+                catalogue.close()
+            raise
+
+    @classmethod
+    def _load_rest(
+        cls, catalogue: Any, reader: Any | None, recommender: Any | None, owns: bool
+    ) -> MoodService:
+        """:meth:`load` once the catalogue is open."""
         if recommender is None:
             from moodtune.recommend.recommender import MusicRecommender
 
@@ -160,11 +176,16 @@ class MoodService:
     def track_dict(item: Any) -> dict[str, Any]:
         """A Recommendation as a JSON-ready dict with this API's URLs.
 
-        A shallow copy of its fields: ``Recommendation.to_dict`` (``dataclasses.asdict``)
-        deep-copies every value, which was 40 % of the time of a whole recommendation.
+        ``audio_url`` is this API's URL for the local file, only when ``has_audio`` (the file
+        exists); ``remote_audio_url`` is passed on as the recommender gives it (only http(s)
+        URLs, see ``moodtune.recommend.recommender.web_url``; the server never fetches or
+        proxies it). A shallow copy of the fields:
+        ``dataclasses.asdict`` deep-copies every value, which was 40 % of the time of a whole
+        recommendation.
         """
         data = {spec.name: getattr(item, spec.name) for spec in fields(item)}
         data["audio_url"] = audio_url(item.track_id) if item.has_audio else None
+        data.setdefault("remote_audio_url", None)
         spotify = data.get("spotify_id")
         data["spotify_url"] = f"https://open.spotify.com/track/{spotify}" if spotify else None
         return data

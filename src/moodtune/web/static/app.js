@@ -39,6 +39,15 @@
     return node;
   }
 
+  // An http(s) URL as a URL object, else null (any other scheme is never linked).
+  function webUrl(value) {
+    if (!value) return null;
+    try {
+      const url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:" ? url : null;
+    } catch (error) { return null; }
+  }
+
   function pct(value) { return `${Math.round(value * 100)}%`; }
   function shown(value) { return value > 0 && value < 0.005 ? "<1%" : pct(value); }
   function topOf(probabilities) {
@@ -280,16 +289,23 @@
     item.append(el("p", { class: "track-reason" },
       top ? el("span", { class: "chip", text: top }) : null, " ", track.reason || ""));
 
-    const source = track.audio_url || track.preview_url;
+    // Audio elsewhere is only linked (and played by the browser when https, as the page's
+    // policy allows); the server never fetches it.
+    const remote = webUrl(track.remote_audio_url);
+    const whole = track.audio_url || (remote && remote.protocol === "https:" ? remote.href : null);
+    const source = whole || track.preview_url;
     if (source) {
       const audio = el("audio", { controls: true, preload: "none", src: source,
-        "aria-label": `Play ${track.title || "this track"}${track.audio_url ? "" : " (preview)"}` });
+        "aria-label": `Play ${track.title || "this track"}${whole ? "" : " (preview)"}` });
       let counted = false;
       audio.addEventListener("play", () => {
         document.querySelectorAll("audio").forEach((other) => { if (other !== audio) other.pause(); });
-        if (!counted && track.audio_url) {
+        if (!counted && whole) {
           counted = true;
-          fetch(`/api/tracks/${encodeURIComponent(track.track_id)}/played`, { method: "POST" }).catch(() => {});
+          // A JSON body: the server refuses plays sent any other way (another site could).
+          fetch(`/api/tracks/${encodeURIComponent(track.track_id)}/played`, {
+            method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+          }).catch(() => {});
         }
       });
       audio.addEventListener("error", () => {
@@ -299,6 +315,11 @@
     }
 
     const actions = el("div", { class: "track-actions" });
+    if (remote) {
+      actions.append(el("a", { class: "button remote-audio", href: remote.href, target: "_blank",
+        rel: "noopener noreferrer", text: "Audio ↗",
+        "aria-label": `Open the audio of ${track.title || "this track"} on ${remote.host}` }));
+    }
     if (track.spotify_url) {
       actions.append(el("a", { class: "button spotify", href: track.spotify_url, target: "_blank",
         rel: "noopener noreferrer", text: "Open in Spotify" }));
@@ -313,7 +334,7 @@
         embedButton.setAttribute("aria-expanded", "true");
       });
       actions.append(embedButton);
-    } else if (!source) {
+    } else if (!source && !remote) {
       actions.append(el("span", { class: "muted no-audio", text: "No audio for this track." }));
     }
     if (actions.childElementCount) item.append(actions);
