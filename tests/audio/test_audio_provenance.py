@@ -71,3 +71,22 @@ def test_no_sidecar_means_not_an_analysis_and_a_bad_one_is_named(tmp_path: Path)
         with pytest.raises(InputError, match=r"songs\.csv\.provenance\.json") as caught:
             read_provenance(table)
         assert message in str(caught.value)
+
+
+def test_catalog_import_of_an_analysis_takes_the_sidecar(
+    music_folder: Path, tmp_path: Path, run_main
+) -> None:
+    pytest.importorskip("vibenet")  # the catalogue classifies: it needs the estimated features
+    from moodtune.recommend.catalogue import Catalogue
+
+    out = tmp_path / "features.csv"
+    analyse_to_table([music_folder], out)
+    expected = {**MEASURED, **dict.fromkeys(ESTIMATED_FEATURES, "estimated")}
+    catalogue = tmp_path / "c.sqlite"
+    run = run_main("catalog", "import", str(out), "--catalogue", str(catalogue), "--no-builtin")
+    assert run.exit_code == 0, run.output
+    with Catalogue.open(catalogue, fill_builtin=False) as opened:
+        for track_id in read_tracks(out).frame["track_id"]:
+            record = opened.track(track_id)
+            assert record is not None
+            assert {k: record.provenance[k] for k in expected} == expected

@@ -42,12 +42,14 @@ def import_tracks(
         ),
     ] = None,
     provenance: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--provenance",
-            help="Where the feature values come from: provider, measured or estimated.",
+            help="Where the feature values come from: provider, measured or estimated "
+            "(default: per feature from a 'moodtune analyze' sidecar beside FILE, else "
+            "provider).",
         ),
-    ] = "provider",
+    ] = None,
     skip_invalid: Annotated[
         bool,
         typer.Option(
@@ -65,14 +67,19 @@ def import_tracks(
     as_json: JsonOption = False,
 ) -> None:
     """Add the tracks of FILE to the catalogue and classify them (a repeat changes nothing)."""
+    from moodtune.audio.provenance import read_provenance, sidecar_path
     from moodtune.data.readers import read_tracks
     from moodtune.recommend.catalogue import Catalogue
 
     tracks = read_tracks(file, skip_invalid=skip_invalid)
     for line in tracks.notes:
         console.note(f"{file}: {line}")
+    analysed = read_provenance(file)
+    if analysed is not None and provenance is not None:
+        console.note(f"--provenance {provenance} overrides {sidecar_path(file).name}")
+    origin: str | dict[str, str] = provenance or analysed or "provider"
     with Catalogue.open(catalogue, fill_builtin=builtin) as opened:
-        report = opened.import_table(tracks, source=source or file.name, provenance=provenance)
+        report = opened.import_table(tracks, source=source or file.name, provenance=origin)
         path = opened.path
     if as_json:
         console.out.print_json(json.dumps({**report.to_dict(), "catalogue": str(path)}))
