@@ -8,6 +8,7 @@ import pytest
 
 from moodtune.data.labelling import label_by_circumplex, label_by_playlists, rule_label
 from moodtune.data.readers import read_seed, read_tracks
+from moodtune.emotions import EMOTIONS
 from moodtune.errors import InputError
 
 
@@ -25,15 +26,7 @@ def test_rule_labels_a_whole_table(datasets):
     table = read_tracks(datasets / "data_moods/data_moods.csv")
     labelled = label_by_circumplex(table)
     assert len(labelled) == len(table)
-    assert set(labelled.labels) <= {
-        "anger",
-        "disgust",
-        "fear",
-        "happiness",
-        "neutral",
-        "sadness",
-        "surprise",
-    }
+    assert set(labelled.labels) <= set(EMOTIONS)
     assert "labelled by rule" in labelled.notes[-1]
 
 
@@ -73,15 +66,7 @@ def test_label_command_output_trains_directly(tmp_path, datasets):
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert set(read_tracks(out).labels) <= {
-        "anger",
-        "disgust",
-        "fear",
-        "happiness",
-        "neutral",
-        "sadness",
-        "surprise",
-    }
+    assert set(read_tracks(out).labels) <= set(EMOTIONS)
     both = subprocess.run(
         [*run, "label", out, "--rule", "--playlists", out, "--out", out],
         capture_output=True,
