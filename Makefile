@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine (see README):
 #   make run    installs everything, then serves moodtune on http://127.0.0.1:8000
-#   make test   installs everything (and Chromium for the browser test), then runs the tests
+#   make test   installs everything (and Chromium for the browser test), then runs ruff and
+#               the tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -18,15 +19,20 @@ $(BIN)/moodtune: pyproject.toml
 
 setup: $(BIN)/moodtune
 
+# Debian's Chromium for the end-to-end test, and fonts for emoji and CJK titles on its screenshot.
+BROWSER_PACKAGES := chromium fonts-noto-color-emoji fonts-wqy-microhei
+
 browser:
-	@command -v chromium >/dev/null || { \
+	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 run: setup
 	$(BIN)/moodtune serve
 
-test: setup browser
+test: setup browser lint
 	$(BIN)/pytest
 
 lint: setup
