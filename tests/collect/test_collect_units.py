@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from moodtune.collect.ids import id_from_href, spotify_id
 from moodtune.collect.retry import (
     HttpFailure,
     RateLimitError,
@@ -17,6 +16,7 @@ from moodtune.collect.retry import (
     parse_retry_after,
 )
 from moodtune.collect.settings import ServiceSettings
+from moodtune.data.spotify_ids import id_from_href, spotify_id
 from moodtune.errors import MoodtuneError
 
 ID = "37i9dQZF1DX1tyCD9QhIWF"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from moodtune import emotions
-from moodtune.collect.ids import spotify_id
+from moodtune.data.spotify_ids import spotify_id
 from moodtune.errors import InputError, MissingExtraError, MoodtuneError
 
 

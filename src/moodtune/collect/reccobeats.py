@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from moodtune.collect.base import FeatureBatch, parse_features
-from moodtune.collect.ids import id_from_href
 from moodtune.collect.retry import HttpFailure, RetryPolicy, parse_retry_after
 from moodtune.collect.settings import ServiceSettings
+from moodtune.data.spotify_ids import id_from_href
 from moodtune.errors import InputError, MissingExtraError, MoodtuneError
 
 #: Largest upload ReccoBeats accepts, in bytes.

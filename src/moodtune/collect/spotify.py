@@ -20,9 +20,9 @@ from moodtune.collect.base import (
     parse_features,
 )
 from moodtune.collect.credentials import Credentials, protect_logs
-from moodtune.collect.ids import spotify_id
 from moodtune.collect.retry import HttpFailure, RequestError, RetryPolicy, parse_retry_after
 from moodtune.collect.settings import ServiceSettings
+from moodtune.data.spotify_ids import spotify_id
 from moodtune.errors import MissingExtraError, MoodtuneError
 
 T = TypeVar("T")

@@ -19,6 +19,7 @@ import pandas as pd
 
 from moodtune import emotions
 from moodtune.data.features import FEATURES, SEED_FEATURES, parse_key, parse_mode
+from moodtune.data.spotify_ids import id_from_href
 from moodtune.data.table import ID_COLUMNS, LABEL, TrackTable
 from moodtune.errors import InputError
 
@@ -487,11 +488,11 @@ def _identity_text(value: object) -> object:
 
 
 def bare_spotify_id(value: object) -> object:
-    """``spotify:track:ID`` and ``https://open.spotify.com/track/ID?si=…`` → ``ID``."""
+    """``spotify:track:ID`` and ``https://open.spotify.com/track/ID?si=…`` → ``ID``; any other
+    value (a bare id, another provider's id) is returned as it is."""
     if not isinstance(value, str):
         return value
-    match = re.search(r"(?:spotify:track:|open\.spotify\.com/track/)([A-Za-z0-9]+)", value)
-    return match.group(1) if match else value
+    return id_from_href(value) or value
 
 
 def _normalise_labels(

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from moodtune.data.features import FEATURE_NAMES
+from moodtune.data.spotify_ids import is_spotify_id
 from moodtune.data.table import TrackTable
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
@@ -44,7 +45,6 @@ ENV_VAR = "MOODTUNE_CATALOGUE"
 #: File name of the default catalogue inside the user's data directory.
 DEFAULT_NAME = "catalogue.sqlite"
 
-_SPOTIFY_ID = re.compile(r"^[A-Za-z0-9]{22}$")
 _ARTIST_SPLIT = re.compile(r"\s*[,;/]\s*|\s+(?:feat\.?|ft\.?|featuring|&|x)\s+", re.IGNORECASE)
 _CHUNK = 65536
 #: Arrays of recently used catalogue revisions, shared by the Catalogue objects of a process.
@@ -475,7 +475,7 @@ class Catalogue:
             content = pd.util.hash_pandas_object(records[missing], index=False).to_numpy()
             ids[missing] = [f"t:{int(h):016x}" for h in content]
         records.insert(0, "id", ids.astype(str).to_numpy())
-        records["spotify_id"] = [i if _SPOTIFY_ID.match(i) else None for i in records["id"]]
+        records["spotify_id"] = [i if is_spotify_id(i) else None for i in records["id"]]
         records["audio_path"] = [
             None if a is None or _is_url(a) else str(Path(a).expanduser().resolve()) for a in audio
         ]

@@ -14,6 +14,11 @@ _URL = re.compile(
 )
 
 
+def is_spotify_id(text: object) -> bool:
+    """True for a bare 22-character base-62 Spotify id."""
+    return isinstance(text, str) and bool(_BASE62.match(text))
+
+
 def spotify_id(reference: str, kind: str) -> str:
     """The bare 22-character id in ``reference``, which must point at a ``kind`` object.
 
