@@ -246,3 +246,66 @@ def test_errors_are_shown_in_the_page(page, tmp_path):
     wait_until(page, "() => document.querySelector('#error').innerText.includes('JPEG')")
     assert "not a JPEG" in page.locator("#error").inner_text()
     assert page.locator("#submit").is_enabled()  # the loading state has ended
+
+
+def test_api_docs_render_offline(browser, server: str):
+    """/docs renders every operation from this server alone: any request to another origin
+    is recorded and refused, and a failed request, an error answer or a console error
+    (a Content-Security-Policy violation is one) fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
+    elsewhere: list[str] = []
+
+    def only_this_server(route) -> None:
+        if route.request.url.startswith(server + "/"):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_server)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(f"{response.status}: {response.url}")
+            if response.status >= 400
+            else None
+        ),
+    )
+    try:
+        response = page.goto("/docs")
+        assert response is not None and response.status == 200
+        recommend = page.locator(".opblock-post .opblock-summary-path[data-path='/api/recommend']")
+        recommend.wait_for(timeout=30_000)
+        for method, path in [
+            ("get", "/api/health"),
+            ("post", "/api/emotion"),
+            ("get", "/api/tracks/{track_id}/audio"),
+            ("post", "/api/feedback"),
+        ]:
+            selector = f".opblock-{method} .opblock-summary-path[data-path='{path}']"
+            assert page.locator(selector).count() == 1, (method, path)
+        assert page.locator(".swagger-ui .info .title").inner_text().startswith("moodtune")
+
+        # "Try it out" on GET /api/health: the request goes to this server and is answered.
+        page.locator("#operations-api-health_api_health_get .opblock-summary").click()
+        page.locator("#operations-api-health_api_health_get .try-out__btn").click()
+        page.locator("#operations-api-health_api_health_get .execute").click()
+        status = page.locator(
+            "#operations-api-health_api_health_get .live-responses-table tbody .response-col_status"
+        ).first
+        status.wait_for(timeout=30_000)
+        assert status.inner_text().strip() == "200"
+    finally:
+        context.close()
+    assert not elsewhere, elsewhere
+    assert not problems, problems

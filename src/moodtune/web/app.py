@@ -36,7 +36,8 @@ from moodtune import __version__
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 from moodtune.web import schemas
-from moodtune.web.security import SecurityHeaders
+from moodtune.web.docs import DocsPage, install_docs
+from moodtune.web.security import SecurityHeaders, docs_policy
 from moodtune.web.service import MoodService, Target
 from moodtune.web.uploads import (
     FORM_OVERHEAD_BYTES,
@@ -183,10 +184,15 @@ def create_app(
         ),
         lifespan=lifespan,
         default_response_class=FastJSONResponse,
+        # FastAPI's own docs load Swagger UI from a CDN; /docs is served locally instead.
+        docs_url=None,
+        redoc_url=None,
     )
     templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.add_middleware(SecurityHeaders)
+    docs_page = DocsPage.build(app.title, app.openapi_url or "/openapi.json")
+    install_docs(app, docs_page)
+    app.add_middleware(SecurityHeaders, docs_policy=docs_policy(docs_page.script_hashes))
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

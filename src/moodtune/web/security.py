@@ -2,11 +2,15 @@
 
 The page may load scripts, styles and media only from this server (and media from https:
 for Spotify previews), frames only from open.spotify.com (the player a listener asks for),
-and may not itself be framed. The API docs at /docs load Swagger UI from its CDN, so the
-strict policy is applied to everything else.
+and may not itself be framed. The API docs at /docs (Swagger UI, served by this server from
+the ``swagger-ui-py`` package, see :mod:`moodtune.web.docs`) get a policy of their own that is
+as strict: scripts and styles from this server only, plus the one inline script that starts
+Swagger UI, allowed by its sha256 hash (no 'unsafe-inline'); nothing from another origin.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,28 +29,58 @@ PAGE_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+def docs_policy(script_hashes: Sequence[str]) -> str:
+    """The Content-Security-Policy of the /docs pages.
+
+    ``script_hashes``: CSP source expressions (``'sha256-…'``) of the inline scripts the page
+    runs. Swagger UI's CSS draws its icons as ``data:`` SVG images; it fetches the OpenAPI
+    document and sends "Try it out" requests to this server only.
+    """
+    return "; ".join(
+        [
+            "default-src 'self'",
+            " ".join(["script-src 'self'", *script_hashes]),
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
 _COMMON = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
 ]
-_DOCS = ("/docs", "/redoc")
+DOCS_PREFIX = "/docs"
 
 
 class SecurityHeaders:
-    """Add the headers above to every HTTP response of ``app``."""
+    """Add the headers above to every HTTP response of ``app``.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Responses under ``/docs`` get ``docs_policy`` (see :func:`docs_policy`) instead of
+    :data:`PAGE_POLICY`; with ``docs_policy=None`` they get :data:`PAGE_POLICY` too.
+    """
+
+    def __init__(self, app: ASGIApp, docs_policy: str | None = None) -> None:
         self.app = app
+        self.page_header = (b"content-security-policy", PAGE_POLICY.encode())
+        self.docs_header = (b"content-security-policy", (docs_policy or PAGE_POLICY).encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = list(_COMMON)
-        if not str(scope.get("path", "")).startswith(_DOCS):
-            extra.append((b"content-security-policy", PAGE_POLICY.encode()))
+        path = str(scope.get("path", ""))
+        docs = path == DOCS_PREFIX or path.startswith(DOCS_PREFIX + "/")
+        extra = [*_COMMON, self.docs_header if docs else self.page_header]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
