@@ -75,6 +75,19 @@ def load_credentials(env_file: str | os.PathLike[str] | None = ".env") -> Creden
     without overriding anything. Raises :class:`MoodtuneError` saying which variable is
     missing and how to set it, without echoing any value.
     """
+    found = _variables((ID_VARIABLE, SECRET_VARIABLE), env_file)
+    credentials = Credentials(found[ID_VARIABLE], found[SECRET_VARIABLE])
+    protect_logs(credentials)
+    return credentials
+
+
+def load_client_id(env_file: str | os.PathLike[str] | None = ".env") -> str:
+    """Read ``SPOTIPY_CLIENT_ID`` alone, as the authorization code flow with PKCE needs (no
+    secret), from the environment or ``env_file``."""
+    return _variables((ID_VARIABLE,), env_file)[ID_VARIABLE]
+
+
+def _variables(names: tuple[str, ...], env_file: str | os.PathLike[str] | None) -> dict[str, str]:
     if env_file is not None and Path(env_file).is_file():
         try:
             from dotenv import dotenv_values
@@ -84,11 +97,11 @@ def load_credentials(env_file: str | os.PathLike[str] | None = ".env") -> Creden
     else:
         values = {}
     found: dict[str, str] = {}
-    for name in (ID_VARIABLE, SECRET_VARIABLE):
+    for name in names:
         value = os.environ.get(name) or values.get(name) or ""
         if value.strip():
             found[name] = value.strip()
-    missing = [name for name in (ID_VARIABLE, SECRET_VARIABLE) if name not in found]
+    missing = [name for name in names if name not in found]
     if missing:
         where = f" or in {str(env_file)!r}" if env_file is not None else ""
         raise MoodtuneError(
@@ -96,9 +109,7 @@ def load_credentials(env_file: str | os.PathLike[str] | None = ".env") -> Creden
             f"{where} (create an app at https://developer.spotify.com/dashboard and copy its "
             "client id and secret; never put them on the command line)"
         )
-    credentials = Credentials(found[ID_VARIABLE], found[SECRET_VARIABLE])
-    protect_logs(credentials)
-    return credentials
+    return found
 
 
 class RedactSecrets(logging.Filter):

@@ -16,6 +16,10 @@ from moodtune.errors import MoodtuneError
 
 SPOTIFY_API = "https://api.spotify.com/v1"
 SPOTIFY_TOKEN_URL = "https://accounts.spotify.com/api/token"
+SPOTIFY_AUTHORIZE_URL = "https://accounts.spotify.com/authorize"
+#: Where Spotify sends the browser back after a user authorises moodtune: a loopback address
+#: (Spotify accepts http only there) that must be registered in the app's settings.
+SPOTIFY_REDIRECT_URI = "http://127.0.0.1:8765/callback"
 RECCOBEATS_API = "https://api.reccobeats.com/v1"
 
 
@@ -29,6 +33,8 @@ class ServiceSettings:
 
     spotify_api: str = SPOTIFY_API
     spotify_token_url: str = SPOTIFY_TOKEN_URL
+    spotify_authorize_url: str = SPOTIFY_AUTHORIZE_URL
+    spotify_redirect_uri: str = SPOTIFY_REDIRECT_URI
     reccobeats_api: str = RECCOBEATS_API
     timeout: float = 20.0
     max_attempts: int = 5
@@ -39,6 +45,7 @@ class ServiceSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceSettings:
         """Read ``MOODTUNE_SPOTIFY_API``, ``MOODTUNE_SPOTIFY_TOKEN_URL``,
+        ``MOODTUNE_SPOTIFY_AUTHORIZE_URL``, ``MOODTUNE_SPOTIFY_REDIRECT_URI``,
         ``MOODTUNE_RECCOBEATS_API``, ``MOODTUNE_HTTP_TIMEOUT``, ``MOODTUNE_RETRY_ATTEMPTS``,
         ``MOODTUNE_RETRY_MAX_WAIT`` and ``MOODTUNE_RETRY_BACKOFF`` where set."""
         env = os.environ if environ is None else environ
@@ -59,6 +66,12 @@ class ServiceSettings:
         return cls(
             spotify_api=env.get("MOODTUNE_SPOTIFY_API", base.spotify_api).rstrip("/"),
             spotify_token_url=env.get("MOODTUNE_SPOTIFY_TOKEN_URL", base.spotify_token_url),
+            spotify_authorize_url=env.get(
+                "MOODTUNE_SPOTIFY_AUTHORIZE_URL", base.spotify_authorize_url
+            ),
+            spotify_redirect_uri=env.get(
+                "MOODTUNE_SPOTIFY_REDIRECT_URI", base.spotify_redirect_uri
+            ),
             reccobeats_api=env.get("MOODTUNE_RECCOBEATS_API", base.reccobeats_api).rstrip("/"),
             timeout=number("MOODTUNE_HTTP_TIMEOUT", base.timeout),
             max_attempts=max(1, int(number("MOODTUNE_RETRY_ATTEMPTS", base.max_attempts))),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from moodtune.collect.base import (
     FeatureBatch,
@@ -40,40 +40,68 @@ FORBIDDEN_MESSAGE = (
 )
 
 
-class SpotifyClient:
-    """A spotipy ``Spotify`` client with client credentials, base URLs from ``settings``.
+class SpotifyAuth(Protocol):
+    """How a :class:`SpotifyClient` gets its tokens: a spotipy auth manager (``manager``),
+    ``renew()`` for a fresh access token after a 401, and for a token endpoint that refuses
+    (a 4xx) ``what`` it refused and what the user can do (``refused``)."""
 
+    manager: Any
+    what: str
+    refused: str
+
+    def renew(self) -> None: ...
+
+
+class ClientCredentialsAuth:
+    """The client-credentials flow (an app's id and secret; no user): tokens in memory only."""
+
+    what = "the client credentials"
+    refused = "check SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET"
+
+    def __init__(self, credentials: Credentials, settings: ServiceSettings) -> None:
+        from spotipy.cache_handler import MemoryCacheHandler
+        from spotipy.oauth2 import SpotifyClientCredentials
+
+        protect_logs(credentials)
+        self.manager = SpotifyClientCredentials(
+            client_id=credentials.client_id,
+            client_secret=credentials.client_secret,
+            requests_timeout=settings.timeout,
+            cache_handler=MemoryCacheHandler(),
+        )
+        self.manager.OAUTH_TOKEN_URL = settings.spotify_token_url
+
+    def renew(self) -> None:
+        self.manager.get_access_token(as_dict=False, check_cache=False)
+
+
+class SpotifyClient:
+    """A spotipy ``Spotify`` client, base URLs from ``settings``.
+
+    ``auth`` is an app's :class:`Credentials` (the client-credentials flow, for public data)
+    or a :class:`SpotifyAuth` (e.g. a user's authorization, to write their playlists).
     ``call(fn, what=…)`` runs ``fn(spotipy_client)`` under ``policy``: 429/5xx/connection
     errors are retried, a 401 gets one fresh token, anything else becomes a clear error.
     """
 
     def __init__(
         self,
-        credentials: Credentials,
+        auth: Credentials | SpotifyAuth,
         settings: ServiceSettings | None = None,
         policy: RetryPolicy | None = None,
     ) -> None:
         try:
             import requests
             import spotipy
-            from spotipy.cache_handler import MemoryCacheHandler
-            from spotipy.oauth2 import SpotifyClientCredentials
         except ImportError as error:
             raise MissingExtraError("collect", error.name or "spotipy") from error
         settings = settings or ServiceSettings()
         self.settings = settings
         self.policy = policy or settings.retry_policy()
-        protect_logs(credentials)
-        self._auth = SpotifyClientCredentials(
-            client_id=credentials.client_id,
-            client_secret=credentials.client_secret,
-            requests_timeout=settings.timeout,
-            cache_handler=MemoryCacheHandler(),
-        )
-        self._auth.OAUTH_TOKEN_URL = settings.spotify_token_url
+        self.auth = ClientCredentialsAuth(auth, settings) if isinstance(auth, Credentials) else auth
         # A plain session: no urllib3 Retry, so spotipy neither retries nor sleeps by itself.
         self._spotipy = spotipy.Spotify(
-            auth_manager=self._auth,
+            auth_manager=self.auth.manager,
             requests_session=requests.Session(),
             requests_timeout=settings.timeout,
         )
@@ -133,18 +161,14 @@ class SpotifyClient:
                 parse_retry_after(retry_after),
             )
         return MoodtuneError(
-            f"Spotify refused the client credentials (HTTP {status}, {said}); "
-            "check SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET"
+            f"Spotify refused {self.auth.what} (HTTP {status}, {said}); {self.auth.refused}"
         )
 
     def _refresh(self) -> None:
         """Fetch a new access token (after a 401), bypassing the cached one; a token
         endpoint that fails is retried under the same policy."""
         self.policy.call(
-            lambda: self._attempt(
-                lambda _: self._auth.get_access_token(as_dict=False, check_cache=False)
-            ),
-            what="Spotify token refresh",
+            lambda: self._attempt(lambda _: self.auth.renew()), what="Spotify token refresh"
         )
 
 
