@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup browser lint bench
+.PHONY: run test setup browser lint bench screenshot
 
 $(BIN)/moodtune: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,8 @@ lint: setup
 
 bench: setup
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+# The README's screenshot (docs/screenshot.png), taken by the end-to-end test; `make test`
+# leaves it alone.
+screenshot: setup browser
+	MOODTUNE_SCREENSHOT=docs/screenshot.png $(BIN)/pytest tests/web/test_e2e.py -q -k photo_to_mood
