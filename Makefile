@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup browser lint bench
+.PHONY: run test setup browser lint bench screenshot
 
 $(BIN)/moodtune: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(BIN)/moodtune: pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	# vibenet (GPL, optional) pins typer<0.17 for its own CLI; install it without that pin
 	$(BIN)/pip install --quiet --no-deps "vibenet>=0.1,<0.2" "pydub>=0.25,<1"
-	$(BIN)/pip install --quiet -e ".[train,collect,vision,text,audio,web,dev]"
+	$(BIN)/pip install --quiet -e ".[train,collect,vision,text,audio,tags,web,dev]"
 	touch $(BIN)/moodtune
 
 setup: $(BIN)/moodtune
@@ -41,3 +41,8 @@ lint: setup
 
 bench: setup
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+# The README's screenshot (docs/screenshot.png), taken by the end-to-end test; `make test`
+# leaves it alone.
+screenshot: setup browser
+	MOODTUNE_SCREENSHOT=docs/screenshot.png $(BIN)/pytest tests/web/test_e2e.py -q -k photo_to_mood

@@ -1,7 +1,15 @@
-"""Shared fixtures: the real public data sets that live beside the project in ../shared."""
+"""Shared fixtures: the real public data sets, and running the CLI in-process.
+
+The data sets live beside the project in ``../shared/datasets`` (see its README). Two of them
+may be redistributed and are also vendored in ``tests/data`` (the seed set and the CC0
+TidyTuesday table), so a clone without ``../shared`` still runs every test that needs only
+those; a test that needs another data set is skipped, with the reason, when it is absent.
+"""
 
 from __future__ import annotations
 
+import gzip
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,14 +18,53 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT.parent / "shared" / "datasets"
+SHARED = ROOT.parent / "shared" / "datasets"
+VENDORED = ROOT / "tests" / "data"
+
+
+class Datasets:
+    """``datasets / "seed/labels_by_position.csv"``: the path of a file of a public data set.
+
+    Taken from ``../shared/datasets`` when that folder exists (as in CI: nothing is skipped);
+    otherwise from the vendored copy in ``tests/data`` (``*.gz`` files are unpacked once into
+    a temporary folder, never beside the tracked files); otherwise the test is skipped and
+    says which data set it needed.
+    """
+
+    def __init__(self, unpacked: Path) -> None:
+        self._unpacked = unpacked
+
+    def __truediv__(self, relative: str) -> Path:
+        name, _, rest = str(relative).partition("/")
+        return self.folder(name) / rest if rest else self.folder(name)
+
+    def folder(self, name: str) -> Path:
+        if SHARED.is_dir():
+            return SHARED / name
+        vendored = VENDORED / name
+        if not vendored.is_dir():
+            pytest.skip(
+                f"needs the '{name}' data set from ../shared/datasets (not redistributable, "
+                f"so not vendored in tests/data); {SHARED} is absent"
+            )
+        target = self._unpacked / name
+        if not target.is_dir():
+            staging = self._unpacked / f".{name}.partial"
+            staging.mkdir(parents=True, exist_ok=True)
+            for source in vendored.iterdir():
+                if source.suffix == ".gz":
+                    with gzip.open(source) as packed, (staging / source.stem).open("wb") as out:
+                        shutil.copyfileobj(packed, out)
+                else:
+                    shutil.copy(source, staging / source.name)
+            staging.rename(target)
+        return target
 
 
 @pytest.fixture(scope="session")
-def datasets() -> Path:
-    """``../shared/datasets`` (see its README); the tests need it, as CI provides it."""
-    assert DATASETS.is_dir(), f"expected the shared data sets at {DATASETS}"
-    return DATASETS
+def datasets(tmp_path_factory: pytest.TempPathFactory) -> Datasets:
+    """The public data sets: ``datasets / "tidytuesday/spotify_songs.csv"`` (see ``Datasets``)."""
+    return Datasets(tmp_path_factory.mktemp("datasets"))
 
 
 @dataclass

@@ -1,9 +1,18 @@
-"""The default model shipped in the package is what its recorded command produces."""
+"""The default model shipped in the package is what its recorded command produces.
+
+Reproducibility, stated honestly (see docs/model.md): on one machine, training is
+deterministic (the same seed gives identical weights). Across machines it is not bit-exact:
+BLAS kernels differ between CPUs (AVX-512 or not), and a full-batch L-BFGS run amplifies the
+last-bit differences over hundreds of iterations (234 iterations on one machine, 424 on
+another). What must hold everywhere is checked instead: the retrained model agrees with the
+shipped one on the tracks' top emotion, and its cross-validated scores match the recorded ones
+within a stated tolerance.
+"""
 
 import numpy as np
 import pytest
 
-from moodtune.data.readers import read_seed
+from moodtune.data.readers import read_seed, read_tracks
 from moodtune.model.artifact import EmotionModel
 
 pytest.importorskip("torch", reason="retraining needs the 'train' extra")
@@ -11,10 +20,35 @@ pytest.importorskip("torch", reason="retraining needs the 'train' extra")
 from moodtune.model.evaluation import cross_validate
 from moodtune.model.training import MLPClassifier, TrainConfig
 
+#: Share of tracks whose top emotion the retrained and the shipped model must agree on
+#: (measured: 100 % on the machine that trained it, 97.7 % of TidyTuesday on an AVX-512 Xeon).
+AGREEMENT = 0.95
+#: How far a retrained model's CV means may lie from the recorded ones: one standard deviation
+#: over the three repeats is about 0.015, so 0.03 is two of them.
+METRIC_TOLERANCE = 0.03
+
 
 @pytest.fixture(scope="module")
 def default():
     return EmotionModel.default()
+
+
+@pytest.fixture(scope="module")
+def seed_table(datasets):
+    return read_seed(
+        datasets / "seed/audio_feature_scale.json", datasets / "seed/labels_by_position.csv"
+    )
+
+
+@pytest.fixture(scope="module")
+def config(default) -> TrainConfig:
+    fields = set(TrainConfig.__dataclass_fields__)
+    return TrainConfig(**{k: v for k, v in default.metadata["training"].items() if k in fields})
+
+
+@pytest.fixture(scope="module")
+def retrained(default, seed_table, config) -> MLPClassifier:
+    return MLPClassifier(config).fit(seed_table.matrix(default.feature_names), seed_table.labels)
 
 
 def test_default_model_metadata_records_how_it_was_made(default):
@@ -35,18 +69,28 @@ def test_default_model_metadata_records_how_it_was_made(default):
 
 
 @pytest.mark.slow
-def test_retraining_from_the_shared_data_reproduces_weights_and_metrics(datasets, default):
-    table = read_seed(
-        datasets / "seed/audio_feature_scale.json", datasets / "seed/labels_by_position.csv"
-    )
-    fields = set(TrainConfig.__dataclass_fields__)
-    config = TrainConfig(**{k: v for k, v in default.metadata["training"].items() if k in fields})
-    retrained = MLPClassifier(config).fit(table.matrix(default.feature_names), table.labels)
-    for name, value in default.weights.items():
-        np.testing.assert_allclose(retrained.state_[name], value, atol=1e-6, err_msg=name)
+def test_training_is_deterministic_on_one_machine(default, seed_table, config, retrained):
+    again = MLPClassifier(config).fit(seed_table.matrix(default.feature_names), seed_table.labels)
+    for name, value in retrained.state_.items():
+        np.testing.assert_array_equal(again.state_[name], value, err_msg=name)
+
+
+@pytest.mark.slow
+def test_retrained_model_agrees_with_the_shipped_one(datasets, default, seed_table, retrained):
+    model = retrained.to_model(default.feature_names)
+    for table in (seed_table, read_tracks(datasets / "tidytuesday/spotify_songs.csv")):
+        features = table.matrix(default.feature_names)
+        agreement = np.mean(model.predict(features) == default.predict(features))
+        assert agreement >= AGREEMENT, f"{agreement:.3f} of {len(features)} tracks agree"
+
+
+@pytest.mark.slow
+def test_retrained_cv_scores_match_the_recorded_ones(default, seed_table, config):
     report = cross_validate(
-        table, models=("mlp",), feature_names=default.feature_names, config=config
+        seed_table, models=("mlp",), feature_names=default.feature_names, config=config
     ).to_dict()
     recorded = default.metadata["cv"]["models"]["mlp"]
-    assert report["models"]["mlp"]["macro_f1"] == recorded["macro_f1"]
-    assert report["models"]["mlp"]["accuracy"] == recorded["accuracy"]
+    for metric in ("macro_f1", "accuracy"):
+        measured = report["models"]["mlp"][metric]["mean"]
+        expected = recorded[metric]["mean"]
+        assert abs(measured - expected) <= METRIC_TOLERANCE, (metric, measured, expected)

@@ -159,12 +159,24 @@ def recommend(
     artist_cap: Annotated[
         int, typer.Option("--artist-cap", help="At most this many tracks per artist (0: no cap).")
     ] = 2,
+    playlist: Annotated[
+        Path | None,
+        typer.Option(
+            "--playlist",
+            help="Also write the tracks as a playlist: .m3u8 (local files by path), .xspf, "
+            ".jspf or .csv (with Spotify URIs).",
+        ),
+    ] = None,
     catalogue: CatalogueOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Recommend tracks for an emotion, a distribution of emotions, or a picture."""
+    from moodtune.playlists import entries_from, playlist_format, write_playlist
     from moodtune.recommend.catalogue import Catalogue
     from moodtune.recommend.recommender import MusicRecommender
+
+    if playlist is not None:
+        playlist_format(playlist.name)  # a wrong suffix is said before any work
 
     given = [
         name
@@ -199,6 +211,11 @@ def recommend(
     with Catalogue.open(catalogue) as opened:
         recommender = MusicRecommender(opened, artist_cap=artist_cap or None, seed=seed)
         results = recommender.recommend(target, k=k, mode=mode)
+        if playlist is not None:
+            entries = entries_from(results, opened.audio_path)
+            title = f"moodtune: {mode} for {emotion or 'your mood'}"
+            written = write_playlist(entries, playlist, title=title)
+            console.done(f"playlist of {len(entries)} tracks → {written}")
     if as_json:
         from moodtune.emotions import EMOTIONS, distribution
 

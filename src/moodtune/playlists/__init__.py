@@ -1,0 +1,83 @@
+"""Playlists out: the recommended tracks as M3U8, XSPF, JSPF or CSV.
+
+>>> from datetime import UTC, datetime
+>>> from moodtune.playlists import PlaylistEntry, render_playlist
+>>> entry = PlaylistEntry("Clair de lune", "Debussy", "https://open.spotify.com/track/x", None,
+...                       "spotify:track:x", 0.9, "calm and tender")
+>>> print(render_playlist([entry], "m3u8", title="calm", created=datetime(2026, 1, 1)).decode())
+#EXTM3U
+#PLAYLIST:calm
+#EXTINF:-1,Debussy - Clair de lune
+https://open.spotify.com/track/x
+<BLANKLINE>
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from moodtune.errors import MoodtuneError
+from moodtune.files import write_atomic
+from moodtune.playlists._entries import PlaylistEntry, entries_from
+from moodtune.playlists._formats import FORMATS
+
+
+def playlist_format(name: str) -> str:
+    """The format of a file name or format name (``"out.xspf"`` or ``"xspf"``) → ``".xspf"``."""
+    suffix = Path(name).suffix.lower() or f".{name.lower().lstrip('.')}"
+    if suffix not in FORMATS:
+        raise MoodtuneError(
+            f"cannot write a playlist as {name!r}: use one of "
+            + ", ".join(s.lstrip(".") for s in FORMATS)
+        )
+    return suffix
+
+
+def render_playlist(
+    entries: Sequence[PlaylistEntry],
+    kind: str,
+    *,
+    title: str = "moodtune",
+    created: datetime | None = None,
+) -> bytes:
+    """The playlist file's bytes, in format ``kind`` (``m3u8``, ``xspf``, ``jspf``, ``csv``).
+
+    Raises
+    ------
+    MoodtuneError
+        For an unknown format, or an M3U8 playlist with a track that has nowhere to be played.
+    """
+    suffix = playlist_format(kind)
+    if suffix == ".m3u8":
+        unplayable = [e.title for e in entries if not e.location]
+        if unplayable:
+            raise MoodtuneError(
+                f"{len(unplayable)} tracks have no audio file, Spotify id or URL, so they cannot "
+                f"be in an M3U8 playlist (e.g. {unplayable[0]!r}): use .xspf, .jspf or .csv"
+            )
+    render, _ = FORMATS[suffix]
+    return render(entries, title, created or datetime.now(UTC))
+
+
+def write_playlist(
+    entries: Sequence[PlaylistEntry], path: str | Path, *, title: str = "moodtune"
+) -> Path:
+    """Write the playlist to ``path`` in the format its suffix names, all at once."""
+    return write_atomic(path, render_playlist(entries, str(path), title=title))
+
+
+def media_type(kind: str) -> str:
+    """The HTTP media type of a playlist format."""
+    return FORMATS[playlist_format(kind)][1]
+
+
+__all__ = [
+    "PlaylistEntry",
+    "entries_from",
+    "media_type",
+    "playlist_format",
+    "render_playlist",
+    "write_playlist",
+]
