@@ -181,6 +181,11 @@ class CollectServer:
         self.holding = threading.Event()
         self.release = threading.Event()
         self.uploads: list[tuple[str, int]] = []
+        # The authorization code flow with PKCE (a user saving playlists):
+        self.codes: dict[str, dict[str, str]] = {}  # code → the authorize request's query
+        self.refresh_tokens: set[str] = set()
+        self.user_playlists: dict[str, dict[str, Any]] = {}  # id → {"name", "public", ...}
+        self.added: dict[str, list[list[str]]] = defaultdict(list)  # id → batches of uris
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -275,6 +280,8 @@ class CollectServer:
                 with self._lock:
                     if queue:
                         return queue.popleft()
+        if method == "GET" and path == "/authorize":
+            return self._authorize(query)
         if method == "POST" and path == "/api/token":
             return self._token(handler, body)
         if path.startswith("/reccobeats/v1/"):
@@ -283,21 +290,103 @@ class CollectServer:
             token = handler.headers.get("Authorization", "").removeprefix("Bearer ")
             if token not in self.valid_tokens:
                 return Answer(401, spotify_error(401, "The access token expired"))
+            if method == "POST":
+                return self._spotify_write(path[len("/v1") :], body)
             return self._spotify(path[len("/v1") :], query)
         return Answer(404, spotify_error(404, "Service not found"))
 
     def _token(self, handler: Any, body: bytes) -> Answer:
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        grant = form.get("grant_type")
+        if grant in ("authorization_code", "refresh_token"):
+            return self._user_token(form)
         expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-        form = parse_qs(body.decode())
         if handler.headers.get("Authorization") != f"Basic {expected}":
             return Answer(400, {"error": "invalid_client", "error_description": "Invalid client"})
-        if form.get("grant_type") != ["client_credentials"]:
+        if grant != "client_credentials":
             return Answer(400, {"error": "unsupported_grant_type"})
+        return Answer(200, self._issue())
+
+    def _issue(self, refresh: bool = False) -> dict[str, Any]:
+        """A new access token (and, for a user, a new refresh token)."""
         with self._lock:
             token = f"token-{len(self.tokens) + 1}-" + uuid.uuid4().hex
             self.tokens.append(token)
             self.valid_tokens.add(token)
-        return Answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+            issued: dict[str, Any] = {"access_token": token, "token_type": "Bearer"}
+            issued["expires_in"] = 3600
+            if refresh:
+                issued["refresh_token"] = "refresh-" + uuid.uuid4().hex
+                issued["scope"] = "playlist-modify-private"
+                self.refresh_tokens.add(issued["refresh_token"])
+        return issued
+
+    def _authorize(self, query: dict[str, str]) -> Answer:
+        """Spotify's authorize page, the user saying yes at once: back to the redirect URI."""
+        if query.get("client_id") != self.client_id or query.get("response_type") != "code":
+            return Answer(400, {"error": "invalid_request"})
+        if query.get("code_challenge_method") != "S256" or not query.get("code_challenge"):
+            return Answer(400, {"error": "invalid_request", "error_description": "PKCE needed"})
+        code = "code-" + uuid.uuid4().hex
+        with self._lock:
+            self.codes[code] = dict(query)
+        back = f"{query['redirect_uri']}?code={code}"
+        if "state" in query:
+            back += f"&state={query['state']}"
+        return Answer(302, {}, headers={"Location": back})
+
+    def _user_token(self, form: dict[str, str]) -> Answer:
+        """The code (checked against its PKCE challenge) or a refresh token → tokens."""
+        if form.get("client_id") != self.client_id:
+            return Answer(400, {"error": "invalid_client"})
+        if form["grant_type"] == "refresh_token":
+            with self._lock:
+                known = form.get("refresh_token") in self.refresh_tokens
+                self.refresh_tokens.discard(form.get("refresh_token", ""))
+            if not known:
+                return Answer(400, {"error": "invalid_grant", "error_description": "Refresh"})
+            return Answer(200, self._issue(refresh=True))
+        with self._lock:
+            asked = self.codes.pop(form.get("code", ""), None)
+        verifier = form.get("code_verifier", "").encode()
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
+        if asked is None or asked["code_challenge"] != challenge.decode():
+            return Answer(400, {"error": "invalid_grant", "error_description": "Bad code"})
+        if form.get("redirect_uri") != asked["redirect_uri"]:
+            return Answer(400, {"error": "invalid_grant", "error_description": "Bad redirect"})
+        return Answer(200, self._issue(refresh=True))
+
+    def _spotify_write(self, path: str, body: bytes) -> Answer:
+        """Creating a playlist and adding items to it (up to 100 per request)."""
+        payload = json.loads(body or b"{}")
+        segments = path.strip("/").split("/")
+        if path == "/me/playlists":
+            with self._lock:
+                playlist_id = uuid.uuid4().hex[:22]
+                self.user_playlists[playlist_id] = payload
+            return Answer(
+                201,
+                {
+                    "id": playlist_id,
+                    "name": payload.get("name"),
+                    "public": payload.get("public"),
+                    "uri": f"spotify:playlist:{playlist_id}",
+                    "external_urls": {
+                        "spotify": f"https://open.spotify.com/playlist/{playlist_id}"
+                    },
+                },
+            )
+        if len(segments) == 3 and segments[0] == "playlists" and segments[2] == "items":
+            if segments[1] not in self.user_playlists:
+                return Answer(404, spotify_error(404, "Resource not found"))
+            # {"uris": [...]} as the reference documents, or the bare list spotipy sends
+            uris = payload if isinstance(payload, list) else payload.get("uris") or []
+            if not 1 <= len(uris) <= 100:
+                return Answer(400, spotify_error(400, "You can add a maximum of 100 tracks"))
+            with self._lock:
+                self.added[segments[1]].append(list(uris))
+            return Answer(201, {"snapshot_id": uuid.uuid4().hex})
+        return Answer(404, spotify_error(404, "Service not found"))
 
     def _spotify(self, path: str, query: dict[str, str]) -> Answer:
         segments = path.strip("/").split("/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,6 +13,8 @@ from moodtune.cli import console
 from moodtune.errors import MoodtuneError
 
 if TYPE_CHECKING:
+    from moodtune.playlists import PlaylistEntry
+    from moodtune.playlists.spotify import UserAuth
     from moodtune.recommend.catalogue import CatalogueStats
     from moodtune.recommend.recommender import Recommendation
 
@@ -167,6 +170,14 @@ def recommend(
             ".jspf or .csv (with Spotify URIs).",
         ),
     ] = None,
+    save_to_spotify: Annotated[
+        str | None,
+        typer.Option(
+            "--save-to-spotify",
+            help="Also save the tracks as a private playlist of this name in your Spotify "
+            "account (after 'moodtune spotify login').",
+        ),
+    ] = None,
     catalogue: CatalogueOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -177,6 +188,12 @@ def recommend(
 
     if playlist is not None:
         playlist_format(playlist.name)  # a wrong suffix is said before any work
+    spotify = None
+    if save_to_spotify is not None:
+        from moodtune.cli.spotify_commands import user_auth
+
+        spotify = user_auth()
+        spotify.require_login()  # said before any work, and no browser is opened
 
     given = [
         name
@@ -216,6 +233,8 @@ def recommend(
             title = f"moodtune: {mode} for {emotion or 'your mood'}"
             written = write_playlist(entries, playlist, title=title)
             console.done(f"playlist of {len(entries)} tracks → {written}")
+    if spotify is not None and save_to_spotify is not None:
+        _save_to_spotify(spotify, save_to_spotify, entries_from(results), mode)
     if as_json:
         from moodtune.emotions import EMOTIONS, distribution
 
@@ -231,6 +250,18 @@ def recommend(
         console.out.print_json(json.dumps(payload))
         return
     _print_recommendations(results, mode)
+
+
+def _save_to_spotify(
+    auth: UserAuth, name: str, entries: Sequence[PlaylistEntry], mode: str
+) -> None:
+    from moodtune.collect.spotify import SpotifyClient
+    from moodtune.playlists.spotify import save_playlist
+
+    client = SpotifyClient(auth, auth.settings)
+    saved = save_playlist(client, name, entries, description=f"moodtune, mode {mode}")
+    left = f"; {saved.left_out} without a Spotify id left out" if saved.left_out else ""
+    console.done(f"saved {saved.added} tracks to Spotify as {name!r}{left}: {saved.url}")
 
 
 def parse_distribution(text: str) -> dict[str, float]:

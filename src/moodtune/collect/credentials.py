@@ -31,9 +31,9 @@ LOGGERS: tuple[str, ...] = (
     "spotipy.cache_handler",
     "urllib3.connectionpool",
     "moodtune.collect",
+    "moodtune.playlists",
 )
 
-_AUTHORIZATION = re.compile(r"(Basic|Bearer)\s+[A-Za-z0-9+/=._\-]+")
 
 #: Credential-looking text in a remote answer, whatever its shape (JSON, a form, a header
 #: dump): an ``Authorization`` header's whole value, a ``Basic``/``Bearer`` token, and the
@@ -113,7 +113,8 @@ def _variables(names: tuple[str, ...], env_file: str | os.PathLike[str] | None) 
 
 
 class RedactSecrets(logging.Filter):
-    """Replace known secrets and any Basic/Bearer authorization value by ``[redacted]``."""
+    """Pass every record through :func:`redact`: known secrets, authorization values and
+    token fields (spotipy logs token requests' bodies at debug level) become ``[redacted]``."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -121,9 +122,7 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = _AUTHORIZATION.sub(r"\1 [redacted]", message)
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            cleaned = cleaned.replace(secret, "[redacted]")
+        cleaned = redact(message)
         if cleaned != message:
             record.msg = cleaned
             record.args = ()
