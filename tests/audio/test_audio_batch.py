@@ -145,10 +145,7 @@ def test_user_mistakes_are_clear_errors(tmp_path: Path, run_main) -> None:
         output.read_previous(not_ours)
 
 
-def test_an_interrupted_run_resumes_from_its_checkpoint(
-    music_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(output, "CHECKPOINT_EVERY", 1)
+def test_an_interrupted_run_resumes_from_its_checkpoint(music_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "features.csv"
 
     def interrupt(done: int, total: int, path: str) -> None:
@@ -160,6 +157,33 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(
     assert len(pd.read_csv(out)) == 2
     resumed, _, _ = output.analyse_to_table([music_folder], out, estimate=False)
     assert (resumed.reused, len(resumed.analyses)) == (2, 3)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_result_is_saved_as_it_finishes(
+    music_folder: Path, tmp_path: Path, suffix: str, jobs: int
+) -> None:
+    """When the progress of file k is reported, the table on disk already holds k rows."""
+    out = tmp_path / f"features{suffix}"
+    on_disk: list[int] = []
+    sidecar_counts: list[int] = []
+
+    def look(done: int, total: int, path: str) -> None:
+        table = output.read_previous(out)
+        on_disk.append(len(table))
+        assert path in {item.path for item in table}
+        sidecar = json.loads(output.sidecar_path(out).read_text())
+        sidecar_counts.append(sidecar["tracks"])
+        assert sidecar["complete"] is False
+
+    output.analyse_to_table([music_folder], out, jobs=jobs, estimate=False, progress=look)
+    assert on_disk == sidecar_counts == [1, 2, 3]
+    assert json.loads(output.sidecar_path(out).read_text())["complete"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["music", out.name, output.sidecar_path(out).name]
+    )  # no temporary file left
+    assert out.stat().st_mode & 0o777 == 0o644  # not the 0600 of a temporary file
 
 
 def test_an_output_in_a_missing_folder_fails_before_any_analysis(music_folder: Path) -> None:

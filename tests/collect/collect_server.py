@@ -45,11 +45,17 @@ CLIENT_SECRET = "csecret0Zq8Wx7Vu6Ts5Rq4Po3Nm2Lk1Jh9Gf8Ed7"
 
 @dataclass
 class Answer:
-    """A scripted answer: status, JSON body and headers."""
+    """A scripted answer: status, JSON body and headers.
+
+    ``echo_headers`` makes the server put the request's headers into the error text (as some
+    proxies and misconfigured servers do); ``text`` sends the body as plain text, not JSON.
+    """
 
     status: int
     body: Any
     headers: dict[str, str] | None = None
+    echo_headers: bool = False
+    text: bool = False
 
 
 def spotify_error(status: int, message: str) -> dict[str, Any]:
@@ -241,10 +247,18 @@ class CollectServer:
         answer = self._answer(handler, method, path, query, body)
         with self._lock:
             self.requests.append((method, path, answer.status))
-        data = json.dumps(answer.body).encode()
+        content = answer.body
+        if answer.echo_headers:
+            echoed = "; ".join(f"{name}: {value}" for name, value in handler.headers.items())
+            content = (
+                f"{content} (request headers: {echoed})"
+                if answer.text
+                else {"error": content, "error_description": f"request headers: {echoed}"}
+            )
+        data = str(content).encode() if answer.text else json.dumps(content).encode()
         try:
             handler.send_response(answer.status)
-            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Type", "text/plain" if answer.text else "application/json")
             handler.send_header("Content-Length", str(len(data)))
             for name, value in (answer.headers or {}).items():
                 handler.send_header(name, value)

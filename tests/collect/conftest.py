@@ -54,8 +54,14 @@ def server(catalogue: Catalogue) -> Iterator[CollectServer]:
 
 
 @pytest.fixture
-def settings(server: CollectServer) -> ServiceSettings:
-    """Point the real clients at the server; short back-off so tests stay quick."""
+def slept() -> list[float]:
+    """The waits (seconds) the retry policy asked for, in order; nothing really waits."""
+    return []
+
+
+@pytest.fixture
+def settings(server: CollectServer, slept: list[float]) -> ServiceSettings:
+    """Point the real clients at the server; waits are recorded in ``slept``, not slept."""
     return ServiceSettings(
         spotify_api=f"{server.url}/v1",
         spotify_token_url=f"{server.url}/api/token",
@@ -64,6 +70,7 @@ def settings(server: CollectServer) -> ServiceSettings:
         max_attempts=3,
         max_total_wait=3.0,
         backoff=0.05,
+        sleep=slept.append,
     )
 
 
@@ -81,6 +88,8 @@ def service_env(server: CollectServer) -> dict[str, str]:
         "MOODTUNE_SPOTIFY_API": f"{server.url}/v1",
         "MOODTUNE_SPOTIFY_TOKEN_URL": f"{server.url}/api/token",
         "MOODTUNE_RECCOBEATS_API": f"{server.url}/reccobeats/v1",
-        "MOODTUNE_RETRY_BACKOFF": "0.05",
+        # A command run in a subprocess cannot be given a sleep function: a zero back-off
+        # keeps its retries from really waiting (Retry-After values are scripted as 0).
+        "MOODTUNE_RETRY_BACKOFF": "0",
         "MOODTUNE_RETRY_MAX_WAIT": "3",
     }

@@ -1,9 +1,20 @@
 """Analyse many files: find them, skip those already done, run N processes, keep going past
-bad files (each reported by name)."""
+bad files (each reported by name).
+
+Worker processes end with the process that started them. Each worker asks Linux to send it
+SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``; elsewhere a thread watches
+``os.getppid()``), so a parent killed with SIGKILL leaves no worker behind, and then no
+multiprocessing resource tracker either (it exits when the last process holding its pipe
+does). Workers ignore SIGINT: an interruption reaches the parent, which terminates them
+at once instead of waiting for the files in progress.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import closing
@@ -147,7 +158,14 @@ def _run(
 
     # "spawn": a forked child would inherit the thread pools of numba and onnxruntime.
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context)
+    # The workers are started from this thread (ProcessPoolExecutor.submit starts them on
+    # demand with "spawn"), which PR_SET_PDEATHSIG ties them to; it lives as long as the pool.
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(todo)),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
+    )
     try:
         futures = {pool.submit(_analyse_one, str(path), estimate): path for path in todo}
         for future in as_completed(futures):
@@ -155,8 +173,60 @@ def _run(
                 yield future.result()
             except Exception as error:  # the worker process died (e.g. out of memory)
                 yield str(futures[future]), None, f"the analysis process failed ({error})"
-    finally:  # on an interruption, drop the queued files instead of analysing them all
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM, a callback): end the workers now
+        _terminate_workers(pool)
+        raise
+    finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's worker processes (files in progress are abandoned)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    processes = getattr(pool, "_processes", None) or {}  # 3.11–3.13: no public way
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.terminate()
+
+
+#: ``prctl`` option: the signal a process gets when its parent thread dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_worker(parent: int) -> None:
+    """Initialise a worker process: end with ``parent``, leave SIGINT to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _die_with_parent():
+        threading.Thread(
+            target=_watch_parent, args=(parent,), name="parent-watch", daemon=True
+        ).start()
+    if os.getppid() != parent:  # the parent died before the watch was in place
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux for SIGKILL when the parent dies; False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+        return False
+
+
+def _watch_parent(parent: int, interval: float = 1.0) -> None:  # pragma: no cover - not Linux
+    """Exit this process once its parent is gone (reparented: another parent id)."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
 
 
 _ESTIMATOR: VibeNetEstimator | None = None

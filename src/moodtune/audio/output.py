@@ -14,10 +14,12 @@ or estimated) is what an importer passes to the catalogue (see
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -27,7 +29,6 @@ from moodtune.audio.batch import BatchResult, Progress, analyse_batch, find_audi
 from moodtune.audio.estimate import ESTIMATED_FEATURES, vibenet_available, vibenet_version
 from moodtune.audio.provenance import feature_provenance, sidecar_path
 from moodtune.data.features import FEATURE_NAMES
-from moodtune.data.table import write_frame
 from moodtune.errors import InputError, MoodtuneError
 
 #: How each measured column is obtained (written into the sidecar).
@@ -71,11 +72,27 @@ def drop_copies(
     return list(first.values()), copies
 
 
-def write_output(result: BatchResult, out: str | Path) -> tuple[Path, Path]:
-    """Write the table (csv, parquet or json by suffix, atomically) and its sidecar."""
+def write_output(
+    result: BatchResult, out: str | Path, *, complete: bool = True
+) -> tuple[Path, Path]:
+    """Write the table (csv, parquet or json by suffix) and its sidecar, each atomically.
+
+    Each file is written under a temporary name, flushed to disk and renamed over the old
+    one, so a reader (or a process killed at any moment) sees either the previous file or
+    the new one, whole. ``complete`` False marks the sidecar of a checkpoint taken during a
+    run (``"complete": false``; its failures are the unsupported files found before the
+    analysis, those that fail to decode are added at the end).
+    """
     from moodtune import __version__
 
-    table = write_frame(to_frame(result.analyses), out)
+    table = Path(out)
+    suffix = table.suffix.lower()
+    if suffix not in {".csv", ".parquet", ".json"}:
+        raise MoodtuneError(
+            f"cannot write {table.name!r}: use a name ending in .csv, .parquet or .json"
+        )
+    frame = to_frame(result.analyses)
+    _replace(table, lambda temporary: _write_table(frame, temporary, suffix))
     estimated = None
     missing: dict[str, str] = {}
     if result.estimated_by:
@@ -97,6 +114,7 @@ def write_output(result: BatchResult, out: str | Path) -> tuple[Path, Path]:
         "estimated": estimated,
         "missing": missing,
         "failures": [{"path": f.path, "reason": f.reason} for f in result.failures],
+        "complete": complete,
     }
     _write_json(sidecar_path(table), sidecar)
     return table, sidecar_path(table)
@@ -130,10 +148,6 @@ def read_previous(out: str | Path) -> list[TrackAnalysis]:
     return [_from_row(row) for row in frame.to_dict(orient="records")]
 
 
-#: New analyses between two checkpoints of the output during a run.
-CHECKPOINT_EVERY = 20
-
-
 def analyse_to_table(
     paths: list[str | Path],
     out: str | Path,
@@ -147,9 +161,10 @@ def analyse_to_table(
 
     Rows of ``out`` for files not named in this run are kept as they are, unless they were
     analysed with a different estimator (with vs without VibeNet): one table cannot hold both
-    without empty values, so those are left out and counted. The table is
-    rewritten every :data:`CHECKPOINT_EVERY` new analyses (atomically), so an interrupted run
-    loses little and resumes where it stopped. Returns the batch result, the number of
+    without empty values, so those are left out and counted. The table (and its sidecar) is
+    rewritten atomically after every file that finishes, so a run killed at any moment (even
+    with SIGKILL) leaves a whole table holding every file finished so far, and a rerun
+    analyses only the others. Returns the batch result, the number of
     earlier rows kept for other files and the number left out. Raises
     :class:`EmptyAnalysisError` (its ``result`` lists the failures) when nothing could be
     analysed.
@@ -161,21 +176,20 @@ def analyse_to_table(
         )
     if not out.parent.is_dir():
         raise MoodtuneError(f"the folder {str(out.parent)!r} does not exist")
+    _remove_leftovers(out)
     previous = [] if fresh else read_previous(out)
-    files, _ = find_audio(paths)
+    files, unsupported = find_audio(paths)
     named = {str(path) for path in files}
     estimated_by = vibenet_version() if estimate and vibenet_available() else ""
     others = [p for p in previous if p.path not in named and p.estimated_by == estimated_by]
     dropped = sum(1 for p in previous if p.path not in named) - len(others)
-    new: list[TrackAnalysis] = []
+    reusable = [p for p in previous if p.path in named and p.estimated_by == estimated_by]
+    saved: dict[str, TrackAnalysis] = {p.path: p for p in [*others, *reusable]}
 
     def checkpoint(item: TrackAnalysis) -> None:
-        new.append(item)
-        if len(new) % CHECKPOINT_EVERY == 0:
-            reusable = [p for p in previous if p.path in named and p.estimated_by == estimated_by]
-            partial = [*others, *reusable, *new]
-            unique = {p.path: p for p in partial}
-            write_frame(to_frame(list(unique.values())), out)
+        saved[item.path] = item
+        partial = BatchResult(list(saved.values()), unsupported, 0, estimated_by)
+        write_output(partial, out, complete=False)
 
     result = analyse_batch(
         paths,
@@ -239,15 +253,64 @@ def _present(value: object) -> bool:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+    def write(temporary: Path) -> None:
+        with open(temporary, "w", encoding="utf-8") as stream:
             json.dump(data, stream, indent=1, ensure_ascii=False)
             stream.write("\n")
+
+    _replace(path, write)
+
+
+def _write_table(frame: pd.DataFrame, path: Path, suffix: str) -> None:
+    """Write ``frame`` to ``path`` as ``suffix`` says (".csv", ".parquet" or ".json")."""
+    if suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif suffix == ".json":
+        frame.to_json(path, orient="records", indent=1)
+    else:
+        frame.to_csv(path, index=False)
+
+
+def _replace(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write ``path`` all at once or not at all: ``write`` fills a temporary file beside it,
+    which is flushed to disk (fsync) and renamed over ``path``; the folder is synced too, so
+    the rename survives a crash of the machine as well as a kill of the process."""
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        # mkstemp makes the file private (0600): keep the mode of the file replaced, else 0644
+        os.chmod(temporary, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
+        write(temporary)
+        with open(temporary, "rb") as stream:
+            os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)
+    return path
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Delete the temporary files a killed run may have left beside ``out`` and its sidecar
+    (``.<name>.<random>.tmp``, never renamed into place)."""
+    for name in (out.name, sidecar_path(out).name):
+        for leftover in out.parent.glob(f".{glob.escape(name)}.*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - a platform without directory handles
+        return
+    try:
+        os.fsync(handle)
+    except OSError:  # pragma: no cover - a file system that cannot sync folders
+        pass
+    finally:
+        os.close(handle)
 
 
 __all__ = [

@@ -71,7 +71,7 @@ def analyze(
     from moodtune.audio.output import EmptyAnalysisError, analyse_to_table, sidecar_path
 
     try:
-        with _progress() as progress:
+        with _stop_on_sigterm(out), _progress() as progress:
             result, kept, dropped = analyse_to_table(
                 list(paths), out, jobs=jobs, estimate=estimate, fresh=fresh, progress=progress
             )
@@ -129,7 +129,7 @@ def add_audio_command(
         raise MissingExtraError("audio-ml", "vibenet")
     table_path = _analysis_table(folder)
     try:
-        with _progress() as progress:
+        with _stop_on_sigterm(table_path), _progress() as progress:
             result, _, _ = analyse_to_table([folder], table_path, jobs=jobs, progress=progress)
     except EmptyAnalysisError as error:
         _report_failures(error.result)
@@ -173,6 +173,44 @@ def _analysis_table(folder: Path) -> Path:
     base = platformdirs.user_data_path("moodtune") / "audio-analyses"
     base.mkdir(parents=True, exist_ok=True)
     return base / f"{folder.resolve().name}-{key}.csv"
+
+
+class Terminated(SystemExit):
+    """SIGTERM arrived: unwind (the worker processes are ended on the way), exit 143."""
+
+
+@contextmanager
+def _stop_on_sigterm(out: Path) -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while analysing, so the worker processes are
+    terminated and the user is told that what was analysed is saved (exit status 143); on
+    Ctrl-C the same note is given.
+
+    Without it SIGTERM would end this process at once and leave its workers running. Only
+    the main thread can set a signal handler; elsewhere this only adds the note.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    except (Terminated, KeyboardInterrupt) as stop:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut this
+        console.error(
+            f"{'stopped by SIGTERM' if isinstance(stop, Terminated) else 'interrupted'}: "
+            f"every file analysed so far is saved in {out}; run the same command again to "
+            "analyse the rest"
+        )
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager

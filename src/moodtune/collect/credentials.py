@@ -3,10 +3,14 @@
 The id and secret are held in a :class:`Credentials` object whose ``repr`` hides them, and a
 logging filter scrubs them (and any ``Basic``/``Bearer`` authorization value) from the
 records of the libraries that talk to Spotify, so a debug log cannot leak them either.
+:func:`redact` does the same to any text a remote service sent back (an error message from a
+server that echoes the request's headers would otherwise show ``Basic <base64 of
+id:secret>``); every remote error message goes through it before it reaches a user.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -29,7 +33,26 @@ LOGGERS: tuple[str, ...] = (
     "moodtune.collect",
 )
 
-_AUTHORIZATION = re.compile(r"(Basic|Bearer)\s+[A-Za-z0-9+/=._\-]+")
+#: Credential-looking text in a remote answer, whatever its shape (JSON, a form, a header
+#: dump): an ``Authorization`` header's whole value, a ``Basic``/``Bearer`` token, and the
+#: value of a field named like a token or a client credential.
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)[^\"'\r\n,;}&]+", re.IGNORECASE
+        ),
+        r"\1[redacted]",
+    ),
+    (re.compile(r"\b(basic|bearer)\s+[A-Za-z0-9+/=._~\-]+", re.IGNORECASE), r"\1 [redacted]"),
+    (
+        re.compile(
+            r"\b((?:access|refresh|id)_?token|token|client_?secret|client_?id|password|api_?key)"
+            r"([\"']?\s*[:=]\s*[\"']?)[^\"'\s,;}&]+",
+            re.IGNORECASE,
+        ),
+        r"\1\2[redacted]",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +100,8 @@ def load_credentials(env_file: str | os.PathLike[str] | None = ".env") -> Creden
 
 
 class RedactSecrets(logging.Filter):
-    """Replace known secrets and any Basic/Bearer authorization value by ``[redacted]``."""
+    """Replace known secrets and credential-looking text (see :func:`redact`) in log records
+    by ``[redacted]``."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -85,9 +109,7 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = _AUTHORIZATION.sub(r"\1 [redacted]", message)
-        for secret in self.secrets:
-            cleaned = cleaned.replace(secret, "[redacted]")
+        cleaned = _redact(message, self.secrets)
         if cleaned != message:
             record.msg = cleaned
             record.args = ()
@@ -100,8 +122,36 @@ _FILTER = RedactSecrets()
 def protect_logs(credentials: Credentials | None = None) -> None:
     """Attach the redacting filter to :data:`LOGGERS` (once), remembering ``credentials``."""
     if credentials is not None:
-        _FILTER.secrets.update({credentials.client_id, credentials.client_secret})
+        _FILTER.secrets.update(_forms(credentials))
     for name in LOGGERS:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
+
+
+def redact(text: str) -> str:
+    """``text`` from a remote service with every credential-looking part replaced.
+
+    Replaced by ``[redacted]``: the client id and secret of every :class:`Credentials` loaded
+    in this process and their ``id:secret`` base64 forms (wherever they appear), the value
+    of an ``Authorization`` header, any ``Basic``/``Bearer`` token, and the value of fields
+    such as ``access_token``, ``refresh_token``, ``client_secret``, ``client_id``.
+    """
+    return _redact(str(text), _FILTER.secrets)
+
+
+def _redact(text: str, secrets: set[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _forms(credentials: Credentials) -> set[str]:
+    """The id, the secret and the forms they take in a ``Basic`` header."""
+    pair = f"{credentials.client_id}:{credentials.client_secret}".encode()
+    forms = {credentials.client_id, credentials.client_secret}
+    forms.add(base64.b64encode(pair).decode("ascii"))
+    forms.add(base64.urlsafe_b64encode(pair).decode("ascii"))
+    return {form for form in forms if form}

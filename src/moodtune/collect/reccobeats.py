@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from moodtune.collect.base import FeatureBatch, parse_features
+from moodtune.collect.credentials import redact
 from moodtune.collect.retry import HttpFailure, RetryPolicy, parse_retry_after
 from moodtune.collect.settings import ServiceSettings
 from moodtune.data.spotify_ids import id_from_href
@@ -164,15 +165,20 @@ class ReccoBeatsFeatures:
 
 
 def _reason(response: Any) -> str:
+    """The error text of a failed answer, credential-looking parts redacted, ≤ 200 chars."""
+    return redact(_raw_reason(response))[:200]
+
+
+def _raw_reason(response: Any) -> str:
     try:
         body = response.json()
     except ValueError:
-        return (response.text or response.reason or "").strip()[:200]
+        return (response.text or response.reason or "").strip()
     if isinstance(body, dict):
         errors = body.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            return str(errors[0].get("message", ""))[:200]
+            return str(errors[0].get("message", ""))
         for key in ("message", "error"):
             if body.get(key):
-                return str(body[key])[:200]
-    return str(body)[:200]
+                return str(body[key])
+    return str(body)

@@ -2,7 +2,10 @@
 
 Providers turn their client's failures into :class:`HttpFailure` (status, Retry-After) and
 call :meth:`RetryPolicy.call`; the policy decides whether to wait and try again, refresh the
-token once, or give up with a :class:`MoodtuneError` that says what happened.
+token once, or give up with a :class:`MoodtuneError` that says what happened. The policy
+waits through the ``sleep`` function it is given (``time.sleep`` by default), so a test can
+record the waits it asked for without waiting; every remote message in its errors is passed
+through :func:`moodtune.collect.credentials.redact`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from moodtune.collect.credentials import redact
 from moodtune.errors import MoodtuneError
 
 T = TypeVar("T")
@@ -49,8 +53,11 @@ class RequestError(MoodtuneError):
         self.status = status
 
 
-def parse_retry_after(value: object) -> float | None:
-    """A ``Retry-After`` header (seconds, or an HTTP date) → seconds to wait, or None."""
+def parse_retry_after(value: object, now: Callable[[], float] = time.time) -> float | None:
+    """A ``Retry-After`` header (seconds, or an HTTP date) → seconds to wait, or None.
+
+    ``now`` gives the current time (Unix seconds) to count an HTTP date from.
+    """
     if value is None:
         return None
     text = str(value).strip()
@@ -62,7 +69,7 @@ def parse_retry_after(value: object) -> float | None:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return max(0.0, when.timestamp() - now())
 
 
 @dataclass
@@ -77,7 +84,8 @@ class RetryPolicy:
     - 401: call ``refresh`` once (a new token) and try again; a second 401 is an error.
     - any other 4xx: :class:`RequestError` at once.
 
-    ``sleep`` is injectable so that callers can record waits; the tests use the real one.
+    ``sleep`` is how the policy waits (seconds; ``time.sleep`` by default): the tests pass a
+    function that records the waits asked for instead of waiting.
     ``notify`` (optional) is told about every wait, e.g. to show it beside a progress bar.
     """
 
@@ -132,13 +140,14 @@ class RetryPolicy:
                     if attempt >= self.max_attempts:
                         problem = "no answer" if status is None else f"HTTP {status}"
                         raise ServiceError(
-                            f"{what}: {problem} after {attempt} attempts ({failure.message})",
+                            f"{what}: {problem} after {attempt} attempts "
+                            f"({redact(failure.message)})",
                             status,
                         ) from None
                     wait = self._backoff(attempt)
                 else:
                     raise RequestError(
-                        f"{what}: HTTP {status} ({failure.message})", status
+                        f"{what}: HTTP {status} ({redact(failure.message)})", status
                     ) from None
             self.waits.append(wait)
             if self.notify is not None:

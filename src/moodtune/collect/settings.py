@@ -7,8 +7,9 @@ another server; the limits bound how long a collection waits on a rate limit.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from moodtune.collect.retry import RetryPolicy
 from moodtune.errors import MoodtuneError
@@ -20,7 +21,11 @@ RECCOBEATS_API = "https://api.reccobeats.com/v1"
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """Base URLs (no trailing slash), request time-out (s) and retry limits."""
+    """Base URLs (no trailing slash), request time-out (s) and retry limits.
+
+    ``sleep`` is how retry waits are spent (seconds; ``time.sleep`` by default); a test
+    passes a function that records the waits instead.
+    """
 
     spotify_api: str = SPOTIFY_API
     spotify_token_url: str = SPOTIFY_TOKEN_URL
@@ -29,6 +34,7 @@ class ServiceSettings:
     max_attempts: int = 5
     max_total_wait: float = 120.0
     backoff: float = 1.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceSettings:
@@ -66,5 +72,6 @@ class ServiceSettings:
             max_attempts=self.max_attempts,
             max_total_wait=self.max_total_wait,
             backoff=self.backoff,
+            sleep=self.sleep,
             notify=notify,
         )

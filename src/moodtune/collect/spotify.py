@@ -2,8 +2,11 @@
 
 spotipy is given a plain ``requests`` session, so urllib3 does no retrying of its own: every
 429, 5xx and 401 reaches :class:`~moodtune.collect.retry.RetryPolicy`, which is the one
-place that decides. The token is cached in memory only (spotipy's default would write a
-``.cache`` file holding it).
+place that decides; that includes the token endpoint: its 5xx, 429 and connection errors
+are retried like any other, only its 4xx means the credentials were refused. The token is
+cached in memory only (spotipy's default would write a ``.cache`` file holding it). Every
+message a server sent back is passed through
+:func:`~moodtune.collect.credentials.redact` before it is shown.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from moodtune.collect.base import (
     Track,
     parse_features,
 )
-from moodtune.collect.credentials import Credentials, protect_logs
+from moodtune.collect.credentials import Credentials, protect_logs, redact
 from moodtune.collect.retry import HttpFailure, RequestError, RetryPolicy, parse_retry_after
 from moodtune.collect.settings import ServiceSettings
 from moodtune.data.spotify_ids import spotify_id
@@ -90,21 +93,59 @@ class SpotifyClient:
             message = str(error.msg).strip().splitlines()[-1].strip() if error.msg else ""
             raise HttpFailure(
                 error.http_status,
-                message or "no message",
+                redact(message) or "no message",
                 parse_retry_after((error.headers or {}).get("Retry-After")),
             ) from None
         except SpotifyOauthError as error:
-            raise MoodtuneError(
-                "Spotify refused the client credentials "
-                f"({error.error or 'error'}: {error.error_description or 'no description'}); "
-                "check SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET"
-            ) from None
+            text = str(error.error or "no error text")
+            if error.error_description:
+                text += f": {error.error_description}"
+            raise self._token_failure(error.__context__, text) from None
+        except AttributeError as error:
+            # spotipy reads a token error's JSON with .get(): a JSON body that is not an
+            # object (e.g. a bare string) fails there, with the HTTPError as the context.
+            if not isinstance(error.__context__, requests.HTTPError):
+                raise
+            response = error.__context__.response
+            raise self._token_failure(error.__context__, response.text or "") from None
         except requests.RequestException as error:
             raise HttpFailure(None, type(error).__name__) from None
 
+    def _token_failure(self, cause: object, text: str) -> Exception:
+        """What a failed token request means: retry (5xx, 429, no answer) or refused (4xx).
+
+        spotipy raises ``SpotifyOauthError`` without the status; the ``HTTPError`` it was
+        raised from (``cause``, its ``__context__``) has the response. ``text`` is what the
+        endpoint said; it is shown redacted.
+        """
+        import requests
+
+        response = getattr(cause, "response", None)
+        if not isinstance(response, requests.Response):
+            response = None
+        status = response.status_code if response is not None else None
+        said = redact(text.strip() or "no error text")[:300]
+        if status is None or status == 429 or status >= 500:
+            retry_after = response.headers.get("Retry-After") if response is not None else None
+            return HttpFailure(
+                status,
+                f"Spotify's token endpoint {self.settings.spotify_token_url} answered {said}",
+                parse_retry_after(retry_after),
+            )
+        return MoodtuneError(
+            f"Spotify refused the client credentials (HTTP {status}, {said}); "
+            "check SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET"
+        )
+
     def _refresh(self) -> None:
-        """Fetch a new access token (after a 401), bypassing the cached one."""
-        self._attempt(lambda _: self._auth.get_access_token(as_dict=False, check_cache=False))
+        """Fetch a new access token (after a 401), bypassing the cached one; a token
+        endpoint that fails is retried under the same policy."""
+        self.policy.call(
+            lambda: self._attempt(
+                lambda _: self._auth.get_access_token(as_dict=False, check_cache=False)
+            ),
+            what="Spotify token refresh",
+        )
 
 
 class SpotifySource:
