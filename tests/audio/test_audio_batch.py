@@ -183,6 +183,7 @@ def test_each_result_is_saved_as_it_finishes(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["music", out.name, output.sidecar_path(out).name]
     )  # no temporary file left
+    assert out.stat().st_mode & 0o777 == 0o644  # not the 0600 of a temporary file
 
 
 def test_an_output_in_a_missing_folder_fails_before_any_analysis(music_folder: Path) -> None:

@@ -254,7 +254,9 @@ def test_kills_at_any_moment_leave_a_whole_table_and_lose_no_finished_file(
     assert temporary_files(tmp_path) == []  # a kill's leftover temporary files are removed
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+@pytest.mark.parametrize(
+    "how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["SIGKILL", "SIGTERM", "SIGINT"]
+)
 def test_workers_and_the_resource_tracker_end_with_the_parent(
     tmp_path: Path, songs: list[Path], held: Path, started: list, how: signal.Signals
 ) -> None:
@@ -269,7 +271,11 @@ def test_workers_and_the_resource_tracker_end_with_the_parent(
     process.wait(DEADLINE)
     wait_for(lambda: not any(alive(pid) for pid in below), "the worker processes to end", 30)
     assert len(rows(out)) == 4  # still whole, with every finished file
+    log = (tmp_path / "analyze-0.log").read_text()
     if how == signal.SIGTERM:
         assert process.returncode == 143
-        log = (tmp_path / "analyze-0.log").read_text()
         assert "stopped by SIGTERM" in log and "Traceback" not in log
+    elif how == signal.SIGINT:  # Ctrl-C, sent to the parent alone: it must not wait for the
+        # file in progress (that would be forever here) but end its workers and stop
+        assert process.returncode == 130 and "Traceback" not in log
+        assert "interrupted: every file analysed so far is saved" in log

@@ -80,7 +80,8 @@ def write_output(
     Each file is written under a temporary name, flushed to disk and renamed over the old
     one, so a reader (or a process killed at any moment) sees either the previous file or
     the new one, whole. ``complete`` False marks the sidecar of a checkpoint taken during a
-    run (``"complete": false``; its failures are those known so far).
+    run (``"complete": false``; its failures are the unsupported files found before the
+    analysis, those that fail to decode are added at the end).
     """
     from moodtune import __version__
 
@@ -177,7 +178,7 @@ def analyse_to_table(
         raise MoodtuneError(f"the folder {str(out.parent)!r} does not exist")
     _remove_leftovers(out)
     previous = [] if fresh else read_previous(out)
-    files, _ = find_audio(paths)
+    files, unsupported = find_audio(paths)
     named = {str(path) for path in files}
     estimated_by = vibenet_version() if estimate and vibenet_available() else ""
     others = [p for p in previous if p.path not in named and p.estimated_by == estimated_by]
@@ -187,7 +188,7 @@ def analyse_to_table(
 
     def checkpoint(item: TrackAnalysis) -> None:
         saved[item.path] = item
-        partial = BatchResult(list(saved.values()), [], 0, estimated_by)
+        partial = BatchResult(list(saved.values()), unsupported, 0, estimated_by)
         write_output(partial, out, complete=False)
 
     result = analyse_batch(
@@ -278,6 +279,8 @@ def _replace(path: Path, write: Callable[[Path], None]) -> Path:
     os.close(handle)
     temporary = Path(name)
     try:
+        # mkstemp makes the file private (0600): keep the mode of the file replaced, else 0644
+        os.chmod(temporary, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
         write(temporary)
         with open(temporary, "rb") as stream:
             os.fsync(stream.fileno())

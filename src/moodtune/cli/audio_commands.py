@@ -182,10 +182,11 @@ class Terminated(SystemExit):
 @contextmanager
 def _stop_on_sigterm(out: Path) -> Iterator[None]:
     """Turn SIGTERM into :class:`Terminated` while analysing, so the worker processes are
-    terminated and the user is told that what was analysed is saved (exit status 143).
+    terminated and the user is told that what was analysed is saved (exit status 143); on
+    Ctrl-C the same note is given.
 
     Without it SIGTERM would end this process at once and leave its workers running. Only
-    the main thread can set a signal handler; elsewhere this does nothing.
+    the main thread can set a signal handler; elsewhere this only adds the note.
     """
     import signal
     import threading
@@ -200,11 +201,12 @@ def _stop_on_sigterm(out: Path) -> Iterator[None]:
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
-    except Terminated:
+    except (Terminated, KeyboardInterrupt) as stop:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut this
         console.error(
-            f"stopped by SIGTERM: every file analysed so far is saved in {out}; "
-            "run the same command again to analyse the rest"
+            f"{'stopped by SIGTERM' if isinstance(stop, Terminated) else 'interrupted'}: "
+            f"every file analysed so far is saved in {out}; run the same command again to "
+            "analyse the rest"
         )
         raise
     finally:

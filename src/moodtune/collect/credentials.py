@@ -34,7 +34,6 @@ LOGGERS: tuple[str, ...] = (
     "moodtune.playlists",
 )
 
-
 #: Credential-looking text in a remote answer, whatever its shape (JSON, a form, a header
 #: dump): an ``Authorization`` header's whole value, a ``Basic``/``Bearer`` token, and the
 #: value of a field named like a token or a client credential.
@@ -113,8 +112,8 @@ def _variables(names: tuple[str, ...], env_file: str | os.PathLike[str] | None) 
 
 
 class RedactSecrets(logging.Filter):
-    """Pass every record through :func:`redact`: known secrets, authorization values and
-    token fields (spotipy logs token requests' bodies at debug level) become ``[redacted]``."""
+    """Replace known secrets and credential-looking text (see :func:`redact`) in log records
+    by ``[redacted]``."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -122,7 +121,7 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = _redact(message, self.secrets)
         if cleaned != message:
             record.msg = cleaned
             record.args = ()
@@ -150,12 +149,15 @@ def redact(text: str) -> str:
     of an ``Authorization`` header, any ``Basic``/``Bearer`` token, and the value of fields
     such as ``access_token``, ``refresh_token``, ``client_secret``, ``client_id``.
     """
-    cleaned = str(text)
-    for secret in sorted(_FILTER.secrets, key=len, reverse=True):
-        cleaned = cleaned.replace(secret, "[redacted]")
+    return _redact(str(text), _FILTER.secrets)
+
+
+def _redact(text: str, secrets: set[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
     for pattern, replacement in _PATTERNS:
-        cleaned = pattern.sub(replacement, cleaned)
-    return cleaned
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _forms(credentials: Credentials) -> set[str]:
