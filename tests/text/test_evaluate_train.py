@@ -134,3 +134,9 @@ def test_training_on_a_missing_folder(tmp_path) -> None:
     from moodtune.text.train import main
 
     assert main([str(tmp_path / "nowhere")]) == 2
+
+
+def test_evaluate_text_with_a_folder_that_is_not_a_head(run_cli, text_env, dev_sample, tmp_path):
+    code, out, err = run_cli("evaluate-text", str(dev_sample), "--head", str(tmp_path))
+    assert code == 2 and "not a words head folder: no head.json" in err
+    assert "Traceback" not in out + err

@@ -93,8 +93,7 @@ def train_text(
     ] = None,
     threads: Annotated[int, typer.Option(help="CPU threads for the embeddings.")] = 2,
 ) -> None:
-    """Train the words head on FOLDER/train.csv, choosing it on dev.csv (= python -m
-    moodtune.text.train FOLDER)."""
+    """Train the words head on FOLDER/train.csv, choosing among candidates on dev.csv."""
     import shlex
     import sys
 
