@@ -37,11 +37,14 @@ def test_cases_are_not_prototypes() -> None:
     assert not phrases & {c.lower() for c in CASES}
 
 
-def test_clear_phrases(classifier) -> None:
-    probabilities = classifier.predict_proba(list(CASES))
+def test_clear_phrases_by_prototypes(classifier) -> None:
+    # The prototypes now explain readings ("sounds like: …"); the trained head reads
+    # (tests/text/test_words.py). Short tags and titles still read right by prototypes.
+    probabilities = classifier.prototype_proba(list(CASES))
     assert probabilities.shape == (len(CASES), 7)
     assert np.allclose(probabilities.sum(axis=1), 1.0)
-    assert classifier.predict(list(CASES)) == list(CASES.values())
+    names = [EMOTIONS[i] for i in probabilities.argmax(axis=1)]
+    assert names == list(CASES.values())
 
 
 def test_embeddings_are_unit_length_and_batch_independent(classifier) -> None:
@@ -68,10 +71,34 @@ def test_words_with_a_face_and_with_a_scene(reader, astronaut, coffee) -> None:
     weight = TEXT_WEIGHT["face-high"]
     assert np.allclose(both.vector(), (1 - weight) * face.vector() + weight * text)
     scene = reader.read(encode(coffee))
+    words = "sad songs for a rainy day"
+    text = reader.read(text=words).vector()
     mixed = reader.read(encode(coffee), words)
     weight = TEXT_WEIGHT["scene"]
     assert np.allclose(mixed.vector(), (1 - weight) * scene.vector() + weight * text)
-    assert mixed.top == "sadness"
+    assert scene.top != "sadness" and mixed.top == "sadness"
+
+
+def test_a_smiling_face_with_furious_words(reader, astronaut) -> None:
+    """The example of docs/vision.md: a confident face outweighs a few words (w = 0.25)."""
+    face = reader.read(encode(astronaut))
+    words = reader.read(text="I am furious")
+    both = reader.read(encode(astronaut), "I am furious")
+    assert face.top == "happiness" and face.confidence == "high"
+    assert words.top == "anger"
+    assert both.top == "happiness" and both.source == "combined"
+    weight = TEXT_WEIGHT["face-high"]
+    anger = (1 - weight) * face.probabilities["anger"] + weight * words.probabilities["anger"]
+    assert both.probabilities["anger"] == pytest.approx(anger)
+    assert both.probabilities["anger"] > face.probabilities["anger"] + 0.1
+    assert any("0.25 × words (anger)" in note for note in both.notes)
+
+
+def test_unreadable_words_are_left_out_of_a_face_reading(reader, astronaut) -> None:
+    face = reader.read(encode(astronaut))
+    both = reader.read(encode(astronaut), "🦄🦄")
+    assert both.source == "face" and np.allclose(both.vector(), face.vector())
+    assert "the words were left out" in both.notes
 
 
 def test_too_much_text(reader) -> None:
@@ -149,7 +176,7 @@ def test_label_replaces_an_existing_mood_column(classifier, tmp_path) -> None:
             "valence": [0.2, 0.9],
             "energy": [0.3, 0.8],
             "mood": ["Calm", "Happy"],
-            "tags": ["sad songs for a rainy day", "summer party hits"],
+            "tags": ["sad songs for a rainy day", "feel good summer party"],
         }
     )
     table = label_frame(frame, "tags", classifier, source="memory")

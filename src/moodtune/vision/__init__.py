@@ -52,8 +52,8 @@ def read_emotion(
     first call. Raises ``ImageError`` (a :class:`moodtune.errors.MoodtuneError`) for an
     image that is not an image, truncated, over 20 MB or over 40 megapixels.
     """
+    from moodtune.assets import cache_dir
     from moodtune.vision.reader import EmotionReader
-    from moodtune.vision.store import cache_dir
 
     key = (offline, str(cache_dir()))
     with _readers_lock:

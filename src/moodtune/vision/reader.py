@@ -4,8 +4,8 @@ Faces first: BlazeFace short range on the whole picture and on overlapping tiles
 :class:`moodtune.vision.detector.FaceDetector`); when it finds none, BlazeFace full range.
 Each face is cropped with a margin and its expression classified; several faces are combined
 with weights ``box area × detector score``. With no face, the colours of the scene give a
-low-confidence estimate. Words, when given, are classified by :mod:`moodtune.text` and mixed in (see
-:data:`TEXT_WEIGHT`).
+low-confidence estimate. Words, when given, are read by the trained words head of
+:mod:`moodtune.text` and mixed in (see :data:`TEXT_WEIGHT` and docs/vision.md).
 """
 
 from __future__ import annotations
@@ -15,23 +15,21 @@ from pathlib import Path
 
 import numpy as np
 
+from moodtune import assets as store
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
-from moodtune.vision import store
+from moodtune.text.reader import HIGH_CONFIDENCE, MAX_TEXT, TextReader, clean_text, is_unreadable
 from moodtune.vision.reading import EmotionReading, Face, as_mapping
 
 #: Weight of the words when mixed with an image reading: combined = (1 - w) image + w words.
 #: A confident face reading outweighs a few words; a colour-only scene guess does not.
 TEXT_WEIGHT = {"face-high": 0.25, "face-low": 0.4, "scene": 0.5}
-#: A face or words reading is "high" confidence when its top probability reaches this.
-HIGH_CONFIDENCE = 0.5
 #: Faces smaller than this (pixels, larger side of the box) are noted as unreliable.
 SMALL_FACE = 32
 #: Large JPEGs are decoded at a reduced scale keeping at least this many pixels a side (the
 #: face search works on at most 1024 px; expression crops come from the decoded image).
 DECODE_SIDE = 1024
-#: The most characters of text accepted.
-MAX_TEXT = 2000
+__all__ = ["HIGH_CONFIDENCE", "MAX_TEXT", "TEXT_WEIGHT", "EmotionReader"]
 
 
 class EmotionReader:
@@ -42,7 +40,7 @@ class EmotionReader:
     ``offline``); the text model loads the first time words are read.
 
     Parameters: ``offline`` uses only the model cache; ``cache`` overrides the cache folder
-    (default :func:`moodtune.vision.store.cache_dir`); ``notify`` receives progress messages
+    (default :func:`moodtune.assets.cache_dir`); ``notify`` receives progress messages
     such as a first-use download (default: a line on standard error); ``threads`` is the
     number of CPU threads each model may use.
     """
@@ -77,9 +75,8 @@ class EmotionReader:
             BlazeFace(models["face_full"], FULL_RANGE, threads=threads),
         )
         self._expression = ExpressionClassifier(models["expression"], threads=threads)
-        self._text = None
+        self._words = TextReader(offline=offline, cache=self.cache, notify=notify, threads=threads)
         self._lock = threading.Lock()
-        self._text_lock = threading.Lock()
 
     # -- public API -----------------------------------------------------------------------
 
@@ -91,7 +88,7 @@ class EmotionReader:
         Raises :class:`moodtune.vision.images.ImageError` for an unreadable image and
         :class:`MoodtuneError` when neither is given or the text is too long.
         """
-        words = _clean_text(text)
+        words = clean_text(text)
         if image is None and words is None:
             raise MoodtuneError("give an image, some words, or both")
         if image is None:
@@ -115,29 +112,12 @@ class EmotionReader:
         return self._scene_reading(loaded.image, loaded.size, notes)
 
     def read_text(self, text: str) -> EmotionReading:
-        """The emotion of a few words (see :mod:`moodtune.text`)."""
-        words = _clean_text(text)
-        if words is None:
-            raise MoodtuneError("the text is empty: give a few words")
-        vector = self.text_classifier().predict_proba([words])[0]  # thread-safe on its own
-        confidence = "high" if vector.max() >= HIGH_CONFIDENCE else "low"
-        return EmotionReading.from_vector(
-            vector, source="text", confidence=confidence, notes=[f"words: {words[:80]!r}"]
-        )
+        """The emotion of a few words (see :class:`moodtune.text.reader.TextReader`)."""
+        return self._words.read(text)
 
     def text_classifier(self):  # -> moodtune.text.TextEmotionClassifier
         """The words → emotion classifier, loaded on first use and kept."""
-        with self._text_lock:
-            if self._text is None:
-                from moodtune.text.classifier import TextEmotionClassifier
-
-                self._text = TextEmotionClassifier(
-                    offline=self.offline,
-                    cache=self.cache,
-                    notify=self._notify,
-                    threads=self._threads,
-                )
-        return self._text
+        return self._words.text_classifier()
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -204,6 +184,15 @@ class EmotionReader:
 
     @staticmethod
     def _combine(image: EmotionReading, words: EmotionReading) -> EmotionReading:
+        if is_unreadable(words):
+            return EmotionReading.from_vector(
+                image.vector(),
+                source=image.source,
+                faces=image.faces,
+                image_size=image.image_size,
+                confidence=image.confidence,
+                notes=[*image.notes, *words.notes, "the words were left out"],
+            )
         if image.source == "face":
             key = "face-high" if image.confidence == "high" else "face-low"
         else:
@@ -224,14 +213,3 @@ class EmotionReader:
             confidence=image.confidence,
             notes=notes,
         )
-
-
-def _clean_text(text: str | None) -> str | None:
-    if text is None:
-        return None
-    if not isinstance(text, str):
-        raise MoodtuneError(f"text must be a string, got {type(text).__name__}")
-    words = " ".join(text.split())
-    if len(words) > MAX_TEXT:
-        raise MoodtuneError(f"the text has {len(words)} characters; at most {MAX_TEXT}")
-    return words or None

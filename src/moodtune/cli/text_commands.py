@@ -1,0 +1,115 @@
+"""``moodtune evaluate-text`` and ``moodtune train-text``: the words head, measured and trained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from moodtune.cli import console
+
+
+def evaluate_text(
+    table: Annotated[
+        Path,
+        typer.Argument(
+            help="A labelled text table (CSV, TSV, Parquet, JSON) with columns 'text' and "
+            "'labels' (one emotion, or several separated by commas; joy = happiness)."
+        ),
+    ],
+    head: Annotated[
+        Path | None,
+        typer.Option("--head", help="A words head folder (default: the one shipped)."),
+    ] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report.")] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write a .md or .html report with confusion-matrix PNGs."),
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use only the model cache; never download.")
+    ] = False,
+) -> None:
+    """Score the words readers on TABLE: trained head, prototype phrases, majority baseline."""
+    from rich.table import Table
+
+    from moodtune.model import report as reports
+    from moodtune.text.classifier import SHIPPED, TextEmotionClassifier
+    from moodtune.text.data import read_text_table
+    from moodtune.text.evaluate import evaluate_table
+
+    for path, suffixes in ((json_path, (".json",)), (report, (".md", ".html"))):
+        if path is not None:
+            reports.check_output(path, suffixes)
+    texts = read_text_table(table)
+    classifier = TextEmotionClassifier(
+        offline=offline, notify=console.note, head=head if head is not None else SHIPPED
+    )
+    result = evaluate_table(texts, classifier, progress=console.note)
+    for line in result.notes:
+        console.note(f"{table}: {line}")
+    data = result.to_dict()
+    view = Table(title=f"{table.name}: {data['n_tracks']} single-label texts")
+    for column in ("model", "accuracy", "macro-F1", "what it is"):
+        view.add_column(column)
+    for name, scores in data["models"].items():
+        view.add_row(
+            name,
+            f"{scores['accuracy']['mean']:.3f}",
+            f"{scores['macro_f1']['mean']:.3f}",
+            scores["description"],
+        )
+    console.out.print(view)
+    per_class = Table(title="F1 per class")
+    per_class.add_column("model")
+    for label in data["labels"]:
+        per_class.add_column(label, justify="right")
+    for name, scores in data["models"].items():
+        per_class.add_row(name, *(f"{v:.2f}" for v in scores["per_class_f1"].values()))
+    console.out.print(per_class)
+    confusion = Table(title="head: confusion matrix (rows true, columns predicted)")
+    confusion.add_column("true \\ predicted")
+    for label in data["labels"]:
+        confusion.add_column(label[:5], justify="right")
+    for label, row in zip(data["labels"], data["models"]["head"]["confusion_matrix"], strict=True):
+        confusion.add_row(label, *(str(v) for v in row))
+    console.out.print(confusion)
+    if json_path:
+        reports.write_json(result, json_path)
+        console.done(f"JSON report → {json_path}")
+    if report:
+        reports.write_document(result, report)
+        console.done(f"report → {report}")
+
+
+def train_text(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder with train.csv and dev.csv (GoEmotions, Ekman).")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Head folder to write (default: the shipped head)."),
+    ] = None,
+    threads: Annotated[int, typer.Option(help="CPU threads for the embeddings.")] = 2,
+) -> None:
+    """Train the words head on FOLDER/train.csv, choosing among candidates on dev.csv."""
+    import shlex
+    import sys
+
+    from moodtune.text.train import SHIPPED, train
+
+    command = "moodtune " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    head, results = train(folder, out=out, threads=threads, command=command, progress=console.note)
+    for name, result in results.items():
+        mark = "  ← written" if name == head.metadata["chosen"]["name"] else ""
+        console.out.print(
+            f"{name:26} accuracy {result.accuracy:.3f}  macro-F1 {result.macro_f1:.3f}{mark}",
+            highlight=False,
+        )
+    console.done(f"words head → {out or SHIPPED}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("evaluate-text")(evaluate_text)
+    app.command("train-text")(train_text)
