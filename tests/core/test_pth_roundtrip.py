@@ -173,3 +173,45 @@ def test_a_recorded_order_that_is_not_a_list_of_names_is_refused(tmp_path, datas
     torch.save(state, path)
     with pytest.raises(MoodtuneError, match="not a list of names"):
         import_pth(path, read_tracks(datasets / "seed/audio_feature_scale.json"))
+
+
+def test_export_to_a_folder_or_an_impossible_name_is_one_line(tmp_path, run_cli):
+    code, _, err = run_cli("model", "export-pth", "--out", str(tmp_path))
+    assert code == 2 and "is a folder" in err and len(err.strip().splitlines()) == 1
+    too_long = tmp_path / ("m" * 300 + ".pth")  # longer than any Linux file name may be
+    code, _, err = run_cli("model", "export-pth", "--out", str(too_long))
+    assert code == 2 and "cannot write" in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_weights_that_are_not_finite_are_refused(tmp_path, datasets):
+    net, path = original_pth(tmp_path)
+    state = net.state_dict()
+    state["fc2.bias"][3] = float("nan")
+    torch.save(state, path)
+    with pytest.raises(MoodtuneError, match=r"fc2\.bias holds 1 NaN or infinite weight"):
+        import_pth(
+            path,
+            read_tracks(datasets / "seed/audio_feature_scale.json"),
+            feature_names=SEED_FEATURES,
+        )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not a zip", b"PK\x03\x04" + b"\x00" * 40, b"\x80\x02}q\x00."],
+)
+def test_files_that_are_not_state_dicts_are_one_line(tmp_path, run_cli, datasets, content):
+    (tmp_path / "bad.pth").write_bytes(content)
+    code, _, err = run_cli(
+        "model",
+        "import-pth",
+        str(tmp_path / "bad.pth"),
+        "--features",
+        ",".join(SEED_FEATURES),
+        "--scaler-data",
+        str(datasets / "seed/audio_feature_scale.json"),
+        "--out",
+        str(tmp_path / "m"),
+    )
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "bad.pth" in err

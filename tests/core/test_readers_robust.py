@@ -246,3 +246,21 @@ def test_predict_on_hostile_files_is_one_line_and_status_2(
     assert code == 2 and message in stderr
     assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr + stdout
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_impossible_paths_are_one_line_errors(tmp_path, run_cli):
+    too_long = "m" * 300  # longer than any Linux file name may be
+    with pytest.raises(InputError, match="cannot be read"):
+        read_tracks(tmp_path / f"{too_long}.csv")
+    with pytest.raises(InputError, match="cannot be read"):
+        read_tracks(tmp_path / f"{too_long}.json")
+    table = write(tmp_path, f"{HEADER}\n{line('a', ROW_01)}\n")
+    (tmp_path / "folder.csv").mkdir()
+    for out, message in [
+        (tmp_path / f"{too_long}.csv", "cannot write"),
+        (tmp_path / "folder.csv", "it is a folder"),
+        (table / "x.csv", "is a file, not a folder"),
+    ]:
+        code, _, err = run_cli("predict", str(table), "--out", str(out))
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.csv", "tracks.csv"]

@@ -304,9 +304,13 @@ def _is_seed_format(data: Any) -> bool:
 
 def _read_frame(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
-    if not path.exists():
+    try:
+        exists, is_file = path.exists(), path.is_file()
+    except OSError as error:  # e.g. a name longer than the file system allows
+        raise InputError(f"cannot be read ({error.strerror or error})", path=str(path)) from None
+    if not exists:
         raise InputError("file not found", path=str(path))
-    if not path.is_file():
+    if not is_file:
         raise InputError("is not a file", path=str(path))
     if suffix == ".parquet":
         frame = _parquet_frame(path)

@@ -15,6 +15,8 @@ An import never guesses the order: it takes the recorded one, or the one the cal
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -91,6 +93,12 @@ def import_pth(
         )
     classes = _choose(path, "label order", recorded.get(LABELS_KEY), labels, "labels") or EMOTIONS
     weights = {name: state[name].detach().cpu().numpy().astype(np.float32) for name in TENSORS}
+    for name, values in weights.items():
+        if not np.isfinite(values).all():
+            raise MoodtuneError(
+                f"{str(path)!r}: {name} holds {int((~np.isfinite(values)).sum())} NaN or "
+                "infinite weight(s); such a model predicts nothing meaningful"
+            )
     x = scaler_data.matrix(names)
     return EmotionModel(
         feature_names=tuple(names),
@@ -130,7 +138,25 @@ def export_pth(model: EmotionModel, path: str | Path) -> tuple[str, ...]:
             ("fc2", {"version": 1}),
         ]
     )
-    torch.save(state, path)
+    try:
+        is_folder = path.is_dir()
+    except OSError as error:  # e.g. a name longer than the file system allows
+        raise MoodtuneError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+    if is_folder:
+        raise MoodtuneError(f"{str(path)!r} is a folder; name the .pth file to write")
+    temporary = None
+    try:  # written beside the destination and renamed: never a half-written file
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name[:100]}.", dir=path.parent)
+        os.close(handle)
+        torch.save(state, temporary)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise MoodtuneError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+    except RuntimeError as error:  # torch's file writer reports I/O failures as RuntimeError
+        raise MoodtuneError(f"cannot write {str(path)!r}: {_first_line(error)}") from None
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
     return tuple(names)
 
 
