@@ -262,3 +262,28 @@ def test_impossible_paths_are_one_line_errors(tmp_path, run_cli):
         code, _, err = run_cli("predict", str(table), "--out", str(out))
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.csv", "tracks.csv"]
+
+
+def test_catalog_import_of_a_percent_table_stores_every_0_1_feature_rescaled(tmp_path, run_cli):
+    """The symptom as reported: `catalog import` stored 0.421 for an instrumentalness of
+    0.421 %, and refused the whole table for one instrumental track (87.5)."""
+    import sqlite3
+
+    header = f"id,name,{UNIT},tempo,loudness"
+    rows = [
+        ",".join(["a", "A", *map(str, ROW_100), "120", "-6"]),
+        ",".join(["b", "B", "20", "60", "3.1", "90", "87.5", "9", "15", "90", "-9"]),
+    ]
+    table = write(tmp_path, "\n".join([header, *rows]) + "\n")
+    database = tmp_path / "catalogue.sqlite"
+    code, _, err = run_cli(
+        "catalog", "import", str(table), "--no-builtin", "--catalogue", str(database)
+    )
+    assert code == 0, err
+    with sqlite3.connect(database) as connection:
+        stored = dict(
+            connection.execute(
+                "SELECT t.id, f.instrumentalness FROM tracks t JOIN features f ON f.track = t.rowid"
+            ).fetchall()
+        )
+    assert stored == pytest.approx({"a": 0.00421, "b": 0.875})
