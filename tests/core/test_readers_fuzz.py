@@ -2,13 +2,15 @@
 refused with one clear line (an InputError); never another exception, never a wrong value.
 
 Examples are bounded and derandomised (the same cases on every machine and every run, no
-example database written), so the module runs in a few seconds.
+example database written), so the module runs in a few seconds; set MOODTUNE_FUZZ_EXAMPLES to
+run a longer randomised session.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import string
 import tempfile
 from pathlib import Path
@@ -24,10 +26,12 @@ from moodtune.data.readers import read_tracks
 from moodtune.data.table import TrackTable
 from moodtune.errors import InputError
 
+#: MOODTUNE_FUZZ_EXAMPLES=2000 runs a longer, randomised session (not part of `make test`).
+LONG_RUN = os.environ.get("MOODTUNE_FUZZ_EXAMPLES")
 FUZZ = settings(
-    max_examples=60,
+    max_examples=int(LONG_RUN) if LONG_RUN else 60,
     deadline=None,
-    derandomize=True,
+    derandomize=not LONG_RUN,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -287,3 +287,10 @@ def test_catalog_import_of_a_percent_table_stores_every_0_1_feature_rescaled(tmp
             ).fetchall()
         )
     assert stored == pytest.approx({"a": 0.00421, "b": 0.875})
+
+
+def test_a_byte_order_mark_left_inside_a_column_name_is_ignored(tmp_path):
+    pd.DataFrame({"\ufeffid": ["a"], "energy": [0.5]}).to_parquet(tmp_path / "t.parquet")
+    assert read_tracks(tmp_path / "t.parquet").frame["track_id"].tolist() == ["a"]
+    (tmp_path / "t.json").write_text(json.dumps([{"\ufeffid": "a", "energy": 0.5}]))
+    assert read_tracks(tmp_path / "t.json").frame["track_id"].tolist() == ["a"]

@@ -66,8 +66,13 @@ SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".json", ".jsonl")
 
 
 def normalise_column(name: object) -> str:
-    """``" Track Name "`` → ``"track_name"``; ``"Dance-ability"`` → ``"dance_ability"``."""
-    return re.sub(r"[\s\-\.\(\)]+", "_", str(name).strip().lower()).strip("_")
+    """``" Track Name "`` → ``"track_name"``; ``"Dance-ability"`` → ``"dance_ability"``.
+
+    A byte-order mark inside a name (a Parquet or JSON file made from a CSV read without
+    dropping it) is ignored like a space.
+    """
+    text = str(name).replace("\ufeff", " ").strip().lower()
+    return re.sub(r"[\s\-\.\(\)]+", "_", text).strip("_")
 
 
 def read_tracks(
