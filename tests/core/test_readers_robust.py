@@ -294,3 +294,13 @@ def test_a_byte_order_mark_left_inside_a_column_name_is_ignored(tmp_path):
     assert read_tracks(tmp_path / "t.parquet").frame["track_id"].tolist() == ["a"]
     (tmp_path / "t.json").write_text(json.dumps([{"\ufeffid": "a", "energy": 0.5}]))
     assert read_tracks(tmp_path / "t.json").frame["track_id"].tolist() == ["a"]
+
+
+def test_jsonl_lines_are_split_at_newlines_only(tmp_path):
+    title = "one\u2028two\x85three"  # characters str.splitlines() would break at
+    records = [{"id": "a", "name": title, "energy": 0.5}, {"id": "b", "energy": 1}]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\r\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\r\n")
+    frame = read_tracks(path).frame
+    assert frame["title"].iloc[0] == title and pd.isna(frame["title"].iloc[1])
+    assert frame["energy"].tolist() == [0.5, 1.0]

@@ -342,7 +342,9 @@ def _parquet_frame(path: Path) -> pd.DataFrame:
 
 def _jsonl_frame(path: Path) -> pd.DataFrame:
     records = []
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+    # Split on "\n" only: a JSON string may hold U+2028 and other characters that
+    # str.splitlines() would also break at.
+    for number, line in enumerate(_read_text(path).split("\n"), start=1):
         if not line.strip():
             continue
         record = _json_value(line, path, row=len(records) + 1)
