@@ -252,17 +252,28 @@ def model_import_pth(
         typer.Option("--scaler-data", help="The table the original min-max scaler was fitted on."),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
-    features: FeaturesOption = None,
+    features: Annotated[
+        str | None,
+        typer.Option(
+            "--features",
+            help="The model's input order, comma-separated. Files written by export-pth record "
+            "it; files of the original project do not, and need it "
+            "(tempo,valence,energy,danceability,acousticness,speechiness,liveness).",
+        ),
+    ] = None,
 ) -> None:
     """Import a model of the original project (fc1/fc2 state_dict), read with weights_only."""
-    from moodtune.data.features import SEED_FEATURES
     from moodtune.data.readers import read_tracks
+    from moodtune.model.artifact import check_destination
     from moodtune.model.seed_format import import_pth
 
-    names = tuple(features.split(",")) if features else SEED_FEATURES
+    check_destination(out)
+    names = tuple(n.strip() for n in features.split(",") if n.strip()) if features else None
     model = import_pth(pth, read_tracks(scaler_data), feature_names=names)
     model.save(out)
-    console.done(f"imported {pth} → {out} (model {model.version})")
+    console.done(
+        f"imported {pth} → {out} (model {model.version}, features {','.join(model.feature_names)})"
+    )
 
 
 @model_app.command("export-pth")
@@ -274,8 +285,11 @@ def model_export_pth(
     from moodtune.model.artifact import load_model
     from moodtune.model.seed_format import export_pth
 
-    export_pth(load_model(model), out)
-    console.done(f"state_dict → {out} (the scaler is in the model's model.json)")
+    names = export_pth(load_model(model), out)
+    console.done(
+        f"state_dict → {out}, inputs in the order {','.join(names)}, recorded in the file "
+        "(the scaler is in the model's model.json)"
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ rows are left out and counted, per reason, in ``TrackTable.notes``.
 
 from __future__ import annotations
 
+import decimal
+import io
 import json
 import re
 from collections.abc import Sequence
@@ -64,8 +66,13 @@ SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".json", ".jsonl")
 
 
 def normalise_column(name: object) -> str:
-    """``" Track Name "`` → ``"track_name"``; ``"Dance-ability"`` → ``"dance_ability"``."""
-    return re.sub(r"[\s\-\.\(\)]+", "_", str(name).strip().lower()).strip("_")
+    """``" Track Name "`` → ``"track_name"``; ``"Dance-ability"`` → ``"dance_ability"``.
+
+    A byte-order mark inside a name (a Parquet or JSON file made from a CSV read without
+    dropping it) is ignored like a space.
+    """
+    text = str(name).replace("\ufeff", " ").strip().lower()
+    return re.sub(r"[\s\-\.\(\)]+", "_", text).strip("_")
 
 
 def read_tracks(
@@ -161,8 +168,9 @@ def tidy(
 ) -> TrackTable:
     """Validate and normalise a raw frame into a :class:`TrackTable`.
 
-    Renames columns to canonical names, parses text keys and modes, rescales 0–100 features,
-    checks every value and resolves repeated track ids.
+    Renames columns to canonical names, refuses cells that are not one value, parses text keys
+    and modes, rescales the 0–1 features of rows that give them as 0–100 (decided per row, see
+    :func:`_percent_rows`), checks every value and resolves repeated track ids.
     """
     notes: list[str] = []
     frame = _canonical_columns(frame, source, label_column)
@@ -177,15 +185,18 @@ def tidy(
     frame = frame[[c for c in (*ID_COLUMNS, *FEATURES, LABEL) if c in frame.columns]].copy()
     frame = frame.reset_index(drop=True)
     invalid: dict[int, str] = {}
+    _single_values(frame, source, skip_invalid, invalid)
     _parse_key_and_mode(frame, source, skip_invalid, invalid)
     features = [name for name in FEATURES if name in frame.columns]
     if not features:
         raise InputError(
             f"has none of the audio feature columns ({', '.join(FEATURES)})", path=source
         )
-    percent = _percent_scaled(frame, features)
+    numbers = {name: _numbers(frame, name, source, skip_invalid, invalid) for name in features}
+    percent = _percent_rows(numbers)
+    notes.extend(_scale_notes(percent, [n for n in features if FEATURES[n].unit_interval]))
     for name in features:
-        _check_feature(frame, name, source, skip_invalid, invalid, notes, name in percent)
+        frame[name] = _check_range(numbers[name], name, percent, source, skip_invalid, invalid)
     for column in ("track_id", "title", "artist", "album"):
         if column in frame.columns:
             frame[column] = frame[column].map(_identity_text)
@@ -215,27 +226,73 @@ def tidy(
 # --- loading -------------------------------------------------------------------------------
 
 
-def _read_json(path: Path) -> Any:
-    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+#: Longest whole number accepted in JSON, in digits (Python refuses to convert more than 4,300
+#: by default; no feature or id needs more than a few dozen).
+MAX_INT_DIGITS = 100
+#: Delimiters a .txt table may use; the one found most often in its header line wins.
+TEXT_DELIMITERS = (",", "\t", ";", "|")
+
+
+def _read_text(path: Path) -> str:
+    """The whole file as text: UTF-8, with a leading byte-order mark dropped (in every format)."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("file not found", path=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("cannot be read: a folder, not a file", path=str(path)) from None
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"is not UTF-8 text (byte {error.start}: {error.reason}); save it as UTF-8",
+            path=str(path),
+        ) from None
+    except OSError as error:
+        raise InputError(f"cannot be read ({error.strerror or error})", path=str(path)) from None
+
+
+def _unique_keys(path: Path, row: int | None = None):
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key, value in pairs:
             if key in result:
                 raise InputError(
-                    f"the key {key!r} appears twice in one object; a second entry would "
+                    f"the key {_short(key)} appears twice in one object; a second entry would "
                     "silently replace the first: keep one (or rename it)",
                     path=str(path),
+                    row=row,
                 )
             result[key] = value
         return result
 
+    return hook
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise ValueError(f"a number with {digits} digits (at most {MAX_INT_DIGITS})")
+    return int(text)
+
+
+def _json_value(text: str, path: Path, row: int | None = None) -> Any:
+    """Parse one JSON document: unique keys, whole numbers of at most MAX_INT_DIGITS digits,
+    and nesting within the interpreter's recursion limit (deeper is refused, not a crash)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=unique_keys)
-    except FileNotFoundError:
-        raise InputError("file not found", path=str(path)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"not valid JSON ({error})", path=str(path)) from None
-    except OSError as error:
-        raise InputError(f"cannot be read ({error.strerror or error})", path=str(path)) from None
+        return json.loads(text, object_pairs_hook=_unique_keys(path, row), parse_int=_parse_int)
+    except ValueError as error:  # json.JSONDecodeError is a ValueError, so is _parse_int's
+        raise InputError(
+            f"not valid JSON ({_first_line(error)})", path=str(path), row=row
+        ) from None
+    except RecursionError:
+        raise InputError(
+            "not a track table: the JSON is nested too deeply (a track table needs 3 levels)",
+            path=str(path),
+            row=row,
+        ) from None
+
+
+def _read_json(path: Path) -> Any:
+    return _json_value(_read_text(path), path)
 
 
 def _is_seed_format(data: Any) -> bool:
@@ -251,29 +308,140 @@ def _is_seed_format(data: Any) -> bool:
 
 def _read_frame(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
-    if not path.exists():
-        raise InputError("file not found", path=str(path))
-    if not path.is_file():
-        raise InputError("is not a file", path=str(path))
     try:
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        if suffix == ".jsonl":
-            return pd.read_json(path, lines=True, dtype=False)
-        separator = {".csv": ",", ".tsv": "\t"}.get(suffix)
-        return pd.read_csv(
-            path,
-            sep=separator,
-            engine="python" if separator is None else "c",
-            dtype=str,
-            keep_default_na=False,
-            skipinitialspace=True,
-        )
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        exists, is_file = path.exists(), path.is_file()
+    except OSError as error:  # e.g. a name longer than the file system allows
+        raise InputError(f"cannot be read ({error.strerror or error})", path=str(path)) from None
+    if not exists:
+        raise InputError("file not found", path=str(path))
+    if not is_file:
+        raise InputError("is not a file", path=str(path))
+    if suffix == ".parquet":
+        frame = _parquet_frame(path)
+    elif suffix == ".jsonl":
+        frame = _jsonl_frame(path)
+    else:
+        frame = _delimited_frame(path, {".csv": ",", ".tsv": "\t"}.get(suffix))
+    _check_repeated_columns([str(c) for c in frame.columns], str(path))
+    return frame
+
+
+def _parquet_frame(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+
+    try:
+        frame = pd.read_parquet(path)
+    except (pa.ArrowException, ValueError, TypeError, OSError, NotImplementedError) as error:
         raise InputError(
-            f"cannot be read as a {suffix[1:]} table ({message})", path=str(path)
+            f"cannot be read as a parquet table ({_first_line(error)})", path=str(path)
         ) from None
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise InputError("has multi-level column names; flatten them", path=str(path))
+    return frame
+
+
+def _jsonl_frame(path: Path) -> pd.DataFrame:
+    records = []
+    # Split on "\n" only: a JSON string may hold U+2028 and other characters that
+    # str.splitlines() would also break at.
+    for number, line in enumerate(_read_text(path).split("\n"), start=1):
+        if not line.strip():
+            continue
+        record = _json_value(line, path, row=len(records) + 1)
+        if not isinstance(record, dict):
+            raise InputError(
+                f"line {number} is not a JSON object (one track per line)",
+                path=str(path),
+                row=len(records) + 1,
+            )
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def _delimited_frame(path: Path, delimiter: str | None) -> pd.DataFrame:
+    """A CSV, TSV or delimited .txt table, every cell kept as text ("" when empty).
+
+    Blank lines are skipped; a row with fewer cells than the header is padded with empty cells
+    (reported later as missing values); a row with more cells is refused, since no one can tell
+    which of its cells belong where. (Parsed by pandas' C reader: 2–3 times faster than the
+    csv module here.)
+    """
+    text = _read_text(path)
+    kind = path.suffix.lower()[1:]
+    if not text.strip():
+        raise InputError(f"is empty: a {kind} table needs a header line", path=str(path))
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(
+            f"cannot be read as a {kind} table (line {line} holds a NUL character: a binary or "
+            "UTF-16 file?); save it as UTF-8 text",
+            path=str(path),
+        )
+    if delimiter is None:
+        header_line = text.lstrip("\r\n").split("\n", 1)[0]
+        counts = [header_line.count(candidate) for candidate in TEXT_DELIMITERS]
+        delimiter = TEXT_DELIMITERS[int(np.argmax(counts))] if max(counts) else ","
+    try:
+        rows = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            header=None,
+            dtype=object,
+            na_filter=False,
+            skipinitialspace=True,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError) as error:
+        message = _first_line(error).removeprefix("Error tokenizing data. C error: ")
+        ragged = _RAGGED.match(message)
+        if ragged:
+            width, line, count = ragged.groups()
+            message = (
+                f"line {line} has {count} cells where the header has {width} (delimiter "
+                f"{delimiter!r}); quote cells that contain it"
+            )
+        raise InputError(f"cannot be read as a {kind} table ({message})", path=str(path)) from None
+    header = [str(name).strip() for name in rows.iloc[0]]
+    _check_repeated_columns(header, str(path))
+    frame = rows.iloc[1:].reset_index(drop=True)
+    frame.columns = header
+    return frame
+
+
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _check_repeated_columns(names: Sequence[str], source: str) -> None:
+    """Refuse a header that names the same column twice (exactly, or after folding case and
+    spacing) when moodtune reads that column: which of the two is meant cannot be guessed."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        folded = normalise_column(name)
+        meaning = COLUMN_ALIASES.get(folded, folded)
+        if meaning not in FEATURES and meaning not in ID_COLUMNS and meaning != LABEL:
+            continue
+        if folded in seen:
+            first = seen[folded]
+            same = "the same name" if names[first - 1] == name else "names that mean the same"
+            raise InputError(
+                f"columns {first} and {position} have {same} ({names[first - 1]!r}, {name!r}): "
+                "keep one of them",
+                path=source,
+                column=name,
+            )
+        seen[folded] = position
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: error messages stay one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def _json_frame(data: Any, path: Path) -> pd.DataFrame:
@@ -364,7 +532,12 @@ def _parse_key_and_mode(
     frame: pd.DataFrame, source: str, skip_invalid: bool, invalid: dict[int, str]
 ) -> None:
     if "key" in frame.columns and not pd.api.types.is_numeric_dtype(frame["key"]):
-        keys = pd.to_numeric(frame["key"], errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        if pd.api.types.infer_dtype(frame["key"], skipna=False) == "string":
+            keys = pd.to_numeric(frame["key"].astype(object), errors="coerce").to_numpy(
+                dtype=np.float64, copy=True
+            )
+        else:
+            keys = np.array([_cell_number(v) for v in frame["key"]], dtype=np.float64)
         modes: dict[int, int] = {}
         for row in np.flatnonzero(np.isnan(keys)):
             value = frame["key"].iloc[row]
@@ -401,47 +574,115 @@ def _parse_key_and_mode(
         frame["mode"] = values
 
 
+#: Text that means "no value" in a cell.
+_BLANK_WORDS = frozenset({"", "nan", "NaN", "null", "None", "NA"})
+
+
 def _is_blank(value: object) -> bool:
-    return (
-        value is None
-        or (isinstance(value, float) and np.isnan(value))
-        or (isinstance(value, str) and value.strip() in {"", "nan", "NaN", "null", "None", "NA"})
-    )
+    if isinstance(value, str):
+        return value.strip() in _BLANK_WORDS
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
-def _percent_scaled(frame: pd.DataFrame, features: Sequence[str]) -> set[str]:
-    """The 0–1 features that this table gives on a 0–100 scale.
-
-    A column looks 0–100 when most of its non-zero values exceed 1 and none exceeds 100. The
-    table is taken as 0–100 only when at least half of its 0–1 columns look so; otherwise a
-    value above 1 is an out-of-range error, not a reason to rescale a whole column.
-    """
-    looks: set[str] = set()
-    unit = [name for name in features if FEATURES[name].unit_interval]
-    for name in unit:
-        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
-        values = values[np.isfinite(values)]
-        nonzero = values[values > 0]
-        if nonzero.size and np.mean(nonzero > 1.0) > 0.5 and values.max() <= 100.0:
-            looks.add(name)
-    return looks if unit and 2 * len(looks) >= len(unit) else set()
+#: Cell types that hold one value; anything else (a JSON list or object, a Parquet list or
+#: struct, bytes, a date) is refused rather than turned into text or a number.
+_SCALARS = (str, int, float, np.integer, np.floating, np.bool_, decimal.Decimal)
 
 
-def _check_feature(
-    frame: pd.DataFrame,
-    name: str,
-    source: str,
-    skip_invalid: bool,
-    invalid: dict[int, str],
-    notes: list[str],
-    percent: bool,
+#: What ``pandas.api.types.infer_dtype`` calls a column of only such scalars.
+_SCALAR_KINDS = frozenset(
+    {"string", "empty", "integer", "floating", "mixed-integer-float", "decimal", "boolean"}
+)
+
+
+def _describe(value: object) -> str:
+    """A short description of a cell for an error message (never a full repr of a nest)."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple | np.ndarray):
+        return "a list"
+    if isinstance(value, np.generic):
+        return _short(value.item())
+    if isinstance(value, _SCALARS) or value is None:
+        return _short(value)
+    return f"a {type(value).__name__}"
+
+
+def _single_values(
+    frame: pd.DataFrame, source: str, skip_invalid: bool, invalid: dict[int, str]
 ) -> None:
+    """Refuse cells that are not one value: a list, an object, bytes, a date, … (the cell is
+    emptied, so a row left out with ``skip_invalid`` cannot disturb later steps)."""
+    for column in frame.columns:
+        if frame[column].dtype != object:
+            if pd.api.types.is_datetime64_any_dtype(frame[column]) or isinstance(
+                frame[column].dtype, pd.PeriodDtype | pd.IntervalDtype
+            ):
+                for row in range(len(frame)):
+                    _fail_or_mark(
+                        "not a single value",
+                        source,
+                        row,
+                        column,
+                        skip_invalid,
+                        invalid,
+                        f": a {frame[column].dtype} column; expected numbers or text",
+                    )
+                frame[column] = pd.Series([None] * len(frame), dtype=object)
+            continue
+        if pd.api.types.infer_dtype(frame[column], skipna=True) in _SCALAR_KINDS:
+            continue  # all text or all numbers (the common case, checked in C)
+        cells = frame[column].to_numpy()
+        odd = [
+            row
+            for row, value in enumerate(cells)
+            if value is not None and not _is_blank_scalar(value) and not isinstance(value, _SCALARS)
+        ]
+        for row in odd:
+            _fail_or_mark(
+                "not a single value",
+                source,
+                row,
+                column,
+                skip_invalid,
+                invalid,
+                f": found {_describe(cells[row])}; expected a number or text",
+            )
+            frame.at[row, column] = None
+
+
+def _is_blank_scalar(value: object) -> bool:
+    return value is pd.NA or value is pd.NaT
+
+
+def _numbers(
+    frame: pd.DataFrame, name: str, source: str, skip_invalid: bool, invalid: dict[int, str]
+) -> np.ndarray:
+    """The feature column ``name`` as float64, shape (n,): NaN where the cell is missing or not
+    a number (each such row reported). ``true``/``false`` count as numbers only for ``mode``."""
     spec = FEATURES[name]
     raw = frame[name]
-    values = pd.to_numeric(raw, errors="coerce").astype(np.float64)
-    blank = raw.map(_is_blank).to_numpy()
-    bad_text = values.isna().to_numpy() & ~blank
-    for row in np.flatnonzero(bad_text):
+    if pd.api.types.is_bool_dtype(raw) and name == "mode":
+        return raw.to_numpy(dtype=np.float64, na_value=np.nan)
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+        blank = np.isnan(values)
+        bad = np.zeros(len(values), dtype=bool)
+    elif pd.api.types.infer_dtype(raw, skipna=False) == "string":  # CSV cells: vectorised
+        text = raw.astype(object)
+        blank = text.str.strip().isin(_BLANK_WORDS).to_numpy()
+        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        values[blank] = np.nan
+        bad = np.isnan(values) & ~blank
+    else:
+        cells = raw.to_numpy(dtype=object)
+        blank = np.fromiter((_is_blank(v) for v in cells), dtype=bool, count=len(cells))
+        values = np.full(len(cells), np.nan)
+        for row, value in enumerate(cells):
+            if not blank[row]:
+                values[row] = _cell_number(value, boolean_ok=name == "mode")
+        bad = np.isnan(values) & ~blank
+    for row in np.flatnonzero(bad):
         _fail_or_mark(
             "non-numeric value",
             source,
@@ -449,24 +690,99 @@ def _check_feature(
             name,
             skip_invalid,
             invalid,
-            f" {raw.iloc[row]!r}: expected a number ({spec.unit})",
+            f" {_describe(raw.iloc[row])}: expected a number ({spec.unit})",
         )
     for row in np.flatnonzero(blank):
         _fail_or_mark("missing value (NaN or empty)", source, int(row), name, skip_invalid, invalid)
-    finite = values.to_numpy()
-    if percent:
-        values = values / 100.0
-        finite = values.to_numpy()
-        notes.append(f"{name}: values look like 0–100, divided by 100")
+    return values
+
+
+def _cell_number(value: object, *, boolean_ok: bool = False) -> float:
+    """One cell as a float; NaN when it is not a number (text that is not one, true/false)."""
+    if isinstance(value, bool | np.bool_):
+        return float(value) if boolean_ok else np.nan
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMBER.match(text):
+            return np.nan
+        return float(text)
+    if isinstance(value, int | np.integer | decimal.Decimal):
+        try:
+            return float(value)
+        except OverflowError:
+            return float("inf") if value > 0 else float("-inf")
+    if isinstance(value, float | np.floating):
+        return float(value)
+    return np.nan
+
+
+#: A decimal number as text (what ``float`` accepts without underscores, hex or blanks inside),
+#: including ``inf``; ``nan`` is a missing value, handled before.
+_NUMBER = re.compile(r"^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?)$", re.I)
+
+
+def _percent_rows(numbers: dict[str, np.ndarray]) -> np.ndarray:
+    """Which rows give their 0–1 features on a 0–100 scale, shape (n,) bool.
+
+    Decided per row from all its 0–1 features together: a row is 0–100 when more than half of
+    its non-zero 0–1 values exceed 1. A row of 0–1 values with one slip (an energy of 1.5) is
+    therefore not rescaled (the slip is reported as out of range), and a 0–100 row keeps all its
+    features together, including the ones below 1 (an instrumentalness of 0.4 %).
+    """
+    unit = [name for name in numbers if FEATURES[name].unit_interval]
+    if not unit:
+        return np.zeros(len(next(iter(numbers.values()))), dtype=bool)
+    block = np.column_stack([numbers[name] for name in unit])
     with np.errstate(invalid="ignore"):
-        out = np.isfinite(finite) & ((finite < spec.low) | (finite > spec.high))
-        out |= np.isinf(finite)
+        finite = np.isfinite(block)
+        nonzero = (finite & (block != 0)).sum(axis=1)
+        above = (finite & (block > 1)).sum(axis=1)
+    return 2 * above > nonzero
+
+
+def _scale_notes(percent: np.ndarray, unit: Sequence[str]) -> list[str]:
+    count, total = int(percent.sum()), len(percent)
+    if count == 0:
+        return []
+    names = ", ".join(unit)
+    if count == total:
+        return [f"every row gives its 0–1 features ({names}) as 0–100: divided by 100"]
+    minority = np.flatnonzero(percent if 2 * count <= total else ~percent) + 1
+    shown = ", ".join(map(str, minority[:10])) + (", …" if len(minority) > 10 else "")
+    which = "these are the 0–100 rows" if 2 * count <= total else "these are the 0–1 rows"
+    return [
+        f"{count} of {total} rows give their 0–1 features ({names}) as 0–100 (most of a row's "
+        f"values above 1) and were divided by 100; the other {total - count} are read as 0–1 "
+        f"(rows {shown}: {which})"
+    ]
+
+
+def _check_range(
+    values: np.ndarray,
+    name: str,
+    percent: np.ndarray,
+    source: str,
+    skip_invalid: bool,
+    invalid: dict[int, str],
+) -> np.ndarray:
+    """Rescale a 0–1 feature on 0–100 rows and report values out of the feature's range."""
+    spec = FEATURES[name]
+    scaled = np.where(percent, values / 100.0, values) if spec.unit_interval else values
+    with np.errstate(invalid="ignore"):
+        out = ~np.isnan(scaled) & ((scaled < spec.low) | (scaled > spec.high) | np.isinf(scaled))
         if spec.integer:
-            out |= np.isfinite(finite) & (finite != np.round(finite))
+            out |= np.isfinite(scaled) & (scaled != np.round(scaled))
     for row in np.flatnonzero(out):
         expected = f"{spec.low:g} to {spec.high:g} ({spec.unit})"
         if spec.integer:
             expected = f"a whole number from {spec.low:g} to {spec.high:g} ({spec.unit})"
+        elif spec.unit_interval and percent[row]:
+            expected = "0 to 100 (this row gives its 0–1 features as 0–100)"
+        elif spec.unit_interval:
+            expected = (
+                f"{expected}; a row may give all its 0–1 features as 0–100 instead, but most "
+                "of this row's are at most 1"
+            )
         _fail_or_mark(
             "out-of-range value",
             source,
@@ -474,9 +790,9 @@ def _check_feature(
             name,
             skip_invalid,
             invalid,
-            f" {finite[row]:g}: expected {expected}",
+            f" {values[row]:g}: expected {expected}",
         )
-    frame[name] = values
+    return scaled
 
 
 def _identity_text(value: object) -> object:

@@ -93,9 +93,15 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         raise MoodtuneError(
             f"cannot write {target.name!r}: use a file name ending in .csv, .parquet or .json"
         )
-    if not target.parent.exists():
-        raise MoodtuneError(f"the folder {str(target.parent)!r} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        if not target.parent.is_dir():
+            problem = "is a file, not a folder" if target.parent.exists() else "does not exist"
+            raise MoodtuneError(f"the folder {str(target.parent)!r} {problem}")
+        if target.is_dir():
+            raise MoodtuneError(f"cannot write {str(target)!r}: it is a folder")
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:100]}.", dir=target.parent)
+    except OSError as error:  # a name too long, a folder that cannot be written, ...
+        raise MoodtuneError(f"cannot write {str(target)!r}: {error.strerror or error}") from None
     os.close(handle)
     try:
         if suffix == ".csv":
@@ -105,6 +111,9 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         else:
             frame.to_json(temporary, orient="records", indent=1)
         os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise MoodtuneError(f"cannot write {str(target)!r}: {error.strerror or error}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
