@@ -14,7 +14,7 @@ $(BIN)/moodtune: pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	# vibenet (GPL, optional) pins typer<0.17 for its own CLI; install it without that pin
 	$(BIN)/pip install --quiet --no-deps "vibenet>=0.1,<0.2" "pydub>=0.25,<1"
-	$(BIN)/pip install --quiet -e ".[train,collect,vision,text,audio,tags,web,dev]"
+	$(BIN)/pip install --quiet -e ".[train,collect,vision,text,audio,tags,web,dask,dev]"
 	touch $(BIN)/moodtune
 
 setup: $(BIN)/moodtune

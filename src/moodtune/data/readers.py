@@ -81,17 +81,26 @@ def read_tracks(
     skip_invalid: bool = False,
     label_column: str | None = None,
     columns: Sequence[str] = SEED_FEATURES,
+    merge_repeats: bool = True,
 ) -> TrackTable:
     """Read a track table from ``path`` (by suffix: .csv, .tsv, .parquet, .json, .jsonl).
 
     Spotify column names are recognised in any case or spacing; extra columns are ignored.
     A JSON object of title → list of numbers is read as the seed format with ``columns`` as
     the column order. ``label_column`` names the label column when it is not called
-    emotion, label or mood.
+    emotion, label or mood. ``merge_repeats=False`` keeps every row, in order, even when
+    rows repeat a track with identical values (as ``predict`` does: one output row per input
+    row).
     """
     path = Path(path)
     frame = read_frame(path, columns=columns)
-    return tidy(frame, source=str(path), skip_invalid=skip_invalid, label_column=label_column)
+    return tidy(
+        frame,
+        source=str(path),
+        skip_invalid=skip_invalid,
+        label_column=label_column,
+        merge_repeats=merge_repeats,
+    )
 
 
 def read_frame(path: str | Path, *, columns: Sequence[str] = SEED_FEATURES) -> pd.DataFrame:
@@ -165,12 +174,15 @@ def tidy(
     source: str,
     skip_invalid: bool = False,
     label_column: str | None = None,
+    merge_repeats: bool = True,
 ) -> TrackTable:
     """Validate and normalise a raw frame into a :class:`TrackTable`.
 
     Renames columns to canonical names, refuses cells that are not one value, parses text keys
     and modes, rescales the 0–1 features of rows that give them as 0–100 (decided per row, see
-    :func:`_percent_rows`), checks every value and resolves repeated track ids.
+    :func:`_percent_rows`), checks every value and resolves repeated track ids: repeats with
+    different values are refused, identical ones merged (or, with ``merge_repeats=False``,
+    kept: every valid row stays, in order).
     """
     notes: list[str] = []
     frame = _canonical_columns(frame, source, label_column)
@@ -217,7 +229,7 @@ def tidy(
         frame = frame.drop(index=list(invalid)).reset_index(drop=True)
         if frame.empty:
             raise InputError("every row is invalid", path=source)
-    frame = _resolve_repeats(frame, source, notes)
+    frame = _resolve_repeats(frame, source, notes, merge=merge_repeats)
     for name in features:
         frame[name] = frame[name].astype(np.float64)
     return TrackTable(frame, source, notes)
@@ -836,7 +848,11 @@ def _normalise_labels(
         )
 
 
-def _resolve_repeats(frame: pd.DataFrame, source: str, notes: list[str]) -> pd.DataFrame:
+def _resolve_repeats(
+    frame: pd.DataFrame, source: str, notes: list[str], *, merge: bool = True
+) -> pd.DataFrame:
+    """Refuse repeats of a track id with different values; merge identical ones (or, with
+    ``merge=False``, keep them and say how many there are)."""
     if "track_id" not in frame.columns:
         return frame
     repeated = frame["track_id"].duplicated(keep=False) & frame["track_id"].notna()
@@ -855,6 +871,10 @@ def _resolve_repeats(frame: pd.DataFrame, source: str, notes: list[str]) -> pd.D
             path=source,
             column="track_id",
         )
+    if not merge:
+        copies = int((frame["track_id"].duplicated(keep="first") & repeated).sum())
+        notes.append(f"{copies} row(s) repeat an earlier track id with identical values; kept")
+        return frame
     before = len(frame)
     frame = frame[~(frame["track_id"].duplicated(keep="first") & repeated)]
     frame = frame.reset_index(drop=True)

@@ -1,0 +1,55 @@
+"""Which Dask cluster to run on: an existing scheduler, a local cluster, or none."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from moodtune.errors import MissingExtraError, MoodtuneError
+
+_LOCAL = re.compile(r"local:(\d{1,3})")
+
+
+def parse_cluster(spec: str) -> int:
+    """``"local:N"`` → N worker processes (1–256)."""
+    match = _LOCAL.fullmatch(spec.strip())
+    if not match or not 1 <= int(match.group(1)) <= 256:
+        raise MoodtuneError(f"--cluster: expected local:N with N from 1 to 256; got {spec!r}")
+    return int(match.group(1))
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, cluster: str | None = None) -> Iterator[Any]:
+    """A ``distributed.Client`` for the duration of the block, or None when neither is given.
+
+    ``scheduler`` is the address of a running Dask scheduler (``tcp://host:8786``); ``cluster``
+    ``"local:N"`` starts a ``LocalCluster`` of N single-threaded worker processes on this
+    machine (stopped at the end of the block).
+    """
+    if scheduler and cluster:
+        raise MoodtuneError("give --scheduler or --cluster, not both")
+    if not scheduler and not cluster:
+        yield None
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise MissingExtraError("dask", "distributed") from None
+    if cluster:
+        workers = parse_cluster(cluster)
+        with (
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+            ) as local,
+            Client(local) as client,
+        ):
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout=30)
+    except OSError as error:
+        raise MoodtuneError(f"--scheduler: cannot reach {scheduler!r} ({error})") from None
+    with client:
+        yield client
