@@ -69,8 +69,12 @@ def test_evaluate_text_reports(run_cli, text_env, dev_sample: Path, tmp_path: Pa
         ({"text": ["fine", "ok"], "labels": ["joy", "bored"]}, "'bored' is not an emotion"),
         ({"text": ["fine", "ok"], "labels": ["joy", None]}, "row 3, column 'labels': empty label"),
         (
-            {"text": ["fine", "\x00\x01\x02\x03"], "labels": ["joy", "anger"]},
+            {"text": ["fine", "\x01\x02\x03\x04\x05"], "labels": ["joy", "anger"]},
             "row 3: the text looks like binary",
+        ),
+        (  # a NUL byte: the table reader refuses the whole file first, naming the line
+            {"text": ["fine", "\x00\x01\x02\x03"], "labels": ["joy", "anger"]},
+            "line 3 holds a NUL character",
         ),
         ({"words": ["fine"], "labels": ["joy"]}, "no text column"),
     ],
