@@ -314,6 +314,14 @@ def model_info(model: ModelOption = None) -> None:
                 "labels": list(loaded.labels),
                 "hidden_size": loaded.hidden_size,
                 **loaded.metadata,
+                "readings": [
+                    {
+                        "features": list(head.feature_names),
+                        **{k: v for k, v in head.metadata.items() if k != "reference"},
+                        "combination": head.combination.to_dict() if head.combination else None,
+                    }
+                    for head in loaded.readings
+                ],
             }
         )
     )
