@@ -254,3 +254,45 @@ def test_evaluate_on_a_listener_table_prints_baselines_and_writes_reports(
     assert "| ridge |" in (tmp_path / "r.md").read_text()
     png = tmp_path / "r-reading-scatter.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_train_with_reading_data_then_predict_writes_the_reading_columns(
+    run_main, small_listeners, datasets, tmp_path
+):
+    result = run_main(
+        "train",
+        str(datasets / "seed/audio_feature_scale.json"),
+        "--labels",
+        str(datasets / "seed/labels_by_position.csv"),
+        "--reading-data",
+        str(small_listeners),
+        "--epochs",
+        "30",
+        "--no-cv",
+        "--out",
+        str(tmp_path / "m"),
+    )
+    assert result.exit_code == 0, result.output
+    model = EmotionModel.load(tmp_path / "m")
+    assert "--reading-data" in model.metadata["command"] and len(model.readings) == 2
+    assert model.readings[0].metadata["training_data"]["tracks"] == 605
+    moods = datasets / "data_moods/data_moods.csv"
+    result = run_main(
+        "predict", str(moods), "--model", str(tmp_path / "m"), "--out", str(tmp_path / "p.csv")
+    )
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(tmp_path / "p.csv")
+    assert len(written) == len(pd.read_csv(moods))
+    assert written[["reading_valence", "reading_arousal"]].abs().le(1).all().all()
+    assert "not Spotify's 'valence'" in result.output
+
+
+def test_quadrant_is_relative_to_a_typical_track():
+    combination = _uniform_combination()
+    reading = np.array([[0.1, 0.1], [0.1, -0.1], [-0.1, 0.1], [-0.1, -0.1]])
+    assert list(combination.quadrant(reading)) == [
+        "bright-energetic",
+        "bright-calm",
+        "dark-energetic",
+        "dark-calm",
+    ]

@@ -200,6 +200,14 @@ class Combination:
             self.spread
         )
 
+    def quadrant(self, reading: np.ndarray) -> np.ndarray:
+        """The quadrant of each reading (n, 2) relative to a typical track, shape (n,):
+        ``"bright-energetic"``, ``"bright-calm"``, ``"dark-energetic"`` or ``"dark-calm"``."""
+        z = self.standardise(reading)
+        valence = np.where(z[:, 0] >= 0, "bright", "dark")
+        arousal = np.where(z[:, 1] >= 0, "energetic", "calm")
+        return np.char.add(np.char.add(valence, "-"), arousal)
+
     def contradicted(self, reading: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
         """Which classes a reading (n, 2) contradicts, boolean of shape (n, k)."""
         from moodtune import emotions
