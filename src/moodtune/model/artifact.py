@@ -208,43 +208,60 @@ class Combination:
         arousal = np.where(z[:, 1] >= 0, "energetic", "calm")
         return np.char.add(np.char.add(valence, "-"), arousal)
 
-    def contradicted(self, reading: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
-        """Which classes a reading (n, 2) contradicts, boolean of shape (n, k)."""
+    def _signs(self, labels: tuple[str, ...]) -> np.ndarray:
+        """Per class and axis: +1 / −1 when the class's circumplex point lies at least
+        ``margin`` above / below the middle of that axis, else 0; shape (k, 2)."""
         from moodtune import emotions
 
-        z = self.standardise(reading)
-        result = np.zeros((len(z), len(labels)), dtype=bool)
+        signs = np.zeros((len(labels), 2), dtype=np.int8)
         for column, label in enumerate(labels):
-            if not emotions.is_emotion(label):
-                continue
-            point = emotions.CIRCUMPLEX[emotions.canonical(label)]
-            for axis, value in enumerate((point.valence, point.arousal)):
-                if abs(value) < self.margin:
-                    continue
-                clear = np.abs(z[:, axis]) >= self.tau
-                result[:, column] |= clear & (np.sign(z[:, axis]) != np.sign(value))
+            if emotions.is_emotion(label):
+                point = emotions.CIRCUMPLEX[emotions.canonical(label)]
+                for axis, value in enumerate((point.valence, point.arousal)):
+                    if abs(value) >= self.margin:
+                        signs[column, axis] = 1 if value > 0 else -1
+        return signs
+
+    def _contradicted_z(self, z: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
+        signs = self._signs(labels)
+        result = np.zeros((len(z), len(labels)), dtype=bool)
+        for axis in range(2):
+            high, low = z[:, axis] >= self.tau, z[:, axis] <= -self.tau
+            result |= high[:, None] & (signs[None, :, axis] < 0)
+            result |= low[:, None] & (signs[None, :, axis] > 0)
         return result
+
+    def contradicted(self, reading: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
+        """Which classes a reading (n, 2) contradicts, boolean of shape (n, k)."""
+        return self._contradicted_z(self.standardise(reading), labels)
 
     def apply(
         self, probabilities: np.ndarray, reading: np.ndarray, labels: tuple[str, ...]
     ) -> np.ndarray:
         """The combined distribution, shape (n, k), float32, rows summing to 1."""
-        p = np.asarray(probabilities, dtype=np.float64)
-        z = self.standardise(reading)
-        weights = np.ones_like(p)
+        p = np.asarray(probabilities, dtype=np.float32)
+        z = self.standardise(reading).astype(np.float32)
         known = [self.prototypes.get(label) for label in labels]
         if self.kappa > 0 and all(point is not None for point in known):
+            # −κ Σ_j (z_j − μ_cj)² / (2 s_j²) = κ (z · μ_c / s² − |μ_c|²_s / 2) + a term of the
+            # row alone, which the normalisation removes.
             centres = np.asarray(known, dtype=np.float64)
-            distance = (z[:, None, :] - centres[None]) ** 2 / (2 * np.asarray(self.variance))
-            log_w = -self.kappa * distance.sum(axis=2)
-            weights = np.exp(log_w - log_w.max(axis=1, keepdims=True))
-        combined = p * weights
-        combined[self.contradicted(reading, labels)] = 0.0
+            scaled = centres / np.asarray(self.variance)
+            slope = (self.kappa * scaled.T).astype(np.float32)  # (2, k)
+            offset = (-self.kappa * 0.5 * (centres * scaled).sum(axis=1)).astype(np.float32)
+            log_w = z @ slope
+            log_w += offset
+            log_w -= log_w.max(axis=1, keepdims=True)
+            combined = np.exp(log_w, out=log_w)
+            combined *= p
+        else:
+            combined = p.copy()
+        combined[self._contradicted_z(z, labels)] = 0.0
         total = combined.sum(axis=1, keepdims=True)
         # A row whose every class is contradicted (impossible with neutral among the labels)
         # keeps the classifier's own distribution.
-        combined = np.where(total > 0, combined / np.where(total > 0, total, 1.0), p)
-        return combined.astype(np.float32)
+        safe = np.where(total > 0, total, 1.0)
+        return np.where(total > 0, combined / safe, p).astype(np.float32)
 
     def to_dict(self) -> dict[str, Any]:
         return {
