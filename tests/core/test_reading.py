@@ -285,6 +285,11 @@ def test_train_with_reading_data_then_predict_writes_the_reading_columns(
     assert len(written) == len(pd.read_csv(moods))
     assert written[["reading_valence", "reading_arousal"]].abs().le(1).all().all()
     assert "not Spotify's 'valence'" in result.output
+    info = run_main("model", "info", "--model", str(tmp_path / "m"))
+    assert info.exit_code == 0, info.output
+    readings = json.loads(info.stdout)["readings"]
+    assert [len(r["features"]) for r in readings] == [11, 7]
+    assert readings[1]["combination"]["tau"] == 2.0
 
 
 def test_quadrant_is_relative_to_a_typical_track():
