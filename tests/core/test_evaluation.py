@@ -5,6 +5,7 @@ These are the project's accuracy claims; each runs the full 3 × 5-fold protocol
 
 import json
 
+import numpy as np
 import pytest
 
 from moodtune.data.readers import read_seed, read_tracks
@@ -69,3 +70,16 @@ def test_too_few_tracks_per_class_is_refused(tmp_path):
     path.write_text("name,valence,energy,emotion\na,0.1,0.2,sad\nb,0.9,0.8,happy\nc,0.2,0.1,sad\n")
     with pytest.raises(MoodtuneError, match="at least 5 tracks"):
         cross_validate(read_tracks(path))
+
+
+def test_reading_folds_grouped_by_artist_never_split_an_artist(datasets):
+    from moodtune.model.evaluation import reading_folds
+    from moodtune.model.listeners import read_listener_table
+
+    listeners = read_listener_table(datasets / "muse/muse_dev.csv")
+    artists = listeners.artists
+    seen = np.zeros(len(artists), dtype=int)
+    for train, test in reading_folds(len(artists), folds=5, seed=0, groups=artists):
+        assert not set(artists[train]) & set(artists[test])
+        seen[test] += 1
+    assert (seen == 1).all()  # every track is tested exactly once per repeat

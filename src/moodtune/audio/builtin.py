@@ -4,9 +4,15 @@ analysed once and stored in moodtune; the audio is played from the installed pac
 The stored table (``catalogue/catalogue.csv``) holds, per clip: identity, the measured and
 the VibeNet-estimated features, the tempo and key the clip's generator was asked for (from
 the package's LICENSE-MUSIC, as ``listed_bpm``/``listed_key``), the file path relative to the
-package's ``tracks`` folder, and the emotion the default model predicts. Regenerate it with::
+package's ``tracks`` folder, and what the default model says: the emotion, its probabilities
+and the valence/arousal reading (``reading_valence``, ``reading_arousal``, −1..1, learned
+from listeners). Regenerate it (analysis and predictions) with::
 
     python -m moodtune.audio.builtin --regenerate
+
+or re-derive only the predictions from the stored features with the current default model::
+
+    python -m moodtune.audio.builtin --rederive
 
 Reading it needs neither librosa nor VibeNet; only the audio paths need the immich package.
 """
@@ -76,13 +82,11 @@ def builtin_catalogue() -> tuple[TrackTable, list[str | None], dict[str, str]]:
 
 
 def builtin_predictions() -> pd.DataFrame:
-    """The stored predictions: track_id, emotion, confidence and p_<emotion> per clip, made by
-    the default model whose version is in ``provenance.json`` (empty columns if none was)."""
+    """The stored predictions: track_id, emotion, confidence, p_<emotion> and (when the model
+    has a reading) reading_valence and reading_arousal per clip, made by the default model
+    whose version is in ``provenance.json`` (empty columns if none was)."""
     frame, _ = _stored()
-    columns = [
-        "track_id",
-        *[c for c in frame.columns if c == "emotion" or c == "confidence" or c.startswith("p_")],
-    ]
+    columns = ["track_id", *[c for c in frame.columns if _is_prediction(c)]]
     return frame[columns].copy()
 
 
@@ -220,6 +224,25 @@ def _title(stem: str) -> str:
     return " ".join(words).capitalize()
 
 
+def _is_prediction(column: str) -> bool:
+    return column in ("emotion", "confidence") or column.startswith(("p_", "reading_"))
+
+
+def rederive(folder: Path | None = None) -> Path:
+    """Re-predict the stored clips' emotions and reading with the current default model,
+    from the stored features (no audio analysis), and record the model in provenance.json."""
+    source = data_folder()
+    frame, provenance = _stored()
+    frame = frame[[c for c in frame.columns if not _is_prediction(c)]].copy()
+    model_info = _predict(frame)
+    folder = folder or source
+    folder.mkdir(parents=True, exist_ok=True)
+    write_frame(frame, folder / CATALOGUE_FILE)
+    provenance["emotions"] = model_info
+    (folder / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=1) + "\n", encoding="utf-8")
+    return folder / CATALOGUE_FILE
+
+
 def _predict(frame: pd.DataFrame) -> dict | None:
     from moodtune.model.artifact import EmotionModel
 
@@ -231,9 +254,13 @@ def _predict(frame: pd.DataFrame) -> dict | None:
     table = tidy(frame, source="built-in catalogue")
     predictions = model.predict_table(table)
     for column in predictions.columns:
-        if column == "emotion" or column == "confidence" or column.startswith("p_"):
+        if _is_prediction(column):
             frame[column] = predictions[column].to_numpy()
-    return {"version": model.version, "features": list(model.feature_names)}
+    info: dict = {"version": model.version, "features": list(model.feature_names)}
+    head = model.reading_head(table.feature_names)
+    if head is not None:
+        info["reading_features"] = list(head.feature_names)
+    return info
 
 
 def _provenance(per_feature: dict[str, str], estimated_by: str, model: dict | None) -> dict:
@@ -264,8 +291,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="analyse the installed clips and rewrite the stored catalogue",
     )
+    parser.add_argument(
+        "--rederive",
+        action="store_true",
+        help="re-predict emotions and reading from the stored features with the default model",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="processes (default 1)")
     arguments = parser.parse_args(argv)
+    if arguments.rederive:
+        print(f"wrote {rederive()}")
+        return 0
     if not arguments.regenerate:
         table, paths, _ = builtin_catalogue()
         print(f"{len(table)} built-in tracks, {sum(p is not None for p in paths)} playable")

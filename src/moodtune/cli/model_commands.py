@@ -104,6 +104,11 @@ def predict(
     counts = result["emotion"].value_counts()
     summary = ", ".join(f"{name} {counts.get(name, 0)}" for name in emotion_model.labels)
     console.done(f"predicted {len(result)} tracks → {out} ({summary})")
+    if emotion_model.has_reading:
+        console.note(
+            "reading_valence and reading_arousal: the valence/arousal listeners would give "
+            "each track, -1..1, learned from listeners' tags (not Spotify's 'valence')"
+        )
 
 
 def _predict_here(emotion_model: EmotionModel, table: Path, skip_invalid: bool) -> pd.DataFrame:
@@ -180,14 +185,29 @@ def train(
     cv: Annotated[bool, typer.Option(help="Also cross-validate and store the metrics.")] = True,
     group_by_artist: GroupOption = False,
     skip_invalid: SkipOption = False,
+    reading_data: Annotated[
+        Path | None,
+        typer.Option(
+            "--reading-data",
+            help="A table with listeners' valence/arousal (e.g. MuSe's valence_tags, "
+            "arousal_tags) to learn the reading from; its artist column groups the CV folds.",
+        ),
+    ] = None,
+    reading_l2: Annotated[float, typer.Option(help="L2 penalty of the reading.")] = 10.0,
 ) -> None:
-    """Train the emotion MLP on DATA and write a model folder (safetensors + JSON)."""
+    """Train the emotion MLP on DATA and write a model folder (safetensors + JSON).
+
+    With --reading-data, also learn the valence/arousal reading from listeners and combine
+    it with the 7 probabilities (see docs/model.md)."""
     from moodtune.model.artifact import check_destination
     from moodtune.model.training import MLPClassifier
 
     check_destination(out)
     table = _read_labelled(data, labels, skip_invalid)
     names = _feature_names(table, features)
+    heads = None
+    if reading_data is not None:
+        heads = _train_readings(reading_data, names, reading_l2, seed, cv, skip_invalid)
     config = _config(
         hidden_size=hidden_size,
         batch_size=batch_size,
@@ -213,9 +233,10 @@ def train(
         report = _evaluate(
             table,
             names,
-            ("mlp", "seed_recipe", "logistic_regression"),
+            ("mlp", "seed_recipe", "logistic_regression") + (("mlp_reading",) if heads else ()),
             config=config,
             group_by_artist=group_by_artist,
+            reading=_with_reading(names, heads),
         )
         metadata["cv"] = {
             "protocol": report.to_dict()["protocol"],
@@ -227,6 +248,8 @@ def train(
     console.note(f"training on {len(table)} tracks, features {', '.join(names)}")
     classifier = MLPClassifier(config).fit(table.matrix(names), table.labels)
     model = classifier.to_model(names, metadata)
+    if heads:
+        model.readings = tuple(_combined_heads(heads, table, names, model.labels))
     model.save(out)
     unit = "iterations" if config.optimizer == "lbfgs" else "epochs"
     console.done(f"model {model.version} → {out} (trained for {classifier.steps_} {unit})")
@@ -236,19 +259,40 @@ def evaluate(
     data: DataArgument,
     labels: LabelsOption = None,
     features: FeaturesOption = None,
-    models: Annotated[str, typer.Option(help="Comma-separated models to compare.")] = (
-        "seed_recipe,mlp,logistic_regression,random_forest,rule"
-    ),
+    models: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated models to compare (default: seed_recipe, mlp, mlp_reading, "
+            "logistic_regression, random_forest, rule; for a table with listeners' "
+            "valence/arousal: reading, raw_features, ridge, gradient_boosting, implied_7class)."
+        ),
+    ] = None,
     folds: Annotated[int, typer.Option(help="Folds per repeat.")] = 5,
     repeats: Annotated[str, typer.Option(help="Comma-separated shuffle seeds.")] = "0,1,2",
     group_by_artist: GroupOption = False,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report.")] = None,
     report: Annotated[
-        Path | None, typer.Option(help="Write a .md or .html report with a confusion-matrix PNG.")
+        Path | None,
+        typer.Option(
+            help="Write a .md or .html report with a confusion-matrix PNG (or, for listeners' "
+            "valence/arousal, a scatter plot)."
+        ),
     ] = None,
     skip_invalid: SkipOption = False,
+    model: ModelOption = None,
+    targets: Annotated[
+        str | None,
+        typer.Option(
+            help="Listeners' valence,arousal columns (default: valence_tags,arousal_tags or "
+            "listener_valence,listener_arousal when the table has them)."
+        ),
+    ] = None,
 ) -> None:
-    """Cross-validate models on the same repeated stratified folds of DATA."""
+    """Cross-validate models on the same repeated folds of DATA.
+
+    A labelled table: accuracy and macro-F1 of the classifiers. A table with listeners'
+    valence/arousal (e.g. MuSe): Spearman rho and quadrant accuracy of the reading beside
+    baselines."""
     from rich.table import Table
 
     from moodtune.model import report as reports
@@ -256,21 +300,52 @@ def evaluate(
     for path, suffixes in ((json_path, (".json",)), (report, (".md", ".html"))):
         if path is not None:
             reports.check_output(path, suffixes)
-    table = _read_labelled(data, labels, skip_invalid)
-    names = _feature_names(table, features)
     try:
         seeds = tuple(int(s) for s in repeats.split(","))
     except ValueError:
         raise typer.BadParameter("--repeats takes comma-separated whole numbers") from None
     if not 2 <= folds <= 20:
         raise typer.BadParameter("--folds must be between 2 and 20")
+    if labels is None and _listener_table(data, targets):
+        _evaluate_reading(
+            data,
+            targets,
+            models,
+            folds,
+            seeds,
+            group_by_artist,
+            json_path,
+            report,
+            model,
+            skip_invalid,
+        )
+        return
+    from moodtune.model.artifact import load_model
+
+    table = _read_labelled(data, labels, skip_invalid)
+    names = _feature_names(table, features)
+    emotion_model = load_model(model)
+    chosen = models or "seed_recipe,mlp,mlp_reading,logistic_regression,random_forest,rule"
+    wanted = tuple(m.strip() for m in chosen.split(","))
+    if "mlp_reading" in wanted and (
+        not emotion_model.has_reading or any(f not in names for f in emotion_model.feature_names)
+    ):
+        if models:
+            raise typer.BadParameter(
+                f"mlp_reading needs a model with a reading over features the table has "
+                f"(model {emotion_model.version}: {', '.join(emotion_model.feature_names)})",
+                param_hint="--models",
+            )
+        console.note("mlp_reading left out: the model has no reading for these features")
+        wanted = tuple(m for m in wanted if m != "mlp_reading")
     result = _evaluate(
         table,
         names,
-        tuple(m.strip() for m in models.split(",")),
+        wanted,
         folds=folds,
         repeats=seeds,
         group_by_artist=group_by_artist,
+        reading=emotion_model if "mlp_reading" in wanted else None,
     )
     data_dict = result.to_dict()
     view = Table(title=f"{Path(data).name}: {data_dict['protocol']['cv']}, seeds {list(seeds)}")
@@ -313,6 +388,14 @@ def model_info(model: ModelOption = None) -> None:
                 "labels": list(loaded.labels),
                 "hidden_size": loaded.hidden_size,
                 **loaded.metadata,
+                "readings": [
+                    {
+                        "features": list(head.feature_names),
+                        **{k: v for k, v in head.metadata.items() if k != "reference"},
+                        "combination": head.combination.to_dict() if head.combination else None,
+                    }
+                    for head in loaded.readings
+                ],
             }
         )
     )
@@ -367,6 +450,185 @@ def model_export_pth(
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _listener_table(data: Path, targets: str | None) -> bool:
+    """True when DATA has listeners' valence/arousal columns (or --targets names them)."""
+    from moodtune.data.readers import read_frame
+    from moodtune.model.listeners import find_target_columns
+
+    if data.suffix.lower() == ".json" and targets is None:
+        return False
+    given = [t.strip() for t in targets.split(",")] if targets else None
+    return find_target_columns(read_frame(data), given) is not None
+
+
+def _evaluate_reading(
+    data: Path,
+    targets: str | None,
+    models: str | None,
+    folds: int,
+    seeds: tuple[int, ...],
+    group_by_artist: bool,
+    json_path: Path | None,
+    report: Path | None,
+    model: Path | None,
+    skip_invalid: bool,
+) -> None:
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from moodtune.model import report as reports
+    from moodtune.model.artifact import load_model
+    from moodtune.model.evaluation import READING_MODELS, cross_validate_reading
+    from moodtune.model.listeners import read_listener_table
+
+    given = [t.strip() for t in targets.split(",")] if targets else None
+    listeners = read_listener_table(data, columns=given, skip_invalid=skip_invalid)
+    _show_notes(listeners.table)
+    wanted = tuple(m.strip() for m in models.split(",")) if models else tuple(READING_MODELS)
+    emotion_model = load_model(model)
+    with Progress(console=console.err, transient=True) as bar:
+        task = bar.add_task("cross-validating", total=None)
+        result = cross_validate_reading(
+            listeners,
+            models=wanted,
+            folds=folds,
+            repeats=seeds,
+            group_by_artist=group_by_artist,
+            classifier=emotion_model,
+            progress=lambda text: bar.update(task, description=text),
+        )
+    data_dict = result.to_dict()
+    view = Table(
+        title=f"{Path(data).name}: agreement with listeners ({listeners.columns[0]}, "
+        f"{listeners.columns[1]}), {data_dict['protocol']['cv']}, seeds {list(seeds)}"
+    )
+    for column in ("model", "valence rho", "arousal rho", "quadrant accuracy"):
+        view.add_column(column)
+    for name, scores in data_dict["models"].items():
+        view.add_row(
+            name + (" (ours)" if name == "reading" else ""),
+            *(
+                f"{scores[k]['mean']:.3f} ± {scores[k]['std']:.3f}"
+                for k in ("valence_rho", "arousal_rho", "quadrant_accuracy")
+            ),
+        )
+    console.out.print(view)
+    if json_path:
+        reports.write_json(result, json_path)
+        console.done(f"JSON report → {json_path}")
+    if report:
+        reports.write_document(result, report)
+        console.done(f"report → {report}")
+
+
+def _train_readings(
+    path: Path, names: tuple[str, ...], l2: float, seed: int, cv: bool, skip_invalid: bool
+) -> list:
+    """Train the readings on a listener table (and cross-validate them when ``cv``): one over
+    all the table's features and, when those are more, one over the classifier's ``names``."""
+    from moodtune.errors import MoodtuneError
+    from moodtune.model.listeners import read_listener_table
+    from moodtune.model.training import ReadingConfig, ReadingRegressor
+
+    listeners = read_listener_table(path, skip_invalid=skip_invalid)
+    _show_notes(listeners.table)
+    missing = [f for f in names if f not in listeners.table.feature_names]
+    if missing:
+        raise typer.BadParameter(
+            f"{path.name} lacks the feature(s) {', '.join(missing)} the classifier reads",
+            param_hint="--reading-data",
+        )
+    try:
+        config = ReadingConfig(l2=l2, seed=seed).validate()
+    except MoodtuneError as error:
+        raise typer.BadParameter(str(error), param_hint="--reading-l2") from None
+    full = listeners.table.feature_names
+    feature_sets = [full] if set(full) == set(names) else [full, names]
+    metadata: dict[str, object] = {
+        "training_data": {
+            "source": path.name,
+            "tracks": len(listeners),
+            "targets": list(listeners.columns),
+            "target_scale": listeners.scale,
+            "sha256": _data_hash(listeners.table.with_labels(["-"] * len(listeners)), full),
+        }
+    }
+    if cv:
+        from rich.progress import Progress
+
+        from moodtune.model.artifact import EmotionModel
+        from moodtune.model.evaluation import cross_validate_reading
+
+        grouped = listeners.artists is not None
+        with Progress(console=console.err, transient=True) as bar:
+            task = bar.add_task("cross-validating the reading", total=None)
+            result = cross_validate_reading(
+                listeners,
+                models=("reading", "reading_7", "raw_features", "ridge")
+                if len(feature_sets) > 1
+                else ("reading", "raw_features", "ridge"),
+                model_features=names,
+                group_by_artist=grouped,
+                config=config,
+                classifier=EmotionModel.default(),
+                progress=lambda text: bar.update(task, description=text),
+            )
+        summary = result.to_dict()
+        metadata["cv"] = {
+            "protocol": summary["protocol"],
+            "models": {
+                name: {
+                    k: s[k] for k in ("features", "valence_rho", "arousal_rho", "quadrant_accuracy")
+                }
+                for name, s in summary["models"].items()
+            },
+        }
+    heads = []
+    for features in feature_sets:
+        console.note(
+            f"training the reading on {len(listeners)} tracks of {path.name}, features "
+            f"{', '.join(features)}"
+        )
+        regressor = ReadingRegressor(config).fit(
+            listeners.table.matrix(features), listeners.targets
+        )
+        heads.append(regressor.to_head(features, metadata))
+    return heads
+
+
+def _combined_heads(heads: list, table: TrackTable, names: tuple[str, ...], labels: tuple):
+    """Give every reading its combination. The prototypes are learned with the reading over
+    the classifier's features (the training table may have no others) and reused, in the
+    same standardised units, by the richer reading."""
+    from dataclasses import replace
+
+    from moodtune.model.training import fit_combination
+
+    basic = heads[-1]
+    combination = fit_combination(basic, table.matrix(names), table.labels, labels)
+    for head in heads:
+        reference = head.metadata["reference"]
+        head.combination = replace(
+            combination,
+            center=(reference["mean"][0], reference["mean"][1]),
+            spread=(max(reference["std"][0], 1e-6), max(reference["std"][1], 1e-6)),
+        )
+    return heads
+
+
+def _with_reading(names: tuple[str, ...], heads: list | None):
+    """A model-like object whose ``reading_head`` gives the reading over ``names``, for
+    ``mlp_reading`` in the CV (the combination is fitted on each fold)."""
+    if not heads:
+        return None
+    from types import SimpleNamespace
+
+    basic = heads[-1]
+    return SimpleNamespace(
+        reading_head=lambda available: basic if set(basic.feature_names) <= set(available) else None
+    )
 
 
 def _show_notes(table: TrackTable) -> None:

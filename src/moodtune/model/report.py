@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from moodtune.errors import MissingExtraError, MoodtuneError
-from moodtune.model.evaluation import EvaluationReport
+from moodtune.model.evaluation import EvaluationReport, ReadingReport
 
 
 def check_output(path: str | Path, suffixes: tuple[str, ...]) -> Path:
@@ -27,16 +27,19 @@ def check_output(path: str | Path, suffixes: tuple[str, ...]) -> Path:
     return path
 
 
-def write_json(report: EvaluationReport, path: str | Path) -> Path:
+def write_json(report: EvaluationReport | ReadingReport, path: str | Path) -> Path:
     path = check_output(path, (".json",))
     path.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     return path
 
 
-def write_document(report: EvaluationReport, path: str | Path) -> Path:
+def write_document(report: EvaluationReport | ReadingReport, path: str | Path) -> Path:
     """Write a Markdown (.md) or HTML (.html) report and, beside it, one confusion-matrix PNG
-    per model (``<stem>-<model>-confusion.png``)."""
+    per model (``<stem>-<model>-confusion.png``); for a :class:`ReadingReport`, one scatter
+    plot of the reading against listeners (``<stem>-reading-scatter.png``)."""
     path = check_output(path, (".md", ".html"))
+    if isinstance(report, ReadingReport):
+        return _write_reading_document(report, path)
     images = {}
     for model in report.models:
         image = path.with_name(f"{path.stem}-{model}-confusion.png")
@@ -165,3 +168,103 @@ def _html(data: dict[str, Any], images: dict[str, str]) -> str:
             for model, image in images.items()
         )
     )
+
+
+# --- agreement with listeners ----------------------------------------------------------------
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise MissingExtraError("train", "matplotlib") from None
+    return plt
+
+
+def plot_reading_scatter(report: ReadingReport, path: Path, model: str | None = None) -> Path:
+    """Out-of-fold reading of ``model`` (default: ``reading``, else the first model) against
+    listeners' valence and arousal (first repeat), two panels, as a PNG."""
+    plt = _pyplot()
+    name = model or ("reading" if "reading" in report.models else next(iter(report.models)))
+    predicted = report.models[name].first_repeat
+    assert predicted is not None
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4.6), dpi=110)
+    summary = report.models[name].summary()
+    for axis, (title, key) in enumerate((("valence", "valence_rho"), ("arousal", "arousal_rho"))):
+        ax = axes[axis]
+        ax.scatter(report.targets[:, axis], predicted[:, axis], s=4, alpha=0.35, color="#3465a4")
+        ax.set_xlabel(f"listeners' {title} (-1..1)")
+        ax.set_ylabel(f"{name}: out-of-fold {title}")
+        ax.set_title(f"{title}: Spearman rho {summary[key]['mean']:.3f}")
+        ax.grid(alpha=0.3)
+    figure.suptitle(f"{name} vs listeners, {Path(report.dataset).name}, repeat {report.repeats[0]}")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def _reading_rows(data: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for name, scores in data["models"].items():
+        rows.append(
+            [
+                name + (" (ours)" if name == "reading" else ""),
+                *(
+                    f"{scores[k]['mean']:.3f} ± {scores[k]['std']:.3f}"
+                    for k in ("valence_rho", "arousal_rho", "quadrant_accuracy")
+                ),
+                scores["description"],
+            ]
+        )
+    return rows
+
+
+def _write_reading_document(report: ReadingReport, path: Path) -> Path:
+    image = path.with_name(f"{path.stem}-reading-scatter.png")
+    plot_reading_scatter(report, image)
+    data = report.to_dict()
+    protocol, targets = data["protocol"], data["targets"]
+    header = ["model", "valence ρ", "arousal ρ", "quadrant accuracy", "what it is"]
+    intro = (
+        f"{data['n_tracks']} tracks; listeners' valence and arousal from "
+        f"{', '.join(targets['columns'])} ({targets['scale']}, mapped to {targets['mapped_to']}). "
+        f"Protocol: {protocol['cv']}, shuffle seeds {protocol['shuffle_seeds']}; "
+        f"{protocol['metrics']}."
+    )
+    title = f"moodtune evaluation: agreement with listeners, {Path(data['dataset']).name}"
+    if path.suffix.lower() == ".md":
+        lines = [
+            f"# {title}",
+            "",
+            intro,
+            "",
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
+            *("| " + " | ".join(row) + " |" for row in _reading_rows(data)),
+            "",
+            "## Out-of-fold reading against listeners",
+            "",
+            f"![scatter plot of the reading against listeners]({image.name})",
+            "",
+        ]
+        path.write_text("\n".join(lines))
+        return path
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+        for row in _reading_rows(data)
+    )
+    path.write_text(
+        "<!doctype html><meta charset='utf-8'><title>moodtune evaluation</title>"
+        "<style>body{font:15px system-ui;max-width:60rem;margin:2rem auto}"
+        "td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}</style>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<h2>Out-of-fold reading against listeners</h2><img src='{html.escape(image.name)}' "
+        "alt='scatter plot of the reading against listeners'>"
+    )
+    return path
