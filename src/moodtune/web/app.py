@@ -10,7 +10,6 @@ answered 500 without any detail of the code.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import AsyncIterator, Sequence
@@ -37,6 +36,16 @@ from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 from moodtune.web import schemas
 from moodtune.web.docs import DocsPage, install_docs
+from moodtune.web.limits import (
+    Guard,
+    Overloaded,
+    PixelBudget,
+    WorkGate,
+    image_pixels,
+    keep_large_buffers_returnable,
+    parse_json,
+    return_freed_memory,
+)
 from moodtune.web.security import SecurityHeaders, docs_policy
 from moodtune.web.service import MoodService, Target
 from moodtune.web.uploads import (
@@ -67,6 +76,17 @@ class FastJSONResponse(JSONResponse):
 
 #: Threads that read images at once: decoding runs in parallel, inference one at a time.
 READ_THREADS = 2
+#: Image readings queued behind those at most; more are refused (503, ``Retry-After``).
+READ_QUEUE = 16
+#: Recommendations computed in worker threads at once (they hold the GIL and the catalogue's
+#: lock most of the time: more threads only add switching), and queued behind them at most.
+RECOMMEND_THREADS = 2
+RECOMMEND_QUEUE = 48
+#: Pixels decoded at once, over all requests: one 40-megapixel photo (~0.5 GB while it is
+#: decoded) at a time, or several small ones.
+DECODE_PIXELS = 40_000_000
+#: Images of more pixels than this have the freed memory returned to the system afterwards.
+LARGE_IMAGE_PIXELS = 4_000_000
 HERE = Path(__file__).parent
 #: Characters a track id may not contain (control characters, slashes).
 TRACK_ID_PATTERN = r"^[^\x00-\x1f\x7f/\\]+$"
@@ -95,10 +115,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": schemas.ErrorOut, "description": text}
     for status, text in {
         404: "Unknown track, or a track without local audio",
+        400: "A malformed body: not JSON, JSON nested too deep or with too long a number, "
+        "a malformed form or Content-Length",
         413: "Upload over 20 MB",
-        415: "Not a JPEG, PNG, WebP, GIF, BMP or TIFF image (checked from its bytes)",
+        415: "Not a JPEG, PNG, WebP, GIF, BMP or TIFF image (checked from its bytes), "
+        "or a body of another type than the endpoint takes",
         422: "Invalid parameters: the reason names the parameter",
-        503: "Image reading could not be loaded on this server",
+        503: "Image reading could not be loaded on this server, or the server is busy "
+        "(then with a Retry-After header, in seconds)",
     }.items()
 }
 
@@ -167,7 +191,10 @@ def create_app(
         # Image readings wait here, not in the shared thread pool: the reader runs one
         # inference at a time, and 40 queued photos must not hold every thread of the pool
         # (which the catalogue calls of other requests need).
-        app.state.read_limiter = anyio.CapacityLimiter(READ_THREADS)
+        app.state.read_gate = WorkGate(READ_THREADS, READ_QUEUE, "image readings")
+        app.state.recommend_gate = WorkGate(RECOMMEND_THREADS, RECOMMEND_QUEUE, "recommendations")
+        app.state.pixels = PixelBudget(DECODE_PIXELS)
+        keep_large_buffers_returnable()
         try:
             yield
         finally:
@@ -192,6 +219,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     docs_page = DocsPage.build(app.title, app.openapi_url or "/openapi.json")
     install_docs(app, docs_page)
+    app.add_middleware(Guard)  # inside the headers middleware: its 500 gets them too
     app.add_middleware(SecurityHeaders, docs_policy=docs_policy(docs_page.script_hashes))
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -224,9 +252,11 @@ def create_app(
 
     @app.get("/api/health", response_model=schemas.HealthOut, tags=["api"])
     async def health(request: Request) -> FastJSONResponse:
-        """Whether the server is up, how many tracks it has and whether it can read images."""
+        """Whether the server is up, how many tracks it has and whether it can read images.
+
+        Answered on the event loop from memory (never queued behind other requests)."""
         service: MoodService = request.app.state.service
-        return FastJSONResponse(await run_in_threadpool(service.health))
+        return FastJSONResponse(service.health_now())
 
     @app.post(
         "/api/emotion",
@@ -288,7 +318,8 @@ def create_app(
         # a hand-over to the thread pool costs under load), else in the thread pool.
         tracks = service.recommend_now(target, k, mode)
         if tracks is None:
-            tracks = await run_in_threadpool(service.recommend, target, k, mode)
+            gate: WorkGate = request.app.state.recommend_gate
+            tracks = await gate.run(service.recommend, target, k, mode)
         return FastJSONResponse(
             {
                 "reading": reading.to_dict() if reading is not None else None,
@@ -305,7 +336,8 @@ def create_app(
             200: {"content": {"audio/*": {}}, "description": "The whole file"},
             206: {"content": {"audio/*": {}}, "description": "The byte range asked for"},
             404: ERROR_RESPONSES[404],
-            416: {"description": "Range not satisfiable"},
+            400: {"model": schemas.ErrorOut, "description": "A malformed Range header"},
+            416: {"model": schemas.ErrorOut, "description": "Range not satisfiable"},
         },
         response_class=FileResponse,
         tags=["api"],
@@ -314,6 +346,8 @@ def create_app(
         """The local audio of a catalogue track, with HTTP range requests (206)."""
         service: MoodService = request.app.state.service
         path = await run_in_threadpool(service.audio_file, track_id)
+        if request.headers.get("range") is not None:
+            await run_in_threadpool(_check_range, request.headers["range"], path)
         return FileResponse(
             path,
             media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"),
@@ -441,10 +475,7 @@ async def _read_json(
             )
     declared_length(request.headers.get("content-length"), MAX_JSON_BYTES, "the JSON body")
     body = await read_capped(request.stream(), MAX_JSON_BYTES, "the JSON body")
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise UploadError(f"the body is not valid JSON ({error})", status=422) from None
+    data = parse_json(body)  # 400 for bad JSON, too deep, too long a number
     if not isinstance(data, dict):
         raise UploadError("the JSON body must be an object", status=422)
     return _validate(model, data)
@@ -458,11 +489,50 @@ def _validate(model: type[schemas.BaseModel], data: dict[str, Any]) -> Any:
 
 
 async def _read(request: Request, image: bytes | None, text: str | None) -> Any:
-    """The reading of ``image``/``text``, computed in a worker thread (see READ_THREADS)."""
+    """The reading of ``image``/``text``, computed in a worker thread (see READ_THREADS).
+
+    Refused (503) when :data:`READ_QUEUE` readings already wait; an image waits until its
+    pixels fit in :data:`DECODE_PIXELS`, so that large photos are decoded one at a time.
+    """
     service: MoodService = request.app.state.service
-    return await anyio.to_thread.run_sync(
-        service.read, image, text, limiter=request.app.state.read_limiter
-    )
+    gate: WorkGate = request.app.state.read_gate
+    pixels = image_pixels(image) if image is not None else 0
+
+    def read() -> Any:
+        try:
+            return service.read(image, text)
+        finally:
+            if pixels > LARGE_IMAGE_PIXELS:
+                return_freed_memory()
+
+    async with gate.slot(), await request.app.state.pixels(pixels):
+        return await anyio.to_thread.run_sync(read, limiter=gate.limiter)
+
+
+def _check_range(header: str, path: Path) -> None:
+    """Refuse a Range header the file cannot answer, as JSON: 400 when malformed, 416 when
+    it asks for bytes past the end (Starlette would answer these in plain text)."""
+    from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
+
+    try:
+        FileResponse._parse_range_header(header, path.stat().st_size)
+    except MalformedRangeHeader as error:
+        message = f"the Range header {header[:60]!r}: {error.content}"
+        raise UploadError(message, status=400, field="Range") from None
+    except RangeNotSatisfiable as error:
+        raise RangeError(
+            f"the Range header {header[:60]!r} asks for bytes past the end of the file "
+            f"({error.max_size} bytes)",
+            size=error.max_size,
+        ) from None
+
+
+class RangeError(UploadError):
+    """A range past the end of the file: 416 with ``Content-Range: bytes */size``."""
+
+    def __init__(self, message: str, *, size: int) -> None:
+        super().__init__(message, status=416, field="Range")
+        self.headers = {"Content-Range": f"bytes */{size}"}
 
 
 def _filled(form: Form) -> dict[str, str]:
@@ -522,7 +592,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def refused(request: Request, error: MoodtuneError) -> FastJSONResponse:
         status = int(getattr(error, "status", 422))
         field = getattr(error, "field", None)
-        return _error(status, str(error), [{"field": field, "message": str(error)}])
+        response = _error(status, str(error), [{"field": field, "message": str(error)}])
+        for name, value in getattr(error, "headers", {}).items():
+            response.headers[name] = value
+        if isinstance(error, Overloaded):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> FastJSONResponse:
