@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
@@ -114,12 +115,13 @@ AUDIO_TYPES = {
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": schemas.ErrorOut, "description": text}
     for status, text in {
+        400: "A malformed body (not JSON, JSON nested too deep or with too long a number, "
+        "a malformed form), Content-Length or Range header",
         404: "Unknown track, or a track without local audio",
-        400: "A malformed body: not JSON, JSON nested too deep or with too long a number, "
-        "a malformed form or Content-Length",
-        413: "Upload over 20 MB",
+        413: "Upload over 20 MB, or a JSON body over 64 KB",
         415: "Not a JPEG, PNG, WebP, GIF, BMP or TIFF image (checked from its bytes), "
         "or a body of another type than the endpoint takes",
+        416: "A Range past the end of the file (with Content-Range: bytes */size)",
         422: "Invalid parameters: the reason names the parameter",
         503: "Image reading could not be loaded on this server, or the server is busy "
         "(then with a Retry-After header, in seconds)",
@@ -129,25 +131,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _form_schema(with_target: bool) -> dict[str, Any]:
     """OpenAPI description of the multipart form (the body is parsed by hand, in memory)."""
-    properties: dict[str, Any] = {
-        "image": {
-            "type": "string",
-            "format": "binary",
-            "description": "A photo: JPEG, PNG, WebP, GIF, BMP or TIFF, at most 20 MB.",
-        },
-        "text": {"type": "string", "maxLength": schemas.MAX_TEXT, "description": "Words."},
-    }
-    if with_target:
-        properties |= {
-            "mode": {"type": "string", "enum": list(schemas.MODES), "default": "match"},
-            "k": {"type": "integer", "minimum": 1, "maximum": schemas.MAX_K, "default": 10},
-        }
-    content: dict[str, Any] = {
-        "multipart/form-data": {"schema": {"type": "object", "properties": properties}}
-    }
+    content: dict[str, Any] = {"multipart/form-data": {"schema": schemas.form_schema(with_target)}}
     if with_target:
         content["application/json"] = {"schema": {"$ref": "#/components/schemas/RecommendRequest"}}
     return {"requestBody": {"required": True, "content": content}}
+
+
+def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The documented error answers ``statuses`` (each a JSON :class:`schemas.ErrorOut`)."""
+    return {status: ERROR_RESPONSES[status] for status in statuses}
 
 
 def create_app(
@@ -250,7 +242,9 @@ def create_app(
             },
         )
 
-    @app.get("/api/health", response_model=schemas.HealthOut, tags=["api"])
+    @app.get(
+        "/api/health", response_model=schemas.HealthOut, responses=_responses(503), tags=["api"]
+    )
     async def health(request: Request) -> FastJSONResponse:
         """Whether the server is up, how many tracks it has and whether it can read images.
 
@@ -261,7 +255,7 @@ def create_app(
     @app.post(
         "/api/emotion",
         response_model=schemas.ReadingOut,
-        responses=ERROR_RESPONSES,
+        responses=_responses(400, 413, 415, 422, 503),
         openapi_extra=_form_schema(with_target=False),
         tags=["api"],
     )
@@ -278,7 +272,7 @@ def create_app(
     @app.post(
         "/api/recommend",
         response_model=schemas.RecommendOut,
-        responses=ERROR_RESPONSES,
+        responses=_responses(400, 413, 415, 422, 503),
         openapi_extra=_form_schema(with_target=True),
         tags=["api"],
     )
@@ -335,9 +329,7 @@ def create_app(
         responses={
             200: {"content": {"audio/*": {}}, "description": "The whole file"},
             206: {"content": {"audio/*": {}}, "description": "The byte range asked for"},
-            404: ERROR_RESPONSES[404],
-            400: {"model": schemas.ErrorOut, "description": "A malformed Range header"},
-            416: {"model": schemas.ErrorOut, "description": "Range not satisfiable"},
+            **_responses(400, 404, 416, 422, 503),
         },
         response_class=FileResponse,
         tags=["api"],
@@ -363,11 +355,7 @@ def create_app(
     @app.post(
         "/api/tracks/{track_id}/played",
         status_code=204,
-        responses={
-            404: ERROR_RESPONSES[404],
-            415: {"model": schemas.ErrorOut, "description": "The body is not JSON"},
-            422: ERROR_RESPONSES[422],
-        },
+        responses=_responses(400, 404, 413, 415, 422, 503),
         tags=["api"],
     )
     async def played(request: Request, track_id: TrackId) -> None:
@@ -384,7 +372,7 @@ def create_app(
         "/api/feedback",
         status_code=201,
         response_model=schemas.FeedbackOut,
-        responses={404: ERROR_RESPONSES[404], 422: ERROR_RESPONSES[422]},
+        responses=_responses(400, 404, 413, 415, 422, 503),
         tags=["api"],
     )
     async def feedback(request: Request) -> FastJSONResponse:
@@ -404,11 +392,7 @@ def create_app(
         if app.openapi_schema is None:
             spec = _original_openapi()
             components = spec.setdefault("components", {}).setdefault("schemas", {})
-            for model in (schemas.RecommendRequest, schemas.FeedbackRequest, schemas.PlayedRequest):
-                components[model.__name__] = model.model_json_schema(
-                    ref_template="#/components/schemas/{model}"
-                )
-                components.update(components[model.__name__].pop("$defs", {}))
+            components.update(schemas.request_schemas())
             for path, model in (
                 ("/api/feedback", schemas.FeedbackRequest),
                 ("/api/tracks/{track_id}/played", schemas.PlayedRequest),
@@ -418,6 +402,15 @@ def create_app(
                     "required": True,
                     "content": {"application/json": {"schema": reference}},
                 }
+            # Every 422 is the app's own error body, not FastAPI's default shape.
+            error = {"$ref": "#/components/schemas/ErrorOut"}
+            for operations in spec["paths"].values():
+                for operation in operations.values():
+                    for status, answer in operation.get("responses", {}).items():
+                        if status.startswith(("4", "5")):
+                            answer["content"] = {"application/json": {"schema": error}}
+            for unused in ("HTTPValidationError", "ValidationError"):
+                components.pop(unused, None)
             app.openapi_schema = spec
         return app.openapi_schema
 
@@ -536,8 +529,16 @@ class RangeError(UploadError):
 
 
 def _filled(form: Form) -> dict[str, str]:
-    """The text fields of a form that are not blank, stripped."""
-    return {name: value.strip() for name, value in form.fields.items() if value.strip()}
+    """The text fields of a form, stripped; a blank ``text`` (see ``schemas.NOT_BLANK``)
+    counts as no words. Other blank fields stay, and are refused as invalid (422)."""
+    return {
+        name: value.strip()
+        for name, value in form.fields.items()
+        if name != "text" or _NOT_BLANK.search(value)
+    }
+
+
+_NOT_BLANK = re.compile(schemas.NOT_BLANK)
 
 
 def _image(form: Form) -> bytes | None:
