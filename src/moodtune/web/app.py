@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
@@ -83,6 +84,11 @@ READ_QUEUE = 16
 #: lock most of the time: more threads only add switching), and queued behind them at most.
 RECOMMEND_THREADS = 2
 RECOMMEND_QUEUE = 48
+#: How often (seconds) a thread running Python must let another take the GIL (Python's
+#: default is 5 ms). The event loop gives the GIL up at every poll for the network and must
+#: then wait for it behind a recommendation or an image in a worker thread: with 1 ms, a
+#: request answered on the loop (``/api/health``, a cached recommendation) waits less.
+SWITCH_INTERVAL = 0.001
 #: Pixels decoded at once, over all requests: one 40-megapixel photo (~0.5 GB while it is
 #: decoded) at a time, or several small ones.
 DECODE_PIXELS = 40_000_000
@@ -186,6 +192,8 @@ def create_app(
         app.state.read_gate = WorkGate(READ_THREADS, READ_QUEUE, "image readings")
         app.state.recommend_gate = WorkGate(RECOMMEND_THREADS, RECOMMEND_QUEUE, "recommendations")
         app.state.pixels = PixelBudget(DECODE_PIXELS)
+        if sys.getswitchinterval() > SWITCH_INTERVAL:
+            sys.setswitchinterval(SWITCH_INTERVAL)  # process-wide: this process serves the app
         keep_large_buffers_returnable()
         try:
             yield
