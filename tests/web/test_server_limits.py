@@ -199,3 +199,11 @@ def test_serve_passes_the_options_to_uvicorn(monkeypatch, catalogue_path, tmp_pa
     assert given["http"] == "moodtune.web.server:GuardedHttpToolsProtocol"
     assert given["timeout_keep_alive"] == server.KEEP_ALIVE_TIMEOUT
     assert given["limit_concurrency"] >= 16 and given["server_header"] is False
+
+
+def test_a_request_the_parser_cannot_read_is_a_json_400():
+    protocol, _loop, transport = connect()
+    protocol.data_received(b"NOT AN HTTP REQUEST\r\n\r\n")
+    status, headers, body = answer(transport)
+    assert status == 400 and headers["content-type"] == "application/json"
+    assert "not an HTTP/1.1 request" in body["detail"] and transport.closed

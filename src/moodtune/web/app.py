@@ -83,7 +83,7 @@ READ_QUEUE = 16
 #: Recommendations computed in worker threads at once (they hold the GIL and the catalogue's
 #: lock most of the time: more threads only add switching), and queued behind them at most.
 RECOMMEND_THREADS = 2
-RECOMMEND_QUEUE = 48
+RECOMMEND_QUEUE = 30
 #: How often (seconds) a thread running Python must let another take the GIL (Python's
 #: default is 5 ms). The event loop gives the GIL up at every poll for the network and must
 #: then wait for it behind a recommendation or an image in a worker thread: with 1 ms, a

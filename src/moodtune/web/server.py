@@ -147,6 +147,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.write(_json_answer(status, detail))
         self.transport.close()
 
+    def send_400_response(self, msg: str) -> None:
+        """A request the parser cannot read: 400 with a JSON body (uvicorn's is plain text)."""
+        self._disarm()
+        self.transport.write(_json_answer(400, f"not an HTTP/1.1 request: {msg}"))
+        self.transport.close()
+
     def _who(self) -> str:
         return f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
 
