@@ -14,7 +14,7 @@ soft limit of 1,024 open files, and runs three phases against it:
    2 s (never finishing it), while a fresh client asks ``/api/health`` every 250 ms; the phase
    ends when every slow connection was dropped by the server, or after 30 s.
 3. **large images**: ``--images`` (8) concurrent ``POST /api/emotion`` with a 39.9-megapixel
-   PNG of ~300 KB (flat colour, a noisy corner); the server's resident memory (VmRSS, all its
+   PNG of 319 KB (flat colour, a noisy corner); the server's resident memory (VmRSS, all its
    processes) is sampled every 20 ms: before, peak, and 3 s after the last answer.
 
 With ``--baseline-src DIR`` (a ``src`` folder of another version, e.g. from
@@ -300,7 +300,7 @@ async def slow_phase(port: int, count: int) -> dict:
 
 
 def big_png() -> bytes:
-    """A 7300×5466 (39.9-megapixel) PNG: flat colour with a noisy corner, ~300 KB."""
+    """A 7300×5466 (39.9-megapixel) PNG: flat colour with a noisy corner, 319 KB."""
     from PIL import Image
 
     pixels = np.full((5466, 7300, 3), (70, 110, 160), dtype=np.uint8)
