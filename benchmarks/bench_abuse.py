@@ -23,8 +23,8 @@ version's server too, and the figures are printed side by side.
 
 Run::
 
-    .venv/bin/python benchmarks/bench_abuse.py                  # about 1.5 minutes
-    .venv/bin/python benchmarks/bench_abuse.py --baseline-src /tmp/before/src
+    .venv/bin/python benchmarks/bench_abuse.py                  # about 2 minutes
+    .venv/bin/python benchmarks/bench_abuse.py --baseline-src /tmp/before/src   # about 4
 """
 
 from __future__ import annotations

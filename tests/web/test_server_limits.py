@@ -199,6 +199,8 @@ def test_serve_passes_the_options_to_uvicorn(monkeypatch, catalogue_path, tmp_pa
     assert given["http"] == "moodtune.web.server:GuardedHttpToolsProtocol"
     assert given["timeout_keep_alive"] == server.KEEP_ALIVE_TIMEOUT
     assert given["limit_concurrency"] >= 16 and given["server_header"] is False
+    # moodtune's own log lines (a client that went away, ...) go through uvicorn's handler.
+    assert given["log_config"]["loggers"]["moodtune"]["handlers"] == ["default"]
 
 
 def test_a_request_the_parser_cannot_read_is_a_json_400():

@@ -104,7 +104,7 @@ def serve(
             log_level=log_level.lower(),
             # Timeouts for slow clients, a limit on the request head, a connection limit
             # (JSON 503): see moodtune.web.server.
-            **uvicorn_options(),
+            **uvicorn_options(log_level.lower()),
         )
     finally:
         if opened is not None:

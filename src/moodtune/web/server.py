@@ -221,9 +221,28 @@ def connection_limit() -> int:
     return max(16, min(MAX_CONNECTIONS, soft - RESERVED_FILES))
 
 
-def uvicorn_options() -> dict[str, Any]:
+def log_config(level: str = "info") -> dict[str, Any]:
+    """uvicorn's logging configuration, with moodtune's own messages (``moodtune.*``: a
+    client that went away, a slow client dropped, an unexpected error) through the same
+    handler, at ``level``."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    numeric = logging.getLevelName(level.upper())
+    config["loggers"]["moodtune"] = {
+        "handlers": ["default"],
+        "level": level.upper() if isinstance(numeric, int) else "DEBUG",  # trace
+        "propagate": False,
+    }
+    return config
+
+
+def uvicorn_options(level: str = "info") -> dict[str, Any]:
     """The options ``moodtune serve`` gives ``uvicorn.run`` besides the app, host and port."""
     return {
+        "log_config": log_config(level),
         "http": "moodtune.web.server:GuardedHttpToolsProtocol",
         "timeout_keep_alive": KEEP_ALIVE_TIMEOUT,
         "limit_concurrency": connection_limit(),
