@@ -24,7 +24,7 @@ version's server too, and the figures are printed side by side.
 Run::
 
     .venv/bin/python benchmarks/bench_abuse.py                  # about 2 minutes
-    .venv/bin/python benchmarks/bench_abuse.py --baseline-src /tmp/before/src   # about 4
+    .venv/bin/python benchmarks/bench_abuse.py --baseline-src /tmp/before/src   # about 4 minutes
 """
 
 from __future__ import annotations
