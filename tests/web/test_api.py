@@ -327,7 +327,7 @@ def test_recommend_bad_bodies(client):
         client.post(
             "/api/recommend", content=b"{not json", headers={"Content-Type": "application/json"}
         ),
-        422,
+        400,  # malformed syntax is a bad request; a well-formed body with bad values is a 422
         "json",
     )
     assert_error(client.post("/api/recommend", json=["sad"]), 422, "object")

@@ -53,6 +53,7 @@ def serve(
         import uvicorn
 
         import moodtune.web.app  # noqa: F401  (FastAPI and friends)
+        from moodtune.web.server import uvicorn_options
     except ImportError as error:
         from moodtune.errors import MissingExtraError
 
@@ -101,7 +102,9 @@ def serve(
             port=port,
             workers=workers,
             log_level=log_level.lower(),
-            server_header=False,
+            # Timeouts for slow clients, a limit on the request head, a connection limit
+            # (JSON 503): see moodtune.web.server.
+            **uvicorn_options(log_level.lower()),
         )
     finally:
         if opened is not None:

@@ -690,6 +690,29 @@ class Catalogue:
         records = self._track_records(f"t.rowid IN ({marks})", wanted, with_rowid=True)
         return dict(records)  # type: ignore[arg-type]
 
+    def display_rows(self, rowids: Sequence[int] | None = None) -> dict[int, tuple[Any, ...]]:
+        """What a recommendation shows of the given row ids (None: of every track), from the
+        ``tracks`` table only.
+
+        Returns rowid → ``(id, title, artists, spotify_id, audio_path, audio_url,
+        preview_url)``. One query without the joins of :meth:`tracks_by_rowid` (the
+        recommender has the probabilities and features in its arrays): about a third of
+        its cost per track.
+        """
+        query = (
+            "SELECT rowid, id, title, artists, spotify_id, audio_path, audio_url, preview_url "
+            "FROM tracks"
+        )
+        wanted: list[int] = []
+        if rowids is not None:
+            wanted = [int(r) for r in rowids]
+            if not wanted:
+                return {}
+            query += f" WHERE rowid IN ({', '.join('?' * len(wanted))})"
+        with self._lock:
+            rows = self._connection.execute(query, wanted).fetchall()
+        return {row[0]: row[1:] for row in rows}
+
     def audio_path(self, track_id: str) -> Path | None:
         """The local audio file of a catalogue track, when it has one that exists."""
         path = self._query_one("SELECT audio_path FROM tracks WHERE id = ?", (str(track_id),))

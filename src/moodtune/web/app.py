@@ -10,9 +10,10 @@ answered 500 without any detail of the code.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import re
+import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
@@ -37,6 +38,16 @@ from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 from moodtune.web import schemas
 from moodtune.web.docs import DocsPage, install_docs
+from moodtune.web.limits import (
+    Guard,
+    Overloaded,
+    PixelBudget,
+    WorkGate,
+    image_pixels,
+    keep_large_buffers_returnable,
+    parse_json,
+    return_freed_memory,
+)
 from moodtune.web.security import SecurityHeaders, docs_policy
 from moodtune.web.service import MoodService, Target
 from moodtune.web.uploads import (
@@ -67,6 +78,22 @@ class FastJSONResponse(JSONResponse):
 
 #: Threads that read images at once: decoding runs in parallel, inference one at a time.
 READ_THREADS = 2
+#: Image readings queued behind those at most; more are refused (503, ``Retry-After``).
+READ_QUEUE = 16
+#: Recommendations computed in worker threads at once (they hold the GIL and the catalogue's
+#: lock most of the time: more threads only add switching), and queued behind them at most.
+RECOMMEND_THREADS = 2
+RECOMMEND_QUEUE = 30
+#: How often (seconds) a thread running Python must let another take the GIL (Python's
+#: default is 5 ms). The event loop gives the GIL up at every poll for the network and must
+#: then wait for it behind a recommendation or an image in a worker thread: with 1 ms, a
+#: request answered on the loop (``/api/health``, a cached recommendation) waits less.
+SWITCH_INTERVAL = 0.001
+#: Pixels decoded at once, over all requests: one 40-megapixel photo (~0.5 GB while it is
+#: decoded) at a time, or several small ones.
+DECODE_PIXELS = 40_000_000
+#: Images of more pixels than this have the freed memory returned to the system afterwards.
+LARGE_IMAGE_PIXELS = 4_000_000
 HERE = Path(__file__).parent
 #: Characters a track id may not contain (control characters, slashes).
 TRACK_ID_PATTERN = r"^[^\x00-\x1f\x7f/\\]+$"
@@ -94,36 +121,31 @@ AUDIO_TYPES = {
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": schemas.ErrorOut, "description": text}
     for status, text in {
+        400: "A malformed body (not JSON, JSON nested too deep or with too long a number, "
+        "a malformed form), Content-Length or Range header",
         404: "Unknown track, or a track without local audio",
-        413: "Upload over 20 MB",
-        415: "Not a JPEG, PNG, WebP, GIF, BMP or TIFF image (checked from its bytes)",
+        413: "Upload over 20 MB, or a JSON body over 64 KB",
+        415: "Not a JPEG, PNG, WebP, GIF, BMP or TIFF image (checked from its bytes), "
+        "or a body of another type than the endpoint takes",
+        416: "A Range past the end of the file (with Content-Range: bytes */size)",
         422: "Invalid parameters: the reason names the parameter",
-        503: "Image reading could not be loaded on this server",
+        503: "Image reading could not be loaded on this server, or the server is busy "
+        "(then with a Retry-After header, in seconds)",
     }.items()
 }
 
 
 def _form_schema(with_target: bool) -> dict[str, Any]:
     """OpenAPI description of the multipart form (the body is parsed by hand, in memory)."""
-    properties: dict[str, Any] = {
-        "image": {
-            "type": "string",
-            "format": "binary",
-            "description": "A photo: JPEG, PNG, WebP, GIF, BMP or TIFF, at most 20 MB.",
-        },
-        "text": {"type": "string", "maxLength": schemas.MAX_TEXT, "description": "Words."},
-    }
-    if with_target:
-        properties |= {
-            "mode": {"type": "string", "enum": list(schemas.MODES), "default": "match"},
-            "k": {"type": "integer", "minimum": 1, "maximum": schemas.MAX_K, "default": 10},
-        }
-    content: dict[str, Any] = {
-        "multipart/form-data": {"schema": {"type": "object", "properties": properties}}
-    }
+    content: dict[str, Any] = {"multipart/form-data": {"schema": schemas.form_schema(with_target)}}
     if with_target:
         content["application/json"] = {"schema": {"$ref": "#/components/schemas/RecommendRequest"}}
     return {"requestBody": {"required": True, "content": content}}
+
+
+def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The documented error answers ``statuses`` (each a JSON :class:`schemas.ErrorOut`)."""
+    return {status: ERROR_RESPONSES[status] for status in statuses}
 
 
 def create_app(
@@ -167,7 +189,12 @@ def create_app(
         # Image readings wait here, not in the shared thread pool: the reader runs one
         # inference at a time, and 40 queued photos must not hold every thread of the pool
         # (which the catalogue calls of other requests need).
-        app.state.read_limiter = anyio.CapacityLimiter(READ_THREADS)
+        app.state.read_gate = WorkGate(READ_THREADS, READ_QUEUE, "image readings")
+        app.state.recommend_gate = WorkGate(RECOMMEND_THREADS, RECOMMEND_QUEUE, "recommendations")
+        app.state.pixels = PixelBudget(DECODE_PIXELS)
+        if sys.getswitchinterval() > SWITCH_INTERVAL:
+            sys.setswitchinterval(SWITCH_INTERVAL)  # process-wide: this process serves the app
+        keep_large_buffers_returnable()
         try:
             yield
         finally:
@@ -192,6 +219,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     docs_page = DocsPage.build(app.title, app.openapi_url or "/openapi.json")
     install_docs(app, docs_page)
+    app.add_middleware(Guard)  # inside the headers middleware: its 500 gets them too
     app.add_middleware(SecurityHeaders, docs_policy=docs_policy(docs_page.script_hashes))
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -222,16 +250,20 @@ def create_app(
             },
         )
 
-    @app.get("/api/health", response_model=schemas.HealthOut, tags=["api"])
+    @app.get(
+        "/api/health", response_model=schemas.HealthOut, responses=_responses(503), tags=["api"]
+    )
     async def health(request: Request) -> FastJSONResponse:
-        """Whether the server is up, how many tracks it has and whether it can read images."""
+        """Whether the server is up, how many tracks it has and whether it can read images.
+
+        Answered on the event loop from memory (never queued behind other requests)."""
         service: MoodService = request.app.state.service
-        return FastJSONResponse(await run_in_threadpool(service.health))
+        return FastJSONResponse(service.health_now())
 
     @app.post(
         "/api/emotion",
         response_model=schemas.ReadingOut,
-        responses=ERROR_RESPONSES,
+        responses=_responses(400, 413, 415, 422, 503),
         openapi_extra=_form_schema(with_target=False),
         tags=["api"],
     )
@@ -248,7 +280,7 @@ def create_app(
     @app.post(
         "/api/recommend",
         response_model=schemas.RecommendOut,
-        responses=ERROR_RESPONSES,
+        responses=_responses(400, 413, 415, 422, 503),
         openapi_extra=_form_schema(with_target=True),
         tags=["api"],
     )
@@ -288,7 +320,8 @@ def create_app(
         # a hand-over to the thread pool costs under load), else in the thread pool.
         tracks = service.recommend_now(target, k, mode)
         if tracks is None:
-            tracks = await run_in_threadpool(service.recommend, target, k, mode)
+            gate: WorkGate = request.app.state.recommend_gate
+            tracks = await gate.run(service.recommend, target, k, mode)
         return FastJSONResponse(
             {
                 "reading": reading.to_dict() if reading is not None else None,
@@ -304,8 +337,7 @@ def create_app(
         responses={
             200: {"content": {"audio/*": {}}, "description": "The whole file"},
             206: {"content": {"audio/*": {}}, "description": "The byte range asked for"},
-            404: ERROR_RESPONSES[404],
-            416: {"description": "Range not satisfiable"},
+            **_responses(400, 404, 416, 422, 503),
         },
         response_class=FileResponse,
         tags=["api"],
@@ -314,6 +346,8 @@ def create_app(
         """The local audio of a catalogue track, with HTTP range requests (206)."""
         service: MoodService = request.app.state.service
         path = await run_in_threadpool(service.audio_file, track_id)
+        if request.headers.get("range") is not None:
+            await run_in_threadpool(_check_range, request.headers["range"], path)
         return FileResponse(
             path,
             media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"),
@@ -329,11 +363,7 @@ def create_app(
     @app.post(
         "/api/tracks/{track_id}/played",
         status_code=204,
-        responses={
-            404: ERROR_RESPONSES[404],
-            415: {"model": schemas.ErrorOut, "description": "The body is not JSON"},
-            422: ERROR_RESPONSES[422],
-        },
+        responses=_responses(400, 404, 413, 415, 422, 503),
         tags=["api"],
     )
     async def played(request: Request, track_id: TrackId) -> None:
@@ -350,7 +380,7 @@ def create_app(
         "/api/feedback",
         status_code=201,
         response_model=schemas.FeedbackOut,
-        responses={404: ERROR_RESPONSES[404], 422: ERROR_RESPONSES[422]},
+        responses=_responses(400, 404, 413, 415, 422, 503),
         tags=["api"],
     )
     async def feedback(request: Request) -> FastJSONResponse:
@@ -370,11 +400,7 @@ def create_app(
         if app.openapi_schema is None:
             spec = _original_openapi()
             components = spec.setdefault("components", {}).setdefault("schemas", {})
-            for model in (schemas.RecommendRequest, schemas.FeedbackRequest, schemas.PlayedRequest):
-                components[model.__name__] = model.model_json_schema(
-                    ref_template="#/components/schemas/{model}"
-                )
-                components.update(components[model.__name__].pop("$defs", {}))
+            components.update(schemas.request_schemas())
             for path, model in (
                 ("/api/feedback", schemas.FeedbackRequest),
                 ("/api/tracks/{track_id}/played", schemas.PlayedRequest),
@@ -384,6 +410,15 @@ def create_app(
                     "required": True,
                     "content": {"application/json": {"schema": reference}},
                 }
+            # Every 422 is the app's own error body, not FastAPI's default shape.
+            error = {"$ref": "#/components/schemas/ErrorOut"}
+            for operations in spec["paths"].values():
+                for operation in operations.values():
+                    for status, answer in operation.get("responses", {}).items():
+                        if status.startswith(("4", "5")):
+                            answer["content"] = {"application/json": {"schema": error}}
+            for unused in ("HTTPValidationError", "ValidationError"):
+                components.pop(unused, None)
             app.openapi_schema = spec
         return app.openapi_schema
 
@@ -441,10 +476,7 @@ async def _read_json(
             )
     declared_length(request.headers.get("content-length"), MAX_JSON_BYTES, "the JSON body")
     body = await read_capped(request.stream(), MAX_JSON_BYTES, "the JSON body")
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise UploadError(f"the body is not valid JSON ({error})", status=422) from None
+    data = parse_json(body)  # 400 for bad JSON, too deep, too long a number
     if not isinstance(data, dict):
         raise UploadError("the JSON body must be an object", status=422)
     return _validate(model, data)
@@ -458,16 +490,63 @@ def _validate(model: type[schemas.BaseModel], data: dict[str, Any]) -> Any:
 
 
 async def _read(request: Request, image: bytes | None, text: str | None) -> Any:
-    """The reading of ``image``/``text``, computed in a worker thread (see READ_THREADS)."""
+    """The reading of ``image``/``text``, computed in a worker thread (see READ_THREADS).
+
+    Refused (503) when :data:`READ_QUEUE` readings already wait; an image waits until its
+    pixels fit in :data:`DECODE_PIXELS`, so that large photos are decoded one at a time.
+    """
     service: MoodService = request.app.state.service
-    return await anyio.to_thread.run_sync(
-        service.read, image, text, limiter=request.app.state.read_limiter
-    )
+    gate: WorkGate = request.app.state.read_gate
+    pixels = image_pixels(image) if image is not None else 0
+
+    def read() -> Any:
+        try:
+            return service.read(image, text)
+        finally:
+            if pixels > LARGE_IMAGE_PIXELS:
+                return_freed_memory()
+
+    async with gate.slot(), await request.app.state.pixels(pixels):
+        return await anyio.to_thread.run_sync(read, limiter=gate.limiter)
+
+
+def _check_range(header: str, path: Path) -> None:
+    """Refuse a Range header the file cannot answer, as JSON: 400 when malformed, 416 when
+    it asks for bytes past the end (Starlette would answer these in plain text)."""
+    from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
+
+    try:
+        FileResponse._parse_range_header(header, path.stat().st_size)
+    except MalformedRangeHeader as error:
+        message = f"the Range header {header[:60]!r}: {error.content}"
+        raise UploadError(message, status=400, field="Range") from None
+    except RangeNotSatisfiable as error:
+        raise RangeError(
+            f"the Range header {header[:60]!r} asks for bytes past the end of the file "
+            f"({error.max_size} bytes)",
+            size=error.max_size,
+        ) from None
+
+
+class RangeError(UploadError):
+    """A range past the end of the file: 416 with ``Content-Range: bytes */size``."""
+
+    def __init__(self, message: str, *, size: int) -> None:
+        super().__init__(message, status=416, field="Range")
+        self.headers = {"Content-Range": f"bytes */{size}"}
 
 
 def _filled(form: Form) -> dict[str, str]:
-    """The text fields of a form that are not blank, stripped."""
-    return {name: value.strip() for name, value in form.fields.items() if value.strip()}
+    """The text fields of a form, stripped; a blank ``text`` (see ``schemas.NOT_BLANK``)
+    counts as no words. Other blank fields stay, and are refused as invalid (422)."""
+    return {
+        name: value.strip()
+        for name, value in form.fields.items()
+        if name != "text" or _NOT_BLANK.search(value)
+    }
+
+
+_NOT_BLANK = re.compile(schemas.NOT_BLANK)
 
 
 def _image(form: Form) -> bytes | None:
@@ -522,7 +601,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def refused(request: Request, error: MoodtuneError) -> FastJSONResponse:
         status = int(getattr(error, "status", 422))
         field = getattr(error, "field", None)
-        return _error(status, str(error), [{"field": field, "message": str(error)}])
+        response = _error(status, str(error), [{"field": field, "message": str(error)}])
+        for name, value in getattr(error, "headers", {}).items():
+            response.headers[name] = value
+        if isinstance(error, Overloaded):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> FastJSONResponse:

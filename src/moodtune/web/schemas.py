@@ -6,11 +6,19 @@ Validation happens here, at the boundary: an unknown emotion, a bad distribution
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
-from moodtune.emotions import EMOTIONS, canonical, distribution
+from moodtune.emotions import ALIASES, EMOTIONS, canonical, distribution
 from moodtune.errors import MoodtuneError
 from moodtune.vision.reader import MAX_TEXT as READER_MAX_TEXT
 
@@ -31,9 +39,16 @@ MAX_TEXT = READER_MAX_TEXT
 MAX_TRACK_ID = 200
 
 
+#: What counts as a letter of words, the same in JSON Schema (ECMA 262), pydantic (Rust regex)
+#: and Python: a character that none of them calls white space. Text without one is blank.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
+#: Emotion names accepted (canonical names and aliases, lower case).
+EMOTION_NAMES: tuple[str, ...] = tuple(ALIASES)
+
+
 def _emotion(value: str | None) -> str | None:
     """The canonical emotion for a name or alias; a ValueError (so a 422) for anything else."""
-    if value is None or not value.strip():
+    if value is None:
         return None
     try:
         return canonical(value)
@@ -42,9 +57,16 @@ def _emotion(value: str | None) -> str | None:
 
 
 def _distribution(value: Any) -> dict[str, float] | None:
-    """A normalised {emotion: weight} from a mapping or 7 weights; ValueError when invalid."""
+    """A normalised {emotion: weight} from a mapping or 7 weights; ValueError when invalid.
+
+    Weights must be JSON numbers (not true/false or text)."""
     if value is None:
         return None
+    weights = value.values() if isinstance(value, dict) else value
+    if not isinstance(value, dict | list) or not all(
+        isinstance(w, int | float) and not isinstance(w, bool) for w in weights
+    ):
+        raise ValueError("give an object {emotion: weight} or a list of 7 weights, as numbers")
     try:
         vector = distribution(value)
     except MoodtuneError as error:
@@ -52,26 +74,46 @@ def _distribution(value: Any) -> dict[str, float] | None:
     return {name: float(weight) for name, weight in zip(EMOTIONS, vector, strict=True)}
 
 
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("null is not accepted: leave the field out")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK, strict=True)]
+
+
 class RecommendRequest(BaseModel):
     """What to recommend for, when no image is sent: an emotion, a distribution or words.
 
-    Give exactly one of ``emotion``, ``distribution`` or ``text``. ``distribution`` is an
-    object emotion → weight or a list of 7 weights in the order of ``moodtune.emotions``;
-    weights are normalised to sum to 1.
+    Give exactly one of ``emotion``, ``distribution`` or ``text`` (a field left out is not
+    given; ``null`` is refused). ``distribution`` is an object emotion → weight or a list of
+    7 weights in the order of ``moodtune.emotions``; weights are normalised to sum to 1, at
+    least one must be above 0. Types are strict: ``k`` is a JSON integer (not ``"10"`` or
+    ``true``), text is not blank.
     """
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"emotion": "happy", "mode": "match", "k": 10}]},
+    model_config = ConfigDict(extra="forbid")
+
+    emotion: Annotated[str, Field(max_length=40, strict=True)] | None = None
+    distribution: Annotated[
+        Any, WithJsonSchema({"anyOf": [{"type": "object"}, {"type": "array"}]})
+    ] = None  # checked by _valid_distribution (one clear message)
+    text: Text | None = None
+    mode: Mode = "match"
+    k: int = Field(10, ge=1, le=MAX_K, strict=True)
+
+    _nulls = field_validator("emotion", "distribution", "text", "mode", "k", mode="before")(
+        _not_null
     )
 
-    emotion: str | None = Field(None, max_length=40, description="An emotion or alias.")
-    distribution: dict[str, float] | list[float] | None = Field(
-        None, description="Emotion weights: {name: weight} or 7 numbers."
-    )
-    text: str | None = Field(None, max_length=MAX_TEXT, description="Words to read a mood from.")
-    mode: Mode = Field("match", description="match the mood, uplift it or calm it.")
-    k: int = Field(10, ge=1, le=MAX_K, description="How many tracks.")
+    @field_validator("k", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        # JSON Schema counts 10.0 as an integer; true and "10" stay refused (strict).
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
     @field_validator("emotion")
     @classmethod
@@ -86,9 +128,7 @@ class RecommendRequest(BaseModel):
     @model_validator(mode="after")
     def _one_target(self) -> RecommendRequest:
         given = [
-            name
-            for name in ("emotion", "distribution", "text")
-            if getattr(self, name) not in (None, "")
+            name for name in ("emotion", "distribution", "text") if getattr(self, name) is not None
         ]
         if len(given) != 1:
             raise ValueError(
@@ -99,7 +139,7 @@ class RecommendRequest(BaseModel):
 
 
 class EmotionForm(BaseModel):
-    """The text field that may come with an image to /api/emotion."""
+    """The text field that may come with an image to /api/emotion (form values are text)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -107,7 +147,7 @@ class EmotionForm(BaseModel):
 
 
 class FormOptions(EmotionForm):
-    """The text fields that may come with an image to /api/recommend."""
+    """The text fields that may come with an image to /api/recommend (``k`` as text)."""
 
     mode: Mode = "match"
     k: int = Field(10, ge=1, le=MAX_K)
@@ -117,7 +157,7 @@ class PlayedRequest(BaseModel):
     """The JSON body of a play: an empty object (the body's type is what matters, see
     ``/api/tracks/{id}/played``)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
+    model_config = ConfigDict(extra="forbid")
 
 
 class FeedbackContext(BaseModel):
@@ -125,9 +165,11 @@ class FeedbackContext(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    emotion: str | None = Field(None, max_length=40)
+    emotion: Annotated[str, Field(max_length=40, strict=True)] | None = None
     mode: Mode | None = None
-    source: str | None = Field(None, max_length=20, pattern=r"^[a-z]+$")
+    source: Annotated[str, Field(max_length=20, pattern=r"^[a-z]+$", strict=True)] | None = None
+
+    _nulls = field_validator("emotion", "mode", "source", mode="before")(_not_null)
 
     @field_validator("emotion")
     @classmethod
@@ -138,16 +180,136 @@ class FeedbackContext(BaseModel):
 class FeedbackRequest(BaseModel):
     """A listener's verdict on one recommended track."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"track_id": "…", "liked": True, "context": {"emotion": "happiness"}}]
-        },
-    )
+    model_config = ConfigDict(extra="forbid")
 
-    track_id: str = Field(..., min_length=1, max_length=MAX_TRACK_ID)
-    liked: bool = Field(..., description="true for 👍, false for 👎")
+    track_id: str = Field(..., min_length=1, max_length=MAX_TRACK_ID, strict=True)
+    liked: bool = Field(..., strict=True, description="true for 👍, false for 👎")
     context: FeedbackContext | None = None
+
+    _nulls = field_validator("context", mode="before")(_not_null)
+
+
+# --- the request bodies as the OpenAPI schema documents them (read by hand, not by FastAPI) --
+
+
+def _one_positive(names: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"required": [name], "properties": {name: {"exclusiveMinimum": 0}}} for name in names]
+
+
+def request_schemas() -> dict[str, dict[str, Any]]:
+    """JSON Schemas of the JSON request bodies, exactly what the models above accept."""
+    weight = {"type": "number", "minimum": 0}
+    text = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_TEXT,
+        "pattern": NOT_BLANK,
+        "description": "Words to read a mood from (not blank).",
+    }
+    emotion = {
+        "type": "string",
+        "enum": list(EMOTION_NAMES),
+        "description": "An emotion or alias.",
+    }
+    mode = {"type": "string", "enum": list(MODES), "default": "match"}
+    return {
+        "RecommendRequest": {
+            "title": "RecommendRequest",
+            "description": (RecommendRequest.__doc__ or "").strip(),
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "emotion": emotion,
+                "distribution": {
+                    "description": "Emotion weights: {name: weight} or 7 numbers.",
+                    "anyOf": [
+                        {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {name: weight for name in EMOTIONS},
+                            "anyOf": _one_positive(EMOTIONS),
+                        },
+                        {
+                            "type": "array",
+                            "items": weight,
+                            "minItems": len(EMOTIONS),
+                            "maxItems": len(EMOTIONS),
+                            "contains": {"type": "number", "exclusiveMinimum": 0},
+                        },
+                    ],
+                },
+                "text": text,
+                "mode": mode,
+                "k": {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10},
+            },
+            "oneOf": [
+                {"required": ["emotion"]},
+                {"required": ["distribution"]},
+                {"required": ["text"]},
+            ],
+            "examples": [{"emotion": "happy", "mode": "match", "k": 10}],
+        },
+        "FeedbackRequest": {
+            "title": "FeedbackRequest",
+            "description": (FeedbackRequest.__doc__ or "").strip(),
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["track_id", "liked"],
+            "properties": {
+                "track_id": {"type": "string", "minLength": 1, "maxLength": MAX_TRACK_ID},
+                "liked": {"type": "boolean", "description": "true for 👍, false for 👎"},
+                "context": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "emotion": emotion,
+                        "mode": {"type": "string", "enum": list(MODES)},
+                        "source": {"type": "string", "maxLength": 20, "pattern": "^[a-z]+$"},
+                    },
+                },
+            },
+            "examples": [{"track_id": "…", "liked": True, "context": {"emotion": "happiness"}}],
+        },
+        "PlayedRequest": {
+            "title": "PlayedRequest",
+            "description": (PlayedRequest.__doc__ or "").strip(),
+            "type": "object",
+            "additionalProperties": False,
+            "maxProperties": 0,
+            "examples": [{}],
+        },
+    }
+
+
+def form_schema(with_target: bool) -> dict[str, Any]:
+    """JSON Schema of the multipart form of /api/emotion (and, ``with_target``, of
+    /api/recommend): an image and/or words that are not blank."""
+    properties: dict[str, Any] = {
+        "image": {
+            "type": "string",
+            "format": "binary",
+            "description": "A photo: JPEG, PNG, WebP, GIF, BMP or TIFF, at most 20 MB.",
+        },
+        "text": {
+            "type": "string",
+            "maxLength": MAX_TEXT,
+            "description": "Words (blank counts as none when an image is sent).",
+        },
+    }
+    if with_target:
+        properties |= {
+            "mode": {"type": "string", "enum": list(MODES), "default": "match"},
+            "k": {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10},
+        }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "anyOf": [
+            {"required": ["image"]},
+            {"required": ["text"], "properties": {"text": {"pattern": NOT_BLANK}}},
+        ],
+    }
 
 
 # --- response shapes (documentation of what the endpoints return) ---------------------------

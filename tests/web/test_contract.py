@@ -1,0 +1,67 @@
+"""The OpenAPI schema tells the truth (issue 12): what schemathesis found, one case each."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_api import assert_error
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"emotion": "sad", "k": True}, "k"),
+        ({"emotion": "sad", "k": "10"}, "k"),
+        ({"emotion": "sad", "k": 2.5}, "k"),
+        ({"emotion": "sad", "mode": ""}, "mode"),
+        ({"emotion": None, "text": "rain on the window"}, "emotion"),
+        ({"text": "   "}, "text"),
+        ({"distribution": [0, 0, 1, 0, 0, True, 0]}, "distribution"),
+        ({"distribution": {"sadness": "1"}}, "distribution"),
+    ],
+)
+def test_schema_invalid_json_is_refused(client, body, field):
+    response = client.post("/api/recommend", json=body)
+    errors = assert_error(response, 422)["errors"]
+    assert any(e["field"] == field for e in errors), errors
+
+
+def test_integral_numbers_are_integers_as_json_schema_says(client):
+    response = client.post("/api/recommend", json={"emotion": "sad", "k": 4.0})
+    assert response.status_code == 200 and response.json()["k"] == 4
+
+
+def test_a_blank_mode_in_a_form_is_refused(client):
+    response = client.post("/api/recommend", data={"text": "sunny day", "mode": "", "k": "3"})
+    assert_error(response, 422, "mode")
+
+
+def test_blank_text_with_an_image_counts_as_no_words(client, astronaut_jpeg):
+    response = client.post(
+        "/api/emotion",
+        files={"image": ("a.jpg", astronaut_jpeg, "image/jpeg")},
+        data={"text": " \u3000 "},
+    )
+    assert response.status_code == 200 and response.json()["source"] == "face"
+
+
+def test_the_schema_documents_every_answer_in_the_app_s_error_shape(client):
+    spec = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                if status[0] in "45":
+                    assert answer["content"]["application/json"]["schema"] == error, (
+                        path,
+                        method,
+                        status,
+                    )
+    recommend = spec["paths"]["/api/recommend"]["post"]["responses"]
+    assert {"400", "413", "415", "422", "503"} <= set(recommend)
+    body = spec["components"]["schemas"]["RecommendRequest"]
+    assert body["properties"]["text"]["pattern"] and body["additionalProperties"] is False
+    assert {"required": ["text"]} in body["oneOf"]
+    played = spec["paths"]["/api/tracks/{track_id}/played"]["post"]["responses"]
+    assert {"400", "404", "415", "422"} <= set(played)
