@@ -491,7 +491,8 @@ def test_without_image_reading_the_app_still_recommends_for_emotions(catalogue, 
     monkeypatch.setattr(moodtune.vision, "EmotionReader", missing, raising=False)
     with TestClient(create_app(catalogue=catalogue)) as other:
         health = other.get("/api/health").json()
-        assert health["image_reading"] is False and health["words_reading"] is False
+        # Words need only the words model (issue 13): they are still read.
+        assert health["image_reading"] is False and health["words_reading"] is True
         assert "moodtune[vision]" in health["image_reading_problem"]
         assert other.post("/api/recommend", json={"emotion": "calm", "k": 2}).status_code == 200
         refused = other.post("/api/emotion", files=image(b"\xff\xd8\xff" + b"\0" * 100))

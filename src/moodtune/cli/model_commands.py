@@ -442,11 +442,18 @@ def model_export_pth(
     from moodtune.model.artifact import load_model
     from moodtune.model.seed_format import export_pth
 
-    names = export_pth(load_model(model), out)
+    emotion_model = load_model(model)
+    names = export_pth(emotion_model, out)
     console.done(
         f"state_dict → {out}, inputs in the order {','.join(names)}, recorded in the file "
         "(the scaler is in the model's model.json)"
     )
+    if emotion_model.readings:
+        console.note(
+            "the .pth holds the classifier only (the original network): its probabilities are "
+            "the classifier's own, without the valence/arousal reading moodtune combines them "
+            "with"
+        )
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -235,21 +235,24 @@ def recommend(
             console.done(f"playlist of {len(entries)} tracks → {written}")
     if spotify is not None and save_to_spotify is not None:
         _save_to_spotify(spotify, save_to_spotify, entries_from(results), mode)
-    if as_json:
-        from moodtune.emotions import EMOTIONS, distribution
+    from moodtune.emotions import EMOTIONS, distribution
+    from moodtune.recommend.matching import summarise
 
-        weights = distribution(target)
+    weights = distribution(target)
+    summary = summarise([r.to_dict() for r in results], EMOTIONS[int(weights.argmax())], mode)
+    if as_json:
         payload: dict[str, Any] = {
             "target": {e: round(float(w), 4) for e, w in zip(EMOTIONS, weights, strict=True)},
             "mode": mode,
             "k": k,
+            "summary": summary,
             "recommendations": [r.to_dict() for r in results],
         }
         if reading is not None:
             payload["reading"] = reading
         console.out.print_json(json.dumps(payload))
         return
-    _print_recommendations(results, mode)
+    _print_recommendations(results, summary)
 
 
 def _save_to_spotify(
@@ -290,10 +293,10 @@ def parse_distribution(text: str) -> dict[str, float]:
     return weights
 
 
-def _print_recommendations(results: list[Recommendation], mode: str) -> None:
+def _print_recommendations(results: list[Recommendation], summary: str) -> None:
     from rich.table import Table
 
-    table = Table(title=f"{len(results)} tracks ({mode})")
+    table = Table(title=summary)
     table.add_column("#", justify="right")
     table.add_column("title")
     table.add_column("artist")
@@ -305,7 +308,7 @@ def _print_recommendations(results: list[Recommendation], mode: str) -> None:
             item.title or item.track_id,
             item.artist or "",
             f"{item.score:.3f}",
-            item.reason,
+            item.reason if item.close is not False else f"{item.reason} (a weaker match)",
         )
     console.out.print(table)
 

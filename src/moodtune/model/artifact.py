@@ -303,6 +303,9 @@ class Prediction:
     reading: np.ndarray | None = None
     contradicted: np.ndarray | None = None
     reading_features: tuple[str, ...] | None = None
+    #: The reading standardised against a typical track (``Combination.standardise``), (n, 2);
+    #: NaN rows (and ``reading`` NaN) where no reading could be made.
+    standardised: np.ndarray | None = None
 
 
 @dataclass
@@ -444,6 +447,36 @@ class EmotionModel:
         return self._combine(
             classifier, head, table.matrix(head.feature_names) if head is not None else None
         )
+
+    def predict_columns(self, values: np.ndarray, names: Sequence[str]) -> Prediction:
+        """:meth:`predict_all` for a matrix ``values`` (n, m) whose columns are the features
+        ``names``, NaN where a track lacks a value: each row gets the richest reading whose
+        features it has (rows with none keep the classifier's distribution and a NaN
+        reading). The classifier's own features must be present in every row."""
+        values = np.asarray(values, dtype=np.float32)
+        names = tuple(names)
+        classifier = self.classifier_proba(values[:, [names.index(f) for f in self.feature_names]])
+        n = len(values)
+        probabilities = classifier.copy()
+        reading = np.full((n, 2), np.nan, dtype=np.float32)
+        standardised = np.full((n, 2), np.nan, dtype=np.float64)
+        contradicted = np.zeros(classifier.shape, dtype=bool)
+        todo = np.ones(n, dtype=bool)
+        for head in self.readings:
+            if not set(head.feature_names) <= set(names):
+                continue
+            x = values[:, [names.index(f) for f in head.feature_names]]
+            rows = todo & np.isfinite(x).all(axis=1)
+            if not rows.any():
+                continue
+            part = self._combine(classifier[rows], head, x[rows])
+            probabilities[rows] = part.probabilities
+            reading[rows] = part.reading
+            if head.combination is not None:
+                standardised[rows] = head.combination.standardise(part.reading)
+                contradicted[rows] = part.contradicted
+            todo &= ~rows
+        return Prediction(probabilities, classifier, reading, contradicted, None, standardised)
 
     def predict_reading(self, features: np.ndarray) -> np.ndarray:
         """Valence and arousal learned from listeners, shape (n, 2), float32 in −1..1, for

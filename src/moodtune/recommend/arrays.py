@@ -13,7 +13,7 @@ import numpy as np
 
 from moodtune.data.features import SEED_FEATURES
 from moodtune.emotions import coordinates
-from moodtune.recommend.schema import PROBABILITY_COLUMNS
+from moodtune.recommend.schema import PROBABILITY_COLUMNS, READING_COLUMNS
 
 #: Features compared to tell near-duplicate tracks apart (tempo divided by :data:`TEMPO_SCALE`).
 SIMILARITY_FEATURES: tuple[str, ...] = SEED_FEATURES
@@ -79,19 +79,29 @@ def largest(values: np.ndarray, count: int) -> np.ndarray:
 
 
 def plane_position(
-    valence: np.ndarray, energy: np.ndarray, probabilities: np.ndarray
+    valence: np.ndarray,
+    energy: np.ndarray,
+    probabilities: np.ndarray,
+    reading_z: np.ndarray | None = None,
 ) -> np.ndarray:
     """Where tracks sit on the valence/arousal plane, shape (n, 2), both axes -1..1.
 
-    The mean of two estimates: the features (valence, energy mapped from 0..1 to -1..1) and
-    the expected valence/arousal of the predicted emotion distribution
-    (:func:`moodtune.emotions.valence_arousal`). Tracks without valence or energy use the
-    second estimate alone.
+    Tracks with a reading learned from listeners sit where it puts them: the reading
+    standardised against a typical track (``reading_z``, (n, 2)), halved and clipped, so that
+    a typical track is at the centre and two standard deviations reach the edge. Others (a
+    model without a reading) sit at the mean of two estimates: the features (valence, energy
+    mapped from 0..1 to -1..1) and the expected valence/arousal of the predicted emotion
+    distribution (:func:`moodtune.emotions.valence_arousal`), or the second alone when valence
+    or energy is unknown.
     """
     predicted = probabilities @ coordinates().astype(np.float32)
     measured = np.stack([2.0 * valence - 1.0, 2.0 * energy - 1.0], axis=1).astype(np.float32)
     blended = 0.5 * (measured + predicted)
-    return np.where(np.isnan(measured), predicted, blended).astype(np.float32)
+    position = np.where(np.isnan(measured), predicted, blended)
+    if reading_z is not None:
+        listened = np.clip(0.5 * reading_z, -1.0, 1.0)
+        position = np.where(np.isfinite(reading_z).all(axis=1)[:, None], listened, position)
+    return position.astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -298,6 +308,8 @@ class CatalogueArrays:
     - ``probabilities`` (n, 7) float32 in :data:`moodtune.emotions.EMOTIONS` order;
     - ``sqrt_columns`` (7, n) float32: their square roots, one row per emotion;
     - ``valence``, ``energy`` (n,) float32 in 0..1, NaN when unknown;
+    - ``reading`` (n, 2) float32: the valence/arousal reading learned from listeners (−1..1),
+      and ``reading_z`` (n, 2) the same standardised against a typical track; NaN without one;
     - ``position`` (n, 2) float32 on the valence/arousal plane (:func:`plane_position`);
     - ``vectors`` (n, 7) float32: the :data:`SIMILARITY_FEATURES` scaled to about 0..1;
     - ``artists`` (n,) int32 primary-artist codes, -1 when unknown;
@@ -310,6 +322,8 @@ class CatalogueArrays:
     sqrt_columns: np.ndarray
     valence: np.ndarray
     energy: np.ndarray
+    reading: np.ndarray
+    reading_z: np.ndarray
     position: np.ndarray
     vectors: np.ndarray
     artists: np.ndarray
@@ -346,6 +360,8 @@ class CatalogueArrays:
             self.sqrt_columns,
             self.valence,
             self.energy,
+            self.reading,
+            self.reading_z,
             self.position,
             self.vectors,
             self.artists,
@@ -366,21 +382,24 @@ def load_arrays(connection: sqlite3.Connection, revision: int) -> CatalogueArray
     total = connection.execute("SELECT COUNT(*) FROM predictions").fetchone()[0]
     cursor = connection.execute(
         "SELECT p.track, COALESCE(t.artist_id, -1), "
-        f"{', '.join('p.' + c for c in PROBABILITY_COLUMNS)}, f.valence, f.energy, {similarity} "
+        f"{', '.join('p.' + c for c in (*PROBABILITY_COLUMNS, *READING_COLUMNS))}, "
+        f"f.valence, f.energy, {similarity} "
         "FROM predictions p JOIN tracks t ON t.rowid = p.track "
         "LEFT JOIN features f ON f.track = p.track ORDER BY p.track"
     )
-    table = fetch_matrix(cursor, total, 2 + len(PROBABILITY_COLUMNS) + 2 + len(SIMILARITY_FEATURES))
-    k = len(PROBABILITY_COLUMNS)
+    k, r = len(PROBABILITY_COLUMNS), len(READING_COLUMNS)
+    table = fetch_matrix(cursor, total, 2 + k + r + 2 + len(SIMILARITY_FEATURES))
     probabilities = np.ascontiguousarray(table[:, 2 : 2 + k], dtype=np.float32)
-    valence = table[:, 2 + k].astype(np.float32)
-    energy = table[:, 3 + k].astype(np.float32)
-    vectors = table[:, 4 + k :].astype(np.float32)
+    reading = np.ascontiguousarray(table[:, 2 + k : 4 + k], dtype=np.float32)
+    reading_z = np.ascontiguousarray(table[:, 4 + k : 6 + k], dtype=np.float32)
+    valence = table[:, 2 + k + r].astype(np.float32)
+    energy = table[:, 3 + k + r].astype(np.float32)
+    vectors = table[:, 4 + k + r :].astype(np.float32)
     tempo = SIMILARITY_FEATURES.index("tempo") if "tempo" in SIMILARITY_FEATURES else None
     if tempo is not None:
         vectors[:, tempo] = np.clip(vectors[:, tempo] / TEMPO_SCALE, 0.0, 1.0)
     vectors = np.nan_to_num(vectors, nan=0.5)
-    position = plane_position(valence, energy, probabilities)
+    position = plane_position(valence, energy, probabilities, reading_z)
     sqrt_probabilities = np.sqrt(np.clip(probabilities, 0.0, 1.0))
     arrays = CatalogueArrays(
         revision=revision,
@@ -389,6 +408,8 @@ def load_arrays(connection: sqlite3.Connection, revision: int) -> CatalogueArray
         sqrt_columns=np.ascontiguousarray(sqrt_probabilities.T),
         valence=valence,
         energy=energy,
+        reading=reading,
+        reading_z=reading_z,
         position=position,
         vectors=np.ascontiguousarray(vectors),
         artists=table[:, 1].astype(np.int32),

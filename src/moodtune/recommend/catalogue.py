@@ -36,6 +36,7 @@ from moodtune.recommend.arrays import CatalogueArrays, fetch_matrix, load_arrays
 from moodtune.recommend.schema import (
     PROBABILITY_COLUMNS,
     PROVENANCES,
+    READING_COLUMNS,
     connect,
     provenance_column,
 )
@@ -344,6 +345,7 @@ class Catalogue:
         records = self._records_frame(frame, origin, audio, previews)
         model = self.model
         features = table.matrix(model.feature_names)
+        every = _feature_matrix(table)
         bad = ~np.isfinite(features).all(axis=1)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
@@ -372,9 +374,9 @@ class Catalogue:
                     f"{source}: track id {variants[variants > 1].index[0]!r} appears more than "
                     "once with different values; keep one row per track"
                 )
-            records, features = records[~repeated], features[~repeated]
+            records, every = records[~repeated], every[~repeated]
             notes.append(f"merged {merged} repeated row(s) of the same track")
-        probabilities = emotion_probabilities(model, features)
+        classified = classify(model, every)
 
         with self._lock, self._transaction() as connection:
             self._classify_locked(connection, model, force=False)
@@ -399,7 +401,7 @@ class Catalogue:
                     connection, records[write], rowids[write], artist_ids, fresh[write], source
                 )
                 self._write_predictions(
-                    connection, rowids[write], probabilities[write], model.version
+                    connection, rowids[write], classified.rows(write), model.version
                 )
                 self._set_meta(connection, "model_version", model.version)
                 self._bump(connection)
@@ -559,20 +561,20 @@ class Catalogue:
     def _write_predictions(
         connection: sqlite3.Connection,
         rowids: np.ndarray,
-        probabilities: np.ndarray,
+        classified: Classified,
         version: str,
     ) -> None:
+        probabilities = classified.probabilities
         tops = np.asarray(EMOTIONS)[probabilities.argmax(axis=1)].tolist()
-        columns = ", ".join(PROBABILITY_COLUMNS)
-        placeholders = ", ".join("?" * (len(PROBABILITY_COLUMNS) + 3))
+        columns = ", ".join((*PROBABILITY_COLUMNS, *READING_COLUMNS))
+        placeholders = ", ".join("?" * (len(PROBABILITY_COLUMNS) + len(READING_COLUMNS) + 3))
+        values = np.concatenate([probabilities, classified.reading], axis=1).astype(np.float64)
         connection.executemany(
             f"INSERT OR REPLACE INTO predictions (track, model_version, top_emotion, {columns}) "
             f"VALUES ({placeholders})",
             (
-                (rowid, version, top, *values)
-                for rowid, top, values in zip(
-                    rowids.tolist(), tops, probabilities.astype(np.float64).tolist(), strict=True
-                )
+                (rowid, version, top, *[None if v != v else v for v in row])  # NaN → NULL
+                for rowid, top, row in zip(rowids.tolist(), tops, values.tolist(), strict=True)
             ),
         )
 
@@ -611,12 +613,13 @@ class Catalogue:
         if unknown:
             raise MoodtuneError(f"the model needs unknown feature(s) {', '.join(unknown)}")
         cursor = connection.execute(
-            f"SELECT t.rowid, {', '.join('f.' + n for n in names)} FROM tracks t "
+            f"SELECT t.rowid, {', '.join('f.' + n for n in FEATURE_NAMES)} FROM tracks t "
             "LEFT JOIN features f ON f.track = t.rowid ORDER BY t.rowid"
         )
-        table = fetch_matrix(cursor, total, 1 + len(names))
+        table = fetch_matrix(cursor, total, 1 + len(FEATURE_NAMES))
         rowids = table[:, 0].astype(np.int64)
-        features = table[:, 1:]
+        every = table[:, 1:]
+        features = every[:, [FEATURE_NAMES.index(n) for n in names]]
         lacking = ~np.isfinite(features).all(axis=1)
         if lacking.any():
             raise MoodtuneError(
@@ -626,10 +629,7 @@ class Catalogue:
         for start in range(0, len(rowids), _CHUNK):
             part = slice(start, start + _CHUNK)
             self._write_predictions(
-                connection,
-                rowids[part],
-                emotion_probabilities(model, features[part]),
-                model.version,
+                connection, rowids[part], classify(model, every[part]), model.version
             )
         self._set_meta(connection, "model_version", model.version)
         self._bump(connection)
@@ -939,15 +939,40 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
-def emotion_probabilities(model: EmotionModel, features: np.ndarray) -> np.ndarray:
-    """The model's probabilities for ``features`` (n, d), columns in EMOTIONS order: (n, 7)."""
+@dataclass(frozen=True)
+class Classified:
+    """What the catalogue stores per track: ``probabilities`` (n, 7) in EMOTIONS order (the
+    model's distribution, combined with its reading where it has one) and ``reading`` (n, 4):
+    valence, arousal (−1..1) and the same standardised against a typical track, NaN where
+    the model has no reading for the track's features."""
+
+    probabilities: np.ndarray
+    reading: np.ndarray
+
+    def rows(self, keep: np.ndarray) -> Classified:
+        return Classified(self.probabilities[keep], self.reading[keep])
+
+
+def classify(model: EmotionModel, every: np.ndarray) -> Classified:
+    """Classify tracks given all :data:`FEATURE_NAMES` (n, 11; NaN where unknown)."""
     if sorted(model.labels) != sorted(EMOTIONS):
         raise MoodtuneError(
             f"the model {model.version} predicts {', '.join(model.labels)}; the catalogue needs "
             f"the {len(EMOTIONS)} emotions ({', '.join(EMOTIONS)})"
         )
-    probabilities = model.predict_proba(features)
-    return probabilities[:, [model.labels.index(name) for name in EMOTIONS]]
+    prediction = model.predict_columns(every, FEATURE_NAMES)
+    order = [model.labels.index(name) for name in EMOTIONS]
+    reading = np.concatenate([prediction.reading, prediction.standardised], axis=1)
+    return Classified(prediction.probabilities[:, order], reading.astype(np.float64))
+
+
+def _feature_matrix(table: TrackTable) -> np.ndarray:
+    """All :data:`FEATURE_NAMES` of a table, (n, 11), NaN for the columns it lacks."""
+    matrix = np.full((len(table.frame), len(FEATURE_NAMES)), np.nan)
+    for column, name in enumerate(FEATURE_NAMES):
+        if name in table.frame.columns:
+            matrix[:, column] = table.frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+    return matrix
 
 
 def _per_row(values: Sequence[Any] | None, rows: int, name: str) -> list[Any]:

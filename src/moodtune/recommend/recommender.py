@@ -37,6 +37,7 @@ from moodtune.emotions import CIRCUMPLEX, EMOTIONS, Circumplex, coordinates
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.arrays import CatalogueArrays
 from moodtune.recommend.catalogue import Catalogue, TrackRecord
+from moodtune.recommend.matching import is_close
 from moodtune.recommend.ranking import Ranking, RevisionCache, by_distribution, by_plane
 
 MODES: tuple[str, ...] = ("match", "uplift", "calm")
@@ -67,9 +68,12 @@ class Recommendation:
     """One recommended track, its score (0–1, higher is better) and why it was chosen.
 
     ``probabilities`` are the track's predicted emotions; ``valence``/``energy`` its features
-    (0–1) when known. ``has_audio`` is True only when the track has a local audio file that
-    exists (checked once per catalogue revision); ``audio_url`` is left None here, and the
-    web layer fills it with its own URL for such tracks. ``remote_audio_url`` is the track's
+    (0–1) when known; ``reading`` its valence and arousal learned from listeners (−1..1, None
+    without one). ``close`` says whether the track is a close match for the emotion asked
+    for (see :mod:`moodtune.recommend.matching`; in ``match`` mode, else None).
+    ``has_audio`` is True only when the track has a local audio file that exists (checked
+    once per catalogue revision); ``audio_url`` is left None here, and the web layer fills it
+    with its own URL for such tracks. ``remote_audio_url`` is the track's
     audio elsewhere (an http(s) URL given at import, never fetched by moodtune), or None.
     """
 
@@ -86,6 +90,8 @@ class Recommendation:
     preview_url: str | None
     has_audio: bool
     remote_audio_url: str | None = None
+    reading: tuple[float, float] | None = None
+    close: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (a shallow copy; ``dataclasses.asdict`` deep-copies, slowly)."""
@@ -215,7 +221,13 @@ class MusicRecommender:
         else:
             end = UPLIFT_POINT if mode == "uplift" else CALM_POINT
             picks = self._path(arrays, distribution, int(k), picker, rng, build, mode, end)
-        return self._recommendations(arrays, picks, build)
+        results = self._recommendations(arrays, picks, build)
+        if mode == "match":
+            wanted = EMOTIONS[int(np.argmax(distribution))]
+            for item, (index, _, _) in zip(results, picks, strict=True):
+                top = max(item.probabilities, key=item.probabilities.__getitem__)
+                item.close = is_close(wanted, top, arrays.reading_z[index])
+        return results
 
     def clear_cache(self) -> None:
         """Forget the cached rankings and track data (they are also dropped by themselves
@@ -538,6 +550,7 @@ class _TrackInfo:
 
     def recommendation(self, score: float, detail: str) -> Recommendation:
         valence, energy = self.arrays.valence[self.index], self.arrays.energy[self.index]
+        reading = self.arrays.reading[self.index]
         return Recommendation(
             track_id=self.track_id,
             title=self.title,
@@ -552,6 +565,11 @@ class _TrackInfo:
             preview_url=self.preview_url,
             has_audio=self.has_audio,
             remote_audio_url=self.remote_audio_url,
+            reading=(
+                (round(float(reading[0]), 4), round(float(reading[1]), 4))
+                if np.isfinite(reading).all()
+                else None
+            ),
         )
 
 

@@ -16,14 +16,23 @@ from moodtune.data.features import FEATURE_NAMES
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 
-#: Version of the schema below; a catalogue written by a newer moodtune is refused.
-SCHEMA_VERSION = 1
+#: Version of the schema below; a catalogue written by a newer moodtune is refused, an older
+#: one is migrated (2: the valence/arousal reading beside the probabilities).
+SCHEMA_VERSION = 2
 
 #: Where a feature value came from.
 PROVENANCES: tuple[str, ...] = ("provider", "measured", "estimated")
 
 #: Column of the probability of each emotion in ``predictions``.
 PROBABILITY_COLUMNS: tuple[str, ...] = tuple(f"p_{name}" for name in EMOTIONS)
+#: The reading learned from listeners (−1..1) and the same standardised against a typical
+#: track (z), in ``predictions``; NULL when the model has no reading for the track's features.
+READING_COLUMNS: tuple[str, ...] = (
+    "reading_valence",
+    "reading_arousal",
+    "reading_z_valence",
+    "reading_z_arousal",
+)
 
 
 def provenance_column(feature: str) -> str:
@@ -38,7 +47,9 @@ def _schema() -> str:
         f"IN ({allowed}))"
         for name in FEATURE_NAMES
     )
-    probability_columns = ",\n    ".join(f"{c} REAL NOT NULL" for c in PROBABILITY_COLUMNS)
+    probability_columns = ",\n    ".join(
+        [f"{c} REAL NOT NULL" for c in PROBABILITY_COLUMNS] + [f"{c} REAL" for c in READING_COLUMNS]
+    )
     return f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS artists (
@@ -129,6 +140,7 @@ def _prepare(connection: sqlite3.Connection, path: Path) -> None:
     if version < SCHEMA_VERSION:
         connection.execute("BEGIN")
         try:
+            _migrate(connection, version)
             _create(connection)
             connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             connection.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
@@ -139,6 +151,15 @@ def _prepare(connection: sqlite3.Connection, path: Path) -> None:
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+
+
+def _migrate(connection: sqlite3.Connection, version: int) -> None:
+    """Bring a catalogue of an older schema up to date, in the open transaction."""
+    if version == 1:
+        for column in READING_COLUMNS:
+            connection.execute(f"ALTER TABLE predictions ADD COLUMN {column} REAL")
+        # The stored probabilities predate the reading: classify again on next use.
+        connection.execute("UPDATE meta SET value = '' WHERE key = 'model_version'")
 
 
 def _create(connection: sqlite3.Connection) -> None:

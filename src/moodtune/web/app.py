@@ -36,6 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from moodtune import __version__
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
+from moodtune.recommend.matching import summarise
 from moodtune.web import schemas
 from moodtune.web.docs import DocsPage, install_docs
 from moodtune.web.limits import (
@@ -328,6 +329,7 @@ def create_app(
                 "target": target.to_dict(),
                 "mode": mode,
                 "k": k,
+                "summary": summarise(tracks, target.top, mode),
                 "tracks": tracks,
             }
         )

@@ -359,6 +359,12 @@ class TrackOut(BaseModel):
     spotify_id: str | None
     spotify_url: str | None
     preview_url: str | None
+    reading: tuple[float, float] | None = Field(
+        None, description="valence and arousal learned from listeners, -1..1 (not Spotify's)"
+    )
+    close: bool | None = Field(
+        None, description="match mode: whether the track closely matches the emotion asked for"
+    )
 
 
 class RecommendOut(BaseModel):
@@ -366,6 +372,9 @@ class RecommendOut(BaseModel):
     target: TargetOut
     mode: Mode
     k: int
+    summary: str = Field(
+        ..., description="one line about the list, e.g. '3 close matches for happiness, 7 weaker'"
+    )
     tracks: list[TrackOut]
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
+
 from moodtune.emotions import EMOTIONS, distribution
 from moodtune.errors import MoodtuneError
 
@@ -67,8 +69,10 @@ class MoodService:
     :class:`moodtune.recommend.recommender.MusicRecommender` over it; ``reader`` an
     :class:`moodtune.vision.EmotionReader` or None when image reading could not be loaded
     (``reader_problem`` then says why, and image requests answer 503); ``words_problem`` says
-    why words cannot be read, when the words model could not be loaded. ``owns_catalogue``:
-    :meth:`close` closes the catalogue (the service opened it, or was handed it).
+    why words cannot be read, when the words model could not be loaded. ``words`` is a
+    :class:`moodtune.text.reader.TextReader` that reads words alone when image reading could
+    not be loaded (words need only the words model). ``owns_catalogue``: :meth:`close` closes
+    the catalogue (the service opened it, or was handed it).
     """
 
     catalogue: Any
@@ -77,6 +81,7 @@ class MoodService:
     reader_problem: str | None = None
     words_problem: str | None = None
     owns_catalogue: bool = False
+    words: Any | None = None
     _health: dict[str, Any] | None = field(default=None, repr=False)
     _health_revision: int | None = field(default=None, repr=False)
 
@@ -128,13 +133,18 @@ class MoodService:
             except (MoodtuneError, ImportError, OSError) as error:
                 problem = f"image reading is unavailable: {error}"
                 log.warning(problem)
-        if reader is not None and hasattr(reader, "text_classifier"):
+        words = reader
+        if words is None:  # words alone need only the words model
+            from moodtune.text.reader import TextReader
+
+            words = TextReader()
+        if hasattr(words, "text_classifier"):
             try:  # the words model loads on first use: load it now, not in a request
-                reader.text_classifier()
+                words.text_classifier()
             except (MoodtuneError, ImportError, OSError) as error:
                 words_problem = f"reading words is unavailable: {error}"
                 log.warning(words_problem)
-        service = cls(catalogue, recommender, reader, problem, words_problem, owns)
+        service = cls(catalogue, recommender, reader, problem, words_problem, owns, words)
         if hasattr(recommender, "warm"):
             recommender.warm()  # arrays and track data now, not in the first requests
         service.health()  # remembered for health_now
@@ -148,11 +158,34 @@ class MoodService:
     # --- reading -------------------------------------------------------------------------
 
     def read(self, image: bytes | None, text: str | None) -> Any:
-        """The :class:`~moodtune.vision.reading.EmotionReading` of an image and/or words."""
-        if self.reader is None:
-            raise UnavailableError(self.reader_problem or "image reading is unavailable")
+        """The :class:`~moodtune.vision.reading.EmotionReading` of an image and/or words.
+
+        Words that look like binary data are read as nothing readable, as words of only
+        symbols are: left out beside an image, a neutral reading (low confidence) alone, with
+        a note saying so (the CLI refuses them; the API takes every text its schema allows).
+        """
+        from moodtune.text.clean import TextInputError
+
+        try:
+            return self._read(image, text)
+        except TextInputError as error:
+            note = f"the words were not read: {error}"
+            if image is not None:
+                reading = self._read(image, None)
+                reading.notes.append(note)
+                return reading
+        from moodtune.vision.reading import EmotionReading
+
+        neutral = np.array([1.0 if e == "neutral" else 0.0 for e in EMOTIONS])
+        return EmotionReading.from_vector(neutral, source="text", confidence="low", notes=[note])
+
+    def _read(self, image: bytes | None, text: str | None) -> Any:
         if text and self.words_problem:
             raise UnavailableError(self.words_problem)
+        if image is None and text and self.reader is None and self.words is not None:
+            return self.words.read(text)
+        if self.reader is None:
+            raise UnavailableError(self.reader_problem or "image reading is unavailable")
         # EmotionReader is safe to share between threads (it serialises inference itself).
         return self.reader.read(image, text or None)
 
@@ -242,7 +275,7 @@ class MoodService:
             "model_version": self.catalogue.model_version,
             "image_reading": self.reader is not None,
             "image_reading_problem": self.reader_problem,
-            "words_reading": self.reader is not None and self.words_problem is None,
+            "words_reading": (self.reader or self.words) is not None and not self.words_problem,
             "words_reading_problem": self.words_problem,
         }
         return dict(self._health)

@@ -254,10 +254,9 @@
     const list = $("tracks");
     const tracks = data.tracks || [];
     const playable = tracks.filter((t) => t.audio_url).length;
-    const modeText = { match: "matching", uplift: "lifting", calm: "calming" }[data.mode] || data.mode;
-    let summary = tracks.length
-      ? `${tracks.length} tracks ${modeText} ${data.target.top}; ${playable} play here.`
-      : "No tracks in the catalogue fit: import some music first.";
+    const said = data.summary || "";
+    let summary = said.charAt(0).toUpperCase() + said.slice(1)
+      + (tracks.length ? `; ${playable} play here.` : ".");
     if (tracks.length && tracks.length < data.k) {
       summary += ` Only ${tracks.length} of the ${data.k} asked for: the catalogue has too few`
         + " tracks (or artists) for more; add music with “moodtune catalog import”.";
@@ -287,7 +286,8 @@
         el("span", { class: "track-artist", text: track.artist || "unknown artist" })),
       el("span", { class: "feedback" }, up, down)));
     item.append(el("p", { class: "track-reason" },
-      top ? el("span", { class: "chip", text: top }) : null, " ", track.reason || ""));
+      top ? el("span", { class: "chip", text: top }) : null, " ", track.reason || "",
+      track.close === false ? el("span", { class: "weaker", text: " · a weaker match" }) : null));
 
     // Audio elsewhere is only linked (and played by the browser when https, as the page's
     // policy allows); the server never fetches it.
