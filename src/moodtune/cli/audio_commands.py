@@ -60,6 +60,14 @@ def analyze(
             help="Analyse every file again instead of resuming from the rows OUT already holds.",
         ),
     ] = False,
+    write_tags: Annotated[
+        bool,
+        typer.Option(
+            "--write-tags",
+            help="Also write the emotion and the valence/arousal reading into the files' own "
+            "tags (MP3, FLAC, Ogg, Opus, M4A; each file replaced whole; needs the 'tags' extra).",
+        ),
+    ] = False,
 ) -> None:
     """Compute audio features of local files into a table that 'moodtune predict' reads.
 
@@ -88,11 +96,51 @@ def analyze(
             "again to bring them back"
         )
     _report_estimates(result, estimate)
+    if write_tags:
+        _write_tags(result)
     new = len(result.analyses) - result.reused - kept
     console.done(
         f"{len(result.analyses)} track(s) → {out} ({new} analysed, {result.reused} unchanged "
         f"since the last run, {len(result.failures)} skipped); provenance in "
         f"{sidecar_path(out).name}"
+    )
+
+
+def _write_tags(result: BatchResult) -> None:
+    """Predict each analysed file's emotion and reading, and write them into its tags."""
+    from moodtune.audio.output import to_frame
+    from moodtune.audio.tags import MoodTags, write_tags
+    from moodtune.data.readers import tidy
+    from moodtune.errors import MoodtuneError
+    from moodtune.model.artifact import load_model
+
+    model = load_model()
+    frame = to_frame(result.analyses)
+    lacking = [name for name in model.feature_names if name not in frame.columns]
+    if lacking:
+        raise MoodtuneError(
+            f"--write-tags needs the features the emotion model reads ({', '.join(lacking)} "
+            "are estimated by VibeNet: install the audio-ml extra); no tag was written"
+        )
+    predicted = model.predict_table(tidy(frame, source="the analysis", merge_repeats=False))
+    written = unchanged = 0
+    refused: list[str] = []
+    for analysis, row in zip(result.analyses, predicted.to_dict("records"), strict=True):
+        tags = MoodTags(
+            row["emotion"], row.get("reading_valence"), row.get("reading_arousal"), model.version
+        )
+        try:
+            changed = write_tags(analysis.path, tags)
+        except MoodtuneError as error:
+            refused.append(str(error))
+            continue
+        written += changed
+        unchanged += not changed
+    for reason in refused:
+        console.note(f"tags not written: {reason}")
+    console.done(
+        f"tags: {written} file(s) written, {unchanged} already had them, {len(refused)} left "
+        "alone (a format whose tags moodtune does not write)"
     )
 
 
