@@ -72,9 +72,13 @@ def predict_dataset(
         return predict_frame(model, frame, names[number])
 
     predictions = frames.map_partitions(per_partition, meta=sample.iloc[:0])
-    counts = predictions["emotion"].value_counts()
+    # Counted per partition and added up here: no shuffle between workers.
+    counts = predictions["emotion"].map_partitions(
+        lambda labels: labels.value_counts(), meta=pd.Series(dtype="int64", name="count")
+    )
     written = predictions.to_parquet(str(target), write_index=False, compute=False)
-    _, totals = client.compute([written, counts], sync=True)
+    _, per_part = client.compute([written, counts], sync=True)
+    totals = per_part.groupby(level=0).sum()
     return DatasetPrediction(
         out=target,
         rows=int(totals.sum()),
