@@ -133,4 +133,4 @@ def test_sigkill_while_writing_leaves_every_file_untouched_or_complete(originals
         assert tags["MOODTUNE_AROUSAL"] == "-0.250"
         np.testing.assert_array_equal(decoded(path), decoded(originals[path.suffix]))
     write_tags(files[0], TAGS)  # the next write clears what the kill left behind
-    assert not list(tmp_path.glob(f".{files[0].name}.moodtune-tags-*"))
+    assert not list(tmp_path.glob(f".{files[0].name}.*.tmp"))

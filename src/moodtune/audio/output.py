@@ -14,12 +14,8 @@ or estimated) is what an importer passes to the catalogue (see
 
 from __future__ import annotations
 
-import glob
 import json
 import math
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +26,7 @@ from moodtune.audio.estimate import ESTIMATED_FEATURES, vibenet_available, viben
 from moodtune.audio.provenance import feature_provenance, sidecar_path
 from moodtune.data.features import FEATURE_NAMES
 from moodtune.errors import InputError, MoodtuneError
+from moodtune.files import remove_leftovers, replace_atomically
 
 #: How each measured column is obtained (written into the sidecar).
 METHODS: dict[str, str] = {
@@ -92,7 +89,7 @@ def write_output(
             f"cannot write {table.name!r}: use a name ending in .csv, .parquet or .json"
         )
     frame = to_frame(result.analyses)
-    _replace(table, lambda temporary: _write_table(frame, temporary, suffix))
+    replace_atomically(table, lambda temporary: _write_table(frame, temporary, suffix))
     estimated = None
     missing: dict[str, str] = {}
     if result.estimated_by:
@@ -258,7 +255,7 @@ def _write_json(path: Path, data: dict) -> None:
             json.dump(data, stream, indent=1, ensure_ascii=False)
             stream.write("\n")
 
-    _replace(path, write)
+    replace_atomically(path, write)
 
 
 def _write_table(frame: pd.DataFrame, path: Path, suffix: str) -> None:
@@ -271,46 +268,10 @@ def _write_table(frame: pd.DataFrame, path: Path, suffix: str) -> None:
         frame.to_csv(path, index=False)
 
 
-def _replace(path: Path, write: Callable[[Path], None]) -> Path:
-    """Write ``path`` all at once or not at all: ``write`` fills a temporary file beside it,
-    which is flushed to disk (fsync) and renamed over ``path``; the folder is synced too, so
-    the rename survives a crash of the machine as well as a kill of the process."""
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        # mkstemp makes the file private (0600): keep the mode of the file replaced, else 0644
-        os.chmod(temporary, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
-        write(temporary)
-        with open(temporary, "rb") as stream:
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _sync_folder(path.parent)
-    return path
-
-
 def _remove_leftovers(out: Path) -> None:
-    """Delete the temporary files a killed run may have left beside ``out`` and its sidecar
-    (``.<name>.<random>.tmp``, never renamed into place)."""
-    for name in (out.name, sidecar_path(out).name):
-        for leftover in out.parent.glob(f".{glob.escape(name)}.*.tmp"):
-            leftover.unlink(missing_ok=True)
-
-
-def _sync_folder(folder: Path) -> None:
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - a platform without directory handles
-        return
-    try:
-        os.fsync(handle)
-    except OSError:  # pragma: no cover - a file system that cannot sync folders
-        pass
-    finally:
-        os.close(handle)
+    """Delete the temporary files a killed run may have left beside ``out`` and its sidecar."""
+    remove_leftovers(out)
+    remove_leftovers(sidecar_path(out))
 
 
 __all__ = [

@@ -19,15 +19,13 @@ Needs ``mutagen`` (GPL-2.0-or-later), in the optional ``tags`` extra.
 
 from __future__ import annotations
 
-import glob
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from moodtune.errors import InputError, MissingExtraError
+from moodtune.files import remove_leftovers, replace_atomically
 
 #: Tag names, Vorbis-comment style; ID3 and MP4 spell them as the module's table shows.
 MOOD, VALENCE, AROUSAL, MODEL = "MOOD", "MOODTUNE_VALENCE", "MOODTUNE_AROUSAL", "MOODTUNE_MODEL"
@@ -73,22 +71,15 @@ def write_tags(path: str | Path, tags: MoodTags) -> bool:
     values = tags.to_strings()
     if _read(_open(target)) == values:
         return False
-    prefix = f".{target.name}.moodtune-tags-"
-    for stale in target.parent.glob(f"{glob.escape(prefix)}*"):  # left by a killed run
-        stale.unlink(missing_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=prefix, dir=target.parent)
-    os.close(handle)
-    try:
-        shutil.copy2(target, temporary)  # bytes, permissions and times
-        audio = _open(Path(temporary), shown=target)
+    remove_leftovers(target)  # a copy left by a killed run
+
+    def tag(temporary: Path) -> None:
+        shutil.copy2(target, temporary)  # bytes and times (the mode is kept by the rename)
+        audio = _open(temporary, shown=target)
         _write(audio, values)
         audio.save()
-        with open(temporary, "rb") as stream:
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    replace_atomically(target, tag)
     return True
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from moodtune.cli import console
+from moodtune.cli.reports import check_report_paths, print_per_class_f1, save_reports
 from moodtune.errors import MoodtuneError
 
 if TYPE_CHECKING:
@@ -295,11 +296,7 @@ def evaluate(
     baselines."""
     from rich.table import Table
 
-    from moodtune.model import report as reports
-
-    for path, suffixes in ((json_path, (".json",)), (report, (".md", ".html"))):
-        if path is not None:
-            reports.check_output(path, suffixes)
+    check_report_paths(json_path, report)
     try:
         seeds = tuple(int(s) for s in repeats.split(","))
     except ValueError:
@@ -357,19 +354,8 @@ def evaluate(
             name, f"{acc['mean']:.3f} ± {acc['std']:.3f}", f"{f1['mean']:.3f} ± {f1['std']:.3f}"
         )
     console.out.print(view)
-    per_class = Table(title="F1 per class (mean over repeats)")
-    per_class.add_column("model")
-    for label in data_dict["labels"]:
-        per_class.add_column(label, justify="right")
-    for name, scores in data_dict["models"].items():
-        per_class.add_row(name, *(f"{v:.2f}" for v in scores["per_class_f1"].values()))
-    console.out.print(per_class)
-    if json_path:
-        reports.write_json(result, json_path)
-        console.done(f"JSON report → {json_path}")
-    if report:
-        reports.write_document(result, report)
-        console.done(f"report → {report}")
+    print_per_class_f1(data_dict, "F1 per class (mean over repeats)")
+    save_reports(result, json_path, report)
 
 
 @model_app.command("info")
@@ -485,7 +471,6 @@ def _evaluate_reading(
     from rich.progress import Progress
     from rich.table import Table
 
-    from moodtune.model import report as reports
     from moodtune.model.artifact import load_model
     from moodtune.model.evaluation import READING_MODELS, cross_validate_reading
     from moodtune.model.listeners import read_listener_table
@@ -522,12 +507,7 @@ def _evaluate_reading(
             ),
         )
     console.out.print(view)
-    if json_path:
-        reports.write_json(result, json_path)
-        console.done(f"JSON report → {json_path}")
-    if report:
-        reports.write_document(result, report)
-        console.done(f"report → {report}")
+    save_reports(result, json_path, report)
 
 
 def _train_readings(

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from moodtune.cli import console
+from moodtune.cli.reports import check_report_paths, print_per_class_f1, save_reports
 
 
 def evaluate_text(
@@ -34,14 +35,11 @@ def evaluate_text(
     """Score the words readers on TABLE: trained head, prototype phrases, majority baseline."""
     from rich.table import Table
 
-    from moodtune.model import report as reports
     from moodtune.text.classifier import SHIPPED, TextEmotionClassifier
     from moodtune.text.data import read_text_table
     from moodtune.text.evaluate import evaluate_table
 
-    for path, suffixes in ((json_path, (".json",)), (report, (".md", ".html"))):
-        if path is not None:
-            reports.check_output(path, suffixes)
+    check_report_paths(json_path, report)
     texts = read_text_table(table)
     classifier = TextEmotionClassifier(
         offline=offline, notify=console.note, head=head if head is not None else SHIPPED
@@ -61,13 +59,7 @@ def evaluate_text(
             scores["description"],
         )
     console.out.print(view)
-    per_class = Table(title="F1 per class")
-    per_class.add_column("model")
-    for label in data["labels"]:
-        per_class.add_column(label, justify="right")
-    for name, scores in data["models"].items():
-        per_class.add_row(name, *(f"{v:.2f}" for v in scores["per_class_f1"].values()))
-    console.out.print(per_class)
+    print_per_class_f1(data, "F1 per class")
     confusion = Table(title="head: confusion matrix (rows true, columns predicted)")
     confusion.add_column("true \\ predicted")
     for label in data["labels"]:
@@ -75,12 +67,7 @@ def evaluate_text(
     for label, row in zip(data["labels"], data["models"]["head"]["confusion_matrix"], strict=True):
         confusion.add_row(label, *(str(v) for v in row))
     console.out.print(confusion)
-    if json_path:
-        reports.write_json(result, json_path)
-        console.done(f"JSON report → {json_path}")
-    if report:
-        reports.write_document(result, report)
-        console.done(f"report → {report}")
+    save_reports(result, json_path, report)
 
 
 def train_text(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ import pandas as pd
 
 from moodtune.data.features import FEATURE_NAMES
 from moodtune.errors import InputError, MoodtuneError
+from moodtune.files import replace_atomically
 
 #: Identity columns a table may carry, in display order.
 ID_COLUMNS: tuple[str, ...] = ("track_id", "title", "artist", "album")
@@ -84,8 +84,9 @@ class TrackTable:
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a data frame as CSV, Parquet or JSON (by suffix), all at once or not at all.
 
-    The file is written beside its destination under a temporary name and renamed into place,
-    so an error or an interruption never leaves a half-written file.
+    The file is written beside its destination under a temporary name and renamed into place
+    (:func:`moodtune.files.replace_atomically`), so an error or an interruption never leaves a
+    half-written file.
     """
     target = Path(path)
     suffix = target.suffix.lower()
@@ -93,28 +94,22 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         raise MoodtuneError(
             f"cannot write {target.name!r}: use a file name ending in .csv, .parquet or .json"
         )
-    try:
-        if not target.parent.is_dir():
-            problem = "is a file, not a folder" if target.parent.exists() else "does not exist"
-            raise MoodtuneError(f"the folder {str(target.parent)!r} {problem}")
-        if target.is_dir():
-            raise MoodtuneError(f"cannot write {str(target)!r}: it is a folder")
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:100]}.", dir=target.parent)
-    except OSError as error:  # a name too long, a folder that cannot be written, ...
-        raise MoodtuneError(f"cannot write {str(target)!r}: {error.strerror or error}") from None
-    os.close(handle)
-    try:
+
+    def write(temporary: Path) -> None:
         if suffix == ".csv":
             frame.to_csv(temporary, index=False)
         elif suffix == ".parquet":
             frame.to_parquet(temporary, index=False)
         else:
             frame.to_json(temporary, orient="records", indent=1)
-        os.replace(temporary, target)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
+
+    try:
+        if not target.parent.is_dir():
+            problem = "is a file, not a folder" if target.parent.exists() else "does not exist"
+            raise MoodtuneError(f"the folder {str(target.parent)!r} {problem}")
+        if target.is_dir():
+            raise MoodtuneError(f"cannot write {str(target)!r}: it is a folder")
+        replace_atomically(target, write)
+    except OSError as error:  # a name too long, a folder that cannot be written, ...
         raise MoodtuneError(f"cannot write {str(target)!r}: {error.strerror or error}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return target

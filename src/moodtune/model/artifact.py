@@ -61,6 +61,44 @@ def _fold_scaler(
     return np.ascontiguousarray(folded.T), (b1 - folded @ lo).astype(np.float32)
 
 
+def _prepare_mlp(
+    weights: Mapping[str, np.ndarray],
+    scale_min: np.ndarray,
+    scale_max: np.ndarray,
+    d: int,
+    k: int,
+    what: str,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """Check an MLP's four tensors for d inputs and k outputs (``what`` names it in errors)
+    and fold its min-max scaler into the first layer.
+
+    Returns the float32 weights, the scaler's min and max (d,), and the forward pass's
+    ``(w1t, b1, w2t, b2)``.
+    """
+    missing = [name for name in TENSORS if name not in weights]
+    if missing:
+        raise MoodtuneError(f"{what} weights lack {', '.join(missing)}")
+    weights = {name: np.ascontiguousarray(weights[name], np.float32) for name in TENSORS}
+    hidden = weights["fc1.weight"].shape[0]
+    expected = {
+        "fc1.weight": (hidden, d),
+        "fc1.bias": (hidden,),
+        "fc2.weight": (k, hidden),
+        "fc2.bias": (k,),
+    }
+    for name, shape in expected.items():
+        if weights[name].shape != shape:
+            raise MoodtuneError(
+                f"{what} tensor {name} has shape {weights[name].shape}, expected {shape} for "
+                f"{d} features and {k} outputs"
+            )
+    lo = np.asarray(scale_min, dtype=np.float32).reshape(d)
+    hi = np.asarray(scale_max, dtype=np.float32).reshape(d)
+    w1t, b1 = _fold_scaler(weights["fc1.weight"], weights["fc1.bias"], lo, hi)
+    w2t = np.ascontiguousarray(weights["fc2.weight"].T)
+    return weights, lo, hi, (w1t, b1, w2t, weights["fc2.bias"])
+
+
 @dataclass
 class ReadingHead:
     """Valence/arousal from features: min-max scaler, ``hidden`` ReLU units, 2 linear outputs.
@@ -81,31 +119,10 @@ class ReadingHead:
 
     def __post_init__(self) -> None:
         self.feature_names = tuple(self.feature_names)
-        missing = [name for name in TENSORS if name not in self.weights]
-        if missing:
-            raise MoodtuneError(f"reading weights lack {', '.join(missing)}")
-        self.weights = {k: np.ascontiguousarray(self.weights[k], np.float32) for k in TENSORS}
-        hidden = self.weights["fc1.weight"].shape[0]
-        d = len(self.feature_names)
-        expected = {
-            "fc1.weight": (hidden, d),
-            "fc1.bias": (hidden,),
-            "fc2.weight": (2, hidden),
-            "fc2.bias": (2,),
-        }
-        for name, shape in expected.items():
-            if self.weights[name].shape != shape:
-                raise MoodtuneError(
-                    f"reading tensor {name} has shape {self.weights[name].shape}, expected "
-                    f"{shape} for {d} features"
-                )
-        self.scale_min = np.asarray(self.scale_min, dtype=np.float32).reshape(d)
-        self.scale_max = np.asarray(self.scale_max, dtype=np.float32).reshape(d)
-        self._w1t, self._b1 = _fold_scaler(
-            self.weights["fc1.weight"], self.weights["fc1.bias"], self.scale_min, self.scale_max
+        self.weights, self.scale_min, self.scale_max, layers = _prepare_mlp(
+            self.weights, self.scale_min, self.scale_max, len(self.feature_names), 2, "reading"
         )
-        self._w2t = np.ascontiguousarray(self.weights["fc2.weight"].T)
-        self._b2 = self.weights["fc2.bias"]
+        self._w1t, self._b1, self._w2t, self._b2 = layers
 
     def predict(self, features: np.ndarray, *, chunk: int = 65536) -> np.ndarray:
         """Valence and arousal, shape (n, 2), float32 in −1..1, for raw features (n, d)."""
@@ -336,31 +353,11 @@ class EmotionModel:
         self.feature_names = tuple(self.feature_names)
         self.labels = tuple(self.labels)
         self.readings = tuple(self.readings)
-        missing = [name for name in TENSORS if name not in self.weights]
-        if missing:
-            raise MoodtuneError(f"model weights lack {', '.join(missing)}")
-        self.weights = {k: np.ascontiguousarray(self.weights[k], np.float32) for k in TENSORS}
         d, k = len(self.feature_names), len(self.labels)
-        hidden = self.weights["fc1.weight"].shape[0]
-        expected = {
-            "fc1.weight": (hidden, d),
-            "fc1.bias": (hidden,),
-            "fc2.weight": (k, hidden),
-            "fc2.bias": (k,),
-        }
-        for name, shape in expected.items():
-            if self.weights[name].shape != shape:
-                raise MoodtuneError(
-                    f"model tensor {name} has shape {self.weights[name].shape}, expected {shape} "
-                    f"for {d} features and {k} labels"
-                )
-        self.scale_min = np.asarray(self.scale_min, dtype=np.float32).reshape(d)
-        self.scale_max = np.asarray(self.scale_max, dtype=np.float32).reshape(d)
-        self._w1t, self._b1 = _fold_scaler(
-            self.weights["fc1.weight"], self.weights["fc1.bias"], self.scale_min, self.scale_max
+        self.weights, self.scale_min, self.scale_max, layers = _prepare_mlp(
+            self.weights, self.scale_min, self.scale_max, d, k, "model"
         )
-        self._w2t = np.ascontiguousarray(self.weights["fc2.weight"].T)
-        self._b2 = self.weights["fc2.bias"]
+        self._w1t, self._b1, self._w2t, self._b2 = layers
 
     # --- prediction ----------------------------------------------------------------------
 
