@@ -780,7 +780,8 @@ class Catalogue:
     def recent_rowids(self, plays: int, *, load: bool) -> np.ndarray | None: ...
 
     def recent_rowids(self, plays: int, *, load: bool = True) -> np.ndarray | None:
-        """Row ids of the tracks among the last ``plays`` plays, shape (m,), int64.
+        """Row ids of the tracks among the last ``plays`` plays, shape (m,), int64, the most
+        recently played first.
 
         Remembered while the file does not change; ``load=False`` returns None rather than
         query the history when it is not remembered.
@@ -790,7 +791,8 @@ class Catalogue:
 
         def query() -> np.ndarray:
             rows = self._connection.execute(
-                "SELECT DISTINCT track FROM (SELECT track FROM history ORDER BY id DESC LIMIT ?)",
+                "SELECT track FROM (SELECT id, track FROM history ORDER BY id DESC LIMIT ?) "
+                "GROUP BY track ORDER BY MAX(id) DESC",
                 (int(plays),),
             ).fetchall()
             return _read_only(np.array([r[0] for r in rows], dtype=np.int64))

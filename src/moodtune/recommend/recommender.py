@@ -10,7 +10,8 @@ Modes:
 - ``calm``: the same, stepping toward :data:`CALM_POINT` (neutral valence, low arousal).
 
 Variety: at most ``artist_cap`` tracks per primary artist, no two tracks with near-identical
-feature vectors, nothing from the last ``exclude_recent`` plays or disliked, and a random
+feature vectors, nothing from the last ``exclude_recent`` plays (unless too few tracks are
+left: then the least recently played come back) or disliked, and a random
 choice (seedable) among candidates whose scores are within ``tolerance`` of each other.
 
 Speed: the order of the catalogue for a target (a distribution for ``match``, each step's
@@ -207,20 +208,26 @@ class MusicRecommender:
         disliked = self.catalogue.disliked_rowids(load=build)
         if recent is None or disliked is None:
             raise _NotCached
-        excluded = np.concatenate([recent, disliked])
-        picker = _Picker(
-            arrays,
-            set(arrays.indices(excluded).tolist()),
-            self.artist_cap,
-            self.duplicate_distance,
-            int(k),
-        )
-        rng = np.random.default_rng(self.seed)
-        if mode == "match":
-            picks = self._match(arrays, distribution, int(k), picker, rng, build)
-        else:
-            end = UPLIFT_POINT if mode == "uplift" else CALM_POINT
-            picks = self._path(arrays, distribution, int(k), picker, rng, build, mode, end)
+        # The history never empties the catalogue: when too few tracks are left, the window
+        # of recent plays shrinks (by half each time), so the least recently played come back.
+        window = len(recent)
+        while True:
+            picker = _Picker(
+                arrays,
+                set(arrays.indices(np.concatenate([recent[:window], disliked])).tolist()),
+                self.artist_cap,
+                self.duplicate_distance,
+                int(k),
+            )
+            rng = np.random.default_rng(self.seed)
+            if mode == "match":
+                picks = self._match(arrays, distribution, int(k), picker, rng, build)
+            else:
+                end = UPLIFT_POINT if mode == "uplift" else CALM_POINT
+                picks = self._path(arrays, distribution, int(k), picker, rng, build, mode, end)
+            if len(picks) >= k or window == 0:
+                break
+            window //= 2
         results = self._recommendations(arrays, picks, build)
         if mode == "match":
             wanted = EMOTIONS[int(np.argmax(distribution))]
