@@ -836,20 +836,29 @@ class Catalogue:
     def disliked_rowids(self, *, load: bool) -> np.ndarray | None: ...
 
     def disliked_rowids(self, *, load: bool = True) -> np.ndarray | None:
-        """Row ids of tracks whose latest feedback is a dislike, shape (m,), int64.
+        """Row ids of tracks whose latest feedback is a dislike, shape (m,), int64, the most
+        recent first.
 
         Remembered while the file does not change; ``load=False`` returns None rather than
         query the feedback when it is not remembered.
         """
+        return self._latest_feedback(False, load)
 
+    def liked_rowids(self, *, load: bool = True) -> np.ndarray | None:
+        """Row ids of tracks whose latest feedback is a like, the most recent first (as
+        :meth:`disliked_rowids`)."""
+        return self._latest_feedback(True, load)
+
+    def _latest_feedback(self, liked: bool, load: bool) -> np.ndarray | None:
         def query() -> np.ndarray:
             rows = self._connection.execute(
                 "SELECT track FROM feedback f WHERE id = (SELECT MAX(id) FROM feedback g "
-                "WHERE g.track = f.track) AND liked = 0"
+                "WHERE g.track = f.track) AND liked = ? ORDER BY id DESC",
+                (int(liked),),
             ).fetchall()
             return _read_only(np.array([r[0] for r in rows], dtype=np.int64))
 
-        return self._unchanged("disliked", query, load=load)
+        return self._unchanged(("liked" if liked else "disliked"), query, load=load)
 
     # --- stats -----------------------------------------------------------------------------
 

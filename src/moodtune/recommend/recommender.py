@@ -40,6 +40,7 @@ from moodtune.recommend.arrays import CatalogueArrays
 from moodtune.recommend.catalogue import Catalogue, TrackRecord
 from moodtune.recommend.matching import is_close
 from moodtune.recommend.ranking import Ranking, RevisionCache, by_distribution, by_plane
+from moodtune.recommend.taste import Taste
 
 MODES: tuple[str, ...] = ("match", "uplift", "calm")
 #: Allowed number of recommendations.
@@ -121,6 +122,7 @@ class MusicRecommender:
         exclude_recent: int = 100,
         tolerance: float = 0.02,
         duplicate_distance: float = 0.03,
+        taste_weight: float = 0.3,
     ) -> None:
         if artist_cap is not None and (not isinstance(artist_cap, int) or artist_cap < 1):
             raise MoodtuneError(
@@ -136,6 +138,9 @@ class MusicRecommender:
         self.exclude_recent = int(exclude_recent)
         self.tolerance = float(tolerance)
         self.duplicate_distance = float(duplicate_distance)
+        if not 0.0 <= taste_weight <= 1.0:
+            raise MoodtuneError(f"taste_weight must be from 0 to 1; got {taste_weight!r}")
+        self.taste_weight = float(taste_weight)
         self._rankings = RevisionCache(RANKING_CACHE_SIZE)
         self._tracks = RevisionCache(TRACK_CACHE_SIZE)
         # (arrays, [info per array index]) when the catalogue is small enough to preload.
@@ -206,8 +211,14 @@ class MusicRecommender:
             )
         recent = self.catalogue.recent_rowids(self.exclude_recent, load=build)
         disliked = self.catalogue.disliked_rowids(load=build)
-        if recent is None or disliked is None:
+        liked = self.catalogue.liked_rowids(load=build)
+        if recent is None or disliked is None or liked is None:
             raise _NotCached
+        taste = (
+            Taste.of(arrays.vectors, arrays.indices(liked), arrays.indices(disliked))
+            if self.taste_weight > 0
+            else None
+        )
         # The history never empties the catalogue: when too few tracks are left, the window
         # of recent plays shrinks (by half each time), so the least recently played come back.
         window = len(recent)
@@ -218,6 +229,7 @@ class MusicRecommender:
                 self.artist_cap,
                 self.duplicate_distance,
                 int(k),
+                taste,
             )
             rng = np.random.default_rng(self.seed)
             if mode == "match":
@@ -295,8 +307,7 @@ class MusicRecommender:
                 build,
             )
             scores = ranking.scores[:pool]
-            jittered = scores + rng.uniform(0.0, self.tolerance, len(scores))
-            order = np.argsort(-jittered, kind="stable")
+            order = self._order(arrays, ranking.indices[:pool], scores, picker, rng)
             chosen = picker.take(ranking.indices[order], scores[order], k)
             if len(chosen) == k or pool >= size:
                 break
@@ -305,6 +316,21 @@ class MusicRecommender:
         picks = sorted(chosen, key=lambda pick: -pick[1])
         named = _describe(distribution)
         return [(i, s, f"match {s:.2f} to {named}") for i, s in picks]
+
+    def _order(
+        self,
+        arrays: CatalogueArrays,
+        indices: np.ndarray,
+        scores: np.ndarray,
+        picker: _Picker,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """The order to try candidates in: by score, plus the listener's taste (weighted),
+        plus a random jitter of up to ``tolerance`` (the choice among near-equal tracks)."""
+        jittered = scores + rng.uniform(0.0, self.tolerance, len(scores))
+        if picker.taste is not None:
+            jittered += self.taste_weight * picker.taste.scores(arrays.vectors[indices])
+        return np.argsort(-jittered, kind="stable")
 
     def _path(
         self,
@@ -333,8 +359,7 @@ class MusicRecommender:
                     arrays, key, want, lambda count, at=point: by_plane(arrays, at, count), build
                 )
                 scores = ranking.scores[:want]
-                jittered = scores + rng.uniform(0.0, self.tolerance, len(scores))
-                order = np.argsort(-jittered, kind="stable")
+                order = self._order(arrays, ranking.indices[:want], scores, picker, rng)
                 found = picker.take_one(ranking.indices, scores, order)
                 if found is not None or len(scores) >= arrays.size:
                     break
@@ -428,9 +453,11 @@ class _Picker:
         cap: int | None,
         duplicate: float,
         capacity: int,
+        taste: Taste | None = None,
     ) -> None:
         self.arrays = arrays
         self.excluded = excluded
+        self.taste = taste
         self.cap = cap
         self.duplicate = duplicate
         self._limit = duplicate * duplicate
