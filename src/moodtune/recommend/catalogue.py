@@ -195,25 +195,35 @@ class Catalogue:
         *,
         model: EmotionModel | None = None,
         fill_builtin: bool = True,
+        songs: bool | None = None,
     ) -> Catalogue:
         """Open the catalogue at ``path`` (created when missing).
 
         ``None`` means :func:`default_path`. ``model`` classifies the tracks (default: the
-        model shipped with moodtune). A new, empty catalogue is filled with the built-in
-        catalogue when ``moodtune.audio.builtin`` is installed and ``fill_builtin`` is true.
+        model shipped with moodtune). A new, empty catalogue is filled, when ``fill_builtin``
+        is true, with the built-in playable clips (when ``moodtune.audio.builtin`` is
+        installed) and, when ``songs`` is true, with TidyTuesday's 28,356 Spotify songs
+        (:mod:`moodtune.recommend.songs`); by default the songs go into the user's default
+        catalogue (``path`` None) only, so ``moodtune serve`` recommends real songs at once.
         """
         target = Path(path).expanduser() if path is not None else default_path()
+        with_songs = path is None if songs is None else songs
         catalogue = cls(target, connect(target), model)
         try:
             if fill_builtin and catalogue.count() == 0:
-                catalogue.fill_builtin()
+                catalogue.fill_builtin(songs=with_songs)
         except BaseException:
             catalogue.close()  # nothing is left open when opening fails
             raise
         return catalogue
 
-    def fill_builtin(self) -> ImportReport | None:
-        """Import the built-in catalogue, when its module is installed; None when it is not."""
+    def fill_builtin(self, *, songs: bool = False) -> ImportReport | None:
+        """Import the built-in clips, when their module is installed (their report; None when
+        it is not), and, with ``songs``, the shipped TidyTuesday songs first."""
+        if songs:
+            from moodtune.recommend.songs import SOURCE, default_songs
+
+            self.import_table(default_songs(), source=SOURCE)
         if importlib.util.find_spec("moodtune.audio.builtin") is None:
             return None
         from moodtune.audio.builtin import builtin_catalogue
