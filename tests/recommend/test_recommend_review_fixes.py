@@ -128,7 +128,7 @@ def test_open_closes_the_catalogue_when_filling_it_fails(
 ):
     # The built-in import failing (a broken built-in table, say) stands for any error after
     # the connection is open; replaced because the real built-in import succeeds here.
-    def broken(self):
+    def broken(self, **options):
         raise MoodtuneError("the built-in catalogue could not be imported")
 
     monkeypatch.setattr(catalogue_module.Catalogue, "fill_builtin", broken)
