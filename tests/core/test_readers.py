@@ -150,7 +150,10 @@ def test_skip_invalid_counts_every_skipped_row(tmp_path):
     path = write(tmp_path, f"{HEADER}\n{ROW_A}\n{bad}\n{bad.replace('b2', 'c3')}\n")
     table = read_tracks(path, skip_invalid=True)
     assert len(table) == 1
-    assert table.notes == ["skipped 2 invalid row(s) of 3: 2 with non-numeric value in 'valence'"]
+    assert table.notes == [
+        "labels read as the seven emotions: happy → happiness, sad → sadness",
+        "skipped 2 invalid row(s) of 3: 2 with non-numeric value in 'valence'",
+    ]
 
 
 def test_every_row_with_an_empty_track_id_is_counted_not_merged(tmp_path):

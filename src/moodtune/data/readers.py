@@ -62,6 +62,15 @@ COLUMN_ALIASES: dict[str, str] = {
     **{name: LABEL for name in ("label", "emotion", "mood", "class")},
 }
 
+#: Other names people give Spotify's features (Spotify's own app says "Positiveness"; many
+#: tables say BPM); a table read through one of them gets a note saying so.
+FEATURE_ALIASES: dict[str, str] = {
+    "positiveness": "valence",
+    "bpm": "tempo",
+    "beats_per_minute": "tempo",
+    "loudness_db": "loudness",
+}
+
 SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".json", ".jsonl")
 
 
@@ -185,7 +194,7 @@ def tidy(
     kept: every valid row stays, in order).
     """
     notes: list[str] = []
-    frame = _canonical_columns(frame, source, label_column)
+    frame = _canonical_columns(frame, source, label_column, notes)
     if frame.empty:
         raise InputError("the table has no rows", path=source)
     if not any(c in frame.columns for c in ("track_id", "title")):
@@ -495,8 +504,17 @@ def _seed_frame(data: Any, path: Path, columns: Sequence[str]) -> pd.DataFrame:
 # --- validation ----------------------------------------------------------------------------
 
 
-def _canonical_columns(frame: pd.DataFrame, source: str, label_column: str | None) -> pd.DataFrame:
+def _canonical_columns(
+    frame: pd.DataFrame, source: str, label_column: str | None, notes: list[str]
+) -> pd.DataFrame:
     names = [normalise_column(c) for c in frame.columns]
+    for column, name in zip(list(frame.columns), names, strict=True):
+        if name in FEATURE_ALIASES and FEATURE_ALIASES[name] not in names:
+            notes.append(f"read column {str(column)!r} as {FEATURE_ALIASES[name]}")
+    names = [
+        FEATURE_ALIASES[n] if n in FEATURE_ALIASES and FEATURE_ALIASES[n] not in names else n
+        for n in names
+    ]
     wanted_label = normalise_column(label_column) if label_column else None
     if wanted_label is not None and wanted_label not in names:
         raise InputError(f"no label column {label_column!r}; found {', '.join(names)}", path=source)
@@ -839,6 +857,15 @@ def _normalise_labels(
         frame[LABEL] = [
             None if b else emotions.canonical(w) for w, b in zip(words, blank, strict=True)
         ]
+        merged = sorted(
+            {
+                f"{w} → {emotions.canonical(w)}"
+                for w in present.unique()
+                if w.lower() != emotions.canonical(w)
+            }
+        )
+        if merged:
+            notes.append(f"labels read as the seven emotions: {', '.join(merged)}")
     else:
         frame[LABEL] = [None if b else w.lower() for w, b in zip(words, blank, strict=True)]
         classes = sorted(present.str.lower().unique())
