@@ -1,8 +1,8 @@
 """Benchmark: `predict` on a Parquet dataset, in process and on Dask (1 and 2 workers).
 
 Run: .venv/bin/python benchmarks/bench_dask.py [--rows 2000000] [--files 8]
-Writes a synthetic dataset of ROWS tracks (the 11 features drawn from the TidyTuesday
-table's tracks, ids made unique) in FILES Parquet files, then times, in the same run:
+Writes a synthetic dataset of ROWS tracks (the 11 features drawn from the shipped TidyTuesday
+songs, ids made unique) in FILES Parquet files, then times, in the same run:
 the in-process path (every file read, validated, predicted and written as one Parquet file),
 and `predict_dataset` on a `LocalCluster` of 1 and of 2 worker processes (cluster start-up
 timed apart). Prints tracks/s, the ratios 2 workers / 1 worker and Dask / in-process, and
@@ -25,15 +25,11 @@ from moodtune.data.features import FEATURE_NAMES
 from moodtune.data.readers import read_tracks
 from moodtune.distributed import dask_client, predict_dataset
 from moodtune.model.artifact import EmotionModel
-
-ROOT = Path(__file__).resolve().parents[1]
-TIDYTUESDAY = ROOT.parent / "shared/datasets/tidytuesday/spotify_songs.csv"
-VENDORED = ROOT / "tests/data/tidytuesday/spotify_songs.csv.gz"
+from moodtune.recommend.songs import default_songs
 
 
 def make_dataset(folder: Path, rows: int, files: int) -> Path:
-    source = read_tracks(TIDYTUESDAY if TIDYTUESDAY.exists() else VENDORED)
-    real = source.frame[list(FEATURE_NAMES)].to_numpy()
+    real = default_songs().frame[list(FEATURE_NAMES)].to_numpy()
     rng = np.random.default_rng(0)
     per_file = rows // files
     for number in range(files):

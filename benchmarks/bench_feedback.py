@@ -3,10 +3,10 @@
 Run: .venv/bin/python benchmarks/bench_feedback.py
 A synthetic listener who likes acoustic tracks (acousticness ≥ 0.5) asks 20 times for music
 for an emotion drawn at random (seeded), rates every track of the top 10 (👍 acoustic, 👎 the
-rest) and plays the liked ones. The same 20 requests run on two copies of the TidyTuesday
-catalogue: with the taste learned from the 👍/👎 (moodtune's default) and without it (dislikes
-still exclude, as before), side by side. Prints the share of liked tracks in the top 10 over
-the first and the last five rounds, for each, and the ratio.
+rest) and plays the liked ones. The same 20 requests run on two catalogues of the TidyTuesday
+songs shipped in the package: with the taste learned from the 👍/👎 (moodtune's default) and
+without it (dislikes still exclude, as before), side by side. Prints the share of liked
+tracks in the top 10 over the first and the last five rounds, for each, and the ratio.
 """
 
 from __future__ import annotations
@@ -17,13 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from moodtune.data.readers import read_tracks
 from moodtune.recommend.catalogue import Catalogue
 from moodtune.recommend.recommender import MusicRecommender
 from moodtune.recommend.simulation import simulate
-
-ROOT = Path(__file__).resolve().parents[1]
-TIDYTUESDAY = ROOT.parent / "shared/datasets/tidytuesday/spotify_songs.csv"
+from moodtune.recommend.songs import default_songs
 
 
 def acoustic(features) -> bool:
@@ -31,11 +28,8 @@ def acoustic(features) -> bool:
 
 
 def run(folder: Path, name: str, taste_weight: float) -> list[float]:
-    source = TIDYTUESDAY if TIDYTUESDAY.exists() else None
-    if source is None:
-        raise SystemExit(f"needs {TIDYTUESDAY}")
     with Catalogue.open(folder / f"{name}.sqlite", fill_builtin=False) as catalogue:
-        catalogue.import_table(read_tracks(source), source="tidytuesday")
+        catalogue.import_table(default_songs(), source="tidytuesday")
         recommender = MusicRecommender(catalogue, seed=4, taste_weight=taste_weight)
         return simulate(catalogue, recommender, acoustic, rounds=20, seed=0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from collections.abc import Callable
@@ -64,15 +65,9 @@ def remove_leftovers(path: str | Path) -> None:
     """Delete the temporary files a killed writer may have left beside ``path`` (never
     renamed into place, so never anyone's data)."""
     target = Path(path)
-    pattern = f".{_escape(target.name[:NAME_PART])}.*{TEMPORARY_SUFFIX}"
+    pattern = f".{glob.escape(target.name[:NAME_PART])}.*{TEMPORARY_SUFFIX}"
     for leftover in target.parent.glob(pattern):
         leftover.unlink(missing_ok=True)
-
-
-def _escape(name: str) -> str:
-    import glob
-
-    return glob.escape(name)
 
 
 def _umask() -> int:
