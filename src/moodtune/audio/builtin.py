@@ -19,8 +19,8 @@ Reading it needs neither librosa nor VibeNet; only the audio paths need the immi
 
 from __future__ import annotations
 
-import argparse
 import json
+import logging
 import re
 import sys
 from dataclasses import dataclass
@@ -33,6 +33,23 @@ from moodtune.data.features import FEATURE_NAMES, PITCH_CLASSES, parse_key
 from moodtune.data.readers import tidy
 from moodtune.data.table import TrackTable, write_frame
 from moodtune.errors import MoodtuneError
+
+__all__ = [
+    "CATALOGUE_FILE",
+    "PACKAGE",
+    "PROVENANCE_FILE",
+    "Listed",
+    "builtin_catalogue",
+    "builtin_predictions",
+    "data_folder",
+    "license_text",
+    "listed_tracks",
+    "rederive",
+    "regenerate",
+    "tracks_folder",
+]
+
+log = logging.getLogger(__name__)
 
 PACKAGE = "immich-memories-music"
 CATALOGUE_FILE = "catalogue.csv"
@@ -249,7 +266,7 @@ def _predict(frame: pd.DataFrame) -> dict | None:
     try:
         model = EmotionModel.default()
     except (MoodtuneError, OSError) as error:
-        print(f"note: no default model yet ({error}); emotions not stored", file=sys.stderr)
+        log.warning("no default model yet (%s); emotions not stored", error)
         return None
     table = tidy(frame, source="built-in catalogue")
     predictions = model.predict_table(table)
@@ -282,37 +299,7 @@ def _provenance(per_feature: dict[str, str], estimated_by: str, model: dict | No
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m moodtune.audio.builtin", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument(
-        "--regenerate",
-        action="store_true",
-        help="analyse the installed clips and rewrite the stored catalogue",
-    )
-    parser.add_argument(
-        "--rederive",
-        action="store_true",
-        help="re-predict emotions and reading from the stored features with the default model",
-    )
-    parser.add_argument("--jobs", type=int, default=1, help="processes (default 1)")
-    arguments = parser.parse_args(argv)
-    if arguments.rederive:
-        print(f"wrote {rederive()}")
-        return 0
-    if not arguments.regenerate:
-        table, paths, _ = builtin_catalogue()
-        print(f"{len(table)} built-in tracks, {sum(p is not None for p in paths)} playable")
-        return 0
-    try:
-        path = regenerate(jobs=arguments.jobs)
-    except MoodtuneError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote {path}")
-    return 0
+if __name__ == "__main__":  # the command-line entry lives with the CLI (it prints)
+    from moodtune.cli.scripts import builtin_main
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(builtin_main())

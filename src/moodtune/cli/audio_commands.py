@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,8 @@ from moodtune.cli import console
 
 if TYPE_CHECKING:
     from moodtune.audio.batch import BatchResult
+
+__all__ = ["EstimateOption", "JobsOption", "Terminated", "add_audio_command", "analyze", "register"]
 
 JobsOption = Annotated[
     int,
@@ -164,63 +165,23 @@ def add_audio_command(
     and other features that only VibeNet estimates. The analysis is kept in your
     user data folder, so a second run analyses only new or changed files.
     """
-    from moodtune.audio.estimate import vibenet_available
-    from moodtune.audio.output import EmptyAnalysisError, analyse_to_table, drop_copies, to_frame
-    from moodtune.audio.provenance import feature_provenance
-    from moodtune.data.readers import tidy
-    from moodtune.errors import MissingExtraError, MoodtuneError
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.audio.output import EmptyAnalysisError
+    from moodtune.pipelines.audio_folder import add_audio_folder, analysis_table_path
 
-    if not folder.is_dir():
-        raise MoodtuneError(f"{str(folder)!r} is not a folder")
-    if not vibenet_available():
-        raise MissingExtraError("audio-ml", "vibenet")
-    table_path = _analysis_table(folder)
+    table_path = analysis_table_path(folder) if folder.is_dir() else None
     try:
-        with _stop_on_sigterm(table_path), _progress() as progress:
-            result, _, _ = analyse_to_table([folder], table_path, jobs=jobs, progress=progress)
+        with _stop_on_sigterm(table_path or folder), _progress() as progress:
+            report = add_audio_folder(
+                catalogue, folder, jobs=jobs, analysis_table=table_path, progress=progress
+            )
     except EmptyAnalysisError as error:
         _report_failures(error.result)
         raise
-    _report_failures(result)
-    named = {str(p) for p in _files(folder)}
-    analyses = [item for item in result.analyses if item.path in named]
-    if not analyses:
-        raise MoodtuneError(f"no audio file in {str(folder)!r} could be analysed")
-
-    analyses, copies = drop_copies(analyses)
-    if copies:
-        console.note(
-            f"{len(copies)} file(s) are copies of others (the same bytes, so the same track), "
-            "left out: " + "; ".join(f"{copy.path} (= {kept.path})" for copy, kept in copies)
-        )
-    table = tidy(to_frame(analyses), source=str(folder))
-    path_of = {item.track_id: item.path for item in analyses}
-    with Catalogue.open(catalogue) as opened:
-        report = opened.import_table(
-            table,
-            source=f"audio:{folder.resolve()}",
-            provenance=feature_provenance(bool(result.estimated_by)),
-            audio_paths=[path_of[track_id] for track_id in table.frame["track_id"]],
-        )
-        path = opened.path
-    console.done(f"{report.summary()} → {path}")
-
-
-def _files(folder: Path) -> list[Path]:
-    from moodtune.audio.batch import find_audio
-
-    return find_audio([folder])[0]
-
-
-def _analysis_table(folder: Path) -> Path:
-    """Where the analysis of ``folder`` is kept between runs (user data folder)."""
-    import platformdirs
-
-    key = hashlib.blake2b(str(folder.resolve()).encode(), digest_size=8).hexdigest()
-    base = platformdirs.user_data_path("moodtune") / "audio-analyses"
-    base.mkdir(parents=True, exist_ok=True)
-    return base / f"{folder.resolve().name}-{key}.csv"
+    for failure in report.failures:
+        console.error(f"skipped {failure.path}: {failure.reason}")
+    for line in report.notes():
+        console.note(line)
+    console.done(report.summary())
 
 
 class Terminated(SystemExit):

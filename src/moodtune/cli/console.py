@@ -1,9 +1,19 @@
-"""Shared Rich consoles: results go to stdout, messages and progress to stderr."""
+"""Shared Rich consoles: results go to stdout, messages and progress to stderr.
+
+The library never prints: it logs its notes for people to the ``moodtune`` logger, and
+:func:`showing_notes` shows them here, on standard error, while a command runs.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from rich.console import Console
 from rich.markup import escape
+
+__all__ = ["NoteHandler", "done", "err", "error", "note", "out", "showing_notes"]
 
 out = Console()
 err = Console(stderr=True)
@@ -19,3 +29,33 @@ def note(message: str) -> None:
 
 def done(message: str) -> None:
     err.print(f"[green]✓[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+class NoteHandler(logging.Handler):
+    """Shows the library's log records as notes on standard error (``moodtune: …``)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            note(f"moodtune: {record.getMessage()}")
+        except Exception:  # pragma: no cover - logging must never break the command
+            self.handleError(record)
+
+
+@contextmanager
+def showing_notes(level: int = logging.INFO) -> Iterator[NoteHandler]:
+    """Show the ``moodtune`` logger's records at ``level`` and above while the block runs.
+
+    The handler is removed afterwards (a command run in-process leaves logging as it was);
+    a logger level the user set lower is kept.
+    """
+    logger = logging.getLogger("moodtune")
+    handler = NoteHandler(level)
+    previous = logger.level
+    if previous == logging.NOTSET or previous > level:
+        logger.setLevel(level)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)

@@ -14,6 +14,7 @@ most similar prototypes, and the prototype distribution is ``softmax(score / T)`
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,11 @@ from moodtune.emotions import EMOTIONS
 from moodtune.text.clean import prepare
 from moodtune.text.head import TextHead, check_embedding_model
 from moodtune.text.prototypes import PROTOTYPES
+
+__all__ = ["MAX_TOKENS", "NEUTRAL", "SHIPPED", "TEMPERATURE", "TOP_K", "TextEmotionClassifier"]
+
+#: Notes for people (a first-use download): children of the ``moodtune`` logger.
+log = logging.getLogger(__name__)
 
 MAX_TOKENS = 128
 TOP_K = 2
@@ -49,7 +55,7 @@ class TextEmotionClassifier:
         *,
         offline: bool = False,
         cache: str | Path | None = None,
-        notify: store.Notify | None = store.stderr_notify,
+        notify: store.Notify | None = log.info,
         threads: int = 1,
         head: TextHead | str | Path | None = SHIPPED,
     ) -> None:

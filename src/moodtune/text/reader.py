@@ -2,11 +2,12 @@
 
 :class:`moodtune.vision.reader.EmotionReader` uses one for its words; a words-only caller
 (``moodtune emotion --text``) can use it alone, so reading words never needs the image
-runtime. The result is a :class:`moodtune.vision.reading.EmotionReading` (a light module).
+runtime. The result is a :class:`moodtune.reading.EmotionReading` (a light module).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,9 +15,14 @@ from typing import TYPE_CHECKING
 from moodtune import assets
 from moodtune.errors import MoodtuneError
 
+#: Notes for people (a first-use download): children of the ``moodtune`` logger.
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
+    from moodtune.reading import EmotionReading
     from moodtune.text.classifier import TextEmotionClassifier
-    from moodtune.vision.reading import EmotionReading
+
+__all__ = ["HIGH_CONFIDENCE", "MAX_TEXT", "UNREADABLE", "TextReader", "clean_text", "is_unreadable"]
 
 #: A words reading is "high" confidence when its top probability reaches this.
 HIGH_CONFIDENCE = 0.5
@@ -63,7 +69,7 @@ class TextReader:
         *,
         offline: bool = False,
         cache: str | Path | None = None,
-        notify: assets.Notify | None = assets.stderr_notify,
+        notify: assets.Notify | None = log.info,
         threads: int = 1,
     ) -> None:
         self.offline = offline
@@ -96,7 +102,7 @@ class TextReader:
         :class:`MoodtuneError` for empty text, more than :data:`MAX_TEXT` characters or
         binary data.
         """
-        from moodtune.vision.reading import EmotionReading
+        from moodtune.reading import EmotionReading
 
         words = clean_text(text)
         if words is None:

@@ -10,6 +10,7 @@ low-confidence estimate. Words, when given, are read by the trained words head o
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -18,8 +19,11 @@ import numpy as np
 from moodtune import assets as store
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
+from moodtune.reading import EmotionReading, Face, as_mapping
 from moodtune.text.reader import HIGH_CONFIDENCE, MAX_TEXT, TextReader, clean_text, is_unreadable
-from moodtune.vision.reading import EmotionReading, Face, as_mapping
+
+#: Notes for people (a first-use download): children of the ``moodtune`` logger.
+log = logging.getLogger(__name__)
 
 #: Weight of the words when mixed with an image reading: combined = (1 - w) image + w words.
 #: A confident face reading outweighs a few words; a colour-only scene guess does not.
@@ -41,8 +45,9 @@ class EmotionReader:
 
     Parameters: ``offline`` uses only the model cache; ``cache`` overrides the cache folder
     (default :func:`moodtune.assets.cache_dir`); ``notify`` receives progress messages
-    such as a first-use download (default: a line on standard error); ``threads`` is the
-    number of CPU threads each model may use.
+    such as a first-use download (default: INFO records of this module's logger, which the
+    command line shows on standard error); ``threads`` is the number of CPU threads each
+    model may use.
     """
 
     def __init__(
@@ -50,7 +55,7 @@ class EmotionReader:
         *,
         offline: bool = False,
         cache: str | Path | None = None,
-        notify: store.Notify | None = store.stderr_notify,
+        notify: store.Notify | None = log.info,
         threads: int = 1,
     ) -> None:
         try:
