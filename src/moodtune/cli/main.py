@@ -2,7 +2,9 @@
 
 Each concern registers its commands from its own module (``moodtune.cli.<concern>``), which
 imports heavy libraries only inside the command functions so that ``moodtune --help`` and
-``moodtune predict`` start fast.
+``moodtune predict`` start fast. :func:`main` runs them: help in plain words (see
+:mod:`moodtune.cli.help`), every user mistake as one line on standard error with exit status 2,
+and the library's notes (the ``moodtune`` logger) shown on standard error.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import sys
 import typer
 
 from moodtune.cli import console
+from moodtune.cli.help import ClickException, one_line, plain_help
 from moodtune.errors import MoodtuneError
+
+__all__ = ["app", "main"]
 
 app = typer.Typer(
     name="moodtune",
@@ -55,17 +60,26 @@ def _register() -> None:
 _register()
 
 
-def main() -> None:
-    """Entry point: run the CLI, turning user mistakes into a message and exit status 2.
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI (``argv``: the arguments, default ``sys.argv[1:]``).
 
-    Click (standalone mode) reports usage errors itself, with exit status 2; a
-    :class:`MoodtuneError` from a command is printed as one clear line.
+    A usage mistake (unknown option, missing argument, bad value) and a
+    :class:`MoodtuneError` from a command are each printed as one line, with exit status 2.
     """
+    command = plain_help(typer.main.get_command(app))
     try:
-        app()
+        with console.showing_notes():
+            code = command.main(args=argv, prog_name="moodtune", standalone_mode=False)
+    except ClickException as error:  # usage errors, from Click's parser or a command
+        console.error(one_line(error))
+        sys.exit(error.exit_code)
     except MoodtuneError as error:
         console.error(str(error))
         sys.exit(2)
+    except typer.Abort:
+        console.error("aborted")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)  # as Click's standalone mode does
 
 
 if __name__ == "__main__":

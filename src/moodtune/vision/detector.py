@@ -20,6 +20,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = [
+    "FULL_RANGE",
+    "MAX_SIDE",
+    "MIN_TILE",
+    "NMS_IOU",
+    "SHORT_RANGE",
+    "TILE_FRACTION",
+    "TILE_LEVELS",
+    "TILE_MAX_FACE",
+    "TILE_MIN_SCORE",
+    "TILE_OVERLAP",
+    "BlazeFace",
+    "BlazeFaceSpec",
+    "FaceDetector",
+    "anchor_centres",
+    "decode",
+    "iou",
+    "tiles",
+    "weighted_nms",
+]
+
 
 @dataclass(frozen=True)
 class BlazeFaceSpec:
@@ -125,11 +146,10 @@ class BlazeFace:
     """
 
     def __init__(self, model: bytes, spec: BlazeFaceSpec, *, threads: int = 1) -> None:
-        from ai_edge_litert.interpreter import Interpreter
+        from moodtune.vision.native import interpreter
 
         self.spec = spec
-        self._interpreter = Interpreter(model_content=model, num_threads=threads)
-        self._interpreter.allocate_tensors()
+        self._interpreter = interpreter(model, threads=threads)
         self._input = self._interpreter.get_input_details()[0]["index"]
         outputs = self._interpreter.get_output_details()
         # The regressors are the (1, n, 16) output, the scores the (1, n, 1) one.

@@ -11,6 +11,8 @@ import numpy as np
 
 from moodtune.emotions import EMOTIONS
 
+__all__ = ["CROP_MARGIN", "FER_LABELS", "SIZE", "TO_EMOTIONS", "ExpressionClassifier", "face_crop"]
+
 #: The model's label order, as FER2013 numbers its classes.
 FER_LABELS = ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral")
 #: Column of the model's output for each entry of EMOTIONS.
@@ -46,10 +48,9 @@ class ExpressionClassifier:
     """``predict(faces)``: (n, 64, 64) float32 in [-1, 1] → (n, 7) in EMOTIONS order."""
 
     def __init__(self, model: bytes, *, threads: int = 1) -> None:
-        from ai_edge_litert.interpreter import Interpreter
+        from moodtune.vision.native import interpreter
 
-        self._interpreter = Interpreter(model_content=model, num_threads=threads)
-        self._interpreter.allocate_tensors()
+        self._interpreter = interpreter(model, threads=threads)
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._output = self._interpreter.get_output_details()[0]["index"]
 
