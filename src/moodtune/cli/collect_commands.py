@@ -5,70 +5,71 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from moodtune.cli import console
 
+__all__ = ["collect", "register"]
+
+
+OutOption = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        "-o",
+        help="The output table (.csv); rows are appended per batch and a rerun resumes it.",
+    ),
+]
+PlaylistOption = Annotated[
+    list[str] | None,
+    typer.Option("--playlist", "-p", help="A playlist URL, URI or id (repeatable)."),
+]
+TrackOption = Annotated[
+    list[str] | None, typer.Option("--track", help="A track URL, URI or id (repeatable).")
+]
+EmotionOption = Annotated[
+    str | None,
+    typer.Option("--emotion", "-e", help="The label for --playlist/--track (e.g. anger)."),
+]
+FromFileOption = Annotated[
+    Path | None, typer.Option("--from-file", help="A YAML file mapping emotions to playlists.")
+]
+ProviderOption = Annotated[
+    str,
+    typer.Option(
+        "--provider",
+        help="Who supplies the features: spotify, reccobeats, or auto "
+        "(Spotify, then ReccoBeats after a 403).",
+    ),
+]
+EnvFileOption = Annotated[
+    Path,
+    typer.Option(
+        "--env-file",
+        help="A .env file with SPOTIPY_CLIENT_ID / SPOTIPY_CLIENT_SECRET (the environment wins).",
+    ),
+]
+
 
 def collect(
-    out: Annotated[
-        Path,
-        typer.Option(
-            "--out",
-            "-o",
-            help="The output table (.csv); rows are appended per batch and a rerun resumes it.",
-        ),
-    ],
-    playlist: Annotated[
-        list[str] | None,
-        typer.Option("--playlist", "-p", help="A playlist URL, URI or id (repeatable)."),
-    ] = None,
-    track: Annotated[
-        list[str] | None, typer.Option("--track", help="A track URL, URI or id (repeatable).")
-    ] = None,
-    emotion: Annotated[
-        str | None,
-        typer.Option("--emotion", "-e", help="The label for --playlist/--track (e.g. anger)."),
-    ] = None,
-    from_file: Annotated[
-        Path | None, typer.Option("--from-file", help="A YAML file mapping emotions to playlists.")
-    ] = None,
-    provider: Annotated[
-        str,
-        typer.Option(
-            "--provider",
-            help="Who supplies the features: spotify, reccobeats, or auto "
-            "(Spotify, then ReccoBeats after a 403).",
-        ),
-    ] = "auto",
-    env_file: Annotated[
-        Path,
-        typer.Option(
-            "--env-file",
-            help="A .env file with SPOTIPY_CLIENT_ID / SPOTIPY_CLIENT_SECRET "
-            "(the environment wins).",
-        ),
-    ] = Path(".env"),
+    out: OutOption,
+    playlist: PlaylistOption = None,
+    track: TrackOption = None,
+    emotion: EmotionOption = None,
+    from_file: FromFileOption = None,
+    provider: ProviderOption = "auto",
+    env_file: EnvFileOption = Path(".env"),
 ) -> None:
     """Collect audio features for themed playlists into a labelled table (keyed by track id)."""
     from moodtune.collect.collector import Collector
     from moodtune.collect.credentials import load_credentials
-    from moodtune.collect.plan import command_line_plan, read_plan
     from moodtune.collect.providers import build
     from moodtune.collect.settings import ServiceSettings
-    from moodtune.collect.store import check_output_path, skipped_path
-    from moodtune.errors import MoodtuneError
+    from moodtune.collect.store import check_output_path
 
-    if from_file is not None:
-        if playlist or track or emotion:
-            raise MoodtuneError("give either --from-file or --playlist/--track with --emotion")
-        jobs = read_plan(from_file)
-    else:
-        if emotion is None:
-            raise MoodtuneError("--emotion is required with --playlist or --track")
-        jobs = command_line_plan(emotion, playlist or (), track or ())
+    jobs = _jobs(playlist, track, emotion, from_file)
     check_output_path(out)
     # spotipy logs every HTTP error itself; our retry policy reports what matters, so keep
     # its records away from Python's last-resort stderr handler (configured logging still
@@ -84,6 +85,32 @@ def collect(
             notify=progress.note,
         )
         report = Collector(source, features, progress).run(jobs, out)
+    _show(report, out)
+
+
+def _jobs(
+    playlist: list[str] | None,
+    track: list[str] | None,
+    emotion: str | None,
+    from_file: Path | None,
+) -> list:
+    """What to collect: from the YAML file, or from --playlist/--track with --emotion."""
+    from moodtune.collect.plan import command_line_plan, read_plan
+    from moodtune.errors import MoodtuneError
+
+    if from_file is not None:
+        if playlist or track or emotion:
+            raise MoodtuneError("give either --from-file or --playlist/--track with --emotion")
+        return read_plan(from_file)
+    if emotion is None:
+        raise MoodtuneError("--emotion is required with --playlist or --track")
+    return command_line_plan(emotion, playlist or (), track or ())
+
+
+def _show(report: Any, out: Path) -> None:
+    """The notes, conflicts and skipped rows of a collection, then its summary (exit status
+    1 when some tracks failed)."""
+    from moodtune.collect.store import skipped_path
 
     for note in report.notes:
         console.note(note)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from moodtune.cli import console
+
+__all__ = ["emotion", "fetch", "label", "register"]
 
 OfflineOption = Annotated[
     bool,
@@ -140,32 +142,38 @@ def label(
     ]
     if len(chosen) != 1:
         raise typer.BadParameter("give exactly one of --text-column, --playlists or --rule")
-    if text_column is not None:
-        from moodtune.text.classifier import TextEmotionClassifier
-        from moodtune.text.labelling import label_file
-
-        classifier = TextEmotionClassifier(offline=offline, notify=console.note)
-        labelled = label_file(table, text_column, classifier, skip_invalid=skip_invalid)
-    else:
-        from moodtune.data import labelling
-        from moodtune.data.readers import read_frame, read_tracks
-
-        tracks = read_tracks(table, skip_invalid=skip_invalid)
-        if playlists is not None:
-            labelled = labelling.label_by_playlists(
-                tracks,
-                read_frame(playlists),
-                source=str(playlists),
-                skip_invalid=skip_invalid,
-            )
-        else:
-            labelled = labelling.label_by_circumplex(tracks)
+    labelled = _labelled(table, text_column, playlists, skip_invalid, offline)
     for line in labelled.notes:
         console.note(f"{table}: {line}")
     write_frame(labelled.frame, out)
     counts = labelled.frame["label"].value_counts()
     summary = ", ".join(f"{name} {count}" for name, count in counts.items())
     console.done(f"labelled {len(labelled)} tracks → {out} ({summary})")
+
+
+def _labelled(
+    table: Path,
+    text_column: str | None,
+    playlists: Path | None,
+    skip_invalid: bool,
+    offline: bool,
+) -> Any:
+    """The labelled track table: by the text column, the playlists table, or the rule."""
+    if text_column is not None:
+        from moodtune.text.classifier import TextEmotionClassifier
+        from moodtune.text.labelling import label_file
+
+        classifier = TextEmotionClassifier(offline=offline, notify=console.note)
+        return label_file(table, text_column, classifier, skip_invalid=skip_invalid)
+    from moodtune.data import labelling
+    from moodtune.data.readers import read_frame, read_tracks
+
+    tracks = read_tracks(table, skip_invalid=skip_invalid)
+    if playlists is not None:
+        return labelling.label_by_playlists(
+            tracks, read_frame(playlists), source=str(playlists), skip_invalid=skip_invalid
+        )
+    return labelling.label_by_circumplex(tracks)
 
 
 def register(app: typer.Typer) -> None:

@@ -26,6 +26,8 @@ from moodtune.text.clean import TextInputError, prepare
 from moodtune.text.data import TextTable
 from moodtune.text.scoring import Scores, score
 
+__all__ = ["TextEvaluationReport", "evaluate_table"]
+
 
 @dataclass
 class TextEvaluationReport(EvaluationReport):
@@ -76,51 +78,32 @@ def evaluate_table(
     if not single.any():
         raise InputError("has no row with exactly one emotion to score", path=table.source)
     truth = table.labels()[single]
-    texts = [t for t, keep in zip(table.texts, single, strict=True) if keep]
-    rows = np.flatnonzero(single) + 2  # file rows (header is row 1)
-    prepared: list[str | None] = []
-    for text, row in zip(texts, rows, strict=True):
-        try:
-            prepared.append(prepare(text))
-        except TextInputError as error:
-            raise InputError(str(error), path=table.source, row=int(row)) from None
+    prepared = _prepared(table, single)
     readable = np.array([p is not None for p in prepared])
     if not readable.all():
         notes.append(f"{int((~readable).sum())} text(s) with nothing readable read as neutral")
     if progress:
         progress(f"embedding {int(readable.sum())} texts")
     embeddings = classifier.embed([p for p in prepared if p is not None])
-    predictions = {}
-    for name, read in (
-        ("head", classifier.proba_from_embeddings),
-        ("prototypes", classifier.prototype_proba_from_embeddings),
+    chosen = classifier.head.metadata.get("chosen", {}).get("name", "trained head")
+    models = {}
+    for name, read, description in (
+        (
+            "head",
+            classifier.proba_from_embeddings,
+            f"trained head ({chosen}) on MiniLM sentence embeddings",
+        ),
+        (
+            "prototypes",
+            classifier.prototype_proba_from_embeddings,
+            "cosine similarity to 7 prototype phrases per emotion",
+        ),
     ):
         predicted = np.full(len(truth), "neutral", dtype=object)
         if readable.any():
             predicted[readable] = np.array(EMOTIONS)[read(embeddings).argmax(axis=1)]
-        predictions[name] = predicted.astype(str)
-    counts = classifier.head.metadata.get("training_data", {}).get("class_counts_single_label")
-    if counts:
-        majority = max(EMOTIONS, key=lambda e: counts.get(e, 0))
-        where = "the head's training data"
-    else:
-        majority = max(EMOTIONS, key=lambda e: int((truth == e).sum()))
-        where = "this table"
-    chosen = classifier.head.metadata.get("chosen", {}).get("name", "trained head")
-    descriptions = {
-        "head": f"trained head ({chosen}) on MiniLM sentence embeddings",
-        "prototypes": "cosine similarity to 7 prototype phrases per emotion",
-    }
-    models = {
-        name: _as_model_scores(name, score(truth, predicted, descriptions[name]))
-        for name, predicted in predictions.items()
-    }
-    models["majority"] = _as_model_scores(
-        "majority",
-        score(
-            truth, np.full(len(truth), majority), f"always {majority} (most frequent in {where})"
-        ),
-    )
+        models[name] = _as_model_scores(name, score(truth, predicted.astype(str), description))
+    models["majority"] = _majority(classifier.head.metadata, truth)
     return TextEvaluationReport(
         dataset=table.source,
         n_tracks=len(truth),
@@ -132,4 +115,36 @@ def evaluate_table(
         models=models,
         class_counts={e: int((truth == e).sum()) for e in EMOTIONS},
         notes=notes,
+    )
+
+
+def _prepared(table: TextTable, single: np.ndarray) -> list[str | None]:
+    """The single-label rows' texts as the words path prepares them (None: nothing readable);
+    binary data is an :class:`InputError` naming the file row."""
+    texts = [t for t, keep in zip(table.texts, single, strict=True) if keep]
+    rows = np.flatnonzero(single) + 2  # file rows (header is row 1)
+    prepared: list[str | None] = []
+    for text, row in zip(texts, rows, strict=True):
+        try:
+            prepared.append(prepare(text))
+        except TextInputError as error:
+            raise InputError(str(error), path=table.source, row=int(row)) from None
+    return prepared
+
+
+def _majority(metadata: dict[str, Any], truth: np.ndarray) -> ModelScores:
+    """Always the most frequent emotion of the head's training data (of ``truth`` when the
+    head does not record its class counts)."""
+    counts = metadata.get("training_data", {}).get("class_counts_single_label")
+    if counts:
+        majority = max(EMOTIONS, key=lambda e: counts.get(e, 0))
+        where = "the head's training data"
+    else:
+        majority = max(EMOTIONS, key=lambda e: int((truth == e).sum()))
+        where = "this table"
+    return _as_model_scores(
+        "majority",
+        score(
+            truth, np.full(len(truth), majority), f"always {majority} (most frequent in {where})"
+        ),
     )

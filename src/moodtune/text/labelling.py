@@ -12,6 +12,8 @@ from moodtune.data.table import LABEL, TrackTable
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import InputError
 
+__all__ = ["label_file", "label_frame"]
+
 
 def label_frame(
     frame: pd.DataFrame,
@@ -31,39 +33,18 @@ def label_frame(
     labels (label, emotion, mood, class) is replaced, with a note. Returns the validated
     :class:`TrackTable` (see :func:`moodtune.data.readers.tidy`) with a ``label`` column.
     """
-    wanted = normalise_column(text_column)
-    matches = [c for c in frame.columns if normalise_column(c) == wanted]
-    if not matches:
-        raise InputError(
-            f"no text column {text_column!r}; the columns are {', '.join(map(str, frame.columns))}",
-            path=source,
-        )
-    column = matches[0]
+    column = _text_column(frame, text_column, source)
     notes: list[str] = []
     texts = frame[column].map(lambda v: "" if v is None or v != v else " ".join(str(v).split()))
     blank = (texts == "").to_numpy()
-    if blank.any():
-        row = int(np.flatnonzero(blank)[0]) + 1
-        if not skip_invalid:
-            raise InputError(
-                f"empty text in {int(blank.sum())} row(s), the first on row {row}; fill them "
-                "or pass --skip-invalid to leave them out",
-                path=source,
-                row=row,
-                column=str(column),
-            )
-        notes.append(f"left out {int(blank.sum())} row(s) with empty {column!r} text")
+    _refuse_or_note(blank, "empty text in", "fill them", source, column, skip_invalid)
     binary = np.array([not b and _is_binary(t) for t, b in zip(texts, blank, strict=True)])
+    _refuse_or_note(
+        binary, "binary data instead of words in", "fix them", source, column, skip_invalid
+    )
+    if blank.any():
+        notes.append(f"left out {int(blank.sum())} row(s) with empty {column!r} text")
     if binary.any():
-        row = int(np.flatnonzero(binary)[0]) + 1
-        if not skip_invalid:
-            raise InputError(
-                f"binary data instead of words in {int(binary.sum())} row(s), the first on row "
-                f"{row}; fix them or pass --skip-invalid to leave them out",
-                path=source,
-                row=row,
-                column=str(column),
-            )
         notes.append(f"left out {int(binary.sum())} row(s) with binary data in {column!r}")
     frame = frame.loc[~blank & ~binary].copy()
     texts = texts[~blank & ~binary]
@@ -73,8 +54,50 @@ def label_frame(
     if replaced:
         notes.append(f"replaced the existing label column(s) {', '.join(map(str, replaced))}")
         frame = frame.drop(columns=replaced)
+    labels, distinct = _labels(frame, texts, classifier, notes)
+    if COLUMN_ALIASES.get(normalise_column(column)) == LABEL:  # e.g. a text column 'mood'
+        frame = frame.rename(columns={column: f"{column}_text"})
+    frame[LABEL] = labels
+    notes.append(f"labelled {len(frame)} row(s) from {distinct} distinct {column!r} text(s)")
+    table = tidy(frame.reset_index(drop=True), source=source, skip_invalid=skip_invalid)
+    return TrackTable(table.frame, table.source, [*notes, *table.notes])
+
+
+def _text_column(frame: pd.DataFrame, text_column: str, source: str) -> object:
+    """The frame's column matching ``text_column`` (any case and spacing)."""
+    wanted = normalise_column(text_column)
+    matches = [c for c in frame.columns if normalise_column(c) == wanted]
+    if not matches:
+        raise InputError(
+            f"no text column {text_column!r}; the columns are {', '.join(map(str, frame.columns))}",
+            path=source,
+        )
+    return matches[0]
+
+
+def _refuse_or_note(
+    bad: np.ndarray, what: str, fix: str, source: str, column: object, skip_invalid: bool
+) -> None:
+    """Raise an :class:`InputError` naming the first ``bad`` row unless ``skip_invalid``."""
+    if not bad.any() or skip_invalid:
+        return
+    row = int(np.flatnonzero(bad)[0]) + 1
+    raise InputError(
+        f"{what} {int(bad.sum())} row(s), the first on row {row}; {fix} or pass "
+        "--skip-invalid to leave them out",
+        path=source,
+        row=row,
+        column=str(column),
+    )
+
+
+def _labels(
+    frame: pd.DataFrame, texts: pd.Series, classifier: object, notes: list[str]
+) -> tuple[np.ndarray, int]:
+    """The emotion of each row (each distinct text read once; the rows of one track id
+    averaged) and the number of distinct texts."""
     unique, inverse = np.unique(texts.to_numpy(dtype=str), return_inverse=True)
-    probabilities = classifier.predict_proba(list(unique))[inverse]
+    probabilities = classifier.predict_proba(list(unique))[inverse]  # type: ignore[attr-defined]
     ids = [c for c in frame.columns if COLUMN_ALIASES.get(normalise_column(c)) == "track_id"]
     if ids:  # one track in several rows (e.g. several playlists): average over its rows
         groups = frame[ids[0]].astype(str).to_numpy()
@@ -82,13 +105,7 @@ def label_frame(
         if len(set(groups)) < len(groups):
             notes.append("rows of the same track id were labelled from all their texts together")
         probabilities = averaged.to_numpy()
-    labels = np.array(EMOTIONS)[probabilities.argmax(axis=1)]
-    if COLUMN_ALIASES.get(normalise_column(column)) == LABEL:  # e.g. a text column 'mood'
-        frame = frame.rename(columns={column: f"{column}_text"})
-    frame[LABEL] = labels
-    notes.append(f"labelled {len(frame)} row(s) from {len(unique)} distinct {column!r} text(s)")
-    table = tidy(frame.reset_index(drop=True), source=source, skip_invalid=skip_invalid)
-    return TrackTable(table.frame, table.source, [*notes, *table.notes])
+    return np.array(EMOTIONS)[probabilities.argmax(axis=1)], len(unique)
 
 
 def _is_binary(text: str) -> bool:

@@ -16,19 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from moodtune.reading import EmotionReading, Face
     from moodtune.vision.images import ImageError
     from moodtune.vision.reader import EmotionReader
-    from moodtune.vision.reading import EmotionReading, Face
 
 __all__ = ["EmotionReader", "EmotionReading", "Face", "ImageError", "read_emotion"]
 
 _LAZY = {
     "EmotionReader": "moodtune.vision.reader",
-    "EmotionReading": "moodtune.vision.reading",
-    "Face": "moodtune.vision.reading",
+    "EmotionReading": "moodtune.reading",
+    "Face": "moodtune.reading",
     "ImageError": "moodtune.vision.images",
 }
-_readers: dict[tuple[bool, str | None], Any] = {}
+_readers: dict[tuple[bool, str | None, bool], Any] = {}
 _readers_lock = threading.Lock()
 
 
@@ -49,15 +49,30 @@ def read_emotion(
     """Read the emotion of an image (bytes or a path), a few words, or both.
 
     Uses one shared :class:`EmotionReader` per (offline, cache folder), created on the
-    first call. Raises ``ImageError`` (a :class:`moodtune.errors.MoodtuneError`) for an
-    image that is not an image, truncated, over 20 MB or over 40 megapixels.
+    first call. Words alone are read by a shared :class:`moodtune.text.reader.TextReader`,
+    which needs only the words model: they are read even where the image models or their
+    runtime cannot load. Raises ``ImageError`` (a :class:`moodtune.errors.MoodtuneError`)
+    for an image that is not an image, truncated, over 20 MB or over 40 megapixels.
     """
     from moodtune.assets import cache_dir
-    from moodtune.vision.reader import EmotionReader
 
-    key = (offline, str(cache_dir()))
+    if image is None and text is None:
+        from moodtune.errors import MoodtuneError
+
+        raise MoodtuneError("give an image, some words, or both")
+    key = (offline, str(cache_dir()), image is None)
     with _readers_lock:
         reader = _readers.get(key)
         if reader is None:
-            reader = _readers[key] = EmotionReader(offline=offline, cache=cache_dir())
+            if image is None:
+                from moodtune.text.reader import TextReader
+
+                reader = TextReader(offline=offline, cache=cache_dir())
+            else:
+                from moodtune.vision.reader import EmotionReader
+
+                reader = EmotionReader(offline=offline, cache=cache_dir())
+            _readers[key] = reader
+    if image is None:
+        return reader.read(text or "")
     return reader.read(image, text)

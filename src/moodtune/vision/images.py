@@ -9,8 +9,18 @@ import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from moodtune.errors import MoodtuneError
+
+__all__ = [
+    "FORMATS",
+    "MAX_BYTES",
+    "MAX_PIXELS",
+    "ImageError",
+    "LoadedImage",
+    "load_image",
+]
 
 #: The largest image file accepted, in bytes (20 MB).
 MAX_BYTES = 20 * 1024 * 1024
@@ -78,7 +88,7 @@ def load_image(
     before decoding), a truncated or corrupt file. An animated image gives its first frame,
     with a note.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image
 
     label = name or (str(image) if isinstance(image, str | Path) else "the image")
     data = _read_bytes(image, label)
@@ -87,19 +97,7 @@ def load_image(
     notes: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            picture = Image.open(io.BytesIO(data), formats=FORMATS)
-        except UnidentifiedImageError:
-            raise ImageError(
-                f"{label}: not an image moodtune can read (expected JPEG, PNG, WebP, GIF, BMP "
-                "or TIFF)"
-            ) from None
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageError(
-                f"{label}: too many pixels (over the {MAX_PIXELS // 1_000_000} megapixel limit)"
-            ) from None
-        except (OSError, SyntaxError, ValueError) as error:
-            raise ImageError(f"{label}: corrupt or truncated image ({error})") from None
+        picture = _open(data, label)
         width, height = picture.size
         if width * height > MAX_PIXELS:
             raise ImageError(
@@ -108,32 +106,65 @@ def load_image(
             )
         if width < 1 or height < 1:
             raise ImageError(f"{label}: the image is empty ({width}×{height})")
-        try:
-            frames = getattr(picture, "n_frames", 1)
-            if frames > 1:
-                picture.seek(0)
-                notes.append(f"animated image with {frames} frames: read the first frame")
-            if min_side and picture.format == "JPEG" and max(width, height) > 2 * min_side:
-                ratio = min_side / max(width, height)
-                picture.draft("RGB", (max(1, int(width * ratio)), max(1, int(height * ratio))))
-            decoded = picture.size
-            picture.load()
-            oriented = ImageOps.exif_transpose(picture)
-            rgb = oriented.convert("RGB") if oriented.mode != "RGB" else oriented
-            rgb.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageError(
-                f"{label}: too many pixels (over the {MAX_PIXELS // 1_000_000} megapixel limit)"
-            ) from None
-        except (OSError, SyntaxError, ValueError, EOFError) as error:
-            raise ImageError(f"{label}: corrupt or truncated image ({error})") from None
-        except Exception as error:  # a decoder or EXIF parser tripping on crafted input
-            raise ImageError(
-                f"{label}: the image could not be decoded ({type(error).__name__}: {error})"
-            ) from None
+        rgb, decoded = _decode(picture, label, min_side, notes)
     swapped = rgb.size != decoded
     size = (height, width) if swapped else (width, height)
     if swapped:
         notes.append(f"rotated by its EXIF orientation to {size[0]}×{size[1]}")
     scale = width / decoded[0]
     return LoadedImage(rgb, picture.format or "unknown", notes, size, scale)
+
+
+def _too_many_pixels(label: str) -> ImageError:
+    return ImageError(
+        f"{label}: too many pixels (over the {MAX_PIXELS // 1_000_000} megapixel limit)"
+    )
+
+
+def _open(data: bytes, label: str) -> Any:
+    """The image's header, read (nothing decoded yet): a Pillow image of a FORMATS format."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        return Image.open(io.BytesIO(data), formats=FORMATS)
+    except UnidentifiedImageError:
+        raise ImageError(
+            f"{label}: not an image moodtune can read (expected JPEG, PNG, WebP, GIF, BMP or TIFF)"
+        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(label) from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageError(f"{label}: corrupt or truncated image ({error})") from None
+
+
+def _decode(
+    picture: Any, label: str, min_side: int | None, notes: list[str]
+) -> tuple[Any, tuple[int, int]]:
+    """Decode the first frame (a large JPEG at a reduced scale when ``min_side`` allows),
+    apply the EXIF orientation, convert to RGB. Returns the RGB image and the decoded size
+    before orientation."""
+    from PIL import Image, ImageOps
+
+    width, height = picture.size
+    try:
+        frames = getattr(picture, "n_frames", 1)
+        if frames > 1:
+            picture.seek(0)
+            notes.append(f"animated image with {frames} frames: read the first frame")
+        if min_side and picture.format == "JPEG" and max(width, height) > 2 * min_side:
+            ratio = min_side / max(width, height)
+            picture.draft("RGB", (max(1, int(width * ratio)), max(1, int(height * ratio))))
+        decoded = picture.size
+        picture.load()
+        oriented = ImageOps.exif_transpose(picture)
+        rgb = oriented.convert("RGB") if oriented.mode != "RGB" else oriented
+        rgb.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(label) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageError(f"{label}: corrupt or truncated image ({error})") from None
+    except Exception as error:  # a decoder or EXIF parser tripping on crafted input
+        raise ImageError(
+            f"{label}: the image could not be decoded ({type(error).__name__}: {error})"
+        ) from None
+    return rgb, decoded
