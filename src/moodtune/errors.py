@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["InputError", "MissingExtraError", "MoodtuneError"]
+
 
 class MoodtuneError(Exception):
     """A problem the user can fix: bad input, a missing file, a wrong parameter.

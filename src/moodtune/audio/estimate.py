@@ -16,6 +16,14 @@ from importlib import metadata, resources
 
 import numpy as np
 
+__all__ = [
+    "ESTIMATED_FEATURES",
+    "VIBENET_RATE",
+    "VibeNetEstimator",
+    "vibenet_available",
+    "vibenet_version",
+]
+
 #: The features VibeNet estimates, in moodtune's schema order.
 ESTIMATED_FEATURES: tuple[str, ...] = (
     "danceability",

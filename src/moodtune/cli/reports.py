@@ -8,6 +8,8 @@ from typing import Any
 
 from moodtune.cli import console
 
+__all__ = ["check_report_paths", "print_per_class_f1", "save_reports"]
+
 
 def check_report_paths(json_path: Path | None, report: Path | None) -> None:
     """Refuse a bad --json or --report path before any work is done."""

@@ -11,6 +11,8 @@ from moodtune.cli import console
 if TYPE_CHECKING:
     from moodtune.playlists.spotify import UserAuth
 
+__all__ = ["login", "logout", "register", "spotify_app", "status", "user_auth"]
+
 spotify_app = typer.Typer(
     help="Let moodtune save playlists to your Spotify account (authorization code + PKCE).",
     no_args_is_help=True,

@@ -10,6 +10,8 @@ import typer
 from moodtune.cli import console
 from moodtune.cli.reports import check_report_paths, print_per_class_f1, save_reports
 
+__all__ = ["evaluate_text", "register", "train_text"]
+
 
 def evaluate_text(
     table: Annotated[

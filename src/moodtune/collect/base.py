@@ -15,6 +15,17 @@ from typing import Protocol, runtime_checkable
 from moodtune.data.features import FEATURE_NAMES
 from moodtune.errors import MoodtuneError
 
+__all__ = [
+    "AudioFeatures",
+    "FeatureBatch",
+    "FeatureProvider",
+    "FeaturesForbiddenError",
+    "Skipped",
+    "Track",
+    "TrackSource",
+    "parse_features",
+]
+
 
 @dataclass(frozen=True)
 class Track:

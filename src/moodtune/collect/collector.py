@@ -29,6 +29,8 @@ from moodtune.collect.store import (
     skipped_path,
 )
 
+__all__ = ["CollectReport", "Collector", "Planned", "Progress"]
+
 
 @dataclass(frozen=True)
 class Planned:

@@ -19,6 +19,18 @@ from pathlib import Path
 
 from moodtune.errors import MissingExtraError, MoodtuneError
 
+__all__ = [
+    "ID_VARIABLE",
+    "LOGGERS",
+    "SECRET_VARIABLE",
+    "Credentials",
+    "RedactSecrets",
+    "load_client_id",
+    "load_credentials",
+    "protect_logs",
+    "redact",
+]
+
 ID_VARIABLE = "SPOTIPY_CLIENT_ID"
 SECRET_VARIABLE = "SPOTIPY_CLIENT_SECRET"
 

@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 
 from moodtune.collect.base import FeatureBatch, FeatureProvider, FeaturesForbiddenError
 
+__all__ = ["FallbackFeatures"]
+
 
 class FallbackFeatures:
     """Ask ``primary``; once it refuses with :class:`FeaturesForbiddenError`, ask ``fallback``

@@ -25,6 +25,8 @@ from moodtune import emotions
 from moodtune.data.spotify_ids import spotify_id
 from moodtune.errors import InputError, MissingExtraError, MoodtuneError
 
+__all__ = ["Job", "command_line_plan", "read_plan"]
+
 
 @dataclass(frozen=True)
 class Job:

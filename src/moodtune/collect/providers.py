@@ -12,6 +12,8 @@ from moodtune.collect.settings import ServiceSettings
 from moodtune.collect.spotify import SpotifyClient, SpotifyFeatures, SpotifySource
 from moodtune.errors import MoodtuneError
 
+__all__ = ["PROVIDERS", "build"]
+
 PROVIDERS: tuple[str, ...] = ("auto", "spotify", "reccobeats")
 
 

@@ -27,6 +27,8 @@ from moodtune.collect.settings import ServiceSettings
 from moodtune.data.spotify_ids import id_from_href
 from moodtune.errors import InputError, MissingExtraError, MoodtuneError
 
+__all__ = ["MAX_UPLOAD", "ReccoBeatsFeatures", "sniff_audio"]
+
 #: Largest upload ReccoBeats accepts, in bytes.
 MAX_UPLOAD = 5 * 1024 * 1024
 

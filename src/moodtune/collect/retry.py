@@ -19,6 +19,15 @@ from typing import TypeVar
 from moodtune.collect.credentials import redact
 from moodtune.errors import MoodtuneError
 
+__all__ = [
+    "HttpFailure",
+    "RateLimitError",
+    "RequestError",
+    "RetryPolicy",
+    "ServiceError",
+    "parse_retry_after",
+]
+
 T = TypeVar("T")
 
 

@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 from moodtune.collect.retry import RetryPolicy
 from moodtune.errors import MoodtuneError
 
+__all__ = [
+    "RECCOBEATS_API",
+    "SPOTIFY_API",
+    "SPOTIFY_AUTHORIZE_URL",
+    "SPOTIFY_REDIRECT_URI",
+    "SPOTIFY_TOKEN_URL",
+    "ServiceSettings",
+]
+
 SPOTIFY_API = "https://api.spotify.com/v1"
 SPOTIFY_TOKEN_URL = "https://accounts.spotify.com/api/token"
 SPOTIFY_AUTHORIZE_URL = "https://accounts.spotify.com/authorize"

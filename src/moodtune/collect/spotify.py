@@ -28,6 +28,15 @@ from moodtune.collect.settings import ServiceSettings
 from moodtune.data.spotify_ids import spotify_id
 from moodtune.errors import MissingExtraError, MoodtuneError
 
+__all__ = [
+    "FORBIDDEN_MESSAGE",
+    "ClientCredentialsAuth",
+    "SpotifyAuth",
+    "SpotifyClient",
+    "SpotifyFeatures",
+    "SpotifySource",
+]
+
 T = TypeVar("T")
 
 FORBIDDEN_MESSAGE = (

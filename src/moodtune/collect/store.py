@@ -16,6 +16,15 @@ from moodtune.collect.base import AudioFeatures, Track
 from moodtune.data.features import FEATURE_NAMES, FEATURES
 from moodtune.errors import InputError, MoodtuneError
 
+__all__ = [
+    "COLUMNS",
+    "SKIPPED_COLUMNS",
+    "CsvLog",
+    "check_output_path",
+    "feature_row",
+    "skipped_path",
+]
+
 #: Columns of the output table; ``emotion`` is the label column the readers recognise.
 COLUMNS: tuple[str, ...] = (
     "track_id",

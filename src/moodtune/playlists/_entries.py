@@ -8,6 +8,8 @@ from pathlib import Path
 
 from moodtune.recommend.recommender import Recommendation
 
+__all__ = ["PlaylistEntry", "entries_from"]
+
 
 @dataclass(frozen=True)
 class PlaylistEntry:

@@ -11,6 +11,18 @@ from datetime import datetime
 
 from moodtune.playlists._entries import PlaylistEntry
 
+__all__ = [
+    "CSV_COLUMNS",
+    "FORMATS",
+    "GENERATOR",
+    "XSPF_NAMESPACE",
+    "Renderer",
+    "render_csv",
+    "render_jspf",
+    "render_m3u8",
+    "render_xspf",
+]
+
 XSPF_NAMESPACE = "http://xspf.org/ns/0/"
 GENERATOR = "moodtune"
 

@@ -19,6 +19,8 @@ import unicodedata
 
 from moodtune.errors import MoodtuneError
 
+__all__ = ["BINARY_SHARE", "EMOJI_WORDS", "MAX_CHARS", "TextInputError", "prepare", "refuse_binary"]
+
 #: Characters kept before tokenising (about 4× what 128 tokens cover).
 MAX_CHARS = 4000
 #: Share of control/unreadable characters above which a text is refused as binary.

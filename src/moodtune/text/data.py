@@ -23,6 +23,16 @@ from moodtune import emotions
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import InputError, MoodtuneError
 
+__all__ = [
+    "LABEL_COLUMNS",
+    "TEXT_COLUMNS",
+    "TextTable",
+    "cached_embeddings",
+    "embeddings_cache_dir",
+    "read_text_table",
+    "texts_digest",
+]
+
 TEXT_COLUMNS = ("text", "sentence", "comment")
 LABEL_COLUMNS = ("labels", "label", "emotion", "emotions", "mood")
 

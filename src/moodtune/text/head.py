@@ -27,6 +27,16 @@ import numpy as np
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 
+__all__ = [
+    "FORMAT",
+    "METADATA_FILE",
+    "OUTPUTS",
+    "WEIGHTS_FILE",
+    "HeadError",
+    "TextHead",
+    "check_embedding_model",
+]
+
 WEIGHTS_FILE = "head.safetensors"
 METADATA_FILE = "head.json"
 FORMAT = "moodtune-text-head/1"

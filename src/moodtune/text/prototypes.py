@@ -7,6 +7,8 @@ words people use for tags, captions and playlist titles. Every emotion of
 
 from __future__ import annotations
 
+__all__ = ["PROTOTYPES"]
+
 PROTOTYPES: dict[str, tuple[str, ...]] = {
     "anger": (
         "angry and furious",

@@ -9,6 +9,8 @@ import numpy as np
 
 from moodtune.emotions import EMOTIONS
 
+__all__ = ["Scores", "score"]
+
 
 @dataclass
 class Scores:

@@ -27,6 +27,17 @@ import numpy as np
 
 from moodtune.emotions import coordinates
 
+__all__ = [
+    "AROUSAL",
+    "PLEASURE",
+    "STAT_SIDE",
+    "TEMPERATURE",
+    "SceneColour",
+    "colour_statistics",
+    "scene_distribution",
+    "shrink_for_statistics",
+]
+
 PLEASURE = (0.69, 0.22)  # weights of Y, S
 AROUSAL = (-0.31, 0.60)
 TEMPERATURE = 0.25

@@ -10,4 +10,6 @@ import sys
 
 from moodtune import assets
 
+__all__ = assets.__all__
+
 sys.modules[__name__] = assets
