@@ -293,3 +293,25 @@ OWN = (
 def test_the_parts_split_this_session_stay_small() -> None:
     mine = [line for line in _too_long() if line.startswith(OWN)]
     assert not mine, "too long:\n" + "\n".join(mine)
+
+
+#: Modules whose docstring examples run here (the parts this layout work touched; the
+#: others' examples are run by their own tests).
+DOCTESTED = (*OWN, "moodtune.reading", "moodtune.progress", "moodtune.files", "moodtune.assets")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        m.name
+        for m in MODULES
+        if m.name.startswith(DOCTESTED) and ">>>" in m.path.read_text(encoding="utf-8")
+    ],
+)
+def test_docstring_examples_run(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

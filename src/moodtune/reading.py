@@ -88,7 +88,14 @@ class EmotionReading:
         confidence: str = "low",
         notes: list[str] | None = None,
     ) -> EmotionReading:
-        """Build a reading from a (7,) vector of non-negative weights (normalised here)."""
+        """Build a reading from a (7,) vector of non-negative weights (normalised here).
+
+        Examples
+        --------
+        >>> reading = EmotionReading.from_vector([0, 0, 0, 3, 1, 0, 0], source="text")
+        >>> reading.top, reading.probabilities["happiness"], reading.confidence
+        ('happiness', 0.75, 'low')
+        """
         values = np.asarray(vector, dtype=np.float64).reshape(-1)
         if values.shape != (len(EMOTIONS),) or not np.all(np.isfinite(values)):
             raise ValueError(f"expected {len(EMOTIONS)} finite weights, got {values!r}")

@@ -88,6 +88,14 @@ class FeatureBatch:
     found: dict[str, AudioFeatures] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
 
+    def add(self, track_id: str, parsed: AudioFeatures | str) -> None:
+        """Record what :func:`parse_features` gave for ``track_id``: the features, or the
+        reason (a string) there are none."""
+        if isinstance(parsed, str):
+            self.missing[track_id] = parsed
+        else:
+            self.found[track_id] = parsed
+
 
 @runtime_checkable
 class TrackSource(Protocol):

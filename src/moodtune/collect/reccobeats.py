@@ -91,11 +91,7 @@ class ReccoBeatsFeatures:
             track_id = id_from_href(item.get("href"))
             if track_id not in wanted or track_id in batch.found:
                 continue
-            parsed = parse_features(track_id, item, self.name)
-            if isinstance(parsed, str):
-                batch.missing[track_id] = parsed
-            else:
-                batch.found[track_id] = parsed
+            batch.add(track_id, parse_features(track_id, item, self.name))
         for track_id in ids:
             if track_id not in batch.found and track_id not in batch.missing:
                 batch.missing[track_id] = "no audio features (ReccoBeats does not know the track)"

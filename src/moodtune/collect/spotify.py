@@ -274,11 +274,7 @@ class SpotifyFeatures:
             if item is None:
                 batch.missing[track_id] = "no audio features (Spotify returned null)"
                 continue
-            parsed = parse_features(track_id, item, self.name)
-            if isinstance(parsed, str):
-                batch.missing[track_id] = parsed
-            else:
-                batch.found[track_id] = parsed
+            batch.add(track_id, parse_features(track_id, item, self.name))
         return batch
 
 

@@ -82,10 +82,21 @@ class AudioFolderReport:
 
 
 def analysis_table_path(folder: str | Path, base: str | Path | None = None) -> Path:
-    """Where the analysis of ``folder`` is kept between runs (created folder).
+    """Where the analysis of ``folder`` is kept between runs (``base`` is created).
 
     ``base`` defaults to ``audio-analyses`` in the user data folder
-    (``platformdirs.user_data_path("moodtune")``).
+    (``platformdirs.user_data_path("moodtune")``). The name is the folder's name and a hash
+    of its full path, so two folders of the same name do not share an analysis.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> base = Path(tempfile.mkdtemp())
+    >>> path = analysis_table_path("/music/calm", base=base)
+    >>> path.parent == base, path.name.startswith("calm-"), path.suffix
+    (True, True, '.csv')
+    >>> path == analysis_table_path("/other/calm", base=base)
+    False
     """
     folder = Path(folder).resolve()
     if base is None:

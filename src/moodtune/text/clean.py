@@ -99,6 +99,13 @@ def prepare(text: object) -> str | None:
     """The words to embed, or ``None`` when nothing readable is left (see module docstring).
 
     Raises :class:`TextInputError` for a non-string or binary data.
+
+    Examples
+    --------
+    >>> prepare("  so   happy 😂 ")
+    'so happy laughing'
+    >>> prepare("!!! ???") is None
+    True
     """
     if not isinstance(text, str):
         raise TextInputError(f"text must be a string, got {type(text).__name__}")

@@ -15,7 +15,6 @@ in its ``head.json``. Needs the ``train`` extra (scikit-learn, torch) and the ``
 
 from __future__ import annotations
 
-import hashlib
 import shlex
 import sys
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from moodtune.assets import sha256_of as file_sha256
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 from moodtune.text.candidates import (
@@ -82,14 +82,6 @@ def embed_table(
     if words:
         result[mask] = cached_embeddings(words, embed, model_digest, progress=progress)
     return result, mask
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _table_summary(table: TextTable, path: Path) -> dict[str, Any]:

