@@ -54,3 +54,14 @@ def test_the_interpreter_passes_other_runtime_lines_on_as_warnings(
     assert created.get_input_details()[0]["shape"].tolist() == [1, 128, 128, 3]
     assert "XNNPACK" not in capfd.readouterr().err
     assert not [r for r in caplog.records if "XNNPACK" in r.getMessage()]
+
+
+def test_without_a_descriptor_2_to_redirect_the_block_still_runs(monkeypatch) -> None:
+    def refuse(fd: int) -> int:
+        raise OSError(9, "Bad file descriptor")
+
+    monkeypatch.setattr(os, "dup", refuse)  # as when the process runs with fd 2 closed
+    ran = []
+    with captured_native_stderr() as lines:
+        ran.append(True)
+    assert ran == [True] and lines == []

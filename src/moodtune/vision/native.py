@@ -17,7 +17,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 __all__ = ["KNOWN_CHATTER", "captured_native_stderr", "interpreter"]
@@ -35,13 +35,22 @@ def captured_native_stderr() -> Iterator[list[str]]:
     """Send what native code writes to descriptor 2 into a list of lines, during the block.
 
     The list is filled when the block ends. Python's own ``sys.stderr`` is flushed first, so
-    nothing written before is caught. Redirections are serialised by a lock.
+    nothing written before is caught. Redirections are serialised by a lock. Where descriptor
+    2 cannot be redirected (closed, no temporary folder), the block runs as it is and the
+    list stays empty.
     """
     lines: list[str] = []
-    with _redirect, tempfile.TemporaryFile() as sink:
-        sys.stderr.flush()
-        saved = os.dup(2)
+    with _redirect, ExitStack() as stack:
         try:
+            sink = stack.enter_context(tempfile.TemporaryFile())
+            saved = os.dup(2)
+        except OSError:
+            saved = -1
+        if saved < 0:
+            yield lines
+            return
+        try:
+            sys.stderr.flush()
             os.dup2(sink.fileno(), 2)
             try:
                 yield lines
