@@ -169,7 +169,7 @@ def add_audio_command(
     from moodtune.audio.provenance import feature_provenance
     from moodtune.data.readers import tidy
     from moodtune.errors import MissingExtraError, MoodtuneError
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
 
     if not folder.is_dir():
         raise MoodtuneError(f"{str(folder)!r} is not a folder")
@@ -196,7 +196,7 @@ def add_audio_command(
         )
     table = tidy(to_frame(analyses), source=str(folder))
     path_of = {item.track_id: item.path for item in analyses}
-    with Catalogue.open(catalogue) as opened:
+    with open_catalogue(catalogue) as opened:
         report = opened.import_table(
             table,
             source=f"audio:{folder.resolve()}",

@@ -72,7 +72,7 @@ def import_tracks(
     """Add the tracks of FILE to the catalogue and classify them (a repeat changes nothing)."""
     from moodtune.audio.provenance import read_provenance, sidecar_path
     from moodtune.data.readers import read_tracks
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
 
     tracks = read_tracks(file, skip_invalid=skip_invalid)
     for line in tracks.notes:
@@ -81,7 +81,7 @@ def import_tracks(
     if analysed is not None and provenance is not None:
         console.note(f"--provenance {provenance} overrides {sidecar_path(file).name}")
     origin: str | dict[str, str] = provenance or analysed or "provider"
-    with Catalogue.open(catalogue, fill_builtin=builtin) as opened:
+    with open_catalogue(catalogue, builtin=builtin) as opened:
         report = opened.import_table(tracks, source=source or file.name, provenance=origin)
         path = opened.path
     if as_json:
@@ -95,9 +95,9 @@ def import_tracks(
 @catalog_app.command("stats")
 def stats(catalogue: CatalogueOption = None, as_json: JsonOption = False) -> None:
     """Tracks per top emotion and per source, and how many have each feature (by origin)."""
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
 
-    with Catalogue.open(catalogue) as opened:
+    with open_catalogue(catalogue) as opened:
         figures = opened.stats()
     if as_json:
         console.out.print_json(json.dumps(figures.to_dict()))
@@ -115,10 +115,10 @@ def reclassify(
 ) -> None:
     """Classify every track again (done automatically when the model version changes)."""
     from moodtune.model.artifact import load_model
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
 
     emotion_model = load_model(model)
-    with Catalogue.open(catalogue, model=emotion_model) as opened:
+    with open_catalogue(catalogue, model=emotion_model) as opened:
         count = opened.reclassify()
         path = opened.path
     console.done(f"classified {count} tracks with model {emotion_model.version} → {path}")
@@ -183,7 +183,7 @@ def recommend(
 ) -> None:
     """Recommend tracks for an emotion, a distribution of emotions, or a picture."""
     from moodtune.playlists import entries_from, playlist_format, write_playlist
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
     from moodtune.recommend.recommender import MusicRecommender
 
     if playlist is not None:
@@ -225,7 +225,7 @@ def recommend(
         reading = result.to_dict()
         target = dict(result.probabilities)
         console.note(f"reading: {result.top} ({result.source}, {result.confidence} confidence)")
-    with Catalogue.open(catalogue) as opened:
+    with open_catalogue(catalogue) as opened:
         recommender = MusicRecommender(opened, artist_cap=artist_cap or None, seed=seed)
         results = recommender.recommend(target, k=k, mode=mode)
         if playlist is not None:

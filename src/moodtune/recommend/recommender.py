@@ -201,19 +201,17 @@ class MusicRecommender:
             raise MoodtuneError(f"k must be a whole number from {K_MIN} to {K_MAX}; got {k!r}")
         if mode not in MODES:
             raise MoodtuneError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-        arrays = self.catalogue.arrays(load=build)
-        if arrays is None:
+        catalogue, plays = self.catalogue, self.exclude_recent
+        snapshot = catalogue.snapshot(plays) if build else catalogue.snapshot_in_memory(plays)
+        if snapshot is None:
             raise _NotCached
+        arrays = snapshot.arrays
         if arrays.size == 0:
             raise MoodtuneError(
                 f"the catalogue {self.catalogue.path} is empty: add tracks with "
                 "'moodtune catalog import FILE'"
             )
-        recent = self.catalogue.recent_rowids(self.exclude_recent, load=build)
-        disliked = self.catalogue.disliked_rowids(load=build)
-        liked = self.catalogue.liked_rowids(load=build)
-        if recent is None or disliked is None or liked is None:
-            raise _NotCached
+        recent, disliked, liked = snapshot.recent, snapshot.disliked, snapshot.liked
         taste = (
             Taste.of(arrays.vectors, arrays.indices(liked), arrays.indices(disliked))
             if self.taste_weight > 0
