@@ -32,9 +32,10 @@ import numpy as np
 from moodtune.data.table import TrackTable
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import EmotionModel
-from moodtune.recommend import ingest, queries
+from moodtune.recommend import classification, ingest, queries
 from moodtune.recommend.arrays import CatalogueArrays, load_arrays
-from moodtune.recommend.ingest import Classified, ImportReport, artist_key, classify
+from moodtune.recommend.classification import Classified, classify
+from moodtune.recommend.ingest import ImportReport, artist_key
 from moodtune.recommend.queries import CatalogueStats, Feedback, TrackRecord
 from moodtune.recommend.snapshot import SHARED_ARRAYS, Snapshot
 from moodtune.recommend.store import DEFAULT_NAME, ENV_VAR, Store, default_path
@@ -135,7 +136,7 @@ class Catalogue(Store):
         if model is not None:
             self._model = model
         with self.transaction() as connection:
-            return ingest.classify_all(self, connection, self.model, force=True)
+            return classification.classify_all(self, connection, self.model, force=True)
 
     def ensure_classified(self) -> bool:
         """Reclassify when the stored probabilities come from another model version.
@@ -146,7 +147,7 @@ class Catalogue(Store):
         if stored is None or stored == self.model.version:
             return False
         with self.transaction() as connection:
-            return ingest.classify_all(self, connection, self.model, force=False) > 0
+            return classification.classify_all(self, connection, self.model, force=False) > 0
 
     # --- what a recommendation reads --------------------------------------------------------
 

@@ -1,9 +1,9 @@
-"""Importing a track table into a catalogue, and classifying its tracks.
+"""Importing a track table into a catalogue.
 
 Importing classifies the tracks with the emotion model in the same transaction, so every
-track in the catalogue has probabilities from one model version; :func:`classify_all`
-classifies the whole catalogue again when that version changes. Repeated rows of a track
-are merged as the table readers merge them (``moodtune.data.readers``).
+track in the catalogue has probabilities from one model version (see
+:mod:`~moodtune.recommend.classification`). Repeated rows of a track are merged as the table
+readers merge them (``moodtune.data.readers``).
 
 Examples
 --------
@@ -39,22 +39,23 @@ from moodtune.data.features import FEATURE_NAMES
 from moodtune.data.readers import _resolve_repeats
 from moodtune.data.spotify_ids import is_spotify_id
 from moodtune.data.table import TrackTable
-from moodtune.emotions import EMOTIONS
 from moodtune.errors import InputError, MoodtuneError
 from moodtune.model.artifact import EmotionModel
-from moodtune.recommend.arrays import fetch_matrix
+from moodtune.recommend.classification import (
+    Classified,
+    classify,
+    classify_all,
+    write_predictions,
+)
 from moodtune.recommend.schema import (
-    PROBABILITY_COLUMNS,
     PROVENANCES,
-    READING_COLUMNS,
     provenance_column,
 )
 from moodtune.recommend.store import Store
 
-__all__ = ["Classified", "ImportReport", "artist_key", "classify", "classify_all", "import_table"]
+__all__ = ["ImportReport", "artist_key", "import_table"]
 
 _ARTIST_SPLIT = re.compile(r"\s*[,;/]\s*|\s+(?:feat\.?|ft\.?|featuring|&|x)\s+", re.IGNORECASE)
-_CHUNK = 65536
 #: Columns of ``tracks`` written from a record, in this order.
 _TRACK_TEXT = ("title", "artists", "album", "spotify_id", "audio_path", "audio_url", "preview_url")
 
@@ -115,34 +116,6 @@ class ImportReport:
         return {**asdict(self), "changed": self.changed}
 
 
-@dataclass(frozen=True)
-class Classified:
-    """What the catalogue stores per track: ``probabilities`` (n, 7) in EMOTIONS order (the
-    model's distribution, combined with its reading where it has one) and ``reading`` (n, 4):
-    valence, arousal (−1..1) and the same standardised against a typical track, NaN where
-    the model has no reading for the track's features."""
-
-    probabilities: np.ndarray
-    reading: np.ndarray
-
-    def rows(self, keep: np.ndarray) -> Classified:
-        """The rows selected by ``keep`` (a boolean mask or indices)."""
-        return Classified(self.probabilities[keep], self.reading[keep])
-
-
-def classify(model: EmotionModel, every: np.ndarray) -> Classified:
-    """Classify tracks given all :data:`FEATURE_NAMES` (n, 11; NaN where unknown)."""
-    if sorted(model.labels) != sorted(EMOTIONS):
-        raise MoodtuneError(
-            f"the model {model.version} predicts {', '.join(model.labels)}; the catalogue needs "
-            f"the {len(EMOTIONS)} emotions ({', '.join(EMOTIONS)})"
-        )
-    prediction = model.predict_columns(every, FEATURE_NAMES)
-    order = [model.labels.index(name) for name in EMOTIONS]
-    reading = np.concatenate([prediction.reading, prediction.standardised], axis=1)
-    return Classified(prediction.probabilities[:, order], reading.astype(np.float64))
-
-
 # --- import ------------------------------------------------------------------------------------
 
 
@@ -188,7 +161,7 @@ def import_table(
         if write.any():
             artist_ids = _artist_ids(connection, records["artists"][write])
             _write(connection, records[write], rowids[write], artist_ids, fresh[write], source)
-            _write_predictions(
+            write_predictions(
                 connection, rowids[write], incoming.classified.rows(write), model.version
             )
             store.set_meta(connection, "model_version", model.version)
@@ -386,62 +359,6 @@ def _write(
         f"VALUES ({placeholders})",
         zip(rowids.tolist(), *feature_values, strict=True),
     )
-
-
-def _write_predictions(
-    connection: sqlite3.Connection, rowids: np.ndarray, classified: Classified, version: str
-) -> None:
-    probabilities = classified.probabilities
-    tops = np.asarray(EMOTIONS)[probabilities.argmax(axis=1)].tolist()
-    columns = ", ".join((*PROBABILITY_COLUMNS, *READING_COLUMNS))
-    placeholders = ", ".join("?" * (len(PROBABILITY_COLUMNS) + len(READING_COLUMNS) + 3))
-    values = np.concatenate([probabilities, classified.reading], axis=1).astype(np.float64)
-    connection.executemany(
-        f"INSERT OR REPLACE INTO predictions (track, model_version, top_emotion, {columns}) "
-        f"VALUES ({placeholders})",
-        (
-            (rowid, version, top, *[None if v != v else v for v in row])  # NaN → NULL
-            for rowid, top, row in zip(rowids.tolist(), tops, values.tolist(), strict=True)
-        ),
-    )
-
-
-# --- classification ----------------------------------------------------------------------------
-
-
-def classify_all(
-    store: Store, connection: sqlite3.Connection, model: EmotionModel, *, force: bool
-) -> int:
-    """Classify every track with ``model`` inside the caller's transaction on ``connection``
-    (only when the stored version differs, unless ``force``); returns how many."""
-    stored = store.meta("model_version", connection)
-    total = connection.execute("SELECT COUNT(*) FROM tracks").fetchone()[0]
-    if total == 0 or (not force and stored == model.version):
-        return 0
-    names = model.feature_names
-    unknown = [name for name in names if name not in FEATURE_NAMES]
-    if unknown:
-        raise MoodtuneError(f"the model needs unknown feature(s) {', '.join(unknown)}")
-    cursor = connection.execute(
-        f"SELECT t.rowid, {', '.join('f.' + n for n in FEATURE_NAMES)} FROM tracks t "
-        "LEFT JOIN features f ON f.track = t.rowid ORDER BY t.rowid"
-    )
-    table = fetch_matrix(cursor, total, 1 + len(FEATURE_NAMES))
-    rowids = table[:, 0].astype(np.int64)
-    every = table[:, 1:]
-    features = every[:, [FEATURE_NAMES.index(n) for n in names]]
-    lacking = ~np.isfinite(features).all(axis=1)
-    if lacking.any():
-        raise MoodtuneError(
-            f"{int(lacking.sum())} track(s) lack a feature the model {model.version} needs "
-            f"({', '.join(names)}); nothing was reclassified"
-        )
-    for start in range(0, len(rowids), _CHUNK):
-        part = slice(start, start + _CHUNK)
-        _write_predictions(connection, rowids[part], classify(model, every[part]), model.version)
-    store.set_meta(connection, "model_version", model.version)
-    store.bump(connection)
-    return len(rowids)
 
 
 # --- helpers -----------------------------------------------------------------------------------
