@@ -20,6 +20,19 @@ SIMILARITY_FEATURES: tuple[str, ...] = SEED_FEATURES
 TEMPO_SCALE = 250.0
 _CHUNK = 65536
 
+__all__ = [
+    "SIMILARITY_FEATURES",
+    "TEMPO_SCALE",
+    "CatalogueArrays",
+    "PlaneGrid",
+    "SphereIndex",
+    "fetch_matrix",
+    "largest",
+    "load_arrays",
+    "plane_position",
+    "weighted_sum",
+]
+
 
 def fetch_matrix(cursor: sqlite3.Cursor, rows: int, columns: int) -> np.ndarray:
     """All rows of ``cursor`` as float64 (NULL → NaN), shape (≤ rows, columns), in chunks.

@@ -161,9 +161,7 @@ def display_rows(store: Store, rowids: list[int] | None = None) -> dict[int, tup
         if not wanted:
             return {}
         query += f" WHERE rowid IN ({', '.join('?' * len(wanted))})"
-    with store._lock:
-        rows = store._connection.execute(query, wanted).fetchall()  # tuples: ~30k rows at once
-    return {row[0]: row[1:] for row in rows}
+    return {row[0]: row[1:] for row in store.fetch(query, wanted)}
 
 
 def audio_path(store: Store, track_id: str) -> Path | None:

@@ -209,6 +209,12 @@ class Store:
             cursor.row_factory = sqlite3.Row
             return cursor.fetchall()
 
+    def fetch(self, query: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Every row of ``query`` as a plain tuple (for many rows whose columns the query
+        names in a known order: cheaper than :meth:`query`'s rows)."""
+        with self._lock:
+            return self._connection.execute(query, tuple(parameters)).fetchall()
+
     def query_one(self, query: str, parameters: Sequence[Any] = ()) -> Any:
         """The first column of the first row of ``query``, or None."""
         with self._lock:

@@ -26,6 +26,7 @@ import numpy as np
 from moodtune import emotions
 from moodtune.emotions import EMOTIONS, canonical
 from moodtune.errors import MoodtuneError
+from moodtune.recommend.shown import describe
 
 if TYPE_CHECKING:
     from moodtune.vision.reading import EmotionReading
@@ -77,9 +78,7 @@ class ResolvedTarget:
         if self.reading is not None:
             reading = self.reading
             return f"{reading.top} ({reading.source}, {reading.confidence} confidence)"
-        weights = sorted(self.probabilities.items(), key=lambda item: -item[1])
-        parts = [f"{name} {weight:.2f}" for name, weight in weights if weight >= 0.05]
-        return ", ".join(parts[:3]) if len(parts) > 1 else weights[0][0]
+        return describe(self.vector)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``top``, the rounded ``probabilities`` and ``given_as``."""
