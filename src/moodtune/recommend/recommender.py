@@ -61,6 +61,18 @@ Picks = list[tuple[int, float, str]]
 
 
 @dataclass(frozen=True)
+class _Walk:
+    """One pass over the catalogue for a request: its arrays, the variety rules (with the
+    taste), the random generator of the choice among near-equal tracks, and the source of
+    rankings (a :class:`Loader`, or a :class:`Memory` that may lack them)."""
+
+    arrays: CatalogueArrays
+    picker: Picker
+    rng: np.random.Generator
+    source: Loader | Memory
+
+
+@dataclass(frozen=True)
 class Request:
     """A checked request: the target ``distribution`` (7,), ``k`` and the :class:`Mode`.
 
@@ -206,9 +218,8 @@ class MusicRecommender:
             picker = Picker(
                 arrays, excluded, self.artist_cap, self.duplicate_distance, request.k, taste
             )
-            rng = np.random.default_rng(self.seed)
-            walk = self._match if request.mode.end is None else self._path
-            picks = walk(request, arrays, picker, rng, source)
+            walk = _Walk(arrays, picker, np.random.default_rng(self.seed), source)
+            picks = (self._match if request.mode.end is None else self._path)(request, walk)
             if picks is None:
                 return None
             if len(picks) >= request.k or window == 0:
@@ -227,13 +238,10 @@ class MusicRecommender:
 
     def _search(
         self,
-        arrays: CatalogueArrays,
+        walk: _Walk,
         key: tuple,
         compute: Compute,
         want: int,
-        picker: Picker,
-        rng: np.random.Generator,
-        source: Loader | Memory,
         attempt: Callable[[np.ndarray, np.ndarray], list[tuple[int, float]]],
         enough: Callable[[list[tuple[int, float]]], bool],
     ) -> list[tuple[int, float]] | None:
@@ -242,58 +250,43 @@ class MusicRecommender:
         ``attempt``; when its picks are not ``enough``, the pool grows ×4 and it tries
         again, until the pool is the whole catalogue. None when ``source`` lacks the ranking.
         """
+        arrays = walk.arrays
         want = min(arrays.size, want)
         while True:
-            ranking = source.ranking(arrays, key, want, compute)
+            ranking = walk.source.ranking(arrays, key, want, compute)
             if ranking is None:
                 return None
             scores = ranking.scores[:want]
-            order = self._order(arrays, ranking.indices[:want], scores, picker, rng)
+            order = self._order(walk, ranking.indices[:want], scores)
             picked = attempt(ranking.indices[order], scores[order])
             if enough(picked) or len(scores) >= arrays.size:
                 return picked
             want = min(arrays.size, want * 4)
 
-    def _order(
-        self,
-        arrays: CatalogueArrays,
-        indices: np.ndarray,
-        scores: np.ndarray,
-        picker: Picker,
-        rng: np.random.Generator,
-    ) -> np.ndarray:
+    def _order(self, walk: _Walk, indices: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """The order to try candidates in: by score, plus the listener's taste (weighted),
         plus a random jitter of up to ``tolerance`` (the choice among near-equal tracks)."""
-        jittered = scores + rng.uniform(0.0, self.tolerance, len(scores))
-        if picker.taste is not None:
-            jittered += self.taste_weight * picker.taste.scores(arrays.vectors[indices])
+        jittered = scores + walk.rng.uniform(0.0, self.tolerance, len(scores))
+        taste = walk.picker.taste
+        if taste is not None:
+            jittered += self.taste_weight * taste.scores(walk.arrays.vectors[indices])
         return np.argsort(-jittered, kind="stable")
 
     # --- the two kinds of mode ----------------------------------------------------------------
 
-    def _match(
-        self,
-        request: Request,
-        arrays: CatalogueArrays,
-        picker: Picker,
-        rng: np.random.Generator,
-        source: Loader | Memory,
-    ) -> Picks | None:
+    def _match(self, request: Request, walk: _Walk) -> Picks | None:
         """``k`` tracks closest to the target distribution, best first."""
-        distribution, k = request.distribution, request.k
+        distribution, k, picker = request.distribution, request.k, walk.picker
 
         def attempt(ordered: np.ndarray, scores: np.ndarray) -> list[tuple[int, float]]:
             picker.reset()  # each attempt chooses afresh from its larger pool
             return picker.take(ordered, scores, k)
 
         chosen = self._search(
-            arrays,
+            walk,
             ("match", distribution.tobytes()),
-            lambda count: by_distribution(arrays, distribution, count),
+            lambda count: by_distribution(walk.arrays, distribution, count),
             8 * k + 2 * len(picker.excluded) + 32,
-            picker,
-            rng,
-            source,
             attempt,
             lambda picked: len(picked) == k,
         )
@@ -303,16 +296,9 @@ class MusicRecommender:
         picks = sorted(chosen, key=lambda pick: -pick[1])
         return [(i, s, f"match {s:.2f} to {named}") for i, s in picks]
 
-    def _path(
-        self,
-        request: Request,
-        arrays: CatalogueArrays,
-        picker: Picker,
-        rng: np.random.Generator,
-        source: Loader | Memory,
-    ) -> Picks | None:
+    def _path(self, request: Request, walk: _Walk) -> Picks | None:
         """One track per step from the target's point on the plane to the mode's end."""
-        k, end = request.k, request.mode.end
+        k, end, arrays, picker = request.k, request.mode.end, walk.arrays, walk.picker
         start = emotions.valence_arousal(request.distribution)
         finish = np.array([end.valence, end.arousal])  # type: ignore[union-attr]
         steps = np.linspace(0.0, 1.0, k) if k > 1 else np.zeros(1)
@@ -321,13 +307,10 @@ class MusicRecommender:
         picks: Picks = []
         for number, point in enumerate(waypoints, start=1):
             found = self._search(
-                arrays,
+                walk,
                 ("plane", point.tobytes()),
                 lambda count, at=point: by_plane(arrays, at, count),
                 32 + 2 * (len(picker.excluded) + len(picker.chosen)),
-                picker,
-                rng,
-                source,
                 lambda ordered, scores: picker.take(ordered, scores, len(picker.chosen) + 1),
                 bool,
             )
