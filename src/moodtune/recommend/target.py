@@ -133,6 +133,20 @@ def resolve_target(
     >>> found.top, found.given_as, found.describe()
     ('happiness', 'image', 'happiness (face, high confidence)')
     """
+    _exactly_one(emotion=emotion, distribution=distribution, image=image, text=text)
+    if emotion:
+        return ResolvedTarget(_mapping(emotion), "emotion")
+    if distribution:
+        return _weighted(distribution)
+    if read is None:
+        from moodtune.vision import read_emotion as read
+    reading = read(image, text or None)
+    given_as = "image" if image is not None else "text"
+    return ResolvedTarget(_mapping(reading.probabilities), given_as, reading)
+
+
+def _exactly_one(*, emotion: object, distribution: object, image: object, text: str | None) -> None:
+    """Refuse none or more than one way of giving a target, naming those given."""
     given = [
         name
         for name, value in (
@@ -147,24 +161,20 @@ def resolve_target(
         raise MoodtuneError(
             f"give exactly one of emotion, distribution, or image (optionally with text){got}"
         )
-    if emotion:
-        return ResolvedTarget(_mapping(emotion), "emotion")
-    if distribution:
-        weights = (
-            parse_distribution(distribution)
-            if isinstance(distribution, str)
-            else {canonical(k): float(v) for k, v in distribution.items()}
-        )
-        total = sum(weights.values())
-        notes = []
-        if total > 0 and abs(total - 1.0) > 1e-6:
-            notes.append(f"the weights sum to {total:g}; normalised to 1")
-        return ResolvedTarget(_mapping(weights), "distribution", notes=notes)
-    if read is None:
-        from moodtune.vision import read_emotion as read
-    reading = read(image, text or None)
-    given_as = "image" if image is not None else "text"
-    return ResolvedTarget(_mapping(reading.probabilities), given_as, reading)
+
+
+def _weighted(distribution: str | Mapping[str, float]) -> ResolvedTarget:
+    """The target of weights given as text or a mapping, noting when they were normalised."""
+    weights = (
+        parse_distribution(distribution)
+        if isinstance(distribution, str)
+        else {canonical(k): float(v) for k, v in distribution.items()}
+    )
+    total = sum(weights.values())
+    notes = []
+    if total > 0 and abs(total - 1.0) > 1e-6:
+        notes.append(f"the weights sum to {total:g}; normalised to 1")
+    return ResolvedTarget(_mapping(weights), "distribution", notes=notes)
 
 
 def parse_distribution(text: str) -> dict[str, float]:
