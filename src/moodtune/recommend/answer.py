@@ -1,16 +1,4 @@
-"""Recommendations for a resolved target, and for a picture: the library under CLI and web.
-
-Examples
---------
->>> import tempfile, pathlib
->>> from moodtune.recommend.builtin import open_catalogue
->>> from moodtune.recommend.recommender import MusicRecommender
->>> from moodtune.recommend.target import resolve_target
->>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
-...     answer = recommend_for(MusicRecommender(catalogue, seed=0), resolve_target(emotion="sad"))
->>> len(answer.recommendations), answer.to_dict()["target"]["sadness"]
-(10, 1.0)
-"""
+"""Recommendations for a resolved target, and for a picture: the library under CLI and web."""
 
 from __future__ import annotations
 
@@ -72,7 +60,18 @@ def recommend_for(
     k: int = K_DEFAULT,
     mode: str = DEFAULT_MODE,
 ) -> Answer:
-    """``k`` tracks for ``target`` in ``mode``, with the line that sums them up."""
+    """``k`` tracks for ``target`` in ``mode``, with the line that sums them up.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from moodtune.recommend.builtin import open_catalogue
+    >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
+    ...     recommender = MusicRecommender(catalogue, seed=0)
+    ...     answer = recommend_for(recommender, resolve_target(emotion="sad"), k=4)
+    >>> len(answer.recommendations), answer.to_dict()["target"]["sadness"], answer.mode
+    (4, 1.0, 'match')
+    """
     tracks = recommender.recommend(target.probabilities, k=k, mode=mode)
     summary = summarise([r.to_dict() for r in tracks], target.top, mode)
     return Answer(target, mode, k, tracks, summary)

@@ -5,13 +5,6 @@ the web app open catalogues through :func:`open_catalogue`, which fills a new, e
 the 28 built-in playable clips (:mod:`moodtune.audio.builtin`) and, for the user's default
 catalogue, TidyTuesday's 28,356 Spotify songs first (:mod:`moodtune.recommend.songs`), so
 that ``moodtune serve`` recommends real songs at once.
-
-Examples
---------
->>> import tempfile, pathlib
->>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
-...     catalogue.stats().sources
-{'builtin': 28}
 """
 
 from __future__ import annotations
@@ -50,6 +43,13 @@ def open_catalogue(
     -------
     Catalogue
         The open catalogue (nothing is left open when filling it fails).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
+    ...     catalogue.stats().sources
+    {'builtin': 28}
     """
     catalogue = Catalogue.open(path, model=model)
     try:
@@ -63,7 +63,15 @@ def open_catalogue(
 
 def fill_builtin(catalogue: Catalogue, *, songs: bool = False) -> ImportReport:
     """Import the built-in clips into ``catalogue`` and, with ``songs``, the shipped
-    TidyTuesday songs first; returns the report of the clips' import."""
+    TidyTuesday songs first; returns the report of the clips' import.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with Catalogue.open(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
+    ...     fill_builtin(catalogue).added
+    28
+    """
     from moodtune.audio.builtin import builtin_catalogue
 
     if songs:

@@ -174,7 +174,19 @@ class Catalogue(Store):
 
     def snapshot(self, plays: int) -> Snapshot:
         """The arrays, the tracks among the last ``plays`` plays, the liked and the disliked
-        tracks, read from the file where they are not in memory."""
+        tracks, read from the file where they are not in memory.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from moodtune.recommend.builtin import open_catalogue
+        >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
+        ...     before = catalogue.snapshot_in_memory(100)
+        ...     taken = catalogue.snapshot(100)
+        ...     after = catalogue.snapshot_in_memory(100)
+        >>> before is None, taken.arrays.size, after.arrays is taken.arrays
+        (True, 28, True)
+        """
         return Snapshot(
             self.arrays(), self.recent_rowids(plays), self.disliked_rowids(), self.liked_rowids()
         )

@@ -141,7 +141,8 @@ def import_table(
     preview_urls: Sequence[str | None] | None = None,
 ) -> ImportReport:
     """Add or update the tracks of ``table`` and classify them with ``model``, in one
-    transaction (see :meth:`moodtune.recommend.catalogue.Catalogue.import_table`)."""
+    transaction (see :meth:`moodtune.recommend.catalogue.Catalogue.import_table` and the
+    module's example)."""
     started = time.perf_counter()
     incoming = _prepare(model, table, source, provenance, audio_paths, preview_urls)
     records = incoming.records

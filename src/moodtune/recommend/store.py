@@ -112,6 +112,15 @@ class Store:
     """One open catalogue file. Open it with :meth:`open`; safe to share between threads.
 
     Several processes may open the same file (SQLite WAL mode).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with Store.open(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as store:
+    ...     with store.transaction() as connection:
+    ...         store.set_meta(connection, "note", "hello")
+    ...     store.meta("note"), [tuple(row) for row in store.query("SELECT 1 AS one")]
+    ('hello', [(1,)])
     """
 
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:

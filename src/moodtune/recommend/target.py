@@ -55,6 +55,12 @@ class ResolvedTarget:
     notes : list of str
         Things worth telling the person about the target (e.g. that the weights were
         normalised); the reading's own notes are in ``reading.notes``.
+
+    Examples
+    --------
+    >>> found = resolve_target(distribution={"sad": 1, "angry": 1})
+    >>> found.top, found.to_dict()["probabilities"]["anger"], found.vector.shape
+    ('anger', 0.5, (7,))
     """
 
     probabilities: dict[str, float]
