@@ -135,11 +135,11 @@ def free_port() -> int:
 def build_catalogue(folder: Path) -> Path:
     """A catalogue with the built-in tracks and all of tidytuesday, in ``folder``."""
     from moodtune.data.readers import read_tracks
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
 
     path = folder / "catalogue.sqlite"
     table = read_tracks(DATASETS / "tidytuesday" / "spotify_songs.csv")
-    with Catalogue.open(path) as catalogue:
+    with open_catalogue(path) as catalogue:
         catalogue.import_table(table, source="tidytuesday")
         print(f"catalogue: {catalogue.count()} tracks", flush=True)
     return path

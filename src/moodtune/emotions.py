@@ -14,6 +14,23 @@ import numpy as np
 
 from moodtune.errors import MoodtuneError
 
+__all__ = [
+    "ALIASES",
+    "CIRCUMPLEX",
+    "CIRCUMPLEX_SOURCE",
+    "EMOTIONS",
+    "Circumplex",
+    "UnknownEmotionError",
+    "canonical",
+    "coordinates",
+    "distribution",
+    "index",
+    "is_emotion",
+    "to_plane",
+    "valence_arousal",
+    "valid_names",
+]
+
 #: The canonical emotions, in the fixed order every probability vector uses.
 EMOTIONS: tuple[str, ...] = (
     "anger",
@@ -167,8 +184,26 @@ def distribution(target: str | Mapping[str, float] | Iterable[float]) -> np.ndar
 
 
 def valence_arousal(probabilities: np.ndarray) -> np.ndarray:
-    """Expected valence/arousal of distributions over the 7 emotions.
+    """Expected valence/arousal of distributions over the 7 emotions: the one place where
+    an emotion distribution is put on the plane.
 
-    ``probabilities`` has shape (7,) or (n, 7); the result has shape (2,) or (n, 2).
+    ``probabilities`` has shape (7,) or (n, 7); the result has shape (2,) or (n, 2), float32
+    for float32 input, else float64. Element-wise sums, not BLAS: with 7 columns a
+    multi-threaded BLAS call costs more than it computes.
+
+    >>> valence_arousal(np.eye(7)[EMOTIONS.index("happiness")]).tolist()
+    [0.81, 0.51]
     """
-    return np.asarray(probabilities) @ coordinates()
+    values = np.asarray(probabilities)
+    dtype = np.float32 if values.dtype == np.float32 else np.float64
+    points = coordinates().astype(dtype)
+    return np.einsum("...e,ec->...c", values.astype(dtype, copy=False), points)
+
+
+def to_plane(values: np.ndarray | float) -> np.ndarray:
+    """A 0..1 feature (valence, energy) on the plane's −1..1 axis: ``2 · value − 1``.
+
+    >>> to_plane(np.array([0.0, 0.25, 1.0])).tolist()
+    [-1.0, -0.5, 1.0]
+    """
+    return 2.0 * np.asarray(values) - 1.0

@@ -13,6 +13,7 @@ from moodtune.data.features import SEED_FEATURES
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import InputError, MoodtuneError
 from moodtune.recommend import catalogue as catalogue_module
+from moodtune.recommend.builtin import open_catalogue
 from moodtune.recommend.catalogue import Catalogue, artist_key, default_path
 from moodtune.recommend.schema import SCHEMA_VERSION
 
@@ -222,7 +223,7 @@ def test_wal_mode_and_schema_version(tmp_path):
 def test_builtin_catalogue_fills_a_new_catalogue(tmp_path, emotion_model):
     builtin = pytest.importorskip("moodtune.audio.builtin")
     table, paths, _ = builtin.builtin_catalogue()
-    catalogue = Catalogue.open(tmp_path / "c.sqlite", model=emotion_model)
+    catalogue = open_catalogue(tmp_path / "c.sqlite", model=emotion_model)
     assert catalogue.count() == len(table)
     assert catalogue.stats().sources == {"builtin": len(table)}
     first = table.frame["track_id"][0]

@@ -13,6 +13,7 @@ import pytest
 from moodtune.cli.recommend_commands import parse_distribution
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.catalogue import Catalogue
+from moodtune.recommend.modes import K_MAX
 from moodtune.recommend.recommender import MusicRecommender
 
 
@@ -108,8 +109,9 @@ def test_env_var_names_the_catalogue(moods_catalogue: Path):
     ("args", "message"),
     [
         (("--emotion", "melancholia"), "unknown emotion 'melancholia'; valid emotions: anger"),
-        (("--emotion", "sad", "--k", "0"), "k must be a whole number from 1 to 100"),
-        (("--emotion", "sad", "--k", "500"), "k must be a whole number from 1 to 100"),
+        # One k limit for the library, CLI, API and page (issue 14; it was 100 here, 50 there).
+        (("--emotion", "sad", "--k", "0"), f"k must be a whole number from 1 to {K_MAX}"),
+        (("--emotion", "sad", "--k", "500"), f"k must be a whole number from 1 to {K_MAX}"),
         (("--distribution", "happiness=0,sadness=0"), "all zero"),
         (("--distribution", "happiness:1"), "should be emotion=weight"),
         (("--emotion", "sad", "--distribution", "sad=1"), "give exactly one of"),

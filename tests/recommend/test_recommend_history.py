@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from moodtune.recommend.builtin import open_catalogue
 from moodtune.recommend.catalogue import Catalogue
 from moodtune.recommend.recommender import MODES, MusicRecommender
 
@@ -12,7 +13,7 @@ from moodtune.recommend.recommender import MODES, MusicRecommender
 @pytest.mark.parametrize("mode", MODES)
 def test_after_every_track_was_played_the_least_recent_come_back(tmp_path, mode):
     pytest.importorskip("moodtune.audio.builtin")
-    with Catalogue.open(tmp_path / "builtin.sqlite") as catalogue:
+    with open_catalogue(tmp_path / "builtin.sqlite") as catalogue:
         order = [record.track_id for record in catalogue.tracks_by_rowid(range(1, 29)).values()]
         assert len(order) == 28
         for track_id in order:  # every built-in clip, one after the other

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from moodtune.emotions import EMOTIONS
+from moodtune.recommend.builtin import open_catalogue
 from moodtune.recommend.catalogue import Catalogue
 from moodtune.recommend.matching import is_close, match_summary, sides
 from moodtune.recommend.recommender import MusicRecommender
@@ -82,13 +83,13 @@ def test_match_mode_marks_each_track_and_the_heading_is_honest(tidy_catalogue):
 
 def _z(catalogue: Catalogue, track_id: str) -> np.ndarray:
     arrays = catalogue.arrays()
-    rowid = catalogue._rowid(track_id)
+    rowid = catalogue.rowid(track_id)
     return arrays.reading_z[int(np.searchsorted(arrays.rowids, rowid))]
 
 
 def test_a_smiling_face_on_the_builtin_clips_gets_matches_or_says_they_are_weak(tmp_path):
     pytest.importorskip("moodtune.audio.builtin")
-    with Catalogue.open(tmp_path / "builtin.sqlite") as builtin:
+    with open_catalogue(tmp_path / "builtin.sqlite") as builtin:
         results = MusicRecommender(builtin, seed=0).recommend("happiness", k=10)
     closes = [bool(r.close) for r in results]
     summary = match_summary(closes, "happiness")

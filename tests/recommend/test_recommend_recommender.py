@@ -13,6 +13,7 @@ from moodtune.emotions import EMOTIONS, UnknownEmotionError
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.arrays import TEMPO_SCALE
 from moodtune.recommend.catalogue import Catalogue, artist_key
+from moodtune.recommend.modes import K_MAX
 from moodtune.recommend.recommender import MODES, MusicRecommender
 
 
@@ -190,9 +191,10 @@ def test_unknown_emotion_lists_the_valid_names(catalogue):
     assert all(name in message for name in EMOTIONS) and "joyful" in message
 
 
-@pytest.mark.parametrize("k", [0, 101, -3, 2.5, True])
+# One k limit for the library, CLI, API and page (issue 14): K_MAX, 50 (it was 100 here).
+@pytest.mark.parametrize("k", [0, K_MAX + 1, -3, 2.5, True])
 def test_k_out_of_range_is_refused(catalogue, k):
-    with pytest.raises(MoodtuneError, match="k must be a whole number from 1 to 100"):
+    with pytest.raises(MoodtuneError, match=f"k must be a whole number from 1 to {K_MAX}"):
         MusicRecommender(catalogue).recommend("happiness", k=k)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from moodtune.errors import MoodtuneError
-from moodtune.recommend import catalogue as catalogue_module
+from moodtune.recommend import builtin as builtin_module
 from moodtune.recommend import recommender as recommender_module
 from moodtune.recommend import schema
 from moodtune.recommend.catalogue import Catalogue
@@ -128,12 +128,12 @@ def test_open_closes_the_catalogue_when_filling_it_fails(
 ):
     # The built-in import failing (a broken built-in table, say) stands for any error after
     # the connection is open; replaced because the real built-in import succeeds here.
-    def broken(self, **options):
+    def broken(catalogue, **options):
         raise MoodtuneError("the built-in catalogue could not be imported")
 
-    monkeypatch.setattr(catalogue_module.Catalogue, "fill_builtin", broken)
+    monkeypatch.setattr(builtin_module, "fill_builtin", broken)
     with pytest.raises(MoodtuneError, match="built-in"):
-        Catalogue.open(tmp_path / "new.sqlite", model=emotion_model)
+        builtin_module.open_catalogue(tmp_path / "new.sqlite", model=emotion_model)
     assert len(opened) == 1
     assert_closed(opened[0])
 

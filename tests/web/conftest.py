@@ -24,7 +24,7 @@ def catalogue_path(tmp_path_factory: pytest.TempPathFactory, datasets: Path) -> 
     """Path of the test catalogue (SQLite), built once per session and then closed."""
     from moodtune.data.readers import read_tracks
     from moodtune.data.table import TrackTable
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
 
     folder = tmp_path_factory.mktemp("web-catalogue")
     audio = folder / "audio"
@@ -36,7 +36,7 @@ def catalogue_path(tmp_path_factory: pytest.TempPathFactory, datasets: Path) -> 
     tones = [str(write_tone(audio / f"tone{n}.wav", 4, 220 + 40 * n)) for n in range(TONES)]
     paths = [tones[i % TONES] if i % 4 != 3 else None for i in range(len(rows))]
     path = folder / "catalogue.sqlite"
-    with Catalogue.open(path) as catalogue:  # a new catalogue fills itself with the built-in
+    with open_catalogue(path) as catalogue:  # a new catalogue fills itself with the built-in
         catalogue.import_table(rows, source="tidytuesday", audio_paths=paths)
     return path
 

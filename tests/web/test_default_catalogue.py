@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from moodtune.recommend.catalogue import Catalogue
+from moodtune.recommend.builtin import open_catalogue
 from moodtune.recommend.songs import default_songs
 
 
@@ -24,7 +24,7 @@ def default_catalogue(tmp_path_factory):
     path = tmp_path_factory.mktemp("default") / "catalogue.sqlite"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MOODTUNE_CATALOGUE", str(path))
-        catalogue = Catalogue.open()  # the user's default catalogue: no path given
+        catalogue = open_catalogue()  # the user's default catalogue: no path given
     yield catalogue
     catalogue.close()
 
@@ -32,7 +32,7 @@ def default_catalogue(tmp_path_factory):
 def test_the_default_catalogue_is_filled_with_songs_and_clips(default_catalogue, tmp_path):
     assert default_catalogue.count() == 28356 + 28
     assert default_catalogue.stats().sources == {"tidytuesday": 28356, "builtin": 28}
-    with Catalogue.open(tmp_path / "named.sqlite") as named:  # a named one: clips only
+    with open_catalogue(tmp_path / "named.sqlite") as named:  # a named one: clips only
         assert named.stats().sources == {"builtin": 28}
 
 

@@ -1,22 +1,28 @@
-"""``moodtune catalog import|stats|reclassify`` and ``moodtune recommend``."""
+"""``moodtune catalog import|stats|reclassify`` and ``moodtune recommend``: shells over the
+library (:mod:`moodtune.recommend.builtin`, :mod:`moodtune.recommend.target`,
+:mod:`moodtune.recommend.answer`) that parse options and print."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from moodtune.cli import console
-from moodtune.errors import MoodtuneError
+from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
+from moodtune.recommend.target import parse_distribution
 
 if TYPE_CHECKING:
     from moodtune.playlists import PlaylistEntry
     from moodtune.playlists.spotify import UserAuth
-    from moodtune.recommend.catalogue import CatalogueStats
+    from moodtune.recommend.answer import Answer
+    from moodtune.recommend.catalogue import Catalogue, CatalogueStats
     from moodtune.recommend.recommender import Recommendation
+
+__all__ = ["catalog_app", "import_tracks", "parse_distribution", "recommend", "register"]
 
 catalog_app = typer.Typer(
     name="catalog",
@@ -72,7 +78,7 @@ def import_tracks(
     """Add the tracks of FILE to the catalogue and classify them (a repeat changes nothing)."""
     from moodtune.audio.provenance import read_provenance, sidecar_path
     from moodtune.data.readers import read_tracks
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
 
     tracks = read_tracks(file, skip_invalid=skip_invalid)
     for line in tracks.notes:
@@ -81,7 +87,7 @@ def import_tracks(
     if analysed is not None and provenance is not None:
         console.note(f"--provenance {provenance} overrides {sidecar_path(file).name}")
     origin: str | dict[str, str] = provenance or analysed or "provider"
-    with Catalogue.open(catalogue, fill_builtin=builtin) as opened:
+    with open_catalogue(catalogue, builtin=builtin) as opened:
         report = opened.import_table(tracks, source=source or file.name, provenance=origin)
         path = opened.path
     if as_json:
@@ -95,9 +101,9 @@ def import_tracks(
 @catalog_app.command("stats")
 def stats(catalogue: CatalogueOption = None, as_json: JsonOption = False) -> None:
     """Tracks per top emotion and per source, and how many have each feature (by origin)."""
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
 
-    with Catalogue.open(catalogue) as opened:
+    with open_catalogue(catalogue) as opened:
         figures = opened.stats()
     if as_json:
         console.out.print_json(json.dumps(figures.to_dict()))
@@ -115,144 +121,136 @@ def reclassify(
 ) -> None:
     """Classify every track again (done automatically when the model version changes)."""
     from moodtune.model.artifact import load_model
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
 
     emotion_model = load_model(model)
-    with Catalogue.open(catalogue, model=emotion_model) as opened:
+    with open_catalogue(catalogue, model=emotion_model) as opened:
         count = opened.reclassify()
         path = opened.path
     console.done(f"classified {count} tracks with model {emotion_model.version} → {path}")
 
 
+#: The modes and what each does, from the registry (:mod:`moodtune.recommend.modes`).
+_MODE_HELP = "; ".join(f"{mode.name}: {mode.help}" for mode in MODES.values())
+EmotionOption = Annotated[
+    str | None,
+    typer.Option("--emotion", "-e", help="An emotion or alias, e.g. sadness, happy, calm."),
+]
+
+DistributionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--distribution",
+        "-d",
+        help="Weights over the emotions, e.g. 'happiness=0.6,sadness=0.4' (normalised).",
+    ),
+]
+
+ImageOption = Annotated[
+    Path | None, typer.Option("--image", help="A picture: recommend for its emotion.")
+]
+
+TextOption = Annotated[
+    str | None, typer.Option("--text", help="A few words read with the picture (or alone).")
+]
+
+KOption = Annotated[int, typer.Option("--k", "-k", help=f"How many tracks ({K_MIN}–{K_MAX}).")]
+
+ModeOption = Annotated[str, typer.Option("--mode", "-m", help=_MODE_HELP)]
+
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seed", help="Same seed, same list (default: a fresh choice among near-equal tracks)."
+    ),
+]
+
+ArtistCapOption = Annotated[
+    int, typer.Option("--artist-cap", help="At most this many tracks per artist (0: no cap).")
+]
+
+PlaylistOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--playlist",
+        help="Also write the tracks as a playlist: .m3u8 (local files by path), .xspf, "
+        ".jspf or .csv (with Spotify URIs).",
+    ),
+]
+
+SpotifyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--save-to-spotify",
+        help="Also save the tracks as a private playlist of this name in your Spotify "
+        "account (after 'moodtune spotify login').",
+    ),
+]
+
+
 def recommend(
-    emotion: Annotated[
-        str | None,
-        typer.Option("--emotion", "-e", help="An emotion or alias, e.g. sadness, happy, calm."),
-    ] = None,
-    distribution: Annotated[
-        str | None,
-        typer.Option(
-            "--distribution",
-            "-d",
-            help="Weights over the emotions, e.g. 'happiness=0.6,sadness=0.4' (normalised).",
-        ),
-    ] = None,
-    image: Annotated[
-        Path | None, typer.Option("--image", help="A picture: recommend for its emotion.")
-    ] = None,
-    text: Annotated[
-        str | None, typer.Option("--text", help="A few words read with the picture (or alone).")
-    ] = None,
-    k: Annotated[int, typer.Option("--k", "-k", help="How many tracks (1–100).")] = 10,
-    mode: Annotated[
-        str,
-        typer.Option(
-            "--mode",
-            "-m",
-            help="match: closest emotions; uplift: a path toward "
-            "happiness; calm: a path toward low arousal.",
-        ),
-    ] = "match",
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", help="Same seed, same list (default: a fresh choice among near-equal tracks)."
-        ),
-    ] = None,
-    artist_cap: Annotated[
-        int, typer.Option("--artist-cap", help="At most this many tracks per artist (0: no cap).")
-    ] = 2,
-    playlist: Annotated[
-        Path | None,
-        typer.Option(
-            "--playlist",
-            help="Also write the tracks as a playlist: .m3u8 (local files by path), .xspf, "
-            ".jspf or .csv (with Spotify URIs).",
-        ),
-    ] = None,
-    save_to_spotify: Annotated[
-        str | None,
-        typer.Option(
-            "--save-to-spotify",
-            help="Also save the tracks as a private playlist of this name in your Spotify "
-            "account (after 'moodtune spotify login').",
-        ),
-    ] = None,
+    emotion: EmotionOption = None,
+    distribution: DistributionOption = None,
+    image: ImageOption = None,
+    text: TextOption = None,
+    k: KOption = K_DEFAULT,
+    mode: ModeOption = DEFAULT_MODE,
+    seed: SeedOption = None,
+    artist_cap: ArtistCapOption = 2,
+    playlist: PlaylistOption = None,
+    save_to_spotify: SpotifyOption = None,
     catalogue: CatalogueOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Recommend tracks for an emotion, a distribution of emotions, or a picture."""
-    from moodtune.playlists import entries_from, playlist_format, write_playlist
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.answer import recommend_for
+    from moodtune.recommend.builtin import open_catalogue
     from moodtune.recommend.recommender import MusicRecommender
+    from moodtune.recommend.target import resolve_target
 
-    if playlist is not None:
-        playlist_format(playlist.name)  # a wrong suffix is said before any work
-    spotify = None
-    if save_to_spotify is not None:
-        from moodtune.cli.spotify_commands import user_auth
-
-        spotify = user_auth()
-        spotify.require_login()  # said before any work, and no browser is opened
-
-    given = [
-        name
-        for name, value in (
-            ("--emotion", emotion),
-            ("--distribution", distribution),
-            ("--image/--text", image or text),
-        )
-        if value
-    ]
-    if len(given) != 1:
-        raise MoodtuneError(
-            "give exactly one of --emotion, --distribution, or --image (optionally with "
-            f"--text){'; got ' + ', '.join(given) if given else ''}"
-        )
-    reading: dict[str, Any] | None = None
-    target: str | dict[str, float]
-    if emotion:
-        target = emotion
-    elif distribution:
-        target = parse_distribution(distribution)
-        total = sum(target.values())
-        if total > 0 and abs(total - 1.0) > 1e-6:
-            console.note(f"the weights sum to {total:g}; normalised to 1")
-    else:
-        from moodtune.vision import read_emotion
-
-        result = read_emotion(image, text)
-        reading = result.to_dict()
-        target = dict(result.probabilities)
-        console.note(f"reading: {result.top} ({result.source}, {result.confidence} confidence)")
-    with Catalogue.open(catalogue) as opened:
+    spotify = _check_outputs(playlist, save_to_spotify)  # said before any work
+    target = resolve_target(emotion=emotion, distribution=distribution, image=image, text=text)
+    for line in target.notes:
+        console.note(line)
+    if target.reading is not None:
+        console.note(f"reading: {target.describe()}")
+    with open_catalogue(catalogue) as opened:
         recommender = MusicRecommender(opened, artist_cap=artist_cap or None, seed=seed)
-        results = recommender.recommend(target, k=k, mode=mode)
+        answer = recommend_for(recommender, target, k=k, mode=mode)
         if playlist is not None:
-            entries = entries_from(results, opened.audio_path)
-            title = f"moodtune: {mode} for {emotion or 'your mood'}"
-            written = write_playlist(entries, playlist, title=title)
-            console.done(f"playlist of {len(entries)} tracks → {written}")
+            _write_playlist(answer, playlist, opened, f"{mode} for {emotion or 'your mood'}")
     if spotify is not None and save_to_spotify is not None:
-        _save_to_spotify(spotify, save_to_spotify, entries_from(results), mode)
-    from moodtune.emotions import EMOTIONS, distribution
-    from moodtune.recommend.matching import summarise
+        from moodtune.playlists import entries_from
 
-    weights = distribution(target)
-    summary = summarise([r.to_dict() for r in results], EMOTIONS[int(weights.argmax())], mode)
+        _save_to_spotify(spotify, save_to_spotify, entries_from(answer.recommendations), mode)
     if as_json:
-        payload: dict[str, Any] = {
-            "target": {e: round(float(w), 4) for e, w in zip(EMOTIONS, weights, strict=True)},
-            "mode": mode,
-            "k": k,
-            "summary": summary,
-            "recommendations": [r.to_dict() for r in results],
-        }
-        if reading is not None:
-            payload["reading"] = reading
-        console.out.print_json(json.dumps(payload))
+        console.out.print_json(json.dumps(answer.to_dict()))
         return
-    _print_recommendations(results, summary)
+    _print_recommendations(answer.recommendations, answer.summary)
+
+
+def _check_outputs(playlist: Path | None, save_to_spotify: str | None) -> UserAuth | None:
+    """Refuse a playlist file of an unknown kind, or saving to Spotify before logging in,
+    before any work; the Spotify login to save with (None: not saving)."""
+    if playlist is not None:
+        from moodtune.playlists import playlist_format
+
+        playlist_format(playlist.name)
+    if save_to_spotify is None:
+        return None
+    from moodtune.cli.spotify_commands import user_auth
+
+    spotify = user_auth()
+    spotify.require_login()  # no browser is opened
+    return spotify
+
+
+def _write_playlist(answer: Answer, playlist: Path, opened: Catalogue, about: str) -> None:
+    from moodtune.playlists import entries_from, write_playlist
+
+    entries = entries_from(answer.recommendations, opened.audio_path)
+    written = write_playlist(entries, playlist, title=f"moodtune: {about}")
+    console.done(f"playlist of {len(entries)} tracks → {written}")
 
 
 def _save_to_spotify(
@@ -265,32 +263,6 @@ def _save_to_spotify(
     saved = save_playlist(client, name, entries, description=f"moodtune, mode {mode}")
     left = f"; {saved.left_out} without a Spotify id left out" if saved.left_out else ""
     console.done(f"saved {saved.added} tracks to Spotify as {name!r}{left}: {saved.url}")
-
-
-def parse_distribution(text: str) -> dict[str, float]:
-    """``"happiness=0.6, sadness=0.4"`` → ``{"happiness": 0.6, "sadness": 0.4}``."""
-    from moodtune.emotions import canonical
-
-    weights: dict[str, float] = {}
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        name, equals, value = part.partition("=")
-        if not equals:
-            raise MoodtuneError(
-                f"--distribution: {part!r} should be emotion=weight, e.g. 'happiness=0.6'"
-            )
-        try:
-            weight = float(value)
-        except ValueError:
-            raise MoodtuneError(
-                f"--distribution: the weight of {name.strip()!r} is {value.strip()!r}, not a number"
-            ) from None
-        emotion = canonical(name)
-        weights[emotion] = weights.get(emotion, 0.0) + weight
-    if not weights:
-        raise MoodtuneError("--distribution is empty: give e.g. 'happiness=0.6,sadness=0.4'")
-    return weights
 
 
 def _print_recommendations(results: list[Recommendation], summary: str) -> None:

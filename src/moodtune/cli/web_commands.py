@@ -79,10 +79,10 @@ def serve(
     if workers == 1:
         # Open the catalogue here, so that a bad file is a clear message, not a traceback
         # from the server's start-up; the image models load when the server starts.
-        from moodtune.recommend.catalogue import Catalogue
+        from moodtune.recommend.builtin import open_catalogue
         from moodtune.web.app import create_app
 
-        opened = Catalogue.open(catalogue)
+        opened = open_catalogue(catalogue)
     try:
         if opened is not None:
             # The app owns the catalogue (closes it at shutdown); the finally below closes

@@ -180,6 +180,7 @@ def _import(
     from moodtune.audio.output import to_frame
     from moodtune.audio.provenance import feature_provenance
     from moodtune.data.readers import tidy
+    from moodtune.recommend.builtin import open_catalogue
     from moodtune.recommend.catalogue import Catalogue
 
     table = tidy(to_frame(analyses), source=str(folder))
@@ -191,5 +192,5 @@ def _import(
     }
     if isinstance(catalogue, Catalogue):
         return catalogue.import_table(table, **options), catalogue.path
-    with Catalogue.open(catalogue) as opened:
+    with open_catalogue(catalogue) as opened:
         return opened.import_table(table, **options), opened.path

@@ -2,7 +2,9 @@
 
 Importing this package is light; the classes load on first use::
 
-    from moodtune.recommend import Catalogue, MusicRecommender
+    from moodtune.recommend import MusicRecommender, open_catalogue, resolve_target
+
+See docs/recommend.md ("Layout") for which module holds what.
 """
 
 from __future__ import annotations
@@ -10,10 +12,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from moodtune.recommend.answer import Answer, recommend_for, recommend_for_image
+    from moodtune.recommend.builtin import open_catalogue
     from moodtune.recommend.catalogue import Catalogue, ImportReport, TrackRecord
     from moodtune.recommend.recommender import MusicRecommender, Recommendation
+    from moodtune.recommend.target import ResolvedTarget, resolve_target
 
 _EXPORTS = {
+    "Answer": "moodtune.recommend.answer",
+    "recommend_for": "moodtune.recommend.answer",
+    "recommend_for_image": "moodtune.recommend.answer",
+    "open_catalogue": "moodtune.recommend.builtin",
+    "ResolvedTarget": "moodtune.recommend.target",
+    "resolve_target": "moodtune.recommend.target",
     "Catalogue": "moodtune.recommend.catalogue",
     "ImportReport": "moodtune.recommend.catalogue",
     "TrackRecord": "moodtune.recommend.catalogue",
@@ -21,7 +32,19 @@ _EXPORTS = {
     "Recommendation": "moodtune.recommend.recommender",
 }
 
-__all__ = ["Catalogue", "ImportReport", "MusicRecommender", "Recommendation", "TrackRecord"]
+__all__ = [
+    "Answer",
+    "Catalogue",
+    "ImportReport",
+    "MusicRecommender",
+    "Recommendation",
+    "ResolvedTarget",
+    "TrackRecord",
+    "open_catalogue",
+    "recommend_for",
+    "recommend_for_image",
+    "resolve_target",
+]
 
 
 def __getattr__(name: str) -> Any:

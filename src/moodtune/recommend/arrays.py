@@ -12,13 +12,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from moodtune.data.features import SEED_FEATURES
-from moodtune.emotions import coordinates
+from moodtune.emotions import to_plane, valence_arousal
 from moodtune.recommend.schema import PROBABILITY_COLUMNS, READING_COLUMNS
 
 #: Features compared to tell near-duplicate tracks apart (tempo divided by :data:`TEMPO_SCALE`).
 SIMILARITY_FEATURES: tuple[str, ...] = SEED_FEATURES
 TEMPO_SCALE = 250.0
 _CHUNK = 65536
+
+__all__ = [
+    "SIMILARITY_FEATURES",
+    "TEMPO_SCALE",
+    "CatalogueArrays",
+    "PlaneGrid",
+    "SphereIndex",
+    "fetch_matrix",
+    "largest",
+    "load_arrays",
+    "plane_position",
+    "weighted_sum",
+]
 
 
 def fetch_matrix(cursor: sqlite3.Cursor, rows: int, columns: int) -> np.ndarray:
@@ -90,12 +103,13 @@ def plane_position(
     standardised against a typical track (``reading_z``, (n, 2)), halved and clipped, so that
     a typical track is at the centre and two standard deviations reach the edge. Others (a
     model without a reading) sit at the mean of two estimates: the features (valence, energy
-    mapped from 0..1 to -1..1) and the expected valence/arousal of the predicted emotion
-    distribution (:func:`moodtune.emotions.valence_arousal`), or the second alone when valence
-    or energy is unknown.
+    mapped from 0..1 to -1..1 by :func:`moodtune.emotions.to_plane`) and the expected
+    valence/arousal of the predicted emotion distribution
+    (:func:`moodtune.emotions.valence_arousal`), or the second alone when valence or energy
+    is unknown.
     """
-    predicted = probabilities @ coordinates().astype(np.float32)
-    measured = np.stack([2.0 * valence - 1.0, 2.0 * energy - 1.0], axis=1).astype(np.float32)
+    predicted = valence_arousal(np.asarray(probabilities, dtype=np.float32))
+    measured = to_plane(np.stack([valence, energy], axis=1)).astype(np.float32)
     blended = 0.5 * (measured + predicted)
     position = np.where(np.isnan(measured), predicted, blended)
     if reading_z is not None:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from moodtune.emotions import CIRCUMPLEX, canonical
+from moodtune.recommend.modes import MODES
 
 #: How far from the middle of an axis an emotion's circumplex point must lie for the emotion
 #: to have a side on it (the same margin as the model's contradiction guard).
@@ -61,9 +62,10 @@ def summarise(tracks: Sequence[Mapping[str, Any]], emotion: str, mode: str) -> s
     page say above the list."""
     if not tracks:
         return "no tracks in the catalogue fit: import some music first"
-    if mode == "match":
+    kind = MODES.get(mode)
+    if kind is not None and kind.end is None:
         return match_summary([bool(t.get("close")) for t in tracks], emotion)
-    verb = {"uplift": "lifting", "calm": "calming"}.get(mode, mode)
+    verb = mode if kind is None else kind.verb or kind.name
     return f"{len(tracks)} tracks {verb} {emotion}"
 
 

@@ -48,6 +48,9 @@ class Mode:
         from the mood read toward it); None for a mode that matches the mood read.
     goal : str
         How the path's end is named in the explanations ("toward happiness").
+    verb : str
+        How the line above a path's tracks says what they do ("5 tracks lifting sadness");
+        the mode's name when empty.
     """
 
     name: str
@@ -55,6 +58,7 @@ class Mode:
     help: str
     end: Circumplex | None = None
     goal: str = ""
+    verb: str = ""
 
 
 #: Every mode, in the order the page and the help list them.
@@ -68,6 +72,7 @@ MODES: dict[str, Mode] = {
             "a path of tracks from the mood read toward happiness",
             end=CIRCUMPLEX["happiness"],
             goal="happiness",
+            verb="lifting",
         ),
         Mode(
             "calm",
@@ -75,6 +80,7 @@ MODES: dict[str, Mode] = {
             "a path of tracks from the mood read toward calm (neutral valence, low arousal)",
             end=Circumplex(valence=CIRCUMPLEX["neutral"].valence, arousal=-0.6),
             goal="calm",
+            verb="calming",
         ),
     )
 }

@@ -24,6 +24,8 @@ import numpy as np
 
 from moodtune.recommend.arrays import CatalogueArrays
 
+__all__ = ["PLANE_DIAMETER", "Ranking", "RevisionCache", "by_distribution", "by_plane"]
+
 #: Length of the valence/arousal plane's diagonal: plane scores are ``1 - distance / this``.
 PLANE_DIAMETER = 2.0 * np.sqrt(2.0)
 

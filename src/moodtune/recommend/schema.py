@@ -16,6 +16,15 @@ from moodtune.data.features import FEATURE_NAMES
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 
+__all__ = [
+    "PROBABILITY_COLUMNS",
+    "PROVENANCES",
+    "READING_COLUMNS",
+    "SCHEMA_VERSION",
+    "connect",
+    "provenance_column",
+]
+
 #: Version of the schema below; a catalogue written by a newer moodtune is refused, an older
 #: one is migrated (2: the valence/arousal reading beside the probabilities).
 SCHEMA_VERSION = 2

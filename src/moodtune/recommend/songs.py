@@ -2,7 +2,8 @@
 
 28,356 unique tracks with their Spotify ids, titles, artists, albums and the 11 audio
 features, stored in the package as ``tidytuesday.parquet`` (zstd) and imported, with the
-built-in playable clips, into a new catalogue (``Catalogue.open`` with ``fill_builtin``); they
+built-in playable clips, into the user's new default catalogue
+(:func:`moodtune.recommend.builtin.open_catalogue`); they
 play in the page through Spotify's embed player when the browser is online. The file is made
 from the public table by ``python -m moodtune.recommend.songs CSV`` (the command and the
 source's sha256 are in ``tidytuesday.json``).
@@ -24,6 +25,8 @@ DATA = "moodtune.recommend.data"
 FILE = "tidytuesday.parquet"
 ABOUT = "tidytuesday.json"
 SOURCE = "tidytuesday"
+
+__all__ = ["ABOUT", "DATA", "FILE", "SOURCE", "build", "default_songs"]
 
 
 def default_songs() -> TrackTable:

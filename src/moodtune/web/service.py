@@ -105,9 +105,9 @@ class MoodService:
         """
         owns = catalogue is None or owns_catalogue
         if catalogue is None:
-            from moodtune.recommend.catalogue import Catalogue
+            from moodtune.recommend.builtin import open_catalogue
 
-            catalogue = Catalogue.open(catalogue_path)
+            catalogue = open_catalogue(catalogue_path)
         try:
             return cls._load_rest(catalogue, reader, recommender, owns)
         except BaseException:

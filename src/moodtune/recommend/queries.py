@@ -1,0 +1,288 @@
+"""Reading a catalogue: track records, listening history, feedback and statistics.
+
+Rows are read by column name (``sqlite3.Row``), never by position. Every function takes the
+:class:`~moodtune.recommend.store.Store` to read; :class:`~moodtune.recommend.catalogue.Catalogue`
+offers them as methods.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from moodtune.recommend.store import Store
+>>> with Store.open(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as store:
+...     (track_records(store, "t.id = ?", ["nope"]), stats(store).tracks)
+([], 0)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moodtune.data.features import FEATURE_NAMES
+from moodtune.emotions import EMOTIONS
+from moodtune.errors import MoodtuneError
+from moodtune.recommend.schema import PROBABILITY_COLUMNS, PROVENANCES, provenance_column
+from moodtune.recommend.store import Store
+
+__all__ = [
+    "DISPLAY_COLUMNS",
+    "CatalogueStats",
+    "Feedback",
+    "TrackRecord",
+    "add_feedback",
+    "audio_path",
+    "display_rows",
+    "feedback",
+    "latest_feedback",
+    "recent_rowids",
+    "record_played",
+    "stats",
+    "track_records",
+]
+
+#: What a recommendation shows of a track, in the order :func:`display_rows` gives it.
+DISPLAY_COLUMNS: tuple[str, ...] = (
+    "id",
+    "title",
+    "artists",
+    "spotify_id",
+    "audio_path",
+    "audio_url",
+    "preview_url",
+)
+_TRACK_COLUMNS = ("id", "title", "artists", "album", "source", *DISPLAY_COLUMNS[3:])
+
+
+@dataclass
+class TrackRecord:
+    """One catalogue track with its features (and where each came from) and its emotions."""
+
+    track_id: str
+    title: str | None
+    artists: str | None
+    album: str | None
+    source: str
+    spotify_id: str | None
+    audio_path: str | None
+    audio_url: str | None
+    preview_url: str | None
+    features: dict[str, float]
+    provenance: dict[str, str]
+    probabilities: dict[str, float]
+    model_version: str | None
+
+    @property
+    def top_emotion(self) -> str | None:
+        """The most probable emotion (None without predictions)."""
+        if not self.probabilities:
+            return None
+        return max(self.probabilities, key=self.probabilities.__getitem__)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields, with ``top_emotion``."""
+        return {**asdict(self), "top_emotion": self.top_emotion}
+
+
+@dataclass
+class Feedback:
+    """A like or dislike of a track, with the context it was given in (e.g. the reading)."""
+
+    track_id: str
+    liked: bool
+    context: dict[str, Any] | None
+    created_at: str
+
+
+@dataclass
+class CatalogueStats:
+    """Counts per top emotion and per source, and feature coverage by provenance."""
+
+    path: str
+    tracks: int
+    revision: int
+    model_version: str | None
+    by_emotion: dict[str, int]
+    sources: dict[str, int]
+    coverage: dict[str, dict[str, int]]
+    plays: int
+    feedback: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return asdict(self)
+
+
+# --- tracks ------------------------------------------------------------------------------------
+
+
+def track_records(store: Store, where: str, parameters: Any) -> list[tuple[int, TrackRecord]]:
+    """``(rowid, record)`` of the tracks matching the SQL condition ``where`` (on ``t``,
+    the tracks table), with their features (``f``) and predictions (``p``)."""
+    features = [c for n in FEATURE_NAMES for c in (n, provenance_column(n))]
+    query = (
+        f"SELECT t.rowid AS rowid, {', '.join('t.' + c for c in _TRACK_COLUMNS)}, "
+        f"p.model_version AS model_version, {', '.join('p.' + c for c in PROBABILITY_COLUMNS)}, "
+        f"{', '.join('f.' + c for c in features)} "
+        "FROM tracks t LEFT JOIN predictions p ON p.track = t.rowid "
+        f"LEFT JOIN features f ON f.track = t.rowid WHERE {where}"
+    )
+    return [(row["rowid"], _record(row)) for row in store.query(query, parameters)]
+
+
+def _record(row: Any) -> TrackRecord:
+    """A :class:`TrackRecord` of a row of :func:`track_records`' query (a ``sqlite3.Row``)."""
+    known = [name for name in FEATURE_NAMES if row[name] is not None]
+    version = row["model_version"]
+    return TrackRecord(
+        track_id=row["id"],
+        **{name: row[name] for name in _TRACK_COLUMNS[1:]},
+        features={name: float(row[name]) for name in known},
+        provenance={name: row[provenance_column(name)] for name in known},
+        probabilities=(
+            {}
+            if version is None
+            else {e: float(row[c]) for e, c in zip(EMOTIONS, PROBABILITY_COLUMNS, strict=True)}
+        ),
+        model_version=version,
+    )
+
+
+def display_rows(store: Store, rowids: list[int] | None = None) -> dict[int, tuple[Any, ...]]:
+    """rowid → the :data:`DISPLAY_COLUMNS` of the given row ids (None: of every track), from
+    the ``tracks`` table only: one query without the joins of :func:`track_records`."""
+    query = f"SELECT rowid, {', '.join(DISPLAY_COLUMNS)} FROM tracks"
+    wanted: list[int] = []
+    if rowids is not None:
+        wanted = [int(r) for r in rowids]
+        if not wanted:
+            return {}
+        query += f" WHERE rowid IN ({', '.join('?' * len(wanted))})"
+    return {row[0]: row[1:] for row in store.fetch(query, wanted)}
+
+
+def audio_path(store: Store, track_id: str) -> Path | None:
+    """The local audio file of a catalogue track, when it has one that exists."""
+    path = store.query_one("SELECT audio_path FROM tracks WHERE id = ?", (str(track_id),))
+    if path is None:
+        return None
+    file = Path(path)
+    return file if file.is_file() else None
+
+
+# --- history and feedback ----------------------------------------------------------------------
+
+
+def record_played(store: Store, track_id: str) -> None:
+    """Add a play of ``track_id`` to the listening history."""
+    rowid = store.rowid(track_id)
+    with store.transaction() as connection:
+        connection.execute("INSERT INTO history (track) VALUES (?)", (rowid,))
+
+
+def recent_rowids(store: Store, plays: int) -> np.ndarray:
+    """Row ids of the tracks among the last ``plays`` plays, shape (m,), int64, the most
+    recently played first (read-only)."""
+    rows = store.query(
+        "SELECT track FROM (SELECT id, track FROM history ORDER BY id DESC LIMIT ?) "
+        "GROUP BY track ORDER BY MAX(id) DESC",
+        (int(plays),),
+    )
+    return _read_only(np.array([row["track"] for row in rows], dtype=np.int64))
+
+
+def add_feedback(store: Store, track_id: str, liked: bool, context: dict | None = None) -> None:
+    """Store a like (``liked=True``) or dislike of a track."""
+    rowid = store.rowid(track_id)
+    try:
+        encoded = None if context is None else json.dumps(context, sort_keys=True)
+    except (TypeError, ValueError) as error:
+        raise MoodtuneError(f"feedback context must be JSON data: {error}") from None
+    with store.transaction() as connection:
+        connection.execute(
+            "INSERT INTO feedback (track, liked, context) VALUES (?, ?, ?)",
+            (rowid, int(bool(liked)), encoded),
+        )
+
+
+def feedback(store: Store) -> list[Feedback]:
+    """All feedback, oldest first."""
+    rows = store.query(
+        "SELECT t.id AS track_id, f.liked AS liked, f.context AS context, "
+        "f.created_at AS created_at FROM feedback f JOIN tracks t ON t.rowid = f.track "
+        "ORDER BY f.id"
+    )
+    return [
+        Feedback(
+            track_id=row["track_id"],
+            liked=bool(row["liked"]),
+            context=None if row["context"] is None else json.loads(row["context"]),
+            created_at=row["created_at"],
+        )
+        for row in rows
+    ]
+
+
+def latest_feedback(store: Store, liked: bool) -> np.ndarray:
+    """Row ids of tracks whose latest feedback is a like (``liked``) or a dislike, shape
+    (m,), int64, the most recent first (read-only)."""
+    rows = store.query(
+        "SELECT track FROM feedback f WHERE id = (SELECT MAX(id) FROM feedback g "
+        "WHERE g.track = f.track) AND liked = ? ORDER BY id DESC",
+        (int(liked),),
+    )
+    return _read_only(np.array([row["track"] for row in rows], dtype=np.int64))
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+
+def stats(store: Store) -> CatalogueStats:
+    """Counts per top emotion and source, feature coverage, history and feedback sizes."""
+    coverage_columns = ", ".join(
+        f"COUNT({n}) AS {n}, " + ", ".join(f"SUM({n}_from = '{p}') AS {n}_{p}" for p in PROVENANCES)
+        for n in FEATURE_NAMES
+    )
+    with store._lock:
+        by_emotion = {
+            row["top_emotion"]: row["n"]
+            for row in store.query(
+                "SELECT top_emotion, COUNT(*) AS n FROM predictions GROUP BY top_emotion"
+            )
+        }
+        sources = {
+            str(row["source"]): int(row["n"])
+            for row in store.query(
+                "SELECT source, COUNT(*) AS n FROM tracks GROUP BY source ORDER BY source"
+            )
+        }
+        counts = store.query(f"SELECT {coverage_columns} FROM features")[0]
+        plays = store.query_one("SELECT COUNT(*) FROM history")
+        given = store.query_one("SELECT COUNT(*) FROM feedback")
+        tracks, revision, version = store.count(), store.revision, store.model_version
+    coverage = {
+        name: {
+            "tracks": int(counts[name] or 0),
+            **{p: int(counts[f"{name}_{p}"] or 0) for p in PROVENANCES},
+        }
+        for name in FEATURE_NAMES
+    }
+    return CatalogueStats(
+        path=str(store.path),
+        tracks=tracks,
+        revision=revision,
+        model_version=version,
+        by_emotion={e: int(by_emotion.get(e, 0)) for e in EMOTIONS},
+        sources=sources,
+        coverage=coverage,
+        plays=int(plays),
+        feedback=int(given),
+    )
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array

@@ -1,0 +1,257 @@
+"""The catalogue file: its connection, transactions, revision and change detection.
+
+A :class:`Store` is one open SQLite catalogue (see :mod:`moodtune.recommend.schema`) shared
+by the threads of a process: one connection guarded by a lock. It knows whether the file
+changed since a value was read from it (:class:`Remembered`), so that what the catalogue
+derives from the file (the revision, the arrays, the history) is read again only after a
+change, by this or by another process.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = tempfile.mkdtemp()
+>>> with Store.open(pathlib.Path(folder) / "c.sqlite") as store:
+...     (store.count(), store.revision)
+(0, 0)
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from moodtune.errors import MoodtuneError
+from moodtune.recommend.schema import connect
+
+__all__ = ["DEFAULT_NAME", "ENV_VAR", "Remembered", "Store", "default_path"]
+
+#: Environment variable that names the catalogue file when no path is given.
+ENV_VAR = "MOODTUNE_CATALOGUE"
+#: File name of the default catalogue inside the user's data directory.
+DEFAULT_NAME = "catalogue.sqlite"
+
+
+def default_path() -> Path:
+    """``$MOODTUNE_CATALOGUE``, else ``catalogue.sqlite`` in the user's data directory.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ[ENV_VAR] = "/tmp/mine.sqlite"
+    >>> str(default_path())
+    '/tmp/mine.sqlite'
+    >>> del os.environ[ENV_VAR]
+    """
+    configured = os.environ.get(ENV_VAR, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("moodtune", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / DEFAULT_NAME
+
+
+class Remembered:
+    """Values derived from the catalogue file, kept until the file changes.
+
+    The file has not changed when neither this connection wrote to it (its
+    ``total_changes``) nor another connection or process committed to it (``PRAGMA
+    data_version``): one cheap query instead of the queries behind every value. Nothing is
+    remembered inside a transaction. Callers hold the store's lock and must not modify the
+    values they get.
+
+    Examples
+    --------
+    >>> memory = Remembered(sqlite3.connect(":memory:"))
+    >>> memory.get("answer", lambda: 42), memory.peek("answer"), memory.peek("other")
+    (42, 42, None)
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self._values: dict[Hashable, Any] = {}
+        self._stamp: tuple[int, int] | None = None
+
+    def _now(self) -> dict[Hashable, Any] | None:
+        """The values remembered for the file as it is now; None inside a transaction."""
+        connection = self._connection
+        if connection.in_transaction:
+            return None
+        stamp = (
+            connection.execute("PRAGMA data_version").fetchone()[0],
+            connection.total_changes,
+        )
+        if stamp != self._stamp:
+            self._values.clear()
+            self._stamp = stamp
+        return self._values
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value remembered for ``key``, else ``compute()`` (then remembered)."""
+        values = self._now()
+        if values is None:
+            return compute()
+        if key not in values:
+            values[key] = compute()
+        return values[key]
+
+    def peek(self, key: Hashable) -> Any | None:
+        """The value remembered for ``key``, or None: never computes, runs only the one
+        ``PRAGMA data_version`` that tells whether the file changed."""
+        values = self._now()
+        return None if values is None else values.get(key)
+
+
+class Store:
+    """One open catalogue file. Open it with :meth:`open`; safe to share between threads.
+
+    Several processes may open the same file (SQLite WAL mode).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with Store.open(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as store:
+    ...     with store.transaction() as connection:
+    ...         store.set_meta(connection, "note", "hello")
+    ...     store.meta("note"), [tuple(row) for row in store.query("SELECT 1 AS one")]
+    ('hello', [(1,)])
+    """
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._connection = connection
+        self._lock = threading.RLock()
+        self._remembered = Remembered(connection)
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, **options: Any) -> Any:
+        """Open the catalogue at ``path`` (created when missing; None: :func:`default_path`).
+
+        ``options`` go to the constructor of the class it is called on.
+        """
+        target = Path(path).expanduser() if path is not None else default_path()
+        return cls(target, connect(target), **options)
+
+    def close(self) -> None:
+        """Close the connection (closing twice is harmless)."""
+        with self._lock:
+            self._connection.close()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r})"
+
+    # --- state -----------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """Number of tracks."""
+        return int(self.query_one("SELECT COUNT(*) FROM tracks"))
+
+    @property
+    def revision(self) -> int:
+        """A counter bumped by every change to tracks, features or predictions."""
+        return self.remember(
+            "revision",
+            lambda: int(self.query_one("SELECT value FROM meta WHERE key = 'revision'")),
+        )
+
+    @property
+    def model_version(self) -> str | None:
+        """Version of the model whose probabilities are stored (None when empty)."""
+        return self.remember("model_version", lambda: self.meta("model_version"))
+
+    def remember(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, remembered until the catalogue file changes (:class:`Remembered`)."""
+        with self._lock:
+            return self._remembered.get(key, compute)
+
+    def recall(self, key: Hashable) -> Any | None:
+        """What :meth:`remember` keeps for ``key`` for the file as it is now, or None."""
+        with self._lock:
+            return self._remembered.peek(key)
+
+    @contextmanager
+    def unless_busy(self) -> Iterator[bool]:
+        """Hold the catalogue for a ``with`` block if no other thread is using it.
+
+        Yields True when held (the catalogue's methods called in the block do not wait for
+        other threads), False when another thread is using the catalogue (nothing is held).
+        """
+        held = self._lock.acquire(blocking=False)
+        try:
+            yield held
+        finally:
+            if held:
+                self._lock.release()
+
+    # --- statements ------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside ``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on error),
+        holding the lock."""
+        with self._lock:
+            connection = self._connection
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    def query(self, query: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Every row of ``query`` (rows read by column name: ``row["title"]``)."""
+        with self._lock:
+            cursor = self._connection.execute(query, tuple(parameters))
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
+
+    def fetch(self, query: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Every row of ``query`` as a plain tuple (for many rows whose columns the query
+        names in a known order: cheaper than :meth:`query`'s rows)."""
+        with self._lock:
+            return self._connection.execute(query, tuple(parameters)).fetchall()
+
+    def query_one(self, query: str, parameters: Sequence[Any] = ()) -> Any:
+        """The first column of the first row of ``query``, or None."""
+        with self._lock:
+            row = self._connection.execute(query, tuple(parameters)).fetchone()
+        return None if row is None else row[0]
+
+    def meta(self, key: str, connection: sqlite3.Connection | None = None) -> str | None:
+        """A value of the ``meta`` table (read on ``connection`` inside a transaction)."""
+        if connection is not None:
+            row = connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return None if row is None else row[0]
+        return self.query_one("SELECT value FROM meta WHERE key = ?", (key,))
+
+    @staticmethod
+    def set_meta(connection: sqlite3.Connection, key: str, value: str) -> None:
+        """Set a value of the ``meta`` table (inside a transaction)."""
+        connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @staticmethod
+    def bump(connection: sqlite3.Connection) -> None:
+        """Increase the revision (inside the transaction that changed the tracks)."""
+        connection.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'"
+        )
+
+    def rowid(self, track_id: str) -> int:
+        """The internal row id of a track; :class:`MoodtuneError` when there is none."""
+        rowid = self.query_one("SELECT rowid FROM tracks WHERE id = ?", (str(track_id),))
+        if rowid is None:
+            raise MoodtuneError(f"no track with id {track_id!r} in the catalogue {self.path}")
+        return int(rowid)

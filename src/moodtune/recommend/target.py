@@ -1,0 +1,218 @@
+"""What to recommend for: one emotion, a distribution, a picture or a few words, resolved once.
+
+:func:`resolve_target` turns whatever a person gave (the command line's ``--emotion``,
+``--distribution``, ``--image``/``--text``; the API's ``emotion``, ``distribution``,
+``image``/``text``) into the emotion distribution the recommender takes, with what was
+read from a picture or words.
+
+Examples
+--------
+>>> resolve_target(emotion="sad").probabilities["sadness"]
+1.0
+>>> mixed = resolve_target(distribution="happiness=3, sadness=1")
+>>> mixed.describe(), mixed.given_as, mixed.notes
+('happiness 0.75, sadness 0.25', 'distribution', ['the weights sum to 4; normalised to 1'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from moodtune import emotions
+from moodtune.emotions import EMOTIONS, canonical
+from moodtune.errors import MoodtuneError
+from moodtune.recommend.shown import describe
+
+if TYPE_CHECKING:
+    from moodtune.vision.reading import EmotionReading
+
+__all__ = ["GIVEN_AS", "Reader", "ResolvedTarget", "parse_distribution", "resolve_target"]
+
+#: How a target can be given.
+GIVEN_AS: tuple[str, ...] = ("emotion", "distribution", "image", "text")
+#: Reads an image (bytes or a path; None for words alone) and/or words into an
+#: :class:`~moodtune.vision.reading.EmotionReading` (default: :func:`moodtune.vision.read_emotion`).
+Reader = Callable[[bytes | str | Path | None, str | None], "EmotionReading"]
+
+
+@dataclass(frozen=True)
+class ResolvedTarget:
+    """The emotion distribution to recommend for, how it was given and what was read.
+
+    Attributes
+    ----------
+    probabilities : dict of str to float
+        The 7 emotions, in :data:`~moodtune.emotions.EMOTIONS` order, to weights summing to 1.
+    given_as : str
+        One of :data:`GIVEN_AS`.
+    reading : EmotionReading or None
+        What was read from the picture and/or words (None for an emotion or distribution).
+    notes : list of str
+        Things worth telling the person about the target (e.g. that the weights were
+        normalised); the reading's own notes are in ``reading.notes``.
+
+    Examples
+    --------
+    >>> found = resolve_target(distribution={"sad": 1, "angry": 1})
+    >>> found.top, found.to_dict()["probabilities"]["anger"], found.vector.shape
+    ('anger', 0.5, (7,))
+    """
+
+    probabilities: dict[str, float]
+    given_as: str
+    reading: EmotionReading | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def vector(self) -> np.ndarray:
+        """The probabilities, shape (7,) float64 in EMOTIONS order."""
+        return np.array([self.probabilities[e] for e in EMOTIONS])
+
+    @property
+    def top(self) -> str:
+        """The emotion with the largest weight."""
+        return EMOTIONS[int(np.argmax(self.vector))]
+
+    def describe(self) -> str:
+        """``"sadness"``, ``"happiness 0.75, sadness 0.25"`` or, for what was read,
+        ``"happiness (face, high confidence)"``."""
+        if self.reading is not None:
+            reading = self.reading
+            return f"{reading.top} ({reading.source}, {reading.confidence} confidence)"
+        return describe(self.vector)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``top``, the rounded ``probabilities`` and ``given_as``."""
+        return {
+            "top": self.top,
+            "probabilities": {k: round(float(v), 4) for k, v in self.probabilities.items()},
+            "given_as": self.given_as,
+        }
+
+
+def resolve_target(
+    *,
+    emotion: str | None = None,
+    distribution: str | Mapping[str, float] | None = None,
+    image: bytes | str | Path | None = None,
+    text: str | None = None,
+    read: Reader | None = None,
+) -> ResolvedTarget:
+    """Resolve exactly one way of saying what to recommend for.
+
+    Parameters
+    ----------
+    emotion : str or None
+        An emotion or alias ("sad", "happiness").
+    distribution : str or mapping or None
+        Weights over the emotions: a mapping, or text like ``"happiness=0.7,sadness=0.3"``
+        (:func:`parse_distribution`); normalised to sum to 1.
+    image : bytes or str or Path or None
+        A picture (its bytes or its path), read with ``read``; ``text`` may go with it.
+    text : str or None
+        A few words, read with ``read`` (with the picture, or alone).
+    read : callable or None
+        ``read(image, text) -> EmotionReading``; default :func:`moodtune.vision.read_emotion`
+        (the web app passes its own loaded reader).
+
+    Returns
+    -------
+    ResolvedTarget
+
+    Raises
+    ------
+    MoodtuneError
+        When none or more than one way is given, or what is given is not valid (the message
+        names it).
+
+    Examples
+    --------
+    >>> from moodtune.vision.reading import EmotionReading
+    >>> def smiling(image, text):  # stands for the image reader (a model download)
+    ...     return EmotionReading.from_vector(np.eye(7)[3], source="face", confidence="high")
+    >>> found = resolve_target(image=b"...", read=smiling)
+    >>> found.top, found.given_as, found.describe()
+    ('happiness', 'image', 'happiness (face, high confidence)')
+    """
+    _exactly_one(emotion=emotion, distribution=distribution, image=image, text=text)
+    if emotion:
+        return ResolvedTarget(_mapping(emotion), "emotion")
+    if distribution:
+        return _weighted(distribution)
+    if read is None:
+        from moodtune.vision import read_emotion as read
+    reading = read(image, text or None)
+    given_as = "image" if image is not None else "text"
+    return ResolvedTarget(_mapping(reading.probabilities), given_as, reading)
+
+
+def _exactly_one(*, emotion: object, distribution: object, image: object, text: str | None) -> None:
+    """Refuse none or more than one way of giving a target, naming those given."""
+    given = [
+        name
+        for name, value in (
+            ("emotion", emotion),
+            ("distribution", distribution),
+            ("image/text", image is not None or bool(text)),
+        )
+        if value
+    ]
+    if len(given) != 1:
+        got = f"; got {', '.join(given)}" if given else ""
+        raise MoodtuneError(
+            f"give exactly one of emotion, distribution, or image (optionally with text){got}"
+        )
+
+
+def _weighted(distribution: str | Mapping[str, float]) -> ResolvedTarget:
+    """The target of weights given as text or a mapping, noting when they were normalised."""
+    weights = (
+        parse_distribution(distribution)
+        if isinstance(distribution, str)
+        else {canonical(k): float(v) for k, v in distribution.items()}
+    )
+    total = sum(weights.values())
+    notes = []
+    if total > 0 and abs(total - 1.0) > 1e-6:
+        notes.append(f"the weights sum to {total:g}; normalised to 1")
+    return ResolvedTarget(_mapping(weights), "distribution", notes=notes)
+
+
+def parse_distribution(text: str) -> dict[str, float]:
+    """Weights over emotions written as text; aliases are allowed and summed.
+
+    Examples
+    --------
+    >>> parse_distribution("happy=0.6, sad = 0.4")
+    {'happiness': 0.6, 'sadness': 0.4}
+    """
+    weights: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, equals, value = part.partition("=")
+        if not equals:
+            raise MoodtuneError(
+                f"distribution: {part!r} should be emotion=weight, e.g. 'happiness=0.6'"
+            )
+        try:
+            weight = float(value)
+        except ValueError:
+            raise MoodtuneError(
+                f"distribution: the weight of {name.strip()!r} is {value.strip()!r}, not a number"
+            ) from None
+        emotion = canonical(name)
+        weights[emotion] = weights.get(emotion, 0.0) + weight
+    if not weights:
+        raise MoodtuneError("the distribution is empty: give e.g. 'happiness=0.6,sadness=0.4'")
+    return weights
+
+
+def _mapping(target: str | Mapping[str, float]) -> dict[str, float]:
+    """The normalised distribution of ``target`` as emotion → weight, in EMOTIONS order."""
+    return dict(zip(EMOTIONS, map(float, emotions.distribution(target)), strict=True))
