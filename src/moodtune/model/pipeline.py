@@ -1,0 +1,467 @@
+"""The training and evaluation pipelines: what ``moodtune train`` and ``moodtune evaluate`` do,
+for a Python user.
+
+:func:`train_model` gives the same artifact as the command line: the classifier, the
+valence/arousal readings when listeners' data is given, and the provenance recorded in the
+model's metadata (a sha256 of the training data, the class counts, the cross-validated
+metrics). :func:`evaluate_model` and :func:`evaluate_reading` cross-validate on the same
+repeated folds as ``moodtune evaluate``.
+
+Long work reports how far it got through a ``progress`` callable
+(:class:`moodtune.progress.Progress`); notes meant for people go to the ``moodtune`` logger.
+Nothing here prints.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from moodtune.data.readers import tidy
+>>> rows = [(f"t{i}", (i % 10) / 10, ((i * 7) % 10) / 10) for i in range(40)]
+>>> frame = pd.DataFrame(rows, columns=["id", "valence", "energy"])
+>>> frame["emotion"] = ["happiness" if v > 0.45 else "sadness" for v in frame["valence"]]
+>>> table = tidy(frame, source="tiny.csv")
+>>> trained = train_model(table, config=TrainConfig(epochs=30), cv=False)
+>>> trained.model.labels
+('happiness', 'sadness')
+>>> trained.model.metadata["training_data"]["class_counts"]
+{'happiness': 20, 'sadness': 20}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from moodtune.data.features import FEATURES
+from moodtune.data.table import TrackTable
+from moodtune.errors import MoodtuneError
+from moodtune.model.artifact import EmotionModel, ReadingHead, load_model
+from moodtune.model.evaluation import EvaluationReport, cross_validate
+from moodtune.model.reading_evaluation import READING_MODELS, ReadingReport
+from moodtune.model.training import ReadingConfig, TrainConfig
+from moodtune.progress import Progress
+
+if TYPE_CHECKING:
+    from moodtune.model.listeners import ListenerTable
+
+__all__ = [
+    "DEFAULT_MODELS",
+    "TrainedModel",
+    "choose_features",
+    "data_hash",
+    "evaluate_model",
+    "evaluate_reading",
+    "read_labelled",
+    "train_model",
+    "train_readings",
+]
+
+log = logging.getLogger(__name__)
+
+#: The classifiers ``evaluate_model`` compares when none are named.
+DEFAULT_MODELS: tuple[str, ...] = (
+    "seed_recipe",
+    "mlp",
+    "mlp_reading",
+    "logistic_regression",
+    "random_forest",
+    "rule",
+)
+
+
+def read_labelled(
+    path: str | Path,
+    labels: str | Path | None = None,
+    *,
+    skip_invalid: bool = False,
+    id_column: str | None = None,
+    on_conflict: str = "error",
+) -> TrackTable:
+    """Read a labelled track table (or a seed-format JSON with a ``labels`` CSV).
+
+    The reader's notes (rescaled columns, merged repeats, skipped rows) are logged. A table
+    without labels is an error. ``id_column`` and ``on_conflict`` are those of
+    :func:`moodtune.data.readers.read_tracks`.
+    """
+    from moodtune.data.readers import read_seed, read_tracks
+
+    if labels is not None:
+        table = read_seed(path, labels, skip_invalid=skip_invalid)
+    else:
+        table = read_tracks(
+            path, skip_invalid=skip_invalid, id_column=id_column, on_conflict=on_conflict
+        )
+    log_notes(table)
+    _ = table.labels  # a clear error when the table has no label column
+    return table
+
+
+def log_notes(table: TrackTable) -> None:
+    """Log what the reader did to ``table`` (one INFO message per note)."""
+    for note in table.notes:
+        log.info("%s: %s", table.source, note)
+
+
+def choose_features(table: TrackTable, features: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The features to use: all the table has when ``features`` is empty, else those named
+    (a comma-separated string or a sequence), each checked against the known features."""
+    if not features:
+        return table.feature_names
+    given = features.split(",") if isinstance(features, str) else features
+    names = tuple(name.strip() for name in given if name.strip())
+    unknown = [name for name in names if name not in FEATURES]
+    if unknown:
+        raise MoodtuneError(
+            f"unknown feature(s) {', '.join(unknown)} (--features); choose from "
+            f"{', '.join(FEATURES)}"
+        )
+    return names
+
+
+def data_hash(table: TrackTable, names: Sequence[str]) -> str:
+    """A sha256 (hex) of the feature values ``names`` (float64, row-major) and the labels."""
+    digest = hashlib.sha256(table.matrix(names).tobytes())
+    digest.update("\n".join(table.labels).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class TrainedModel:
+    """What :func:`train_model` gives: the ``model`` (ready to ``save``), how long the
+    classifier trained (``steps`` in ``step_unit``: iterations for L-BFGS, epochs for Adam)
+    and the cross-validation report when one was made (also summarised in the metadata)."""
+
+    model: EmotionModel
+    steps: int
+    step_unit: str
+    report: EvaluationReport | None = None
+
+
+def train_model(
+    table: TrackTable,
+    *,
+    features: str | Sequence[str] | None = None,
+    config: TrainConfig | None = None,
+    cv: bool = True,
+    group_by_artist: bool = False,
+    listeners: ListenerTable | None = None,
+    reading_config: ReadingConfig | None = None,
+    command: str | None = None,
+    progress: Progress | None = None,
+) -> TrainedModel:
+    """Train the emotion classifier on a labelled ``table``, with its provenance.
+
+    Parameters
+    ----------
+    table
+        Labelled tracks (e.g. from :func:`read_labelled`).
+    features
+        The features to train on (default: all the table has).
+    config
+        The classifier's hyper-parameters (default: :class:`TrainConfig`'s).
+    cv
+        Also cross-validate (``mlp``, ``seed_recipe``, ``logistic_regression`` and, with
+        readings, ``mlp_reading``) and store the metrics in the metadata.
+    group_by_artist
+        Keep each artist's tracks on one side of every CV split.
+    listeners
+        Listeners' valence/arousal (:class:`~moodtune.model.listeners.ListenerTable`): also
+        learn the readings from them (:func:`train_readings`) and combine them with the
+        classifier.
+    reading_config
+        The readings' hyper-parameters (default: :class:`ReadingConfig`'s).
+    command
+        What to record as the command that made the model.
+    progress
+        Told as the cross-validation folds finish.
+
+    Returns
+    -------
+    TrainedModel
+        The model with metadata ``command``, ``training_data`` (source, tracks, sha256,
+        class_counts), ``moodtune_version`` and, with ``cv``, ``cv``.
+
+    Examples
+    --------
+    >>> from moodtune.data.readers import read_seed
+    >>> seed = read_seed("tests/data/seed/audio_feature_scale.json",
+    ...                  "tests/data/seed/labels_by_position.csv")
+    >>> trained = train_model(seed, config=TrainConfig(epochs=20), cv=False)
+    >>> trained.model.metadata["training_data"]["tracks"], trained.step_unit
+    (342, 'iterations')
+    """
+    from moodtune import __version__
+    from moodtune.model.training import MLPClassifier
+
+    names = choose_features(table, features)
+    config = (config or TrainConfig()).validate()
+    heads = None
+    if listeners is not None:
+        heads = train_readings(
+            listeners, names, config=reading_config, cv=cv, progress=progress, seed=config.seed
+        )
+    metadata: dict[str, object] = {
+        "command": command or "moodtune.model.pipeline.train_model",
+        "training_data": _provenance(table, names),
+        "moodtune_version": __version__,
+    }
+    report = None
+    if cv:
+        models = ("mlp", "seed_recipe", "logistic_regression") + (("mlp_reading",) if heads else ())
+        report = cross_validate(
+            table,
+            models=models,
+            feature_names=names,
+            config=config,
+            group_by_artist=group_by_artist,
+            reading=_with_reading(heads),
+            progress=progress,
+        )
+        metadata["cv"] = _summary(report.to_dict(), ("accuracy", "macro_f1"))
+    log.info("training on %d tracks, features %s", len(table), ", ".join(names))
+    classifier = MLPClassifier(config).fit(table.matrix(names), table.labels)
+    model = classifier.to_model(names, metadata)
+    if heads:
+        model.readings = tuple(_combined_heads(heads, table, names, model.labels))
+    unit = "iterations" if config.optimizer == "lbfgs" else "epochs"
+    return TrainedModel(model, int(classifier.steps_), unit, report)
+
+
+def _provenance(table: TrackTable, names: Sequence[str]) -> dict[str, object]:
+    counts = table.frame["label"].value_counts().sort_index()
+    return {
+        "source": Path(table.source).name,
+        "tracks": len(table),
+        "sha256": data_hash(table, names),
+        "class_counts": {str(k): int(v) for k, v in counts.items()},
+    }
+
+
+def _summary(report: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """A report's protocol and, per model, only the scores ``keys``."""
+    return {
+        "protocol": report["protocol"],
+        "models": {name: {k: s[k] for k in keys} for name, s in report["models"].items()},
+    }
+
+
+def train_readings(
+    listeners: ListenerTable,
+    names: Sequence[str],
+    *,
+    config: ReadingConfig | None = None,
+    cv: bool = True,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> list[ReadingHead]:
+    """Train the valence/arousal readings on listeners' data.
+
+    One reading over all the listener table's features and, when those are more, one over
+    the classifier's ``names`` (richest first). With ``cv`` the readings are also
+    cross-validated (folds grouped by artist when the table has artists) and the metrics
+    stored in each head's metadata. ``seed`` is used when no ``config`` is given.
+    """
+    from moodtune.errors import InputError
+    from moodtune.model.training import ReadingRegressor
+
+    table = listeners.table
+    missing = [f for f in names if f not in table.feature_names]
+    if missing:
+        raise InputError(
+            f"lacks the feature(s) {', '.join(missing)} the classifier reads (--reading-data)",
+            path=Path(table.source).name,
+        )
+    config = (config or ReadingConfig(seed=seed)).validate()
+    full = table.feature_names
+    feature_sets = [full] if set(full) == set(names) else [full, tuple(names)]
+    metadata: dict[str, object] = {
+        "training_data": {
+            "source": Path(table.source).name,
+            "tracks": len(listeners),
+            "targets": list(listeners.columns),
+            "target_scale": listeners.scale,
+            "sha256": data_hash(table.with_labels(["-"] * len(listeners)), full),
+        }
+    }
+    if cv:
+        metadata["cv"] = _reading_cv(listeners, names, config, len(feature_sets) > 1, progress)
+    heads = []
+    for features in feature_sets:
+        log.info(
+            "training the reading on %d tracks of %s, features %s",
+            len(listeners),
+            Path(table.source).name,
+            ", ".join(features),
+        )
+        regressor = ReadingRegressor(config).fit(table.matrix(features), listeners.targets)
+        heads.append(regressor.to_head(features, metadata))
+    return heads
+
+
+def _reading_cv(
+    listeners: ListenerTable,
+    names: Sequence[str],
+    config: ReadingConfig,
+    two_sets: bool,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    from moodtune.model.reading_evaluation import cross_validate_reading
+
+    models = ("reading", "reading_7", "raw_features", "ridge") if two_sets else None
+    result = cross_validate_reading(
+        listeners,
+        models=models or ("reading", "raw_features", "ridge"),
+        model_features=tuple(names),
+        group_by_artist=listeners.artists is not None,
+        config=config,
+        classifier=EmotionModel.default(),
+        progress=progress,
+    )
+    keys = ("features", "valence_rho", "arousal_rho", "quadrant_accuracy")
+    return _summary(result.to_dict(), keys)
+
+
+def _combined_heads(
+    heads: list[ReadingHead], table: TrackTable, names: Sequence[str], labels: Sequence[str]
+) -> list[ReadingHead]:
+    """Give every reading its combination. The prototypes are learned with the reading over
+    the classifier's features (the training table may have no others) and reused, in the
+    same standardised units, by the richer reading."""
+    from moodtune.model.training import fit_combination
+
+    basic = heads[-1]
+    combination = fit_combination(basic, table.matrix(names), table.labels, tuple(labels))
+    for head in heads:
+        reference = head.metadata["reference"]
+        head.combination = replace(
+            combination,
+            center=(reference["mean"][0], reference["mean"][1]),
+            spread=(max(reference["std"][0], 1e-6), max(reference["std"][1], 1e-6)),
+        )
+    return heads
+
+
+def _with_reading(heads: list[ReadingHead] | None) -> Any:
+    """A model-like object whose ``reading_head`` gives the reading over the classifier's
+    features, for ``mlp_reading`` in the CV (the combination is fitted on each fold)."""
+    if not heads:
+        return None
+    basic = heads[-1]
+    return SimpleNamespace(
+        reading_head=lambda available: basic if set(basic.feature_names) <= set(available) else None
+    )
+
+
+def evaluate_model(
+    table: TrackTable,
+    *,
+    models: Sequence[str] | None = None,
+    features: str | Sequence[str] | None = None,
+    folds: int = 5,
+    repeats: Sequence[int] = (0, 1, 2),
+    group_by_artist: bool = False,
+    model: EmotionModel | str | Path | None = None,
+    progress: Progress | None = None,
+) -> EvaluationReport:
+    """Cross-validate classifiers on the same repeated stratified folds of ``table``.
+
+    Parameters
+    ----------
+    table
+        Labelled tracks.
+    models
+        Names from :data:`moodtune.model.evaluation.MODELS` (default: :data:`DEFAULT_MODELS`;
+        ``mlp_reading`` is then left out, with a logged note, when ``model`` has no reading
+        over the table's features; named explicitly, that is an error).
+    features
+        The features to use (default: all the table has).
+    folds, repeats
+        Folds per repeat (2–20) and the shuffle seeds of the repeats.
+    group_by_artist
+        Keep each artist's tracks on one side of every split.
+    model
+        The model whose reading ``mlp_reading`` uses (an :class:`EmotionModel`, a model
+        folder, or None for the default model).
+    progress
+        Told as folds finish.
+
+    Returns
+    -------
+    EvaluationReport
+        Accuracy and macro-F1 per model and repeat, confusion matrices, F1 per class.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from moodtune.data.readers import tidy
+    >>> rows = [(f"t{i}", (i % 10) / 10, ((i * 3) % 10) / 10) for i in range(40)]
+    >>> frame = pd.DataFrame(rows, columns=["id", "valence", "energy"])
+    >>> frame["emotion"] = ["happiness" if v > 0.45 else "sadness" for v in frame["valence"]]
+    >>> report = evaluate_model(tidy(frame, source="tiny.csv"), models=["rule"], repeats=[0])
+    >>> report.to_dict()["models"]["rule"]["accuracy"]["mean"] > 0.5
+    True
+    """
+    if not 2 <= folds <= 20:
+        raise MoodtuneError(f"folds must be between 2 and 20 (--folds); got {folds}")
+    names = choose_features(table, features)
+    wanted = tuple(m.strip() for m in (models or DEFAULT_MODELS))
+    reading = None
+    if "mlp_reading" in wanted:
+        emotion_model = model if isinstance(model, EmotionModel) else load_model(model)
+        if emotion_model.has_reading and all(f in names for f in emotion_model.feature_names):
+            reading = emotion_model
+        elif models:
+            raise MoodtuneError(
+                "mlp_reading (--models) needs a model with a reading over features the table "
+                f"has (model {emotion_model.version}: {', '.join(emotion_model.feature_names)})"
+            )
+        else:
+            log.info("mlp_reading left out: the model has no reading for these features")
+            wanted = tuple(m for m in wanted if m != "mlp_reading")
+    return cross_validate(
+        table,
+        models=wanted,
+        feature_names=names,
+        folds=folds,
+        repeats=tuple(repeats),
+        group_by_artist=group_by_artist,
+        reading=reading,
+        progress=progress,
+    )
+
+
+def evaluate_reading(
+    listeners: ListenerTable,
+    *,
+    models: Sequence[str] | None = None,
+    folds: int = 5,
+    repeats: Sequence[int] = (0, 1, 2),
+    group_by_artist: bool = False,
+    model: EmotionModel | str | Path | None = None,
+    progress: Progress | None = None,
+) -> ReadingReport:
+    """Score valence/arousal readings against listeners on the same repeated folds.
+
+    ``models`` are names from :data:`moodtune.model.reading_evaluation.READING_MODELS`
+    (default: all); ``model`` is the 7-class model whose reading and implied valence/arousal
+    are scored (a model, a folder, or None for the default model). See
+    :func:`moodtune.model.reading_evaluation.cross_validate_reading`.
+    """
+    from moodtune.model.reading_evaluation import cross_validate_reading
+
+    if not 2 <= folds <= 20:
+        raise MoodtuneError(f"folds must be between 2 and 20 (--folds); got {folds}")
+    emotion_model = model if isinstance(model, EmotionModel) else load_model(model)
+    return cross_validate_reading(
+        listeners,
+        models=tuple(m.strip() for m in models) if models else tuple(READING_MODELS),
+        folds=folds,
+        repeats=tuple(repeats),
+        group_by_artist=group_by_artist,
+        classifier=emotion_model,
+        progress=progress,
+    )
