@@ -13,14 +13,32 @@ import typer
 
 from moodtune.cli import console
 from moodtune.cli.model_support import (
+    BatchOption,
+    CvOption,
     DataArgument,
+    EarlyStoppingOption,
+    EpochsOption,
     FeaturesOption,
+    FoldsOption,
     GroupOption,
+    HiddenOption,
     IdColumnOption,
+    JsonOption,
+    L2Option,
     LabelsOption,
+    LearningRateOption,
     ModelOption,
+    ModelsOption,
     OnConflictOption,
+    OptimizerOption,
+    ReadingDataOption,
+    ReadingL2Option,
+    RepeatsOption,
+    ReportOption,
+    SeedOption,
     SkipOption,
+    TargetsOption,
+    WeightDecayOption,
     notes_shown,
     progress_bar,
 )
@@ -152,46 +170,29 @@ def train(
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
     labels: LabelsOption = None,
     features: FeaturesOption = None,
-    hidden_size: Annotated[int, typer.Option(help="Hidden ReLU units.")] = 64,
-    optimizer: Annotated[
-        str | None, typer.Option(help="lbfgs (full batch, the default) or adam (mini-batches).")
-    ] = None,
-    epochs: Annotated[
-        int | None, typer.Option(help="Maximum epochs (adam) or iterations (lbfgs).")
-    ] = None,
-    l2: Annotated[float | None, typer.Option(help="L2 weight penalty (lbfgs).")] = None,
-    learning_rate: Annotated[float | None, typer.Option(help="Learning rate (adam).")] = None,
-    weight_decay: Annotated[float | None, typer.Option(help="Weight decay (adam).")] = None,
-    batch_size: Annotated[int, typer.Option(help="Mini-batch size (adam).")] = 32,
-    early_stopping: Annotated[
-        bool | None,
-        typer.Option(
-            help="Stop on a validation split (default: as chosen by CV, see docs/model.md)."
-        ),
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same weights.")] = 0,
-    cv: Annotated[bool, typer.Option(help="Also cross-validate and store the metrics.")] = True,
+    hidden_size: HiddenOption = 64,
+    optimizer: OptimizerOption = None,
+    epochs: EpochsOption = None,
+    l2: L2Option = None,
+    learning_rate: LearningRateOption = None,
+    weight_decay: WeightDecayOption = None,
+    batch_size: BatchOption = 32,
+    early_stopping: EarlyStoppingOption = None,
+    seed: SeedOption = 0,
+    cv: CvOption = True,
     group_by_artist: GroupOption = False,
     skip_invalid: SkipOption = False,
     id_column: IdColumnOption = None,
     on_conflict: OnConflictOption = "error",
-    reading_data: Annotated[
-        Path | None,
-        typer.Option(
-            "--reading-data",
-            help="A table with listeners' valence/arousal (e.g. MuSe's valence_tags, "
-            "arousal_tags) to learn the reading from; its artist column groups the CV folds.",
-        ),
-    ] = None,
-    reading_l2: Annotated[float, typer.Option(help="L2 penalty of the reading.")] = 10.0,
+    reading_data: ReadingDataOption = None,
+    reading_l2: ReadingL2Option = 10.0,
 ) -> None:
     """Train the emotion MLP on DATA and write a model folder (safetensors + JSON).
 
     With --reading-data, also learn the valence/arousal reading from listeners and combine
     it with the 7 probabilities (see docs/model.md)."""
     from moodtune.model.artifact import check_destination
-    from moodtune.model.listeners import read_listener_table
-    from moodtune.model.pipeline import log_notes, read_labelled, train_model
+    from moodtune.model.pipeline import read_labelled, train_model
     from moodtune.model.training import ReadingConfig
 
     check_destination(out)
@@ -210,10 +211,7 @@ def train(
         table = read_labelled(
             data, labels, skip_invalid=skip_invalid, id_column=id_column, on_conflict=on_conflict
         )
-        listeners = None
-        if reading_data is not None:
-            listeners = read_listener_table(reading_data, skip_invalid=skip_invalid)
-            log_notes(listeners.table)
+        listeners = _read_listeners(reading_data, None, skip_invalid) if reading_data else None
         with progress_bar("training") as progress:
             trained = train_model(
                 table,
@@ -236,34 +234,15 @@ def evaluate(
     data: DataArgument,
     labels: LabelsOption = None,
     features: FeaturesOption = None,
-    models: Annotated[
-        str | None,
-        typer.Option(
-            help="Comma-separated models to compare (default: seed_recipe, mlp, mlp_reading, "
-            "logistic_regression, random_forest, rule; for a table with listeners' "
-            "valence/arousal: reading, raw_features, ridge, gradient_boosting, implied_7class)."
-        ),
-    ] = None,
-    folds: Annotated[int, typer.Option(help="Folds per repeat.")] = 5,
-    repeats: Annotated[str, typer.Option(help="Comma-separated shuffle seeds.")] = "0,1,2",
+    models: ModelsOption = None,
+    folds: FoldsOption = 5,
+    repeats: RepeatsOption = "0,1,2",
     group_by_artist: GroupOption = False,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report.")] = None,
-    report: Annotated[
-        Path | None,
-        typer.Option(
-            help="Write a .md or .html report with a confusion-matrix PNG (or, for listeners' "
-            "valence/arousal, a scatter plot)."
-        ),
-    ] = None,
+    json_path: JsonOption = None,
+    report: ReportOption = None,
     skip_invalid: SkipOption = False,
     model: ModelOption = None,
-    targets: Annotated[
-        str | None,
-        typer.Option(
-            help="Listeners' valence,arousal columns (default: valence_tags,arousal_tags or "
-            "listener_valence,listener_arousal when the table has them)."
-        ),
-    ] = None,
+    targets: TargetsOption = None,
     id_column: IdColumnOption = None,
     on_conflict: OnConflictOption = "error",
 ) -> None:

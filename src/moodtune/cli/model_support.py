@@ -15,14 +15,32 @@ from moodtune.cli import console
 from moodtune.progress import Progress
 
 __all__ = [
+    "BatchOption",
+    "CvOption",
     "DataArgument",
+    "EarlyStoppingOption",
+    "EpochsOption",
     "FeaturesOption",
+    "FoldsOption",
     "GroupOption",
+    "HiddenOption",
     "IdColumnOption",
+    "JsonOption",
+    "L2Option",
     "LabelsOption",
+    "LearningRateOption",
     "ModelOption",
+    "ModelsOption",
     "OnConflictOption",
+    "OptimizerOption",
+    "ReadingDataOption",
+    "ReadingL2Option",
+    "RepeatsOption",
+    "ReportOption",
+    "SeedOption",
     "SkipOption",
+    "TargetsOption",
+    "WeightDecayOption",
     "notes_shown",
     "progress_bar",
 ]
@@ -77,6 +95,58 @@ OnConflictOption = Annotated[
         help="Rows of one track with different labels: error (stop, the default), first "
         "(keep the first row's label), drop (leave the track out) or vote (the most common "
         "label; a tie is left out). The tracks affected are counted in a note.",
+    ),
+]
+
+HiddenOption = Annotated[int, typer.Option(help="Hidden ReLU units.")]
+OptimizerOption = Annotated[
+    str | None, typer.Option(help="lbfgs (full batch, the default) or adam (mini-batches).")
+]
+EpochsOption = Annotated[
+    int | None, typer.Option(help="Maximum epochs (adam) or iterations (lbfgs).")
+]
+L2Option = Annotated[float | None, typer.Option(help="L2 weight penalty (lbfgs).")]
+LearningRateOption = Annotated[float | None, typer.Option(help="Learning rate (adam).")]
+WeightDecayOption = Annotated[float | None, typer.Option(help="Weight decay (adam).")]
+BatchOption = Annotated[int, typer.Option(help="Mini-batch size (adam).")]
+EarlyStoppingOption = Annotated[
+    bool | None,
+    typer.Option(help="Stop on a validation split (default: as chosen by CV, see docs/model.md)."),
+]
+SeedOption = Annotated[int, typer.Option(help="Random seed: same seed, same weights.")]
+CvOption = Annotated[bool, typer.Option(help="Also cross-validate and store the metrics.")]
+ReadingDataOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--reading-data",
+        help="A table with listeners' valence/arousal (e.g. MuSe's valence_tags, "
+        "arousal_tags) to learn the reading from; its artist column groups the CV folds.",
+    ),
+]
+ReadingL2Option = Annotated[float, typer.Option(help="L2 penalty of the reading.")]
+ModelsOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Comma-separated models to compare (default: seed_recipe, mlp, mlp_reading, "
+        "logistic_regression, random_forest, rule; for a table with listeners' "
+        "valence/arousal: reading, raw_features, ridge, gradient_boosting, implied_7class)."
+    ),
+]
+FoldsOption = Annotated[int, typer.Option(help="Folds per repeat.")]
+RepeatsOption = Annotated[str, typer.Option(help="Comma-separated shuffle seeds.")]
+JsonOption = Annotated[Path | None, typer.Option("--json", help="Write the JSON report.")]
+ReportOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Write a .md or .html report with a confusion-matrix PNG (or, for listeners' "
+        "valence/arousal, a scatter plot)."
+    ),
+]
+TargetsOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Listeners' valence,arousal columns (default: valence_tags,arousal_tags or "
+        "listener_valence,listener_arousal when the table has them)."
     ),
 ]
 

@@ -64,7 +64,7 @@ def _parse_key_and_mode(
                     "key",
                     skip_invalid,
                     invalid,
-                    f" {value!r}: expected 0–11 or a name like 'F', 'C#', 'A min'",
+                    f" {_describe(value)}: expected 0–11 or a name like 'F', 'C#', 'A min'",
                 )
                 continue
             keys[row] = parsed[0]

@@ -168,7 +168,7 @@ def read_seed(
         if mismatch.size:
             row = int(mismatch[0])
             raise InputError(
-                f"title {titles[row]!r} does not match entry {row + 1} of "
+                f"title {str(titles[row])!r} does not match entry {row + 1} of "
                 f"{features_path.name} ({frame['title'].iloc[row]!r}); labels go by position",
                 path=str(labels_path),
                 row=row + 1,

@@ -110,7 +110,7 @@ def _resolve_labels(
     else:
         winners = frame[affected].groupby("track_id", sort=False)[LABEL].agg(_majority)
         frame.loc[affected, LABEL] = frame.loc[affected, "track_id"].map(winners)
-        tied = [str(i) for i, w in winners.items() if w is None]
+        tied = [str(i) for i, w in winners.items() if pd.isna(w)]
         frame = frame[frame[LABEL].notna() | ~affected]
         done = "took the most common label of each"
         if tied:

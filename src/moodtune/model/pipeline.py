@@ -28,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -41,7 +40,8 @@ from moodtune.data.table import TrackTable
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import EmotionModel, ReadingHead, load_model
 from moodtune.model.evaluation import EvaluationReport, cross_validate
-from moodtune.model.reading_evaluation import READING_MODELS, ReadingReport
+from moodtune.model.provenance import data_hash, log_notes, provenance, summary
+from moodtune.model.reading_pipeline import evaluate_reading, train_readings
 from moodtune.model.training import ReadingConfig, TrainConfig
 from moodtune.progress import Progress
 
@@ -55,6 +55,7 @@ __all__ = [
     "data_hash",
     "evaluate_model",
     "evaluate_reading",
+    "log_notes",
     "read_labelled",
     "train_model",
     "train_readings",
@@ -100,12 +101,6 @@ def read_labelled(
     return table
 
 
-def log_notes(table: TrackTable) -> None:
-    """Log what the reader did to ``table`` (one INFO message per note)."""
-    for note in table.notes:
-        log.info("%s: %s", table.source, note)
-
-
 def choose_features(table: TrackTable, features: str | Sequence[str] | None) -> tuple[str, ...]:
     """The features to use: all the table has when ``features`` is empty, else those named
     (a comma-separated string or a sequence), each checked against the known features."""
@@ -120,13 +115,6 @@ def choose_features(table: TrackTable, features: str | Sequence[str] | None) -> 
             f"{', '.join(FEATURES)}"
         )
     return names
-
-
-def data_hash(table: TrackTable, names: Sequence[str]) -> str:
-    """A sha256 (hex) of the feature values ``names`` (float64, row-major) and the labels."""
-    digest = hashlib.sha256(table.matrix(names).tobytes())
-    digest.update("\n".join(table.labels).encode())
-    return digest.hexdigest()
 
 
 @dataclass
@@ -206,22 +194,13 @@ def train_model(
         )
     metadata: dict[str, object] = {
         "command": command or "moodtune.model.pipeline.train_model",
-        "training_data": _provenance(table, names),
+        "training_data": provenance(table, names),
         "moodtune_version": __version__,
     }
     report = None
     if cv:
-        models = ("mlp", "seed_recipe", "logistic_regression") + (("mlp_reading",) if heads else ())
-        report = cross_validate(
-            table,
-            models=models,
-            feature_names=names,
-            config=config,
-            group_by_artist=group_by_artist,
-            reading=_with_reading(heads),
-            progress=progress,
-        )
-        metadata["cv"] = _summary(report.to_dict(), ("accuracy", "macro_f1"))
+        report = _classifier_cv(table, names, config, group_by_artist, heads, progress)
+        metadata["cv"] = summary(report.to_dict(), ("accuracy", "macro_f1"))
     log.info("training on %d tracks, features %s", len(table), ", ".join(names))
     classifier = MLPClassifier(config).fit(table.matrix(names), table.labels)
     model = classifier.to_model(names, metadata)
@@ -231,98 +210,26 @@ def train_model(
     return TrainedModel(model, int(classifier.steps_), unit, report)
 
 
-def _provenance(table: TrackTable, names: Sequence[str]) -> dict[str, object]:
-    counts = table.frame["label"].value_counts().sort_index()
-    return {
-        "source": Path(table.source).name,
-        "tracks": len(table),
-        "sha256": data_hash(table, names),
-        "class_counts": {str(k): int(v) for k, v in counts.items()},
-    }
-
-
-def _summary(report: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
-    """A report's protocol and, per model, only the scores ``keys``."""
-    return {
-        "protocol": report["protocol"],
-        "models": {name: {k: s[k] for k in keys} for name, s in report["models"].items()},
-    }
-
-
-def train_readings(
-    listeners: ListenerTable,
-    names: Sequence[str],
-    *,
-    config: ReadingConfig | None = None,
-    cv: bool = True,
-    seed: int = 0,
-    progress: Progress | None = None,
-) -> list[ReadingHead]:
-    """Train the valence/arousal readings on listeners' data.
-
-    One reading over all the listener table's features and, when those are more, one over
-    the classifier's ``names`` (richest first). With ``cv`` the readings are also
-    cross-validated (folds grouped by artist when the table has artists) and the metrics
-    stored in each head's metadata. ``seed`` is used when no ``config`` is given.
-    """
-    from moodtune.errors import InputError
-    from moodtune.model.training import ReadingRegressor
-
-    table = listeners.table
-    missing = [f for f in names if f not in table.feature_names]
-    if missing:
-        raise InputError(
-            f"lacks the feature(s) {', '.join(missing)} the classifier reads (--reading-data)",
-            path=Path(table.source).name,
-        )
-    config = (config or ReadingConfig(seed=seed)).validate()
-    full = table.feature_names
-    feature_sets = [full] if set(full) == set(names) else [full, tuple(names)]
-    metadata: dict[str, object] = {
-        "training_data": {
-            "source": Path(table.source).name,
-            "tracks": len(listeners),
-            "targets": list(listeners.columns),
-            "target_scale": listeners.scale,
-            "sha256": data_hash(table.with_labels(["-"] * len(listeners)), full),
-        }
-    }
-    if cv:
-        metadata["cv"] = _reading_cv(listeners, names, config, len(feature_sets) > 1, progress)
-    heads = []
-    for features in feature_sets:
-        log.info(
-            "training the reading on %d tracks of %s, features %s",
-            len(listeners),
-            Path(table.source).name,
-            ", ".join(features),
-        )
-        regressor = ReadingRegressor(config).fit(table.matrix(features), listeners.targets)
-        heads.append(regressor.to_head(features, metadata))
-    return heads
-
-
-def _reading_cv(
-    listeners: ListenerTable,
-    names: Sequence[str],
-    config: ReadingConfig,
-    two_sets: bool,
+def _classifier_cv(
+    table: TrackTable,
+    names: tuple[str, ...],
+    config: TrainConfig,
+    group_by_artist: bool,
+    heads: list[ReadingHead] | None,
     progress: Progress | None,
-) -> dict[str, Any]:
-    from moodtune.model.reading_evaluation import cross_validate_reading
-
-    models = ("reading", "reading_7", "raw_features", "ridge") if two_sets else None
-    result = cross_validate_reading(
-        listeners,
-        models=models or ("reading", "raw_features", "ridge"),
-        model_features=tuple(names),
-        group_by_artist=listeners.artists is not None,
+) -> EvaluationReport:
+    """The CV stored with a trained model: mlp, the seed recipe, logistic regression and,
+    with readings, mlp_reading, on the same folds."""
+    models = ("mlp", "seed_recipe", "logistic_regression") + (("mlp_reading",) if heads else ())
+    return cross_validate(
+        table,
+        models=models,
+        feature_names=names,
         config=config,
-        classifier=EmotionModel.default(),
+        group_by_artist=group_by_artist,
+        reading=_with_reading(heads),
         progress=progress,
     )
-    keys = ("features", "valence_rho", "arousal_rho", "quadrant_accuracy")
-    return _summary(result.to_dict(), keys)
 
 
 def _combined_heads(
@@ -430,38 +337,5 @@ def evaluate_model(
         repeats=tuple(repeats),
         group_by_artist=group_by_artist,
         reading=reading,
-        progress=progress,
-    )
-
-
-def evaluate_reading(
-    listeners: ListenerTable,
-    *,
-    models: Sequence[str] | None = None,
-    folds: int = 5,
-    repeats: Sequence[int] = (0, 1, 2),
-    group_by_artist: bool = False,
-    model: EmotionModel | str | Path | None = None,
-    progress: Progress | None = None,
-) -> ReadingReport:
-    """Score valence/arousal readings against listeners on the same repeated folds.
-
-    ``models`` are names from :data:`moodtune.model.reading_evaluation.READING_MODELS`
-    (default: all); ``model`` is the 7-class model whose reading and implied valence/arousal
-    are scored (a model, a folder, or None for the default model). See
-    :func:`moodtune.model.reading_evaluation.cross_validate_reading`.
-    """
-    from moodtune.model.reading_evaluation import cross_validate_reading
-
-    if not 2 <= folds <= 20:
-        raise MoodtuneError(f"folds must be between 2 and 20 (--folds); got {folds}")
-    emotion_model = model if isinstance(model, EmotionModel) else load_model(model)
-    return cross_validate_reading(
-        listeners,
-        models=tuple(m.strip() for m in models) if models else tuple(READING_MODELS),
-        folds=folds,
-        repeats=tuple(repeats),
-        group_by_artist=group_by_artist,
-        classifier=emotion_model,
         progress=progress,
     )

@@ -226,15 +226,8 @@ def cross_validate_reading(
     from moodtune.model.artifact import EmotionModel
     from moodtune.model.training import ReadingConfig
 
-    unknown = [m for m in models if m not in READING_MODELS]
-    if unknown:
-        raise MoodtuneError(
-            f"unknown model(s) {', '.join(map(str, unknown))}; choose from "
-            f"{', '.join(READING_MODELS)}"
-        )
+    _check_models(models, len(listeners.targets), folds)
     table, y = listeners.table, np.asarray(listeners.targets, dtype=np.float64)
-    if len(y) < 4 * folds:
-        raise MoodtuneError(f"{folds}-fold CV of the reading needs at least {4 * folds} tracks")
     classifier = classifier if classifier is not None else EmotionModel.default()
     ours, everything = tuple(model_features or classifier.feature_names), table.feature_names
     groups = _artist_groups(listeners, folds) if group_by_artist else None
@@ -275,6 +268,17 @@ def cross_validate_reading(
         models=scores,
         targets=y,
     )
+
+
+def _check_models(models: Sequence[str], n: int, folds: int) -> None:
+    unknown = [m for m in models if m not in READING_MODELS]
+    if unknown:
+        raise MoodtuneError(
+            f"unknown model(s) {', '.join(map(str, unknown))}; choose from "
+            f"{', '.join(READING_MODELS)}"
+        )
+    if n < 4 * folds:
+        raise MoodtuneError(f"{folds}-fold CV of the reading needs at least {4 * folds} tracks")
 
 
 def _artist_groups(listeners: Any, folds: int) -> np.ndarray:
