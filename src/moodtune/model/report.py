@@ -12,6 +12,8 @@ import numpy as np
 from moodtune.errors import MissingExtraError, MoodtuneError
 from moodtune.model.evaluation import EvaluationReport, ReadingReport
 
+__all__ = ["check_output", "plot_confusion", "plot_reading_scatter", "write_document", "write_json"]
+
 
 def check_output(path: str | Path, suffixes: tuple[str, ...]) -> Path:
     """Refuse, before any work is done, a report path that cannot be written."""
