@@ -136,3 +136,18 @@ def test_evaluate_shows_the_same_scores_through_the_cli(run_main, tmp_path):
     cli = json.loads((tmp_path / "r.json").read_text())["models"]["rule"]["accuracy"]
     library = evaluate_model(tidy(_tiny(), source=str(path)), models=["rule"], folds=2, repeats=[0])
     assert cli == library.to_dict()["models"]["rule"]["accuracy"]
+
+
+def test_a_baseline_reading_needs_no_classifier_features(tmp_path):
+    """Scoring Spotify's own valence/energy on a table that has only those two features
+    (it used to fail asking for the classifier's seven)."""
+    from moodtune.model.listeners import read_listener_table
+    from moodtune.model.pipeline import evaluate_reading
+
+    rows = [(f"t{i}", i / 40, (i * 7 % 40) / 40, 1 + 8 * i / 40, 5.0 + i % 3) for i in range(40)]
+    path = tmp_path / "listeners.csv"
+    columns = ["id", "valence", "energy", "valence_tags", "arousal_tags"]
+    pd.DataFrame(rows, columns=columns).to_csv(path, index=False)
+    report = evaluate_reading(read_listener_table(path), models=["raw_features"], repeats=[0])
+    scores = report.to_dict()["models"]["raw_features"]
+    assert scores["valence_rho"]["mean"] == pytest.approx(1.0)

@@ -84,9 +84,27 @@ def read_labelled(
 ) -> TrackTable:
     """Read a labelled track table (or a seed-format JSON with a ``labels`` CSV).
 
-    The reader's notes (rescaled columns, merged repeats, skipped rows) are logged. A table
-    without labels is an error. ``id_column`` and ``on_conflict`` are those of
-    :func:`moodtune.data.readers.read_tracks`.
+    Parameters
+    ----------
+    path
+        A track table (CSV, TSV, Parquet, JSON), or a seed-format JSON with ``labels``.
+    labels
+        For the seed format: a CSV of ``title,emotion`` in file order.
+    skip_invalid, id_column, on_conflict
+        As for :func:`moodtune.data.readers.read_tracks`.
+
+    Returns
+    -------
+    TrackTable
+        With a label column; the reader's notes (rescaled columns, merged repeats, skipped
+        rows) are also logged. A table without labels is an error.
+
+    Examples
+    --------
+    >>> seed = read_labelled("tests/data/seed/audio_feature_scale.json",
+    ...                      "tests/data/seed/labels_by_position.csv")
+    >>> len(seed), sorted(set(seed.labels.tolist()))[:2]
+    (342, ['anger', 'disgust'])
     """
     from moodtune.data.readers import read_seed, read_tracks
 
@@ -103,7 +121,16 @@ def read_labelled(
 
 def choose_features(table: TrackTable, features: str | Sequence[str] | None) -> tuple[str, ...]:
     """The features to use: all the table has when ``features`` is empty, else those named
-    (a comma-separated string or a sequence), each checked against the known features."""
+    (a comma-separated string or a sequence), each checked against the known features.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from moodtune.data.readers import tidy
+    >>> table = tidy(pd.DataFrame({"id": ["a"], "valence": [0.2], "energy": [0.4]}), source="t")
+    >>> choose_features(table, None), choose_features(table, "valence, energy")
+    (('energy', 'valence'), ('valence', 'energy'))
+    """
     if not features:
         return table.feature_names
     given = features.split(",") if isinstance(features, str) else features

@@ -232,11 +232,12 @@ def cross_validate_reading(
     ours, everything = tuple(model_features or classifier.feature_names), table.feature_names
     groups = _artist_groups(listeners, folds) if group_by_artist else None
     config = config or ReadingConfig()
-    matrices = {ours: table.matrix(ours), everything: table.matrix(everything)}
     scores = {
         m: ReadingScores(m, READING_MODELS[m][0], ours if READING_MODELS[m][1] else everything)
         for m in models
     }
+    # only the features some model reads: a baseline needs no classifier features
+    matrices = {s.features: table.matrix(s.features) for s in scores.values()}
     total, done = len(repeats) * len(models) * folds, 0
     for seed in repeats:
         splits = reading_folds(len(y), folds=folds, seed=seed, groups=groups)

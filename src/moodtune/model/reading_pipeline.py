@@ -37,10 +37,43 @@ def train_readings(
 ) -> list[ReadingHead]:
     """Train the valence/arousal readings on listeners' data.
 
-    One reading over all the listener table's features and, when those are more, one over
-    the classifier's ``names`` (richest first). With ``cv`` the readings are also
-    cross-validated (folds grouped by artist when the table has artists) and the metrics
-    stored in each head's metadata. ``seed`` is used when no ``config`` is given.
+    Parameters
+    ----------
+    listeners
+        Tracks with listeners' valence/arousal (from
+        :func:`~moodtune.model.listeners.read_listener_table`).
+    names
+        The classifier's features; the table must have them.
+    config
+        The readings' hyper-parameters (default: ``ReadingConfig(seed=seed)``).
+    cv
+        Also cross-validate the readings beside baselines (folds grouped by artist when the
+        table has artists) and store the metrics in each head's metadata.
+    seed
+        The seed when no ``config`` is given.
+    progress
+        Told as the cross-validation folds finish.
+
+    Returns
+    -------
+    list of ReadingHead
+        One reading over all the table's features and, when those are more, one over
+        ``names`` (richest first), each with its provenance in ``metadata``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from moodtune.model.listeners import read_listener_table
+    >>> rows = [(f"t{i}", i / 40, (i * 7 % 40) / 40, 1 + 8 * i / 40, 9 - 8 * i / 40)
+    ...         for i in range(40)]
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "listeners.csv"
+    >>> pd.DataFrame(rows, columns=["id", "valence", "energy", "valence_tags",
+    ...                             "arousal_tags"]).to_csv(path, index=False)
+    >>> heads = train_readings(read_listener_table(path), ["valence", "energy"], cv=False,
+    ...                        config=ReadingConfig(iterations=50))
+    >>> [head.feature_names for head in heads], heads[0].predict([[0.5, 0.5]]).shape
+    ([('energy', 'valence')], (1, 2))
     """
     from moodtune.model.training import ReadingRegressor
 
@@ -113,10 +146,42 @@ def evaluate_reading(
 ) -> ReadingReport:
     """Score valence/arousal readings against listeners on the same repeated folds.
 
-    ``models`` are names from :data:`moodtune.model.reading_evaluation.READING_MODELS`
-    (default: all); ``model`` is the 7-class model whose reading and implied valence/arousal
-    are scored (a model, a folder, or None for the default model). See
-    :func:`moodtune.model.reading_evaluation.cross_validate_reading`.
+    Parameters
+    ----------
+    listeners
+        Tracks with listeners' valence/arousal.
+    models
+        Names from :data:`moodtune.model.reading_evaluation.READING_MODELS` (default: all).
+    folds, repeats
+        Folds per repeat (2–20) and the shuffle seeds of the repeats.
+    group_by_artist
+        Keep each artist's tracks on one side of every split.
+    model
+        The 7-class model whose reading and implied valence/arousal are scored (a model, a
+        folder, or None for the default model).
+    progress
+        Told as folds finish.
+
+    Returns
+    -------
+    ReadingReport
+        Spearman rho (valence, arousal) and quadrant accuracy per model and repeat; see
+        :func:`moodtune.model.reading_evaluation.cross_validate_reading`.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from moodtune.model.listeners import read_listener_table
+    >>> rows = [(f"t{i}", i / 40, (i * 7 % 40) / 40, 1 + 8 * i / 40, 5.0 + (i % 3))
+    ...         for i in range(40)]
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "listeners.csv"
+    >>> pd.DataFrame(rows, columns=["id", "valence", "energy", "valence_tags",
+    ...                             "arousal_tags"]).to_csv(path, index=False)
+    >>> report = evaluate_reading(read_listener_table(path), models=["raw_features"],
+    ...                           repeats=[0])
+    >>> report.to_dict()["models"]["raw_features"]["valence_rho"]["mean"]
+    1.0
     """
     from moodtune.model.reading_evaluation import cross_validate_reading
 
