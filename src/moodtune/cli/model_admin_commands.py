@@ -89,6 +89,8 @@ def _print_overview(described: dict[str, Any]) -> None:
 def _print_cv(cv: dict[str, Any] | None, title: str) -> None:
     from rich.table import Table
 
+    from moodtune.model.report import spread
+
     if not cv:
         return
     models = cv.get("models") or {}
@@ -98,7 +100,7 @@ def _print_cv(cv: dict[str, Any] | None, title: str) -> None:
     for metric in metrics:
         view.add_column(metric.replace("_", " "), justify="right")
     for name, scores in models.items():
-        view.add_row(name, *(f"{scores[m]['mean']:.3f} ± {scores[m]['std']:.3f}" for m in metrics))
+        view.add_row(name, *(spread(scores[m]) for m in metrics))
     console.out.print(view)
 
 

@@ -322,6 +322,8 @@ def _read_listeners(data: Path, targets: str | None, skip_invalid: bool):
 def _show_classifiers(result: EvaluationReport, name: str, seeds: tuple[int, ...]) -> None:
     from rich.table import Table
 
+    from moodtune.model.report import spread
+
     data_dict = result.to_dict()
     view = Table(title=f"{name}: {data_dict['protocol']['cv']}, seeds {list(seeds)}")
     for column in ("model", "accuracy", "macro-F1"):
@@ -330,8 +332,8 @@ def _show_classifiers(result: EvaluationReport, name: str, seeds: tuple[int, ...
         acc, f1 = scores["accuracy"], scores["macro_f1"]
         view.add_row(
             model_name,
-            f"{acc['mean']:.3f} ± {acc['std']:.3f}",
-            f"{f1['mean']:.3f} ± {f1['std']:.3f}",
+            spread(acc),
+            spread(f1),
         )
     console.out.print(view)
     print_per_class_f1(data_dict, "F1 per class (mean over repeats)")
@@ -339,6 +341,8 @@ def _show_classifiers(result: EvaluationReport, name: str, seeds: tuple[int, ...
 
 def _show_reading(result: ReadingReport, name: str, seeds: tuple[int, ...]) -> None:
     from rich.table import Table
+
+    from moodtune.model.report import spread
 
     data_dict = result.to_dict()
     columns = data_dict["targets"]["columns"]
@@ -351,10 +355,7 @@ def _show_reading(result: ReadingReport, name: str, seeds: tuple[int, ...]) -> N
     for model_name, scores in data_dict["models"].items():
         view.add_row(
             model_name + (" (ours)" if model_name == "reading" else ""),
-            *(
-                f"{scores[k]['mean']:.3f} ± {scores[k]['std']:.3f}"
-                for k in ("valence_rho", "arousal_rho", "quadrant_accuracy")
-            ),
+            *(spread(scores[k]) for k in ("valence_rho", "arousal_rho", "quadrant_accuracy")),
         )
     console.out.print(view)
 

@@ -8,7 +8,8 @@ and ``to_model`` for the torch-free :class:`~moodtune.model.artifact.EmotionMode
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -17,7 +18,14 @@ import numpy as np
 from moodtune.errors import MissingExtraError, MoodtuneError
 from moodtune.model.artifact import EmotionModel
 
-__all__ = ["LBFGS_ROUND", "SEED_RECIPE", "MLPClassifier", "TrainConfig", "require_torch"]
+__all__ = [
+    "LBFGS_ROUND",
+    "SEED_RECIPE",
+    "MLPClassifier",
+    "TrainConfig",
+    "require_torch",
+    "single_threaded",
+]
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,19 @@ def require_torch() -> Any:
     return torch
 
 
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """Run torch on one thread inside (deterministic, and faster for networks this small);
+    the former thread count is restored after."""
+    torch = require_torch()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 class MLPClassifier:
     """Min-max scaler + one-hidden-layer ReLU MLP + softmax, trained with L-BFGS or Adam.
 
@@ -113,13 +134,8 @@ class MLPClassifier:
     def fit(self, features: np.ndarray, labels: Sequence[str]) -> MLPClassifier:
         """Fit on X (n, d) raw features and y (n,) labels, single-threaded (deterministic and,
         for a network this small, faster than several threads)."""
-        torch = require_torch()
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with single_threaded():
             return self._fit(features, labels)
-        finally:
-            torch.set_num_threads(threads)
 
     def _fit(self, features: np.ndarray, labels: Sequence[str]) -> MLPClassifier:
         x = np.asarray(features, dtype=np.float32)

@@ -11,7 +11,7 @@ import numpy as np
 
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import Combination, ReadingHead
-from moodtune.model.mlp import MLPClassifier, TrainConfig, require_torch
+from moodtune.model.mlp import MLPClassifier, TrainConfig, require_torch, single_threaded
 
 __all__ = [
     "KAPPA",
@@ -58,13 +58,9 @@ class ReadingRegressor:
         self.config = (config or ReadingConfig()).validate()
 
     def fit(self, features: np.ndarray, targets: np.ndarray) -> ReadingRegressor:
-        torch = require_torch()
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        """Fit on X (n, d) raw features and Y (n, 2) targets, single-threaded."""
+        with single_threaded():
             return self._fit(features, targets)
-        finally:
-            torch.set_num_threads(threads)
 
     def _fit(self, features: np.ndarray, targets: np.ndarray) -> ReadingRegressor:
         torch = require_torch()
