@@ -285,7 +285,7 @@ def test_train_with_reading_data_then_predict_writes_the_reading_columns(
     assert len(written) == len(pd.read_csv(moods))
     assert written[["reading_valence", "reading_arousal"]].abs().le(1).all().all()
     assert "not Spotify's 'valence'" in result.output
-    info = run_main("model", "info", "--model", str(tmp_path / "m"))
+    info = run_main("model", "info", "--model", str(tmp_path / "m"), "--json")
     assert info.exit_code == 0, info.output
     readings = json.loads(info.stdout)["readings"]
     assert [len(r["features"]) for r in readings] == [11, 7]

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "FEATURES",
+    "FEATURE_NAMES",
+    "PITCH_CLASSES",
+    "SEED_FEATURES",
+    "Feature",
+    "parse_key",
+    "parse_mode",
+]
+
 
 @dataclass(frozen=True)
 class Feature:

@@ -17,6 +17,15 @@ from moodtune.data.readers import COLUMN_ALIASES, bare_spotify_id, normalise_col
 from moodtune.data.table import LABEL, TrackTable
 from moodtune.errors import InputError
 
+__all__ = [
+    "RULE_SOURCE",
+    "label_by_circumplex",
+    "label_by_playlists",
+    "music_plane",
+    "nearest",
+    "rule_label",
+]
+
 RULE_SOURCE = (
     "nearest of the 7 emotions on the valence/arousal plane: valence → 2·valence − 1, "
     "arousal → 2·energy − 1, emotion points from moodtune.emotions.CIRCUMPLEX"
@@ -72,22 +81,7 @@ def label_by_playlists(
             "the tracks and the playlist assignments share neither a track id nor a title column",
             path=source,
         )
-    keys = frame[key_column].map(_key)
-    labels = frame[LABEL]
-    mapping: dict[str, str] = {}
-    conflicts: set[str] = set()
-    for key, label in zip(keys, labels, strict=True):
-        if key is not None and mapping.setdefault(key, label) != label:
-            if not skip_invalid:
-                raise InputError(
-                    f"{key_column} {key!r} is in playlists of two emotions ({mapping[key]} and "
-                    f"{label}); keep it in one playlist, or pass --skip-invalid to leave such "
-                    "tracks out",
-                    path=source,
-                )
-            conflicts.add(key)
-    for key in conflicts:
-        del mapping[key]
+    mapping, conflicts = _playlist_mapping(frame, key_column, source, skip_invalid)
     found = table.frame[key_column].map(_key).map(mapping)
     missing = found.isna().to_numpy()
     notes = [f"labelled by playlist, matched on {key_column}"]
@@ -102,7 +96,7 @@ def label_by_playlists(
         if not skip_invalid:
             raise InputError(
                 f"{int(missing.sum())} of {len(table)} tracks are in no playlist (the first: "
-                f"{first!r}); pass --skip-invalid to leave them out",
+                f"{str(first)!r}); pass --skip-invalid to leave them out",
                 path=table.source or None,
             )
         notes.append(
@@ -114,6 +108,28 @@ def label_by_playlists(
             raise InputError("no track is in any playlist", path=table.source or None)
     result[LABEL] = found.to_numpy()
     return TrackTable(result.reset_index(drop=True), table.source, [*table.notes, *notes])
+
+
+def _playlist_mapping(
+    frame: pd.DataFrame, key_column: str, source: str, skip_invalid: bool
+) -> tuple[dict[str, str], set[str]]:
+    """Track key → emotion from the assignments, and the keys found in playlists of two
+    emotions (an error unless ``skip_invalid``; left out of the mapping)."""
+    mapping: dict[str, str] = {}
+    conflicts: set[str] = set()
+    for key, label in zip(frame[key_column].map(_key), frame[LABEL], strict=True):
+        if key is not None and mapping.setdefault(key, label) != label:
+            if not skip_invalid:
+                raise InputError(
+                    f"{key_column} {key!r} is in playlists of two emotions ({mapping[key]} and "
+                    f"{label}); keep it in one playlist, or pass --skip-invalid to leave such "
+                    "tracks out",
+                    path=source,
+                )
+            conflicts.add(key)
+    for key in conflicts:
+        del mapping[key]
+    return mapping, conflicts
 
 
 def _assignment_frame(assignments: pd.DataFrame | Mapping[str, str], source: str) -> pd.DataFrame:

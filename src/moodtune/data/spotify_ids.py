@@ -6,6 +6,8 @@ import re
 
 from moodtune.errors import MoodtuneError
 
+__all__ = ["id_from_href", "is_spotify_id", "spotify_id"]
+
 _BASE62 = re.compile(r"^[0-9A-Za-z]{22}$")
 _URI = re.compile(r"^spotify:(?:user:[^:]+:)?(?P<kind>[a-z]+):(?P<id>[0-9A-Za-z]+)$")
 _URL = re.compile(

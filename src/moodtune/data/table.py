@@ -14,6 +14,8 @@ from moodtune.data.features import FEATURE_NAMES
 from moodtune.errors import InputError, MoodtuneError
 from moodtune.files import replace_atomically
 
+__all__ = ["ID_COLUMNS", "LABEL", "TrackTable", "write_frame"]
+
 #: Identity columns a table may carry, in display order.
 ID_COLUMNS: tuple[str, ...] = ("track_id", "title", "artist", "album")
 #: Name of the label column in a labelled table.

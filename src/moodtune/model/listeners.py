@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from moodtune.data.cells import _describe, _is_blank
 from moodtune.data.readers import normalise_column, read_frame, tidy
 from moodtune.data.table import LABEL, TrackTable
 from moodtune.errors import InputError, MoodtuneError
@@ -27,6 +28,14 @@ TARGET_NAMES: dict[str, tuple[str, ...]] = {
     "arousal": ("arousal_tags", "listener_arousal", "reading_arousal", "arousal_listeners"),
 }
 _ROW = "__row__"
+
+__all__ = [
+    "TARGET_NAMES",
+    "ListenerTable",
+    "find_target_columns",
+    "has_listener_columns",
+    "read_listener_table",
+]
 
 
 @dataclass
@@ -119,6 +128,23 @@ def read_listener_table(
             "1-9, or listener_valence and listener_arousal, -1..1)",
             path=source,
         )
+    raw, bad = _target_values(frame, found, source, skip_invalid)
+    good = np.setdiff1d(np.arange(len(raw)), list(bad))
+    if len(good) == 0:
+        raise InputError("no row has listeners' valence and arousal", path=source)
+    scale = _scale(raw[good], found, source)
+    targets = np.clip((raw - 5.0) / 4.0, -1.0, 1.0) if scale == "1-9" else raw
+    table, rows = _features_of(frame.drop(index=list(bad)).copy(), source, skip_invalid, labels)
+    if bad:
+        table.notes.append(f"skipped {len(bad)} row(s) without listeners' valence/arousal")
+    return ListenerTable(table, targets[rows], (str(found[0]), str(found[1])), scale)
+
+
+def _target_values(
+    frame: pd.DataFrame, found: tuple[str, str], source: str, skip_invalid: bool
+) -> tuple[np.ndarray, dict[int, str]]:
+    """The two target columns as float64 (n, 2), and the rows without a number in them
+    (an error naming the row unless ``skip_invalid``)."""
     raw = np.column_stack(
         [pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64) for c in found]
     )
@@ -126,22 +152,26 @@ def read_listener_table(
     for axis, column in enumerate(found):
         for row in np.flatnonzero(~np.isfinite(raw[:, axis])):
             if not skip_invalid:
+                value = frame[column].iloc[row]
+                what = "is missing" if _is_blank(value) else f"{_describe(value)} is not a number"
                 raise InputError(
-                    f"listeners' value {frame[column].iloc[row]!r} is not a number "
+                    f"listeners' value {what} "
                     "(or pass --skip-invalid to leave such rows out and count them)",
                     path=source,
                     row=int(row) + 1,
                     column=str(column),
                 )
             bad.setdefault(int(row), f"non-numeric {column!r}")
-    good = np.setdiff1d(np.arange(len(raw)), list(bad))
-    if len(good) == 0:
-        raise InputError("no row has listeners' valence and arousal", path=source)
-    scale = _scale(raw[good], found, source)
-    targets = np.clip((raw - 5.0) / 4.0, -1.0, 1.0) if scale == "1-9" else raw
+    return raw, bad
+
+
+def _features_of(
+    work: pd.DataFrame, source: str, skip_invalid: bool, labels: bool
+) -> tuple[TrackTable, np.ndarray]:
+    """The validated track table of the rows in ``work`` (with the table's own labels when
+    ``labels``), and for each of its rows the position of its source row."""
     # Carry the row number through validation in the label column, so that rows the reader
     # leaves out (with skip_invalid) cannot misalign features and targets.
-    work = frame.drop(index=list(bad)).copy()
     label_column = next(
         (c for c in work.columns if normalise_column(c) in ("emotion", "label", "mood", "class")),
         None,
@@ -153,16 +183,12 @@ def read_listener_table(
     table = tidy(work, source=source, skip_invalid=skip_invalid, label_column=_ROW)
     rows = table.frame[LABEL].astype(int).to_numpy()
     table.notes[:] = [n for n in table.notes if not n.startswith("labels are not all")]
-    if bad:
-        table.notes.append(f"skipped {len(bad)} row(s) without listeners' valence/arousal")
     frame_out = table.frame.drop(columns=[LABEL])
     if own_labels is not None:
         positions = {row: i for i, row in enumerate(work.index)}
         frame_out[LABEL] = [own_labels[positions[r]] for r in rows]
-        table = tidy(frame_out, source=source, skip_invalid=False)
-    else:
-        table = TrackTable(frame_out.reset_index(drop=True), source, table.notes)
-    return ListenerTable(table, targets[rows], (str(found[0]), str(found[1])), scale)
+        return tidy(frame_out, source=source, skip_invalid=False), rows
+    return TrackTable(frame_out.reset_index(drop=True), source, table.notes), rows
 
 
 def _scale(values: np.ndarray, columns: tuple[str, str], source: str) -> str:

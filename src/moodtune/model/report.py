@@ -12,6 +12,24 @@ import numpy as np
 from moodtune.errors import MissingExtraError, MoodtuneError
 from moodtune.model.evaluation import EvaluationReport, ReadingReport
 
+__all__ = [
+    "check_output",
+    "plot_confusion",
+    "plot_reading_scatter",
+    "spread",
+    "write_document",
+    "write_json",
+]
+
+
+def spread(score: dict[str, float]) -> str:
+    """A score summary ``{"mean": m, "std": s}`` as text: ``"0.464 ± 0.015"``.
+
+    >>> spread({"mean": 0.46412, "std": 0.0151})
+    '0.464 ± 0.015'
+    """
+    return f"{score['mean']:.3f} ± {score['std']:.3f}"
+
 
 def check_output(path: str | Path, suffixes: tuple[str, ...]) -> Path:
     """Refuse, before any work is done, a report path that cannot be written."""
@@ -97,8 +115,8 @@ def _rows(data: dict[str, Any]) -> list[list[str]]:
         rows.append(
             [
                 name,
-                f"{acc['mean']:.3f} ± {acc['std']:.3f}",
-                f"{f1['mean']:.3f} ± {f1['std']:.3f}",
+                spread(acc),
+                spread(f1),
                 scores["description"],
             ]
         )
@@ -213,10 +231,7 @@ def _reading_rows(data: dict[str, Any]) -> list[list[str]]:
         rows.append(
             [
                 name + (" (ours)" if name == "reading" else ""),
-                *(
-                    f"{scores[k]['mean']:.3f} ± {scores[k]['std']:.3f}"
-                    for k in ("valence_rho", "arousal_rho", "quadrant_accuracy")
-                ),
+                *(spread(scores[k]) for k in ("valence_rho", "arousal_rho", "quadrant_accuracy")),
                 scores["description"],
             ]
         )

@@ -31,6 +31,8 @@ from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import TENSORS, EmotionModel
 from moodtune.model.training import require_torch
 
+__all__ = ["FEATURES_KEY", "LABELS_KEY", "export_pth", "import_pth"]
+
 #: Keys of ``state_dict._metadata[""]`` where an exported file records its input and output
 #: order (lists of names).
 FEATURES_KEY = "moodtune_feature_names"
@@ -51,8 +53,33 @@ def import_pth(
     no feature order needs ``feature_names``; one that records an order refuses a different
     one. Labels default to :data:`~moodtune.emotions.EMOTIONS`, the original's classes.
     """
-    torch = require_torch()
     path = Path(path)
+    state = _load_state(path)
+    recorded = _recorded(state, path)
+    names = _feature_order(path, state, recorded.get(FEATURES_KEY), feature_names)
+    classes = _choose(path, "label order", recorded.get(LABELS_KEY), labels, "labels") or EMOTIONS
+    weights = {name: state[name].detach().cpu().numpy().astype(np.float32) for name in TENSORS}
+    for name, values in weights.items():
+        if not np.isfinite(values).all():
+            raise MoodtuneError(
+                f"{str(path)!r}: {name} holds {int((~np.isfinite(values)).sum())} NaN or "
+                "infinite weight(s); such a model predicts nothing meaningful"
+            )
+    x = scaler_data.matrix(names)
+    return EmotionModel(
+        feature_names=tuple(names),
+        labels=tuple(classes),
+        scale_min=x.min(axis=0),
+        scale_max=x.max(axis=0),
+        weights=weights,
+        metadata={"imported_from": path.name, "scaler_fitted_on": scaler_data.source},
+    )
+
+
+def _load_state(path: Path) -> dict[str, Any]:
+    """The state_dict in ``path``, read with ``weights_only=True`` and checked to hold the
+    four real-valued tensors of two ``nn.Linear``."""
+    torch = require_torch()
     if not path.is_file():
         raise MoodtuneError(f"{str(path)!r}: file not found")
     try:
@@ -71,8 +98,18 @@ def import_pth(
     for name in TENSORS:
         if not isinstance(state[name], torch.Tensor) or state[name].is_complex():
             raise MoodtuneError(f"{str(path)!r}: {name} is not a real-valued tensor")
-    recorded = _recorded(state, path)
-    names = _choose(path, "feature order", recorded.get(FEATURES_KEY), feature_names, "--features")
+    return state
+
+
+def _feature_order(
+    path: Path,
+    state: dict[str, Any],
+    recorded: Sequence[str] | None,
+    given: Sequence[str] | None,
+) -> tuple[str, ...]:
+    """The features of ``fc1.weight``'s columns: recorded or given (never guessed), known
+    names, each once, as many as the layer has inputs."""
+    names = _choose(path, "feature order", recorded, given, "--features")
     if names is None:
         raise MoodtuneError(
             f"{str(path)!r} does not record which feature each of its "
@@ -91,23 +128,7 @@ def import_pth(
             f"{str(path)!r} takes {_columns(state)} inputs (fc1.weight has shape "
             f"{tuple(state['fc1.weight'].shape)}), but {len(names)} features were named"
         )
-    classes = _choose(path, "label order", recorded.get(LABELS_KEY), labels, "labels") or EMOTIONS
-    weights = {name: state[name].detach().cpu().numpy().astype(np.float32) for name in TENSORS}
-    for name, values in weights.items():
-        if not np.isfinite(values).all():
-            raise MoodtuneError(
-                f"{str(path)!r}: {name} holds {int((~np.isfinite(values)).sum())} NaN or "
-                "infinite weight(s); such a model predicts nothing meaningful"
-            )
-    x = scaler_data.matrix(names)
-    return EmotionModel(
-        feature_names=tuple(names),
-        labels=tuple(classes),
-        scale_min=x.min(axis=0),
-        scale_max=x.max(axis=0),
-        weights=weights,
-        metadata={"imported_from": path.name, "scaler_fitted_on": scaler_data.source},
-    )
+    return names
 
 
 def export_pth(model: EmotionModel, path: str | Path) -> tuple[str, ...]:
