@@ -98,6 +98,23 @@ def test_large_logits_stay_finite():
     np.testing.assert_allclose(got, expected, rtol=0, atol=TOLERANCE)
 
 
+@pytest.mark.parametrize("shift", [-200.0, -90.0, 0.0, 80.0, 200.0])
+def test_exponentials_that_overflow_or_underflow(shift):
+    """Logits (h + shift, h / 2 + shift, shift - h) for h = ReLU(x): far beyond float32's
+    exp range (±88) for some rows, so the unshifted softmax must fall back to the shift."""
+    forward = SoftmaxMLP(
+        np.ones((1, 1)), np.zeros(1), np.array([[1.0, 0.5, -1.0]]), np.full(3, shift)
+    )
+    x = np.linspace(-10, 400, 2 * CHUNK + 3, dtype=np.float32).reshape(-1, 1)
+    h = np.maximum(x.astype(np.float64), 0.0)
+    logits = np.hstack([h + shift, h / 2 + shift, shift - h])
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected = e / e.sum(axis=1, keepdims=True)
+    got = forward.proba(x)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=TOLERANCE)
+
+
 def test_a_nan_row_gives_nan_and_leaves_the_others(model):
     x = tracks(model, 10)
     x[3, 2] = np.nan

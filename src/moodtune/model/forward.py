@@ -7,10 +7,17 @@ of :func:`moodtune.model.artifact._prepare_mlp` (the min-max scaler is already f
 - rows go through in chunks whose whole working set (inputs, hidden units, logits) stays in
   a core's L2 cache, instead of writing a 256 MB hidden layer for a million rows to memory;
 - each chunk is laid out *transposed* (features × rows), so every elementwise step and the
-  softmax's max and sum run along long contiguous rows rather than rows of 7;
+  softmax's sums run along long contiguous rows rather than rows of 7;
 - the biases are folded into the matrix products (a row of ones under the inputs and under
   the hidden units), so no broadcast additions are needed;
-- every step writes in place into buffers allocated once per call (``out=``): no temporaries.
+- every step writes in place into buffers allocated once per call (``out=``): no temporaries;
+- the softmax skips the shift by each row's maximum unless a chunk's exponentials would
+  overflow or underflow (then it redoes that chunk with the shift).
+
+Threads: by default everything runs on the calling thread (the chunks are small enough that
+numpy's OpenBLAS does not split the products over threads, see :data:`CHUNK`);
+``threads=N`` splits the rows over N threads. With another BLAS (MKL, Accelerate) that
+threads small products, limit it with ``threadpoolctl.threadpool_limits(1, "blas")``.
 """
 
 from __future__ import annotations
@@ -190,22 +197,36 @@ class SoftmaxMLP:
         # slower (numpy 2.4).
         zeros = np.zeros((self.hidden, c), dtype=np.float32)
         padded = np.empty((len(self._w2), c), dtype=np.float32)
-        row = np.empty(c, dtype=np.float32)
-        for start in range(0, n, c):
-            m = min(c, n - start)
-            if m < c:  # the last, shorter chunk
-                inputs, hidden, zeros = inputs[:, :m], hidden[:, :m], zeros[:, :m]
-                padded, row = padded[:, :m], row[:m]
-            units, logits = hidden[: self.hidden], padded[: self.k]
-            np.copyto(inputs[: self.d], x[start : start + m].T)
-            np.matmul(self.w1, inputs, out=units)
-            np.maximum(units, zeros, out=units)
-            np.matmul(self._w2, hidden, out=padded)
-            np.max(logits, axis=0, out=row)
-            np.subtract(logits, row, out=logits)
-            np.exp(logits, out=logits)
-            np.sum(logits, axis=0, out=row)
-            np.divide(logits, row, out=out[start : start + m].T)
+        total, scale = np.empty(c, dtype=np.float32), np.empty(c, dtype=np.float32)
+        units, logits = hidden[: self.hidden], padded[: self.k]
+        # Overflow, underflow and NaN are expected below and dealt with.
+        with np.errstate(all="ignore"):
+            for start in range(0, n, c):
+                m = min(c, n - start)
+                if m < c:  # the last, shorter chunk
+                    inputs, hidden, zeros = inputs[:, :m], hidden[:, :m], zeros[:, :m]
+                    padded, total, scale = padded[:, :m], total[:m], scale[:m]
+                    units, logits = hidden[: self.hidden], padded[: self.k]
+                np.copyto(inputs[: self.d], x[start : start + m].T)
+                np.matmul(self.w1, inputs, out=units)
+                np.maximum(units, zeros, out=units)
+                np.matmul(self._w2, hidden, out=padded)
+                # Softmax without shifting by each row's maximum first (two passes fewer): as
+                # precise as with it unless a row's exponentials overflow or all underflow,
+                # which makes a row's total · (1 / total) not finite (inf · 0, 0 · inf, or a
+                # total too small to invert); then the chunk is redone with the shift (so is
+                # a chunk with a NaN input, whose rows stay NaN).
+                np.exp(logits, out=logits)
+                np.sum(logits, axis=0, out=total)
+                np.reciprocal(total, out=scale)
+                if not np.isfinite(np.dot(total, scale)):
+                    np.matmul(self._w2, hidden, out=padded)
+                    np.max(logits, axis=0, out=total)
+                    np.subtract(logits, total, out=logits)
+                    np.exp(logits, out=logits)
+                    np.sum(logits, axis=0, out=total)
+                    np.reciprocal(total, out=scale)
+                np.multiply(logits, scale, out=out[start : start + m].T)
 
 
 def softmax_mlp(
