@@ -217,14 +217,14 @@ class SoftmaxMLP:
                 # total too small to invert); then the chunk is redone with the shift (so is
                 # a chunk with a NaN input, whose rows stay NaN).
                 np.exp(logits, out=logits)
-                np.sum(logits, axis=0, out=total)
+                np.add.reduce(logits, axis=0, out=total)
                 np.reciprocal(total, out=scale)
                 if not np.isfinite(np.dot(total, scale)):
                     np.matmul(self._w2, hidden, out=padded)
-                    np.max(logits, axis=0, out=total)
+                    np.maximum.reduce(logits, axis=0, out=total)
                     np.subtract(logits, total, out=logits)
                     np.exp(logits, out=logits)
-                    np.sum(logits, axis=0, out=total)
+                    np.add.reduce(logits, axis=0, out=total)
                     np.reciprocal(total, out=scale)
                 np.multiply(logits, scale, out=out[start : start + m].T)
 
