@@ -9,9 +9,19 @@ import pytest
 
 from moodtune.errors import MissingExtraError
 from moodtune.model.artifact import EmotionModel
-from moodtune.model.forward import CHUNK, SoftmaxMLP, softmax_mlp
+from moodtune.model.forward import CHUNK, SoftmaxMLP, mlp_outputs, softmax_mlp
 
 TOLERANCE = 1e-5
+
+
+def reference_outputs(weights, scale_min, scale_max, x) -> np.ndarray:
+    """The network written out plainly in float64: scale, ReLU layer, linear outputs."""
+    lo = np.asarray(scale_min, dtype=np.float64)
+    span = np.asarray(scale_max, dtype=np.float64) - lo
+    z = (np.asarray(x, dtype=np.float64) - lo) / np.where(span > 0, span, 1.0)
+    w1, b1 = (np.asarray(weights[f"fc1.{p}"], dtype=np.float64) for p in ("weight", "bias"))
+    w2, b2 = (np.asarray(weights[f"fc2.{p}"], dtype=np.float64) for p in ("weight", "bias"))
+    return np.maximum(z @ w1.T + b1, 0.0) @ w2.T + b2
 
 
 def reference(weights, scale_min, scale_max, x) -> np.ndarray:
@@ -74,6 +84,46 @@ def test_chunks_and_threads_give_the_same_probabilities(chunk, threads):
     np.testing.assert_allclose(got, expected, rtol=0, atol=TOLERANCE)
     # One machine, same chunks: threads change nothing, bit for bit.
     np.testing.assert_array_equal(got, forward.proba(x, chunk=chunk))
+
+
+def test_a_rows_probabilities_do_not_depend_on_its_place_in_the_batch(model):
+    """Partitions (Dask, catalogue batches) must give what one call gives, bit for bit on
+    one machine: BLAS kernels may round a column differently by its place in a product."""
+    x = tracks(model, 20 * CHUNK + 123, seed=3)
+    whole = model.classifier_proba(x)
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        cuts = np.sort(rng.choice(np.arange(1, len(x)), size=6, replace=False))
+        parts = np.concatenate([model.classifier_proba(part) for part in np.split(x, cuts)])
+        np.testing.assert_array_equal(parts, whole)
+    for row in rng.choice(len(x), size=50, replace=False):
+        np.testing.assert_array_equal(model.classifier_proba(x[row : row + 1])[0], whole[row])
+
+
+def test_the_readings_match_float64_and_do_not_depend_on_the_batch(model):
+    assert {len(head.feature_names) for head in model.readings} == {7, 11}  # 1 and 2 pieces
+    rng = np.random.default_rng(4)
+    for head in model.readings:
+        x = rng.uniform(head.scale_min, head.scale_max, (5 * CHUNK + 7, len(head.feature_names)))
+        x = x.astype(np.float32)
+        whole = head.predict(x)
+        raw = reference_outputs(head.weights, head.scale_min, head.scale_max, x)
+        expected = np.clip(raw, -1.0, 1.0)
+        np.testing.assert_allclose(whole, expected, rtol=0, atol=TOLERANCE)
+        cuts = np.sort(rng.choice(np.arange(1, len(x)), size=6, replace=False))
+        parts = np.concatenate([head.predict(part) for part in np.split(x, cuts)])
+        np.testing.assert_array_equal(parts, whole)
+
+
+@pytest.mark.parametrize("d", [1, 7, 8, 15])
+def test_outputs_of_any_width_match_float64(d):
+    rng = np.random.default_rng(d)
+    weights, lo, hi = random_model(rng, d=d, hidden=24, k=2)
+    x = rng.uniform(lo, hi, (2 * CHUNK + 40, d)).astype(np.float32)
+    forward = SoftmaxMLP.from_weights(weights, lo, hi)
+    expected = reference_outputs(weights, lo, hi, x)
+    np.testing.assert_allclose(forward.outputs(x), expected, rtol=1e-5, atol=1e-4)
+    np.testing.assert_array_equal(mlp_outputs(x, *forward.layers), forward.outputs(x))
 
 
 @pytest.mark.parametrize("k", [1, 2, 8, 9, 17])

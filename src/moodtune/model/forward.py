@@ -8,8 +8,8 @@ of :func:`moodtune.model.artifact._prepare_mlp` (the min-max scaler is already f
   a core's L2 cache, instead of writing a 256 MB hidden layer for a million rows to memory;
 - each chunk is laid out *transposed* (features × rows), so every elementwise step and the
   softmax's sums run along long contiguous rows rather than rows of 7;
-- the biases are folded into the matrix products (a row of ones under the inputs and under
-  the hidden units), so no broadcast additions are needed;
+- the output layer's bias is folded into its product (a row of ones under the hidden
+  units); the first layer's is added from a full array, not broadcast;
 - every step writes in place into buffers allocated once per call (``out=``): no temporaries;
 - the softmax skips the shift by each row's maximum unless a chunk's exponentials would
   overflow or underflow (then it redoes that chunk with the shift).
@@ -29,11 +29,17 @@ import numpy as np
 
 from moodtune.errors import MissingExtraError
 
-#: Rows per chunk. 1,000 rows keep a chunk's working set (about 300 KB for 7 → 64 → 7) in a
+#: Rows per chunk. 1,008 rows keep a chunk's working set (about 300 KB for 7 → 64 → 7) in a
 #: core's L2 cache and each matrix product small enough that numpy's OpenBLAS runs it on the
 #: calling thread whatever its thread setting (measured with OpenBLAS 0.3.31: products with
-#: m·n·k < 524,288 ran on one thread; 64·8·1,000 and 8·65·1,000 are below that).
-CHUNK = 1000
+#: m·n·k < 524,288 ran on one thread; 64·7·1,008 and 7·65·1,008 are below that).
+CHUNK = 1008
+#: Chunks hold a multiple of this many rows (the last one padded): BLAS kernels work on blocks
+#: of columns and may round a column differently in a shorter last block, so a track's
+#: probabilities would otherwise depend on where it falls in the batch.
+BLOCK = 16
+#: The first layer's product takes the inputs at most this many at a time (see _run).
+PIECE = 7
 
 
 def augment(w_t: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -62,10 +68,15 @@ class SoftmaxMLP:
         self.d = self.w1.shape[1] - 1
         self.hidden = self.w1.shape[0]
         self.k = self.w2.shape[0]
-        # The output layer padded with zero rows to a multiple of 8 outputs: OpenBLAS
-        # multiplies 8 rows faster than 7 (measured: 13 vs 18 ms per million rows).
-        self._w2 = np.zeros((-(-self.k // 8) * 8, self.w2.shape[1]), dtype=np.float32)
-        self._w2[: self.k] = self.w2
+        # The first layer's matrix without its bias, (hidden, d): see _run.
+        self._pieces = [
+            (
+                start,
+                min(self.d, start + PIECE),
+                np.ascontiguousarray(self.w1[:, start : min(self.d, start + PIECE)]),
+            )
+            for start in range(0, self.d, PIECE)
+        ]
         if self.w2.shape[1] != self.hidden + 1:
             raise ValueError(
                 f"the output layer takes {self.w2.shape[1] - 1} inputs, "
@@ -130,6 +141,13 @@ class SoftmaxMLP:
         onnx.checker.check_model(model)
         return model.SerializeToString()
 
+    def outputs(
+        self, x: np.ndarray, *, chunk: int = CHUNK, threads: int = 1, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The raw outputs ``ReLU(x @ w1t + b1) @ w2t + b2``, shape (n, k), float32, without
+        the softmax (e.g. a regression head); parameters as for :meth:`proba`."""
+        return self._apply(x, chunk, threads, out, softmax=False)
+
     def proba(
         self,
         x: np.ndarray,
@@ -145,7 +163,7 @@ class SoftmaxMLP:
         x : ndarray, shape (n, d)
             Inputs (cast to float32 if they are not); any strides.
         chunk : int
-            Rows per chunk (see :data:`CHUNK`).
+            Rows per chunk (see :data:`CHUNK`), rounded down to a multiple of :data:`BLOCK`.
         threads : int
             Threads to run on: the rows are split into this many contiguous parts, each run
             on its own thread (numpy releases the GIL in its loops). The default runs on the
@@ -158,6 +176,11 @@ class SoftmaxMLP:
         ndarray, shape (n, k), float32
             Each row sums to 1 (NaN for a row with a NaN input).
         """
+        return self._apply(x, chunk, threads, out, softmax=True)
+
+    def _apply(
+        self, x: np.ndarray, chunk: int, threads: int, out: np.ndarray | None, softmax: bool
+    ) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != self.d:
             raise ValueError(f"expected inputs of shape (n, {self.d}), got {x.shape}")
@@ -168,65 +191,116 @@ class SoftmaxMLP:
             out = np.empty((n, self.k), dtype=np.float32)
         elif out.shape != (n, self.k) or out.dtype != np.float32:
             raise ValueError(f"out must be float32 {(n, self.k)}, got {out.dtype} {out.shape}")
+        chunk = max(BLOCK, chunk // BLOCK * BLOCK)
         chunks = -(-n // chunk)
         if threads == 1 or chunks <= 1:
-            self._run(x, out, chunk)
+            self._run(x, out, chunk, softmax)
             return out
         # Split on chunk boundaries so that each part but the last runs whole chunks.
         step = -(-chunks // min(threads, chunks)) * chunk
         bounds = [(s, min(n, s + step)) for s in range(0, n, step)]
         with ThreadPoolExecutor(max_workers=len(bounds)) as pool:
-            done = [pool.submit(self._run, x[a:b], out[a:b], chunk) for a, b in bounds]
+            done = [pool.submit(self._run, x[a:b], out[a:b], chunk, softmax) for a, b in bounds]
             for future in done:
                 future.result()
         return out
 
-    def _run(self, x: np.ndarray, out: np.ndarray, chunk: int) -> None:
-        """Write the probabilities of ``x`` (n, d) into ``out`` (n, k), ``chunk`` rows at a
-        time, on the calling thread."""
+    def _run(self, x: np.ndarray, out: np.ndarray, chunk: int, softmax: bool) -> None:
+        """Write the probabilities (or with ``softmax`` False the raw outputs) of ``x`` (n, d)
+        into ``out`` (n, k), ``chunk`` rows at a time, on the calling thread.
+
+        A row's results do not depend on where it falls in the batch (so a dataset split
+        into partitions gives the same numbers as one call): chunks are padded to whole
+        BLOCKs, and the products keep the shapes (hidden, ≤ 7) @ (≤ 7, rows) (the inputs
+        taken :data:`PIECE` at a time) and (k, hidden + 1) @ (hidden + 1, rows), which
+        OpenBLAS 0.3.31 computed column for column alike at any position with both its AVX2
+        and AVX-512 kernels. With 8 or more inputs at a time, or k padded to 8, its AVX2
+        kernels did not.
+        """
         n = x.shape[0]
         if n == 0:
             return
-        c = min(n, chunk)
-        # Transposed buffers, allocated once; a trailing row of ones folds each bias in.
-        inputs = np.empty((self.d + 1, c), dtype=np.float32)
-        inputs[self.d] = 1.0
+        c = -(-min(n, chunk) // BLOCK) * BLOCK  # chunk: a multiple of BLOCK
+        # Transposed buffers, allocated once; a trailing row of ones folds the output
+        # layer's bias into its product.
+        inputs = np.zeros((self.d, c), dtype=np.float32)
         hidden = np.empty((self.hidden + 1, c), dtype=np.float32)
         hidden[self.hidden] = 1.0
+        bias = np.repeat(self.w1[:, self.d :], c, axis=1)
         # ReLU against an array of zeros: numpy's maximum against a scalar is several times
         # slower (numpy 2.4).
         zeros = np.zeros((self.hidden, c), dtype=np.float32)
-        padded = np.empty((len(self._w2), c), dtype=np.float32)
+        logits = np.empty((self.k, c), dtype=np.float32)
+        exps = np.empty((self.k, c), dtype=np.float32)
         total, scale = np.empty(c, dtype=np.float32), np.empty(c, dtype=np.float32)
-        units, logits = hidden[: self.hidden], padded[: self.k]
+        units = hidden[: self.hidden]
+        part = np.empty((self.hidden, c), dtype=np.float32) if len(self._pieces) > 1 else units
         # Overflow, underflow and NaN are expected below and dealt with.
         with np.errstate(all="ignore"):
             for start in range(0, n, c):
                 m = min(c, n - start)
-                if m < c:  # the last, shorter chunk
-                    inputs, hidden, zeros = inputs[:, :m], hidden[:, :m], zeros[:, :m]
-                    padded, total, scale = padded[:, :m], total[:m], scale[:m]
-                    units, logits = hidden[: self.hidden], padded[: self.k]
-                np.copyto(inputs[: self.d], x[start : start + m].T)
-                np.matmul(self.w1, inputs, out=units)
+                if m < c:  # the last, shorter chunk: padded to whole blocks with zeros
+                    c = -(-m // BLOCK) * BLOCK
+                    inputs, hidden, bias, zeros = (
+                        inputs[:, :c],
+                        hidden[:, :c],
+                        bias[:, :c],
+                        zeros[:, :c],
+                    )
+                    logits, exps, total, scale = logits[:, :c], exps[:, :c], total[:c], scale[:c]
+                    units, part = hidden[: self.hidden], part[:, :c]
+                    inputs[:, m:] = 0.0
+                np.copyto(inputs[:, :m], x[start : start + m].T)
+                for number, (first, last, w1) in enumerate(self._pieces):
+                    if number == 0:
+                        np.matmul(w1, inputs[first:last], out=units)
+                    else:
+                        np.matmul(w1, inputs[first:last], out=part)
+                        np.add(units, part, out=units)
+                np.add(units, bias, out=units)
                 np.maximum(units, zeros, out=units)
-                np.matmul(self._w2, hidden, out=padded)
-                # Softmax without shifting by each row's maximum first (two passes fewer): as
+                np.matmul(self.w2, hidden, out=logits)
+                if not softmax:
+                    np.copyto(out[start : start + m].T, logits[:, :m])
+                    continue
+                # Softmax without shifting by each row's maximum first (a pass fewer): as
                 # precise as with it unless a row's exponentials overflow or all underflow,
-                # which makes a row's total · (1 / total) not finite (inf · 0, 0 · inf, or a
-                # total too small to invert); then the chunk is redone with the shift (so is
-                # a chunk with a NaN input, whose rows stay NaN).
-                np.exp(logits, out=logits)
-                np.add.reduce(logits, axis=0, out=total)
+                # which makes its total · (1 / total) not finite (inf · 0, 0 · inf, or a
+                # total too small to invert); those rows (and NaN rows) get the shift.
+                np.exp(logits, out=exps)
+                np.add.reduce(exps, axis=0, out=total)
                 np.reciprocal(total, out=scale)
-                if not np.isfinite(np.dot(total, scale)):
-                    np.matmul(self._w2, hidden, out=padded)
-                    np.maximum.reduce(logits, axis=0, out=total)
-                    np.subtract(logits, total, out=logits)
-                    np.exp(logits, out=logits)
-                    np.add.reduce(logits, axis=0, out=total)
-                    np.reciprocal(total, out=scale)
-                np.multiply(logits, scale, out=out[start : start + m].T)
+                if not np.isfinite(np.dot(total[:m], scale[:m])):
+                    self._shifted(logits, exps, total, scale, m)
+                np.multiply(exps[:, :m], scale[:m], out=out[start : start + m].T)
+
+    @staticmethod
+    def _shifted(
+        logits: np.ndarray, exps: np.ndarray, total: np.ndarray, scale: np.ndarray, m: int
+    ) -> None:
+        """Redo the softmax of the first ``m`` columns of ``logits`` (k, c) whose
+        exponentials ``exps`` over- or underflowed, shifting each by its maximum first;
+        elementwise only, so a row's result does not depend on its neighbours."""
+        bad = np.flatnonzero(~np.isfinite(total[:m] * scale[:m]))
+        shifted = logits[:, bad] - logits[:, bad].max(axis=0)
+        np.exp(shifted, out=shifted)
+        exps[:, bad] = shifted
+        scale[bad] = 1.0 / shifted.sum(axis=0)
+
+
+def mlp_outputs(
+    x: np.ndarray,
+    w1t: np.ndarray,
+    b1: np.ndarray,
+    w2t: np.ndarray,
+    b2: np.ndarray,
+    *,
+    chunk: int = CHUNK,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``ReLU(x @ w1t + b1) @ w2t + b2`` for inputs ``x`` (n, d): outputs (n, k), float32, the
+    same for a row wherever it falls in the batch. See :class:`SoftmaxMLP` for the shapes."""
+    return SoftmaxMLP(w1t, b1, w2t, b2).outputs(x, chunk=chunk, out=out)
 
 
 def softmax_mlp(
