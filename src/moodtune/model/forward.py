@@ -11,8 +11,11 @@ of :func:`moodtune.model.artifact._prepare_mlp` (the min-max scaler is already f
 - the output layer's bias is folded into its product (a row of ones under the hidden
   units); the first layer's is added from a full array, not broadcast;
 - every step writes in place into buffers allocated once per call (``out=``): no temporaries;
-- the softmax skips the shift by each row's maximum unless a chunk's exponentials would
-  overflow or underflow (then it redoes that chunk with the shift).
+- the softmax skips the shift by each row's maximum unless that row's exponentials
+  overflow or underflow (then it redoes the row with the shift).
+
+A row's results do not depend on where it falls in the batch, bit for bit (see
+``SoftmaxMLP._run``): a dataset split into partitions gives what one call gives.
 
 Threads: by default everything runs on the calling thread (the chunks are small enough that
 numpy's OpenBLAS does not split the products over threads, see :data:`CHUNK`);
@@ -29,10 +32,11 @@ import numpy as np
 
 from moodtune.errors import MissingExtraError
 
-#: Rows per chunk. 1,008 rows keep a chunk's working set (about 300 KB for 7 → 64 → 7) in a
-#: core's L2 cache and each matrix product small enough that numpy's OpenBLAS runs it on the
-#: calling thread whatever its thread setting (measured with OpenBLAS 0.3.31: products with
-#: m·n·k < 524,288 ran on one thread; 64·7·1,008 and 7·65·1,008 are below that).
+#: Rows per chunk. At 1,008 rows a chunk's buffers (inputs, hidden units, the first layer's
+#: bias and zeros, logits: about 0.9 MB for 7 → 64 → 7) fit a core's 1 MiB L2 cache (measured:
+#: faster than 496 or 752 rows), and each matrix product is small enough that numpy's OpenBLAS
+#: runs it on the calling thread whatever its thread setting (measured with OpenBLAS 0.3.31:
+#: products with m·n·k < 524,288 ran on one thread; 64·7·1,008 and 7·65·1,008 are below that).
 CHUNK = 1008
 #: Chunks hold a multiple of this many rows (the last one padded): BLAS kernels work on blocks
 #: of columns and may round a column differently in a shorter last block, so a track's
