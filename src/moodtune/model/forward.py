@@ -55,8 +55,8 @@ def augment(w_t: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class SoftmaxMLP:
-    """``softmax(ReLU(x @ w1t + b1) @ w2t + b2)``, prepared once (biases folded into the
-    matrices ``w1`` (hidden, d + 1) and ``w2`` (k, hidden + 1)).
+    """``softmax(ReLU(x @ w1t + b1) @ w2t + b2)`` (or its raw outputs), prepared once: ``w1``
+    (hidden, d + 1) and ``w2`` (k, hidden + 1) hold each layer with its bias as last column.
 
     Parameters
     ----------
@@ -72,7 +72,7 @@ class SoftmaxMLP:
         self.d = self.w1.shape[1] - 1
         self.hidden = self.w1.shape[0]
         self.k = self.w2.shape[0]
-        # The first layer's matrix without its bias, (hidden, d): see _run.
+        # The first layer's matrix without its bias, PIECE inputs at a time: see _run.
         self._pieces = [
             (
                 start,
