@@ -25,7 +25,7 @@ KEPT = {
     "moodtune.model.artifact": [
         "WEIGHTS_FILE", "METADATA_FILE", "FORMAT", "FORMAT_READING", "TENSORS", "ReadingHead",
         "Combination", "Prediction", "EmotionModel", "check_destination",
-        "default_model_folder", "load_model", "_forward",
+        "default_model_folder", "load_model",
     ],
     "moodtune.model.evaluation": [
         "Estimator", "RuleClassifier", "MODELS", "ModelScores", "EvaluationReport",

@@ -39,7 +39,8 @@ import pandas as pd
 
 from moodtune.data.table import TrackTable
 from moodtune.errors import MoodtuneError
-from moodtune.model.network import TENSORS, _forward, _prepare_mlp
+from moodtune.model import forward
+from moodtune.model.network import TENSORS, _prepare_mlp
 from moodtune.model.reading_head import Combination, ReadingHead
 from moodtune.model.storage import (
     FORMAT,
@@ -165,14 +166,9 @@ class EmotionModel:
     def classifier_proba(self, features: np.ndarray, *, chunk: int = 65536) -> np.ndarray:
         """The classifier's own softmax, shape (n, k), for raw features of shape (n, d)."""
         x = self._check(features)
-        out = np.empty((x.shape[0], len(self.labels)), dtype=np.float32)
-        for start in range(0, x.shape[0], chunk):
-            logits = _forward(x[start : start + chunk], self._w1t, self._b1, self._w2t, self._b2)
-            logits -= logits.max(axis=1, keepdims=True)
-            np.exp(logits, out=logits)
-            logits /= logits.sum(axis=1, keepdims=True)
-            out[start : start + chunk] = logits
-        return out
+        return forward.softmax_mlp(
+            x, self._w1t, self._b1, self._w2t, self._b2, chunk=min(chunk, forward.CHUNK)
+        )
 
     def _combine(
         self, classifier: np.ndarray, head: ReadingHead | None, reading_input: np.ndarray | None

@@ -1,13 +1,5 @@
-"""The numpy forward pass of the small MLPs (classifier and readings), and how their weights
-are checked and their min-max scaler folded into the first layer.
-
-Examples
---------
->>> import numpy as np
->>> w1t, b1 = np.eye(2, dtype=np.float32), np.zeros(2, dtype=np.float32)
->>> _forward(np.array([[1.0, -1.0]], np.float32), w1t, b1, w1t, b1).tolist()
-[[1.0, 0.0]]
-"""
+"""How the small MLPs' weights (classifier and readings) are checked and their min-max scaler
+folded into the first layer; the forward pass itself is :mod:`moodtune.model.forward`."""
 
 from __future__ import annotations
 
@@ -20,18 +12,6 @@ from moodtune.errors import MoodtuneError
 __all__ = ["TENSORS"]
 
 TENSORS = ("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias")
-
-
-def _forward(
-    x: np.ndarray, w1t: np.ndarray, b1: np.ndarray, w2t: np.ndarray, b2: np.ndarray
-) -> np.ndarray:
-    """ReLU(x @ w1t + b1) @ w2t + b2 for x (n, d): the raw outputs, shape (n, k)."""
-    hidden = x @ w1t
-    hidden += b1
-    np.maximum(hidden, 0.0, out=hidden)
-    out = hidden @ w2t
-    out += b2
-    return out
 
 
 def _fold_scaler(

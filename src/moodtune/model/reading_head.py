@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from moodtune.errors import MoodtuneError
-from moodtune.model.network import TENSORS, _forward, _prepare_mlp
+from moodtune.model import forward
+from moodtune.model.network import TENSORS, _prepare_mlp
 
 __all__ = ["Combination", "ReadingHead"]
 
@@ -54,11 +55,9 @@ class ReadingHead:
                 f"the reading expects features of shape (n, {len(self.feature_names)}) in the "
                 f"order {', '.join(self.feature_names)}; got {x.shape}"
             )
-        out = np.empty((x.shape[0], 2), dtype=np.float32)
-        for start in range(0, x.shape[0], chunk):
-            out[start : start + chunk] = _forward(
-                x[start : start + chunk], self._w1t, self._b1, self._w2t, self._b2
-            )
+        out = forward.mlp_outputs(
+            x, self._w1t, self._b1, self._w2t, self._b2, chunk=min(chunk, forward.CHUNK)
+        )
         return np.clip(out, -1.0, 1.0, out=out)
 
     def digest(self) -> bytes:
