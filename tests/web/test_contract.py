@@ -65,3 +65,47 @@ def test_the_schema_documents_every_answer_in_the_app_s_error_shape(client):
     assert {"required": ["text"]} in body["oneOf"]
     played = spec["paths"]["/api/tracks/{track_id}/played"]["post"]["responses"]
     assert {"400", "404", "415", "422"} <= set(played)
+
+
+def test_the_page_and_the_api_take_their_modes_and_k_limit_from_the_registry(client):
+    """One registry of modes and one k limit (issue 14): the page's choices, the JSON
+    schema and the validation all follow :mod:`moodtune.recommend.modes`."""
+    import re
+
+    from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, MODES
+
+    html = client.get("/").text
+    choices = re.findall(r'<input type="radio" id="mode-(\w+)"', html)
+    assert choices == list(MODES)
+    for mode in MODES.values():
+        assert f'<label for="mode-{mode.name}">{mode.label}</label>' in html
+    assert re.search(rf'id="mode-{DEFAULT_MODE}"[^>]*checked', html)
+    assert f'max="{K_MAX}" value="{K_DEFAULT}"' in html
+    body = client.get("/openapi.json").json()["components"]["schemas"]["RecommendRequest"]
+    assert body["properties"]["mode"]["enum"] == list(MODES)
+    assert body["properties"]["k"]["maximum"] == K_MAX
+    assert client.post("/api/recommend", json={"emotion": "sad", "k": K_MAX}).is_success
+    assert_error(client.post("/api/recommend", json={"emotion": "sad", "k": K_MAX + 1}), 422, "k")
+
+
+def test_target_resolution_is_one_function():
+    from moodtune.errors import MoodtuneError
+    from moodtune.web.target import resolve_target
+
+    assert resolve_target(emotion="sad").given_as == "emotion"
+    assert resolve_target(emotion="sad").top == "sadness"
+    spread = resolve_target(distribution=[0, 0, 0, 3, 1, 0, 0])
+    assert spread.given_as == "distribution" and spread.probabilities["happiness"] == 0.75
+    with pytest.raises(MoodtuneError, match="exactly one"):
+        resolve_target(emotion="sad", distribution=[1, 0, 0, 0, 0, 0, 0])
+    with pytest.raises(MoodtuneError, match="exactly one"):
+        resolve_target()
+
+
+def test_the_service_fields_are_typed():
+    from dataclasses import fields
+
+    from moodtune.web.service import MoodService
+
+    public = [f for f in fields(MoodService) if not f.name.startswith("_")]
+    assert public and all("Any" not in str(f.type) for f in public), [f.type for f in public]

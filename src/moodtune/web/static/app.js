@@ -176,8 +176,9 @@
     const words = $("words").value.trim();
     const k = Number($("k").value);
     if (!photo && !words) { showError("Choose a photo or write a few words first."); $("pick").focus(); return; }
-    if (!Number.isInteger(k) || k < 1 || k > Number($("k").max)) {
-      showError(`Tracks must be a whole number from 1 to ${$("k").max}.`); $("k").focus(); return;
+    const [kMin, kMax] = [Number($("k").min), Number($("k").max)]; // from the server
+    if (!Number.isInteger(k) || k < kMin || k > kMax) {
+      showError(`Tracks must be a whole number from ${kMin} to ${kMax}.`); $("k").focus(); return;
     }
     const body = new FormData();
     if (photo) body.append("image", photo, photo.name || "photo");
