@@ -14,8 +14,11 @@ __all__ = [
     "FaceOut",
     "FeedbackOut",
     "HealthOut",
+    "HistoryEventOut",
+    "HistoryOut",
     "ReadingOut",
     "RecommendOut",
+    "RemovedOut",
     "TargetOut",
     "TrackOut",
 ]
@@ -109,3 +112,18 @@ class ErrorItem(BaseModel):
 class ErrorOut(BaseModel):
     detail: str = Field(..., description="What was wrong, in one sentence")
     errors: list[ErrorItem] = Field(default_factory=list)
+
+
+class HistoryEventOut(BaseModel):
+    id: str = Field(..., description="names the entry for DELETE /api/history/{id}")
+    kind: Literal["play", "like", "dislike"]
+    track: TrackOut
+    at: str = Field(..., description="when, ISO-8601 in UTC")
+
+
+class HistoryOut(BaseModel):
+    events: list[HistoryEventOut] = Field(..., description="newest first")
+
+
+class RemovedOut(BaseModel):
+    removed: int = Field(..., description="how many entries were removed")

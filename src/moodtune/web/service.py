@@ -236,6 +236,31 @@ class MoodService:
             raise NotFoundError(f"no track {track_id!r} in the catalogue")
         self.catalogue.record_played(track_id)
 
+    # --- history ---------------------------------------------------------------------------
+
+    def history(self, limit: int) -> list[dict[str, Any]]:
+        """The last ``limit`` plays, likes and dislikes, newest first, as JSON-ready dicts
+        (``track`` as :meth:`track_dict` shows a recommended track)."""
+        from moodtune.recommend.history import history
+
+        return [
+            {"id": e.id, "kind": e.kind, "track": self.track_dict(e.track), "at": e.at}
+            for e in history(self.catalogue, limit)
+        ]
+
+    def undo(self, event_id: str) -> None:
+        """Remove one history entry; :class:`NotFoundError` when there is none."""
+        from moodtune.recommend.history import undo
+
+        if not undo(self.catalogue, event_id):
+            raise NotFoundError(f"no history entry {event_id!r}")
+
+    def clear_history(self) -> int:
+        """Remove every play, like and dislike; how many entries went."""
+        from moodtune.recommend.history import clear_history
+
+        return clear_history(self.catalogue)
+
     def health_now(self) -> dict[str, Any]:
         """:meth:`health` without waiting, for the event loop: when another thread is using
         the catalogue, or nothing changed, the last answer (the track count is counted again

@@ -20,6 +20,8 @@ from moodtune.web.uploads import MAX_IMAGE_BYTES
 __all__ = ["page_context", "router"]
 
 router = APIRouter()
+#: Entries the history page lists.
+HISTORY_SHOWN = 200
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 
 
@@ -39,6 +41,13 @@ def page_context(image_reading: bool) -> dict[str, Any]:
         "version": __version__,
         "image_reading": image_reading,
     }
+
+
+@router.get("/history", response_class=HTMLResponse, include_in_schema=False)
+async def history_page(request: Request) -> HTMLResponse:
+    """The history page: plays, likes and dislikes, each undoable, and "clear history"."""
+    context = {"version": __version__, "history_limit": HISTORY_SHOWN}
+    return templates.TemplateResponse(request, "history.html", context)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
