@@ -46,6 +46,7 @@ __all__ = [
     "MAX_LIMIT",
     "HistoryEvent",
     "Kind",
+    "as_recommendation",
     "clear_history",
     "history",
     "undo",
@@ -95,7 +96,7 @@ def history(catalogue: Catalogue, limit: int = DEFAULT_LIMIT) -> list[HistoryEve
         HistoryEvent(
             id=f"{'play' if kind == 'play' else 'feedback'}-{number}",
             kind=kind,
-            track=_shown(records[track], kind, _context(context)),
+            track=as_recommendation(records[track], _reason(kind, _context(context))),
             at=at,
             context=_context(context),
         )
@@ -145,10 +146,15 @@ def _context(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _shown(record: TrackRecord, kind: Kind, context: dict[str, Any] | None) -> Recommendation:
-    """The track as a recommendation shows it; the reason says what happened."""
+def _reason(kind: Kind, context: dict[str, Any] | None) -> str:
+    """What happened: ``"played"``, ``"liked for sadness"``, ``"turned down"``."""
     mood = f" for {context['emotion']}" if context and context.get("emotion") else ""
-    reason = {"play": "played", "like": f"liked{mood}", "dislike": f"turned down{mood}"}[kind]
+    return {"play": "played", "like": f"liked{mood}", "dislike": f"turned down{mood}"}[kind]
+
+
+def as_recommendation(record: TrackRecord, reason: str) -> Recommendation:
+    """A catalogue track shown as a recommendation shows one (score 0, the given reason),
+    e.g. for the history or a playlist of chosen tracks."""
     audio = record.audio_path
     return Recommendation(
         track_id=record.track_id,

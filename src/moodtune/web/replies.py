@@ -74,6 +74,11 @@ class TrackOut(BaseModel):
     close: bool | None = Field(
         None, description="match mode: whether the track closely matches the emotion asked for"
     )
+    explanation: str | None = Field(
+        None,
+        description="why it was chosen, in words (e.g. 'Bright and energetic, like the smile "
+        "in your photo.'); `reason` has the numbers",
+    )
 
 
 class RecommendOut(BaseModel):

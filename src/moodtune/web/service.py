@@ -211,6 +211,7 @@ class MoodService:
         data["audio_url"] = audio_url(item.track_id) if item.has_audio else None
         spotify = data.get("spotify_id")
         data["spotify_url"] = f"https://open.spotify.com/track/{spotify}" if spotify else None
+        data["explanation"] = None  # in words, filled in where the mood is known
         return data
 
     # --- audio and feedback --------------------------------------------------------------
@@ -260,6 +261,23 @@ class MoodService:
         from moodtune.recommend.history import clear_history
 
         return clear_history(self.catalogue)
+
+    # --- playlists -------------------------------------------------------------------------
+
+    def playlist(self, track_ids: list[str], kind: str, title: str) -> bytes:
+        """The catalogue tracks ``track_ids``, in that order, as a playlist file of format
+        ``kind`` (m3u8, xspf, jspf or csv, see :mod:`moodtune.playlists`)."""
+        from moodtune.playlists import entries_from, render_playlist
+        from moodtune.recommend.history import as_recommendation
+
+        tracks = []
+        for track_id in track_ids:
+            record = self.catalogue.track(track_id)
+            if record is None:
+                raise NotFoundError(f"no track {track_id!r} in the catalogue")
+            tracks.append(as_recommendation(record, "chosen by moodtune"))
+        entries = entries_from(tracks, self.catalogue.audio_path)
+        return render_playlist(entries, kind, title=title)
 
     def health_now(self) -> dict[str, Any]:
         """:meth:`health` without waiting, for the event loop: when another thread is using

@@ -11,6 +11,7 @@ from moodtune.recommend.matching import summarise
 from moodtune.web import replies, schemas
 from moodtune.web.bodies import filled, image_of, read_form, read_json, validate
 from moodtune.web.deps import Service, Work
+from moodtune.web.explain import explain
 from moodtune.web.responses import FastJSONResponse, errors, form_body, json_body
 from moodtune.web.target import Target, resolve_target
 from moodtune.web.uploads import UploadError, media_type
@@ -68,6 +69,11 @@ async def recommend(request: Request, work: Work) -> FastJSONResponse:
     else:
         reading, target, mode, k = await _form_query(request, work)
     tracks = await work.recommend(target, k, mode)
+    given_as = reading.source if reading is not None else target.given_as
+    for step, track in enumerate(tracks, 1):
+        track["explanation"] = explain(
+            track, mood=target.top, given_as=given_as, mode=mode, step=step, steps=len(tracks)
+        )
     return FastJSONResponse(
         {
             "reading": reading.to_dict() if reading is not None else None,

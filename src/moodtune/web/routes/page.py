@@ -25,11 +25,32 @@ HISTORY_SHOWN = 200
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 
 
+#: How the page shows each emotion.
+EMOJI = {
+    "anger": "😠",
+    "disgust": "🤢",
+    "fear": "😨",
+    "happiness": "😊",
+    "neutral": "😐",
+    "sadness": "😢",
+    "surprise": "😮",
+}
+#: The playlist formats offered for download (see ``/api/playlist``).
+PLAYLIST_FORMATS = {
+    "xspf": "XSPF (most players)",
+    "m3u8": "M3U8",
+    "jspf": "JSPF (ListenBrainz)",
+    "csv": "CSV with Spotify links",
+}
+
+
 def page_context(image_reading: bool) -> dict[str, Any]:
     """What the page template shows: the emotions, the modes (name → label, the default
     first checked), the ``k`` limits and the upload limits."""
     return {
         "emotions": EMOTIONS,
+        "emoji": EMOJI,
+        "playlist_formats": PLAYLIST_FORMATS,
         "modes": {mode.name: mode.label for mode in MODES.values()},
         "default_mode": DEFAULT_MODE,
         "min_k": K_MIN,

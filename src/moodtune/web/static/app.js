@@ -3,10 +3,9 @@
 "use strict";
 
 (function () {
-  const EMOJI = {
-    anger: "😠", disgust: "🤢", fear: "😨", happiness: "😊",
-    neutral: "😐", sadness: "😢", surprise: "😮",
-  };
+  // The emotions and their emoji come from the server (the picker's buttons).
+  const EMOJI = Object.fromEntries([...document.querySelectorAll("#picker [data-emotion]")]
+    .map((b) => [b.dataset.emotion, b.dataset.emoji]));
   const SOURCE = {
     face: (r) => `read from ${r.faces.length === 1 ? "a face" : r.faces.length + " faces"}`,
     scene: () => "estimated from the colours of the scene (no face found)",
@@ -62,9 +61,23 @@
     box.scrollIntoView({ block: "nearest", behavior: calm ? "auto" : "smooth" });
   }
   function clearError() { $("error").hidden = true; $("error").textContent = ""; }
-  function setBusy(busy) {
+  // After a failed request nothing of an earlier answer stays on screen.
+  function clearResults() {
+    $("reading").hidden = true;
+    $("results").hidden = true;
+    $("tracks").replaceChildren();
+    $("bars").replaceChildren();
+    $("face-boxes").replaceChildren();
+    $("status").replaceChildren(el("p", { class: "muted empty", text: "Nothing to show yet." }));
+  }
+  let busy = false;
+  function setBusy(state) {
+    busy = state;
     form.setAttribute("aria-busy", busy ? "true" : "false");
-    submit.disabled = busy;
+    // aria-disabled, not disabled: a disabled button would drop the keyboard focus.
+    for (const button of [submit, ...document.querySelectorAll("#picker button")]) {
+      button.setAttribute("aria-disabled", busy ? "true" : "false");
+    }
     if (busy) {
       $("status").replaceChildren(el("p", { class: "loading" },
         el("span", { class: "spinner", "aria-hidden": "true" }),
@@ -170,60 +183,74 @@
     return `The server answered ${response.status} ${response.statusText}.`;
   }
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  // One request at a time: a second press while busy does nothing.
+  async function ask(request, picked) {
+    if (busy) return;
     clearError();
-    const words = $("words").value.trim();
+    setBusy(true);
+    for (const button of document.querySelectorAll("#picker button")) {
+      button.setAttribute("aria-pressed", button === picked ? "true" : "false");
+    }
+    try {
+      const response = await fetch("/api/recommend", request);
+      if (!response.ok) throw new Error(await errorText(response));
+      render(await response.json());
+    } catch (error) {
+      clearResults();
+      showError(error.message || "The request failed: is the server still running?");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function chosenK() {
     const k = Number($("k").value);
-    if (!photo && !words) { showError("Choose a photo or write a few words first."); $("pick").focus(); return; }
     const [kMin, kMax] = [Number($("k").min), Number($("k").max)]; // from the server
     if (!Number.isInteger(k) || k < kMin || k > kMax) {
-      showError(`Tracks must be a whole number from ${kMin} to ${kMax}.`); $("k").focus(); return;
+      showError(`Tracks must be a whole number from ${kMin} to ${kMax}.`); $("k").focus(); return null;
     }
+    return k;
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (busy) return;
+    clearError();
+    const words = $("words").value.trim();
+    if (!photo && !words) {
+      showError("Choose a photo, write a few words or pick a mood first."); $("pick").focus(); return;
+    }
+    const k = chosenK();
+    if (k === null) return;
     const body = new FormData();
     if (photo) body.append("image", photo, photo.name || "photo");
     if (words) body.append("text", words);
     body.append("mode", form.elements.mode.value);
     body.append("k", String(k));
-    setBusy(true);
-    try {
-      const response = await fetch("/api/recommend", { method: "POST", body });
-      if (!response.ok) throw new Error(await errorText(response));
-      render(await response.json());
-    } catch (error) {
-      $("status").replaceChildren(el("p", { class: "muted empty", text: "Nothing to show yet." }));
-      showError(error.message || "The request failed: is the server still running?");
-    } finally {
-      setBusy(false);
-    }
+    ask({ method: "POST", body }, null);
   });
+
+  for (const button of document.querySelectorAll("#picker button")) {
+    button.addEventListener("click", () => {
+      if (busy) return;
+      clearError();
+      const k = chosenK();
+      if (k === null) return;
+      const query = { emotion: button.dataset.emotion, mode: form.elements.mode.value, k };
+      ask({ method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(query) }, button);
+    });
+  }
 
   // --- showing the result --------------------------------------------------------------------
   function render(data) {
     const reading = data.reading;
-    const probabilities = reading ? reading.probabilities : data.target.probabilities;
-    const top = reading ? reading.top : data.target.top;
-    $("status").replaceChildren();
-    $("top-emoji").textContent = EMOJI[top] || "🎵";
-    $("top-name").textContent = top;
-    let source = reading ? (SOURCE[reading.source] || (() => reading.source))(reading) : `given as ${data.target.given_as}`;
+    const given = { emotion: "the mood you picked", distribution: "the mood you described" };
+    let source = reading ? (SOURCE[reading.source] || (() => reading.source))(reading)
+      : given[data.target.given_as] || `given as ${data.target.given_as}`;
     if (reading && reading.confidence === "low") source += " · low confidence";
-    $("source").textContent = source;
-    $("source").dataset.source = reading ? reading.source : data.target.given_as;
-
-    const rows = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
-    $("bars").replaceChildren(...rows.map(([name, p]) => {
-      const fill = el("span", { class: "bar-fill" });
-      const row = el("li", { class: `bar-row e-${name}${name === top ? " top" : ""}`, "data-emotion": name },
-        el("span", { class: "bar-name" }, el("span", { class: "emoji", "aria-hidden": "true", text: EMOJI[name] || "" }), ` ${name}`),
-        el("span", { class: "bar-track", role: "meter", "aria-label": name, "aria-valuemin": "0",
-          "aria-valuemax": "100", "aria-valuenow": String(Math.round(p * 100)) }, fill),
-        el("span", { class: "bar-value", text: shown(p) }));
-      requestAnimationFrame(() => fill.style.setProperty("width", pct(p)));
-      return row;
-    }));
-    $("notes").replaceChildren(...((reading && reading.notes) || []).map((n) => el("li", { text: n })));
-    $("reading").hidden = false;
+    showMood(reading, reading ? reading.probabilities : data.target.probabilities, source,
+      reading ? reading.source : data.target.given_as);
     drawFaces(reading);
     renderTracks(data);
     // On a phone the mood is below the form: bring it into view.
@@ -231,6 +258,38 @@
     if (mood.getBoundingClientRect().top > window.innerHeight * 0.6) {
       mood.scrollIntoView({ block: "start", behavior: calm ? "auto" : "smooth" });
     }
+  }
+
+  // The mood: the top emotion and seven bars, largest first. Bars already shown are updated
+  // in place, so that a reading that changes (live mode) moves them.
+  function showMood(reading, probabilities, source, sourceKind) {
+    const top = topOf(probabilities);
+    $("status").replaceChildren();
+    $("top-emoji").textContent = EMOJI[top] || "🎵";
+    $("top-name").textContent = top;
+    $("source").textContent = source;
+    $("source").dataset.source = sourceKind;
+    const rows = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
+    const existing = new Map([...$("bars").children].map((row) => [row.dataset.emotion, row]));
+    $("bars").replaceChildren(...rows.map(([name, p]) => {
+      const row = existing.get(name) || barRow(name);
+      row.classList.toggle("top", name === top);
+      row.querySelector(".bar-track").setAttribute("aria-valuenow", String(Math.round(p * 100)));
+      row.querySelector(".bar-value").textContent = shown(p);
+      const fill = row.querySelector(".bar-fill");
+      requestAnimationFrame(() => fill.style.setProperty("width", pct(p)));
+      return row;
+    }));
+    $("notes").replaceChildren(...((reading && reading.notes) || []).map((n) => el("li", { text: n })));
+    $("reading").hidden = false;
+  }
+
+  function barRow(name) {
+    return el("li", { class: `bar-row e-${name}`, "data-emotion": name },
+      el("span", { class: "bar-name" }, el("span", { class: "emoji", "aria-hidden": "true", text: EMOJI[name] || "" }), ` ${name}`),
+      el("span", { class: "bar-track", role: "meter", "aria-label": name, "aria-valuemin": "0",
+        "aria-valuemax": "100", "aria-valuenow": "0" }, el("span", { class: "bar-fill" })),
+      el("span", { class: "bar-value" }));
   }
 
   function drawFaces(reading) {
@@ -241,7 +300,8 @@
     for (const face of reading.faces) {
       const [x, y, w, h] = face.box;
       const box = el("div", { class: `face-box e-${face.top}` },
-        el("span", {}, el("span", { class: "emoji", text: EMOJI[face.top] || "" }), ` ${face.top} ${pct(face.probabilities[face.top])}`));
+        el("span", {}, el("span", { class: "emoji", text: EMOJI[face.top] || "" }), ` ${face.top}`,
+          el("span", { class: "number", text: ` ${pct(face.probabilities[face.top])}` })));
       box.style.setProperty("left", `${(100 * x) / width}%`);
       box.style.setProperty("top", `${(100 * y) / height}%`);
       box.style.setProperty("width", `${(100 * w) / width}%`);
@@ -249,7 +309,33 @@
       box.style.setProperty("--box", `var(--e-${face.top})`);
       layer.append(box);
     }
+    spreadLabels();
   }
+
+  // Face labels sit above their boxes; where faces are close (or the screen narrow) they
+  // would cover each other: move each label down past any label already placed, and keep
+  // it inside the picture.
+  function spreadLabels() {
+    const layer = $("face-boxes");
+    const labels = [...layer.querySelectorAll(".face-box > span")];
+    labels.forEach((label) => label.style.removeProperty("transform"));
+    const frame = layer.getBoundingClientRect();
+    const placed = [];
+    const rects = labels.map((label) => [label, label.getBoundingClientRect()])
+      .sort((a, b) => a[1].top - b[1].top || a[1].left - b[1].left);
+    for (const [label, rect] of rects) {
+      const dx = Math.min(0, frame.right - rect.right) + Math.max(0, frame.left - rect.left);
+      let dy = 0;
+      for (let tries = 0; tries <= placed.length; tries++) {
+        const box = { left: rect.left + dx, right: rect.right + dx, top: rect.top + dy, bottom: rect.bottom + dy };
+        const hit = placed.find((p) => box.left < p.right && p.left < box.right && box.top < p.bottom && p.top < box.bottom);
+        if (!hit) { placed.push(box); break; }
+        dy = hit.bottom - rect.top + 2;
+      }
+      if (dx || dy) label.style.setProperty("transform", `translate(${dx}px, ${dy}px)`);
+    }
+  }
+  window.addEventListener("resize", () => { if (!$("reading").hidden) spreadLabels(); });
 
   function renderTracks(data) {
     const list = $("tracks");
@@ -264,6 +350,8 @@
     }
     $("tracks-summary").textContent = summary;
     list.replaceChildren(...tracks.map((track, i) => trackItem(track, i + 1, data)));
+    shownTracks = data;
+    playlistLink();
     $("results").hidden = false;
   }
 
@@ -286,9 +374,16 @@
         el("h3", { class: "track-title", text: track.title || track.track_id }),
         el("span", { class: "track-artist", text: track.artist || "unknown artist" })),
       el("span", { class: "feedback" }, up, down)));
+    // In words first; the numbers (the recommender's exact reason, the track's emotions) on demand.
     item.append(el("p", { class: "track-reason" },
-      top ? el("span", { class: "chip", text: top }) : null, " ", track.reason || "",
-      track.close === false ? el("span", { class: "weaker", text: " · a weaker match" }) : null));
+      top ? el("span", { class: "chip", text: top }) : null, " ", track.explanation || track.reason || ""));
+    const emotions = Object.entries(track.probabilities || {}).sort((a, b) => b[1] - a[1])
+      .filter(([, p]) => p >= 0.05).map(([name, p]) => `${name} ${pct(p)}`).join(", ");
+    item.append(el("details", { class: "numbers" },
+      el("summary", { text: "Details" }),
+      el("p", { text: track.reason || "" }),
+      emotions ? el("p", { text: `Emotions of the track: ${emotions}.` }) : null,
+      track.close === false ? el("p", { text: "A weaker match than the others." }) : null));
 
     // Audio elsewhere is only linked (and played by the browser when https, as the page's
     // policy allows); the server never fetches it.
@@ -344,7 +439,10 @@
   }
 
   async function sendFeedback(track, liked, buttons, pressed, thanks, data) {
-    buttons.forEach((b) => { b.disabled = true; });
+    // The buttons stay enabled (a disabled button would lose the keyboard focus); a second
+    // press while the first is on its way does nothing.
+    if (pressed.dataset.sending === "true") return;
+    buttons.forEach((b) => { b.dataset.sending = "true"; b.setAttribute("aria-disabled", "true"); });
     const context = { emotion: data.target.top, mode: data.mode,
       source: data.reading ? data.reading.source : data.target.given_as };
     try {
@@ -355,12 +453,48 @@
       });
       if (!response.ok) throw new Error(await errorText(response));
       buttons.forEach((b) => b.setAttribute("aria-pressed", b === pressed ? "true" : "false"));
-      thanks.textContent = liked ? "Saved — more like this" : "Saved — noted";
+      thanks.textContent = liked ? "Saved — more like this next time" : "Saved — less like this next time";
     } catch (error) {
       thanks.textContent = "";
       showError(`Feedback was not saved: ${error.message}`);
     } finally {
-      buttons.forEach((b) => { b.disabled = false; });
+      buttons.forEach((b) => { b.dataset.sending = "false"; b.setAttribute("aria-disabled", "false"); });
+      if (document.activeElement === document.body) pressed.focus();
     }
   }
+
+  // --- the playlist ----------------------------------------------------------------------------
+  let shownTracks = null;
+  function playlistLink() {
+    const link = $("playlist-download");
+    if (!shownTracks || !shownTracks.tracks.length) { link.removeAttribute("href"); return; }
+    const kind = $("playlist-format").value;
+    const title = `moodtune ${shownTracks.target.top} ${shownTracks.mode}`;
+    const query = new URLSearchParams({ format: kind, title });
+    for (const track of shownTracks.tracks) query.append("track", track.track_id);
+    link.href = `/api/playlist?${query}`;
+    link.setAttribute("download", `${title.replace(/\s+/g, "-")}.${kind}`);
+  }
+  $("playlist-format").addEventListener("change", playlistLink);
+
+  // For live mode (live.js): read a frame, recommend for a distribution, show a reading.
+  window.moodtune = {
+    isBusy: () => busy,
+    async readFrame(blob) {
+      const body = new FormData();
+      body.append("image", blob, "frame.jpg");
+      const response = await fetch("/api/emotion", { method: "POST", body });
+      if (!response.ok) throw new Error(await errorText(response));
+      return response.json();
+    },
+    showReading(reading, probabilities, source) { showMood(reading, probabilities, source, "live"); },
+    recommendFor(probabilities) {
+      const k = chosenK();
+      if (k === null) return Promise.resolve();
+      const query = { distribution: probabilities, mode: form.elements.mode.value, k };
+      return ask({ method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(query) }, null);
+    },
+    showError, clearError,
+  };
 })();
