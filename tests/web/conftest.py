@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .helpers import encode_image, write_tone
+from .helpers import CHROMIUM_ARGS, encode_image, write_tone
 
 #: Rows of the tidytuesday table put in the test catalogue; distinct generated tones.
 TIDY_ROWS = 2000
@@ -118,20 +118,6 @@ def _all_ids(catalogue) -> list[str]:
 
 # --- the browser tests (test_e2e*.py): a real ``moodtune serve`` and a real Chromium ---------
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-    # A synthetic camera (a moving test pattern) and no permission prompt, for the snapshot.
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
-
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -179,18 +165,25 @@ def server(catalogue_path: Path, reader, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator:
+def chromium() -> Iterator:
+    """Launches Debian's Chromium through Playwright (one driver per test module: the driver
+    runs an event loop, which the other tests' ``asyncio.run`` must not find running)."""
     from playwright.sync_api import sync_playwright
 
     executable = os.environ.get("MOODTUNE_CHROMIUM") or shutil.which("chromium")
     if not executable:
         pytest.fail("the e2e tests need Chromium: apt-get install chromium (or -m 'not e2e')")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS, headless=True
+        yield lambda *extra: playwright.chromium.launch(
+            executable_path=executable, args=[*CHROMIUM_ARGS, *extra], headless=True
         )
-        yield launched
-        launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium) -> Iterator:
+    launched = chromium()
+    yield launched
+    launched.close()
 
 
 @pytest.fixture

@@ -39,3 +39,19 @@ def wait_until(page, script: str, arg: object = None, timeout: float = 30) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {script}")
         page.wait_for_timeout(100)
+
+
+#: How the browser tests start Chromium.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+    # A synthetic camera (a moving test pattern) and no permission prompt, for the snapshot.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]

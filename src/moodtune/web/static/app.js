@@ -184,7 +184,7 @@
   }
 
   // One request at a time: a second press while busy does nothing.
-  async function ask(request, picked) {
+  async function ask(request, picked, tracksOnly = false) {
     if (busy) return;
     clearError();
     setBusy(true);
@@ -194,7 +194,8 @@
     try {
       const response = await fetch("/api/recommend", request);
       if (!response.ok) throw new Error(await errorText(response));
-      render(await response.json());
+      const data = await response.json();
+      if (tracksOnly) renderTracks(data); else render(data);
     } catch (error) {
       clearResults();
       showError(error.message || "The request failed: is the server still running?");
@@ -493,7 +494,7 @@
       if (k === null) return Promise.resolve();
       const query = { distribution: probabilities, mode: form.elements.mode.value, k };
       return ask({ method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(query) }, null);
+        body: JSON.stringify(query) }, null, true);
     },
     showError, clearError,
   };
