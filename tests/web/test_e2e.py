@@ -2,8 +2,9 @@
 
 Needs Debian's ``chromium`` (``apt-get install chromium``; Playwright drives it, no browser
 download) or the browser named by ``MOODTUNE_CHROMIUM``. Takes a screenshot of the page into the
-test's temporary folder; ``make screenshot`` (``MOODTUNE_SCREENSHOT=docs/screenshot.png``) saves
-it for the README instead, so ``make test`` never rewrites a tracked file.
+test's temporary folder, at 1280 and at 390 px wide; ``make screenshot`` (the variables
+``MOODTUNE_SCREENSHOT`` and ``MOODTUNE_SCREENSHOT_PHONE``) saves them for the README
+instead, so ``make test`` never rewrites a tracked file.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.e2e
 
 #: Where the screenshot goes when it is wanted for the README (``make screenshot``).
 SCREENSHOT = os.environ.get("MOODTUNE_SCREENSHOT")
+#: Where the phone-width (390 px) screenshot goes (``make screenshot``).
+SCREENSHOT_PHONE = os.environ.get("MOODTUNE_SCREENSHOT_PHONE")
 
 
 def test_photo_to_mood_and_music_then_play_and_rate(page, tmp_path, astronaut_jpeg, catalogue):
@@ -108,6 +111,10 @@ def test_photo_to_mood_and_music_then_play_and_rate(page, tmp_path, astronaut_jp
     # Phone width: nothing overflows sideways (reading scrollWidth lays the page out anew).
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone = Path(SCREENSHOT_PHONE) if SCREENSHOT_PHONE else tmp_path / "screenshot-390.png"
+    page.locator("#mood-title").scroll_into_view_if_needed()
+    page.screenshot(path=str(phone), full_page=True)
+    assert phone.stat().st_size > 10_000
 
 
 def test_webcam_snapshot(page):
