@@ -109,3 +109,32 @@ def test_the_service_fields_are_typed():
 
     public = [f for f in fields(MoodService) if not f.name.startswith("_")]
     assert public and all("Any" not in str(f.type) for f in public), [f.type for f in public]
+
+
+@pytest.mark.parametrize("mode", ["match", "uplift", "calm"])
+def test_every_track_is_explained_in_words(client, mode):
+    tracks = client.post("/api/recommend", json={"emotion": "sad", "mode": mode, "k": 6}).json()
+    for track in tracks["tracks"]:
+        words = track["explanation"]
+        assert words and words.endswith(".") and not any(ch.isdigit() for ch in words), words
+        assert "sad" in words or "last step" in words, words
+    photo = client.post("/api/recommend", json={"text": "what a wonderful sunny day", "k": 2})
+    assert "your words" in photo.json()["tracks"][0]["explanation"]
+
+
+def test_explanations_name_the_feel_and_the_source():
+    from moodtune.web.explain import explain
+
+    bright = {"valence": 0.9, "energy": 0.85}
+    assert explain(bright, mood="happiness", given_as="face", mode="match", step=1, steps=5) == (
+        "Bright and energetic, like the smile in your photo."
+    )
+    dark = {"valence": 0.1, "energy": 0.2, "close": False}
+    said = explain(dark, mood="sadness", given_as="emotion", mode="match", step=2, steps=5)
+    assert said == "Dark and gentle, like the sad mood you chose (a looser match)."
+    last = explain(bright, mood="sadness", given_as="text", mode="uplift", step=5, steps=5)
+    assert last == "Bright and energetic: the last step, happier music."
+    middle = explain(dark, mood="anger", given_as="scene", mode="calm", step=3, steps=5)
+    assert middle == (
+        "Dark and gentle: on the way from the anger in the colours of your photo toward calm music."
+    )

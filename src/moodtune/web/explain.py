@@ -94,5 +94,5 @@ def explain(
     elif step >= steps:
         stage = f"the last step, {goal}"
     else:
-        stage = f"step {step} of {steps} from {the_mood} toward {goal}"
+        stage = f"on the way from {the_mood} toward {goal}"
     return f"{sound.capitalize()}: {stage}."
