@@ -42,7 +42,8 @@ lint: setup
 bench: setup
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
-# The README's screenshot (docs/screenshot.png), taken by the end-to-end test; `make test`
-# leaves it alone.
+# The README's screenshots (docs/screenshot.png at 1280 px, docs/screenshot-phone.png at
+# 390 px), taken by the end-to-end test; `make test` leaves them alone.
 screenshot: setup browser
-	MOODTUNE_SCREENSHOT=docs/screenshot.png $(BIN)/pytest tests/web/test_e2e.py -q -k photo_to_mood
+	MOODTUNE_SCREENSHOT=docs/screenshot.png MOODTUNE_SCREENSHOT_PHONE=docs/screenshot-phone.png \
+	  $(BIN)/pytest tests/web/test_e2e.py -q -k photo_to_mood

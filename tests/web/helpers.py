@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,3 +26,32 @@ def write_tone(path: Path, seconds: float, frequency: float, rate: int = 22050) 
     fade = np.minimum(1.0, np.minimum(t, seconds - t) / 0.2)
     soundfile.write(path, 0.2 * fade * np.sin(2 * np.pi * frequency * t), rate, subtype="PCM_16")
     return path
+
+
+def wait_until(page, script: str, arg: object = None, timeout: float = 30) -> None:
+    """Poll ``script`` (a JS function of ``arg``) until it returns true.
+
+    Playwright's ``wait_for_function`` evaluates a string inside the page, which the page's
+    Content-Security-Policy (rightly) forbids; ``evaluate`` is not affected.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {script}")
+        page.wait_for_timeout(100)
+
+
+#: How the browser tests start Chromium.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+    # A synthetic camera (a moving test pattern) and no permission prompt, for the snapshot.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]

@@ -534,8 +534,8 @@ def test_cached_recommendations_follow_feedback_and_plays(catalogue_path, reader
     from fastapi.testclient import TestClient
 
     from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.target import resolve_target
     from moodtune.web import create_app
-    from moodtune.web.service import Target
 
     copy = tmp_path / "catalogue.sqlite"
     with sqlite3.connect(catalogue_path) as source, sqlite3.connect(copy) as target:
@@ -547,7 +547,7 @@ def test_cached_recommendations_follow_feedback_and_plays(catalogue_path, reader
         service = other.app.state.service
         ask = {"emotion": "sad", "mode": "uplift", "k": 10}
         first = other.post("/api/recommend", json=ask).json()["tracks"]
-        assert service.recommend_now(Target.of("sad", "emotion"), 10, "uplift") is not None
+        assert service.recommend_now(resolve_target(emotion="sad"), 10, "uplift") is not None
         lists = {
             tuple(t["track_id"] for t in other.post("/api/recommend", json=ask).json()["tracks"])
             for _ in range(4)

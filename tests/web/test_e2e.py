@@ -2,136 +2,27 @@
 
 Needs Debian's ``chromium`` (``apt-get install chromium``; Playwright drives it, no browser
 download) or the browser named by ``MOODTUNE_CHROMIUM``. Takes a screenshot of the page into the
-test's temporary folder; ``make screenshot`` (``MOODTUNE_SCREENSHOT=docs/screenshot.png``) saves
-it for the README instead, so ``make test`` never rewrites a tracked file.
+test's temporary folder, at 1280 and at 390 px wide; ``make screenshot`` (the variables
+``MOODTUNE_SCREENSHOT`` and ``MOODTUNE_SCREENSHOT_PHONE``) saves them for the README
+instead, so ``make test`` never rewrites a tracked file.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from .helpers import wait_until
 
 pytestmark = pytest.mark.e2e
 
 #: Where the screenshot goes when it is wanted for the README (``make screenshot``).
 SCREENSHOT = os.environ.get("MOODTUNE_SCREENSHOT")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-    # A synthetic camera (a moving test pattern) and no permission prompt, for the snapshot.
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
-
-
-def wait_until(page, script: str, arg: object = None, timeout: float = 30) -> None:
-    """Poll ``script`` (a JS function of ``arg``) until it returns true.
-
-    Playwright's ``wait_for_function`` evaluates a string inside the page, which the page's
-    Content-Security-Policy (rightly) forbids; ``evaluate`` is not affected.
-    """
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(script, arg):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {script}")
-        page.wait_for_timeout(100)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(catalogue_path: Path, reader, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``moodtune serve`` in a subprocess on a free loopback port; yields its base URL.
-
-    ``reader`` is requested so the image models are in the model cache before the server
-    starts (the server loads them at start-up).
-    """
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    command = [
-        sys.executable, "-m", "moodtune", "serve", "--port", str(port),
-        "--catalogue", str(catalogue_path), "--log-level", "warning",
-    ]  # fmt: skip
-    with open(log, "w") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"moodtune serve exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"moodtune serve did not start in 90 s:\n{log.read_text()}")
-            time.sleep(0.25)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    executable = os.environ.get("MOODTUNE_CHROMIUM") or shutil.which("chromium")
-    if not executable:
-        pytest.fail("the e2e tests need Chromium: apt-get install chromium (or -m 'not e2e')")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS, headless=True
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser, server: str) -> Iterator:
-    """A fresh page on the app; fails the test on any script error or console error."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    opened.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text}")
-            if message.type == "error"
-            and "the server responded with a status of 415" not in message.text
-            else None
-        ),
-    )
-    opened.goto("/")
-    yield opened
-    context.close()
-    assert not problems, problems
+#: Where the phone-width (390 px) screenshot goes (``make screenshot``).
+SCREENSHOT_PHONE = os.environ.get("MOODTUNE_SCREENSHOT_PHONE")
 
 
 def test_photo_to_mood_and_music_then_play_and_rate(page, tmp_path, astronaut_jpeg, catalogue):
@@ -220,6 +111,10 @@ def test_photo_to_mood_and_music_then_play_and_rate(page, tmp_path, astronaut_jp
     # Phone width: nothing overflows sideways (reading scrollWidth lays the page out anew).
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone = Path(SCREENSHOT_PHONE) if SCREENSHOT_PHONE else tmp_path / "screenshot-390.png"
+    page.locator("#mood-title").scroll_into_view_if_needed()
+    page.screenshot(path=str(phone), full_page=True)
+    assert phone.stat().st_size > 10_000
 
 
 def test_webcam_snapshot(page):

@@ -120,7 +120,8 @@ def test_feedback_refuses_requests_another_site_could_send(client, catalogue, pl
 
 
 def test_the_page_sends_plays_as_json(client):
-    script = client.get("/static/app.js").text
+    script = client.get("/static/tracks.js").text  # the track cards (a module of app.js)
+    assert "./tracks.js" in client.get("/static/app.js").text
     call = script[script.index("/played`") :][:200]
     assert '"Content-Type": "application/json"' in call and 'body: "{}"' in call
 

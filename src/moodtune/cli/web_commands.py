@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from moodtune.cli import console
 from moodtune.errors import MoodtuneError
+
+if TYPE_CHECKING:
+    from moodtune.recommend.catalogue import Catalogue
+
+__all__ = ["LOG_LEVELS", "register", "serve"]
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -41,35 +48,9 @@ def serve(
     ] = "info",
 ) -> None:
     """Serve the page and the JSON API (docs at /docs) until interrupted."""
-    import os
-
-    if not 1 <= port <= 65535:
-        raise MoodtuneError(f"--port {port}: use a port from 1 to 65535")
-    if not 1 <= workers <= 32:
-        raise MoodtuneError(f"--workers {workers}: use from 1 to 32 worker processes")
-    if log_level.lower() not in LOG_LEVELS:
-        raise MoodtuneError(f"--log-level {log_level!r}: use one of {', '.join(LOG_LEVELS)}")
-    try:
-        import uvicorn
-
-        import moodtune.web.app  # noqa: F401  (FastAPI and friends)
-        from moodtune.web.server import uvicorn_options
-    except ImportError as error:
-        from moodtune.errors import MissingExtraError
-
-        raise MissingExtraError("web", error.name or "fastapi") from None
-    if catalogue is not None:
-        catalogue = catalogue.expanduser().resolve()
-        if not catalogue.parent.is_dir():
-            raise MoodtuneError(
-                f"--catalogue {str(catalogue)!r}: the folder {str(catalogue.parent)!r} "
-                "does not exist"
-            )
-        if catalogue.exists() and not catalogue.is_file():
-            raise MoodtuneError(f"--catalogue {str(catalogue)!r} is not a file")
-        os.environ["MOODTUNE_CATALOGUE"] = str(catalogue)  # for worker processes
-    origins = [o.strip() for o in cors_origin or [] if o.strip()]
-    os.environ["MOODTUNE_CORS_ORIGINS"] = ",".join(origins)
+    _check_options(port, workers, log_level)
+    uvicorn, uvicorn_options = _server_modules()
+    catalogue = _export_settings(catalogue, cors_origin)
     if not _is_loopback(host):
         console.note(
             f"listening on {host}: the app has no login; anyone who can reach this address "
@@ -80,23 +61,13 @@ def serve(
         # Open the catalogue here, so that a bad file is a clear message, not a traceback
         # from the server's start-up; the image models load when the server starts.
         from moodtune.recommend.builtin import open_catalogue
-        from moodtune.web.app import create_app
 
         opened = open_catalogue(catalogue)
     try:
-        if opened is not None:
-            # The app owns the catalogue (closes it at shutdown); the finally below closes
-            # it too when the server stops before or without its lifespan (closing twice is
-            # harmless).
-            application: object = create_app(
-                catalogue=opened, cors_origins=origins, owns_catalogue=True
-            )
-        else:
-            application = "moodtune.web.app:app_from_environment"  # each worker builds its own
         shown = f"[{host}]" if ":" in host else host
         console.note(f"moodtune on http://{shown}:{port}/  (API docs: /docs; stop with Ctrl+C)")
         uvicorn.run(
-            application,  # type: ignore[arg-type]
+            _application(opened),  # type: ignore[arg-type]
             factory=workers > 1,
             host=host,
             port=port,
@@ -111,6 +82,61 @@ def serve(
             opened.close()
 
 
+def _check_options(port: int, workers: int, log_level: str) -> None:
+    """One-line errors for a port, worker count or log level out of range."""
+    if not 1 <= port <= 65535:
+        raise MoodtuneError(f"--port {port}: use a port from 1 to 65535")
+    if not 1 <= workers <= 32:
+        raise MoodtuneError(f"--workers {workers}: use from 1 to 32 worker processes")
+    if log_level.lower() not in LOG_LEVELS:
+        raise MoodtuneError(f"--log-level {log_level!r}: use one of {', '.join(LOG_LEVELS)}")
+
+
+def _server_modules() -> tuple[Any, Callable[[str], dict[str, Any]]]:
+    """uvicorn and moodtune's server options, or :class:`MissingExtraError` for the extra."""
+    try:
+        import uvicorn
+
+        import moodtune.web.app  # noqa: F401  (FastAPI and friends)
+        from moodtune.web.server import uvicorn_options
+    except ImportError as error:
+        from moodtune.errors import MissingExtraError
+
+        raise MissingExtraError("web", error.name or "fastapi") from None
+    return uvicorn, uvicorn_options
+
+
+def _export_settings(catalogue: Path | None, cors_origin: list[str] | None) -> Path | None:
+    """Check ``--catalogue`` and put it and the CORS origins in the environment, where the
+    app (and every worker process) reads them; the catalogue's resolved path (None: the
+    default catalogue)."""
+    if catalogue is not None:
+        catalogue = catalogue.expanduser().resolve()
+        if not catalogue.parent.is_dir():
+            raise MoodtuneError(
+                f"--catalogue {str(catalogue)!r}: the folder {str(catalogue.parent)!r} "
+                "does not exist"
+            )
+        if catalogue.exists() and not catalogue.is_file():
+            raise MoodtuneError(f"--catalogue {str(catalogue)!r} is not a file")
+        os.environ["MOODTUNE_CATALOGUE"] = str(catalogue)  # for worker processes
+    origins = [o.strip() for o in cors_origin or [] if o.strip()]
+    os.environ["MOODTUNE_CORS_ORIGINS"] = ",".join(origins)
+    return catalogue
+
+
+def _application(opened: Catalogue | None) -> object:
+    """What uvicorn serves: with one worker, the app over the catalogue opened here (the app
+    owns it and closes it at shutdown; the caller closes it too when the server stops before
+    or without its lifespan, closing twice is harmless); else the factory each worker calls."""
+    if opened is None:
+        return "moodtune.web.app:app_from_environment"
+    from moodtune.web.app import create_app
+
+    origins = [o for o in os.environ.get("MOODTUNE_CORS_ORIGINS", "").split(",") if o]
+    return create_app(catalogue=opened, cors_origins=origins, owns_catalogue=True)
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -121,4 +147,5 @@ def _is_loopback(host: str) -> bool:
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``serve`` to the command line ``app``."""
     app.command()(serve)

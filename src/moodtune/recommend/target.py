@@ -16,7 +16,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,7 +98,7 @@ class ResolvedTarget:
 def resolve_target(
     *,
     emotion: str | None = None,
-    distribution: str | Mapping[str, float] | None = None,
+    distribution: str | Mapping[str, float] | Sequence[float] | None = None,
     image: bytes | str | Path | None = None,
     text: str | None = None,
     read: Reader | None = None,
@@ -109,9 +109,9 @@ def resolve_target(
     ----------
     emotion : str or None
         An emotion or alias ("sad", "happiness").
-    distribution : str or mapping or None
-        Weights over the emotions: a mapping, or text like ``"happiness=0.7,sadness=0.3"``
-        (:func:`parse_distribution`); normalised to sum to 1.
+    distribution : str or mapping or sequence or None
+        Weights over the emotions: a mapping, 7 weights in EMOTIONS order, or text like
+        ``"happiness=0.7,sadness=0.3"`` (:func:`parse_distribution`); normalised to sum to 1.
     image : bytes or str or Path or None
         A picture (its bytes or its path), read with ``read``; ``text`` may go with it.
     text : str or None
@@ -169,13 +169,17 @@ def _exactly_one(*, emotion: object, distribution: object, image: object, text: 
         )
 
 
-def _weighted(distribution: str | Mapping[str, float]) -> ResolvedTarget:
-    """The target of weights given as text or a mapping, noting when they were normalised."""
-    weights = (
-        parse_distribution(distribution)
-        if isinstance(distribution, str)
-        else {canonical(k): float(v) for k, v in distribution.items()}
-    )
+def _weighted(distribution: str | Mapping[str, float] | Sequence[float]) -> ResolvedTarget:
+    """The target of weights given as text, a mapping or 7 weights in EMOTIONS order, noting
+    when they were normalised."""
+    if isinstance(distribution, str):
+        weights = parse_distribution(distribution)
+    elif isinstance(distribution, Mapping):
+        weights = {}
+        for name, value in distribution.items():
+            weights[canonical(name)] = weights.get(canonical(name), 0.0) + float(value)
+    else:
+        weights = dict(zip(EMOTIONS, map(float, emotions.distribution(distribution)), strict=True))
     total = sum(weights.values())
     notes = []
     if total > 0 and abs(total - 1.0) > 1e-6:

@@ -25,6 +25,18 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from moodtune.errors import MissingExtraError
 
+__all__ = [
+    "ASSETS",
+    "ASSETS_PREFIX",
+    "PACKAGE",
+    "PACKAGE_FOLDER",
+    "UI_PARAMETERS",
+    "DocsPage",
+    "asset_folder",
+    "inline_script_hashes",
+    "install_docs",
+]
+
 #: The package that ships Swagger UI's files, and the folder inside it that holds them.
 PACKAGE = "swagger_ui"
 PACKAGE_FOLDER = "static"

@@ -33,6 +33,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from moodtune.errors import MoodtuneError
 
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_NUMBER_DIGITS",
+    "RETRY_AFTER_SECONDS",
+    "BadJSON",
+    "Guard",
+    "Overloaded",
+    "PixelBudget",
+    "WorkGate",
+    "image_pixels",
+    "keep_large_buffers_returnable",
+    "parse_json",
+    "return_freed_memory",
+]
+
 log = logging.getLogger("moodtune.web")
 T = TypeVar("T")
 

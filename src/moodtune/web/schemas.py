@@ -6,7 +6,6 @@ Validation happens here, at the boundary: an unknown emotion, a bad distribution
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,21 +16,46 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from moodtune.emotions import ALIASES, EMOTIONS, canonical, distribution
 from moodtune.errors import MoodtuneError
+from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
 from moodtune.vision.reader import MAX_TEXT as READER_MAX_TEXT
 
-Mode = Literal["match", "uplift", "calm"]
-MODES: tuple[str, ...] = ("match", "uplift", "calm")
-#: How the page names each mode ("the music should …").
-MODE_LABELS: dict[str, str] = {
-    "match": "match the mood",
-    "uplift": "lift it up",
-    "calm": "calm it down",
+__all__ = [
+    "DISTRIBUTION_SCHEMA",
+    "EMOTION_NAMES",
+    "EMOTION_SCHEMA",
+    "JSON_BODIES",
+    "K_SCHEMA",
+    "MAX_TEXT",
+    "MAX_TRACK_ID",
+    "MODE_SCHEMA",
+    "NOT_BLANK",
+    "TEXT_SCHEMA",
+    "WEIGHT_SCHEMA",
+    "EmotionForm",
+    "EmotionName",
+    "FeedbackContext",
+    "FeedbackRequest",
+    "FormOptions",
+    "ModeName",
+    "PlayedRequest",
+    "RecommendRequest",
+    "Text",
+    "body_schema",
+    "form_schema",
+]
+
+#: The name of a recommendation mode (from the registry :mod:`moodtune.recommend.modes`).
+ModeName = Literal[tuple(MODES)]  # type: ignore[valid-type]
+#: The JSON Schema of a mode name, with the registry's help for each.
+MODE_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "enum": list(MODES),
+    "description": "; ".join(f"{m.name}: {m.help}" for m in MODES.values()),
 }
-#: Most tracks one request may ask for.
-MAX_K = 50
 #: Longest text accepted, in characters: the image/words reader's own limit, so the API's
 #: 422 and the reader agree.
 MAX_TEXT = READER_MAX_TEXT
@@ -80,7 +104,62 @@ def _not_null(value: Any) -> Any:
     return value
 
 
+#: JSON Schemas of the request fields, exactly what the validators accept (a field left out
+#: is not given; ``null`` is refused, so the documented types do not include it).
+WEIGHT_SCHEMA: dict[str, Any] = {"type": "number", "minimum": 0}
+EMOTION_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "enum": list(EMOTION_NAMES),
+    "description": "An emotion or alias.",
+}
+TEXT_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_TEXT,
+    "pattern": NOT_BLANK,
+    "description": "Words to read a mood from (not blank).",
+}
+DISTRIBUTION_SCHEMA: dict[str, Any] = {
+    "description": "Emotion weights: {name: weight} or 7 numbers.",
+    "anyOf": [
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {name: WEIGHT_SCHEMA for name in EMOTIONS},
+            "anyOf": [
+                {"required": [name], "properties": {name: {"exclusiveMinimum": 0}}}
+                for name in EMOTIONS
+            ],
+        },
+        {
+            "type": "array",
+            "items": WEIGHT_SCHEMA,
+            "minItems": len(EMOTIONS),
+            "maxItems": len(EMOTIONS),
+            "contains": {"type": "number", "exclusiveMinimum": 0},
+        },
+    ],
+}
+K_SCHEMA: dict[str, Any] = {
+    "type": "integer",
+    "minimum": K_MIN,
+    "maximum": K_MAX,
+    "default": K_DEFAULT,
+}
+
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK, strict=True)]
+EmotionName = Annotated[str, Field(max_length=40, strict=True)]
+
+
+class _BodySchema(GenerateJsonSchema):
+    """JSON Schema of a request body: a field that may be left out has no ``default: null``
+    (``null`` is refused, see :func:`_not_null`)."""
+
+    def default_schema(self, schema: Any) -> JsonSchemaValue:
+        json_schema = super().default_schema(schema)
+        if "default" in json_schema and json_schema["default"] is None:
+            del json_schema["default"]
+        return json_schema
 
 
 class RecommendRequest(BaseModel):
@@ -93,15 +172,25 @@ class RecommendRequest(BaseModel):
     ``true``), text is not blank.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["emotion"]},
+                {"required": ["distribution"]},
+                {"required": ["text"]},
+            ],
+            "examples": [{"emotion": "happy", "mode": DEFAULT_MODE, "k": K_DEFAULT}],
+        },
+    )
 
-    emotion: Annotated[str, Field(max_length=40, strict=True)] | None = None
-    distribution: Annotated[
-        Any, WithJsonSchema({"anyOf": [{"type": "object"}, {"type": "array"}]})
-    ] = None  # checked by _valid_distribution (one clear message)
-    text: Text | None = None
-    mode: Mode = "match"
-    k: int = Field(10, ge=1, le=MAX_K, strict=True)
+    emotion: Annotated[EmotionName | None, WithJsonSchema(EMOTION_SCHEMA)] = None
+    distribution: Annotated[Any, WithJsonSchema(DISTRIBUTION_SCHEMA)] = None
+    text: Annotated[Text | None, WithJsonSchema(TEXT_SCHEMA)] = None
+    mode: Annotated[ModeName, WithJsonSchema(MODE_SCHEMA | {"default": DEFAULT_MODE})] = (
+        DEFAULT_MODE
+    )
+    k: Annotated[int, Field(ge=K_MIN, le=K_MAX, strict=True), WithJsonSchema(K_SCHEMA)] = K_DEFAULT
 
     _nulls = field_validator("emotion", "distribution", "text", "mode", "k", mode="before")(
         _not_null
@@ -149,15 +238,17 @@ class EmotionForm(BaseModel):
 class FormOptions(EmotionForm):
     """The text fields that may come with an image to /api/recommend (``k`` as text)."""
 
-    mode: Mode = "match"
-    k: int = Field(10, ge=1, le=MAX_K)
+    mode: ModeName = DEFAULT_MODE
+    k: int = Field(K_DEFAULT, ge=K_MIN, le=K_MAX)
 
 
 class PlayedRequest(BaseModel):
     """The JSON body of a play: an empty object (the body's type is what matters, see
     ``/api/tracks/{id}/played``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"maxProperties": 0, "examples": [{}]}
+    )
 
 
 class FeedbackContext(BaseModel):
@@ -165,9 +256,12 @@ class FeedbackContext(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    emotion: Annotated[str, Field(max_length=40, strict=True)] | None = None
-    mode: Mode | None = None
-    source: Annotated[str, Field(max_length=20, pattern=r"^[a-z]+$", strict=True)] | None = None
+    emotion: Annotated[EmotionName | None, WithJsonSchema(EMOTION_SCHEMA)] = None
+    mode: Annotated[ModeName | None, WithJsonSchema(MODE_SCHEMA)] = None
+    source: Annotated[
+        Annotated[str, Field(max_length=20, pattern=r"^[a-z]+$", strict=True)] | None,
+        WithJsonSchema({"type": "string", "maxLength": 20, "pattern": "^[a-z]+$"}),
+    ] = None
 
     _nulls = field_validator("emotion", "mode", "source", mode="before")(_not_null)
 
@@ -180,105 +274,35 @@ class FeedbackContext(BaseModel):
 class FeedbackRequest(BaseModel):
     """A listener's verdict on one recommended track."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"track_id": "…", "liked": True, "context": {"emotion": "happiness"}}]
+        },
+    )
 
     track_id: str = Field(..., min_length=1, max_length=MAX_TRACK_ID, strict=True)
     liked: bool = Field(..., strict=True, description="true for 👍, false for 👎")
-    context: FeedbackContext | None = None
+    context: Annotated[
+        FeedbackContext | None,
+        WithJsonSchema(FeedbackContext.model_json_schema(schema_generator=_BodySchema)),
+    ] = None
 
     _nulls = field_validator("context", mode="before")(_not_null)
 
 
-# --- the request bodies as the OpenAPI schema documents them (read by hand, not by FastAPI) --
+#: The JSON request bodies read by hand (with the app's size and depth limits): the routes
+#: document them by reference (:func:`moodtune.web.responses.json_body`).
+JSON_BODIES: tuple[type[BaseModel], ...] = (
+    RecommendRequest,
+    FeedbackRequest,
+    PlayedRequest,
+)
 
 
-def _one_positive(names: Sequence[str]) -> list[dict[str, Any]]:
-    return [{"required": [name], "properties": {name: {"exclusiveMinimum": 0}}} for name in names]
-
-
-def request_schemas() -> dict[str, dict[str, Any]]:
-    """JSON Schemas of the JSON request bodies, exactly what the models above accept."""
-    weight = {"type": "number", "minimum": 0}
-    text = {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": MAX_TEXT,
-        "pattern": NOT_BLANK,
-        "description": "Words to read a mood from (not blank).",
-    }
-    emotion = {
-        "type": "string",
-        "enum": list(EMOTION_NAMES),
-        "description": "An emotion or alias.",
-    }
-    mode = {"type": "string", "enum": list(MODES), "default": "match"}
-    return {
-        "RecommendRequest": {
-            "title": "RecommendRequest",
-            "description": (RecommendRequest.__doc__ or "").strip(),
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "emotion": emotion,
-                "distribution": {
-                    "description": "Emotion weights: {name: weight} or 7 numbers.",
-                    "anyOf": [
-                        {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "properties": {name: weight for name in EMOTIONS},
-                            "anyOf": _one_positive(EMOTIONS),
-                        },
-                        {
-                            "type": "array",
-                            "items": weight,
-                            "minItems": len(EMOTIONS),
-                            "maxItems": len(EMOTIONS),
-                            "contains": {"type": "number", "exclusiveMinimum": 0},
-                        },
-                    ],
-                },
-                "text": text,
-                "mode": mode,
-                "k": {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10},
-            },
-            "oneOf": [
-                {"required": ["emotion"]},
-                {"required": ["distribution"]},
-                {"required": ["text"]},
-            ],
-            "examples": [{"emotion": "happy", "mode": "match", "k": 10}],
-        },
-        "FeedbackRequest": {
-            "title": "FeedbackRequest",
-            "description": (FeedbackRequest.__doc__ or "").strip(),
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["track_id", "liked"],
-            "properties": {
-                "track_id": {"type": "string", "minLength": 1, "maxLength": MAX_TRACK_ID},
-                "liked": {"type": "boolean", "description": "true for 👍, false for 👎"},
-                "context": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "properties": {
-                        "emotion": emotion,
-                        "mode": {"type": "string", "enum": list(MODES)},
-                        "source": {"type": "string", "maxLength": 20, "pattern": "^[a-z]+$"},
-                    },
-                },
-            },
-            "examples": [{"track_id": "…", "liked": True, "context": {"emotion": "happiness"}}],
-        },
-        "PlayedRequest": {
-            "title": "PlayedRequest",
-            "description": (PlayedRequest.__doc__ or "").strip(),
-            "type": "object",
-            "additionalProperties": False,
-            "maxProperties": 0,
-            "examples": [{}],
-        },
-    }
+def body_schema(model: type[BaseModel], ref_template: str) -> dict[str, Any]:
+    """The JSON Schema of a request body of :data:`JSON_BODIES`, exactly what it accepts."""
+    return model.model_json_schema(ref_template=ref_template, schema_generator=_BodySchema)
 
 
 def form_schema(with_target: bool) -> dict[str, Any]:
@@ -297,10 +321,7 @@ def form_schema(with_target: bool) -> dict[str, Any]:
         },
     }
     if with_target:
-        properties |= {
-            "mode": {"type": "string", "enum": list(MODES), "default": "match"},
-            "k": {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10},
-        }
+        properties |= {"mode": MODE_SCHEMA | {"default": DEFAULT_MODE}, "k": K_SCHEMA}
     return {
         "type": "object",
         "additionalProperties": False,
@@ -310,96 +331,3 @@ def form_schema(with_target: bool) -> dict[str, Any]:
             {"required": ["text"], "properties": {"text": {"pattern": NOT_BLANK}}},
         ],
     }
-
-
-# --- response shapes (documentation of what the endpoints return) ---------------------------
-
-
-class FaceOut(BaseModel):
-    box: list[int] = Field(..., description="x, y, width, height in pixels of the oriented image")
-    confidence: float
-    top: str
-    probabilities: dict[str, float]
-
-
-class ReadingOut(BaseModel):
-    top: str
-    source: Literal["face", "scene", "text", "combined"]
-    confidence: Literal["high", "low"]
-    probabilities: dict[str, float]
-    valence: float
-    arousal: float
-    faces: list[FaceOut]
-    image_size: list[int] | None = Field(None, description="width, height after EXIF rotation")
-    notes: list[str]
-
-
-class TargetOut(BaseModel):
-    top: str
-    probabilities: dict[str, float]
-    given_as: Literal["image", "text", "emotion", "distribution"]
-
-
-class TrackOut(BaseModel):
-    track_id: str
-    title: str | None
-    artist: str | None
-    score: float
-    reason: str
-    probabilities: dict[str, float]
-    valence: float | None
-    energy: float | None
-    has_audio: bool = Field(..., description="the track has a local audio file on this server")
-    audio_url: str | None = Field(
-        None, description="this API's URL for the local audio (range requests), if has_audio"
-    )
-    remote_audio_url: str | None = Field(
-        None, description="the track's audio elsewhere (http(s); not fetched by this server)"
-    )
-    spotify_id: str | None
-    spotify_url: str | None
-    preview_url: str | None
-    reading: tuple[float, float] | None = Field(
-        None, description="valence and arousal learned from listeners, -1..1 (not Spotify's)"
-    )
-    close: bool | None = Field(
-        None, description="match mode: whether the track closely matches the emotion asked for"
-    )
-
-
-class RecommendOut(BaseModel):
-    reading: ReadingOut | None = Field(None, description="present when an image or text was read")
-    target: TargetOut
-    mode: Mode
-    k: int
-    summary: str = Field(
-        ..., description="one line about the list, e.g. '3 close matches for happiness, 7 weaker'"
-    )
-    tracks: list[TrackOut]
-
-
-class FeedbackOut(BaseModel):
-    stored: bool
-    track_id: str
-    liked: bool
-
-
-class HealthOut(BaseModel):
-    status: Literal["ok"]
-    version: str
-    tracks: int
-    model_version: str | None
-    image_reading: bool
-    image_reading_problem: str | None
-    words_reading: bool
-    words_reading_problem: str | None
-
-
-class ErrorItem(BaseModel):
-    field: str | None
-    message: str
-
-
-class ErrorOut(BaseModel):
-    detail: str = Field(..., description="What was wrong, in one sentence")
-    errors: list[ErrorItem] = Field(default_factory=list)

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+__all__ = ["DOCS_PREFIX", "PAGE_POLICY", "SecurityHeaders", "docs_policy"]
+
 PAGE_POLICY = "; ".join(
     [
         "default-src 'self'",

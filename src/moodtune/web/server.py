@@ -30,6 +30,20 @@ from typing import Any
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+__all__ = [
+    "BODY_IDLE_TIMEOUT",
+    "BODY_TIMEOUT",
+    "HEAD_TIMEOUT",
+    "KEEP_ALIVE_TIMEOUT",
+    "MAX_CONNECTIONS",
+    "MAX_HEAD_BYTES",
+    "RESERVED_FILES",
+    "GuardedHttpToolsProtocol",
+    "connection_limit",
+    "log_config",
+    "uvicorn_options",
+]
+
 log = logging.getLogger("moodtune.web")
 
 #: Seconds a client has to send a request's line and headers.

@@ -8,15 +8,25 @@ CPU- or disk-bound; the app runs them in a thread pool.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import numpy as np
 
-from moodtune.emotions import EMOTIONS, distribution
+from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
+from moodtune.recommend.target import ResolvedTarget as Target
+
+if TYPE_CHECKING:
+    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.recommender import MusicRecommender, Recommendation
+    from moodtune.text.reader import TextReader
+    from moodtune.vision import EmotionReader
+    from moodtune.vision.reading import EmotionReading
+
+__all__ = ["MoodService", "NotFoundError", "Target", "UnavailableError", "audio_url"]
 
 log = logging.getLogger("moodtune.web")
 
@@ -34,34 +44,6 @@ class UnavailableError(MoodtuneError):
 
 
 @dataclass
-class Target:
-    """The emotion distribution to recommend for and how it was given.
-
-    ``probabilities`` maps the 7 emotions (in :data:`EMOTIONS` order) to weights summing to 1;
-    ``given_as`` is image, text, emotion or distribution.
-    """
-
-    probabilities: dict[str, float]
-    given_as: str
-
-    @property
-    def top(self) -> str:
-        return max(self.probabilities, key=self.probabilities.__getitem__)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "top": self.top,
-            "probabilities": {k: round(float(v), 4) for k, v in self.probabilities.items()},
-            "given_as": self.given_as,
-        }
-
-    @classmethod
-    def of(cls, target: str | dict[str, float], given_as: str) -> Target:
-        vector = distribution(target)
-        return cls(dict(zip(EMOTIONS, map(float, vector), strict=True)), given_as)
-
-
-@dataclass
 class MoodService:
     """The loaded parts of the app, shared by all requests.
 
@@ -75,22 +57,22 @@ class MoodService:
     the catalogue (the service opened it, or was handed it).
     """
 
-    catalogue: Any
-    recommender: Any
-    reader: Any | None = None
+    catalogue: Catalogue
+    recommender: MusicRecommender
+    reader: EmotionReader | None = None
     reader_problem: str | None = None
     words_problem: str | None = None
     owns_catalogue: bool = False
-    words: Any | None = None
+    words: EmotionReader | TextReader | None = None
     _health: dict[str, Any] | None = field(default=None, repr=False)
     _health_revision: int | None = field(default=None, repr=False)
 
     @classmethod
     def load(
         cls,
-        catalogue: Any | None = None,
-        reader: Any | None = None,
-        recommender: Any | None = None,
+        catalogue: Catalogue | None = None,
+        reader: EmotionReader | None = None,
+        recommender: MusicRecommender | None = None,
         *,
         catalogue_path: str | Path | None = None,
         owns_catalogue: bool = False,
@@ -117,7 +99,11 @@ class MoodService:
 
     @classmethod
     def _load_rest(
-        cls, catalogue: Any, reader: Any | None, recommender: Any | None, owns: bool
+        cls,
+        catalogue: Catalogue,
+        reader: EmotionReader | None,
+        recommender: MusicRecommender | None,
+        owns: bool,
     ) -> MoodService:
         """:meth:`load` once the catalogue is open."""
         if recommender is None:
@@ -133,7 +119,7 @@ class MoodService:
             except (MoodtuneError, ImportError, OSError) as error:
                 problem = f"image reading is unavailable: {error}"
                 log.warning(problem)
-        words = reader
+        words: EmotionReader | TextReader | None = reader
         if words is None:  # words alone need only the words model
             from moodtune.text.reader import TextReader
 
@@ -157,7 +143,7 @@ class MoodService:
 
     # --- reading -------------------------------------------------------------------------
 
-    def read(self, image: bytes | None, text: str | None) -> Any:
+    def read(self, image: bytes | None, text: str | None) -> EmotionReading:
         """The :class:`~moodtune.vision.reading.EmotionReading` of an image and/or words.
 
         Words that look like binary data are read as nothing readable, as words of only
@@ -179,7 +165,7 @@ class MoodService:
         neutral = np.array([1.0 if e == "neutral" else 0.0 for e in EMOTIONS])
         return EmotionReading.from_vector(neutral, source="text", confidence="low", notes=[note])
 
-    def _read(self, image: bytes | None, text: str | None) -> Any:
+    def _read(self, image: bytes | None, text: str | None) -> EmotionReading:
         if text and self.words_problem:
             raise UnavailableError(self.words_problem)
         if image is None and text and self.reader is None and self.words is not None:
@@ -212,21 +198,20 @@ class MoodService:
         return [self.track_dict(item) for item in recommendations]
 
     @staticmethod
-    def track_dict(item: Any) -> dict[str, Any]:
-        """A Recommendation as a JSON-ready dict with this API's URLs.
+    def track_dict(item: Recommendation) -> dict[str, Any]:
+        """A Recommendation as a JSON-ready dict (``Recommendation.to_dict``) with this API's
+        URLs.
 
         ``audio_url`` is this API's URL for the local file, only when ``has_audio`` (the file
         exists); ``remote_audio_url`` is passed on as the recommender gives it (only http(s)
         URLs, see ``moodtune.recommend.recommender.web_url``; the server never fetches or
-        proxies it). A shallow copy of the fields:
-        ``dataclasses.asdict`` deep-copies every value, which was 40 % of the time of a whole
-        recommendation.
+        proxies it).
         """
-        data = {spec.name: getattr(item, spec.name) for spec in fields(item)}
+        data = item.to_dict()
         data["audio_url"] = audio_url(item.track_id) if item.has_audio else None
-        data.setdefault("remote_audio_url", None)
         spotify = data.get("spotify_id")
         data["spotify_url"] = f"https://open.spotify.com/track/{spotify}" if spotify else None
+        data["explanation"] = None  # in words, filled in where the mood is known
         return data
 
     # --- audio and feedback --------------------------------------------------------------
@@ -251,6 +236,48 @@ class MoodService:
         if self.catalogue.track(track_id) is None:
             raise NotFoundError(f"no track {track_id!r} in the catalogue")
         self.catalogue.record_played(track_id)
+
+    # --- history ---------------------------------------------------------------------------
+
+    def history(self, limit: int) -> list[dict[str, Any]]:
+        """The last ``limit`` plays, likes and dislikes, newest first, as JSON-ready dicts
+        (``track`` as :meth:`track_dict` shows a recommended track)."""
+        from moodtune.recommend.history import history
+
+        return [
+            {"id": e.id, "kind": e.kind, "track": self.track_dict(e.track), "at": e.at}
+            for e in history(self.catalogue, limit)
+        ]
+
+    def undo(self, event_id: str) -> None:
+        """Remove one history entry; :class:`NotFoundError` when there is none."""
+        from moodtune.recommend.history import undo
+
+        if not undo(self.catalogue, event_id):
+            raise NotFoundError(f"no history entry {event_id!r}")
+
+    def clear_history(self) -> int:
+        """Remove every play, like and dislike; how many entries went."""
+        from moodtune.recommend.history import clear_history
+
+        return clear_history(self.catalogue)
+
+    # --- playlists -------------------------------------------------------------------------
+
+    def playlist(self, track_ids: list[str], kind: str, title: str) -> bytes:
+        """The catalogue tracks ``track_ids``, in that order, as a playlist file of format
+        ``kind`` (m3u8, xspf, jspf or csv, see :mod:`moodtune.playlists`)."""
+        from moodtune.playlists import entries_from, render_playlist
+        from moodtune.recommend.history import as_recommendation
+
+        tracks = []
+        for track_id in track_ids:
+            record = self.catalogue.track(track_id)
+            if record is None:
+                raise NotFoundError(f"no track {track_id!r} in the catalogue")
+            tracks.append(as_recommendation(record, "chosen by moodtune"))
+        entries = entries_from(tracks, self.catalogue.audio_path)
+        return render_playlist(entries, kind, title=title)
 
     def health_now(self) -> dict[str, Any]:
         """:meth:`health` without waiting, for the event loop: when another thread is using

@@ -13,6 +13,27 @@ from dataclasses import dataclass, field
 
 from moodtune.errors import MoodtuneError
 
+__all__ = [
+    "FORM_OVERHEAD_BYTES",
+    "IMAGE_TYPES",
+    "KINDS",
+    "MAX_FIELDS",
+    "MAX_FIELD_BYTES",
+    "MAX_IMAGE_BYTES",
+    "MAX_JSON_BYTES",
+    "FilePart",
+    "Form",
+    "UploadError",
+    "check_image",
+    "declared_length",
+    "media_type",
+    "parse_multipart",
+    "parse_urlencoded",
+    "read_capped",
+    "sniff_image",
+    "too_large",
+]
+
 #: Largest image accepted, in bytes (20 MiB).
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 #: Room for the multipart envelope and the small text fields around the image, in bytes.

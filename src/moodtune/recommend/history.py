@@ -1,0 +1,173 @@
+"""The listener's history as one list: plays, likes and dislikes, newest first, each one
+undoable, and all of it clearable.
+
+Plays are in the catalogue's ``history`` table, likes and dislikes in ``feedback`` (see
+:mod:`moodtune.recommend.schema`). Undoing an entry deletes its row, so what the recommender
+reads from them (the recently played tracks it leaves out, the taste it learns from 👍/👎)
+forgets it at once: undoing the only like of a track removes its pull on later rankings.
+
+These functions use a connection of their own to the catalogue's file (SQLite in WAL mode
+lets it sit beside the catalogue's); the catalogue sees the change at its next read.
+
+Examples
+--------
+>>> from moodtune.recommend.catalogue import Catalogue
+>>> from moodtune.recommend.history import clear_history, history, undo
+>>> catalogue = Catalogue.open("catalogue.sqlite")           # doctest: +SKIP
+>>> [(e.kind, e.track.title) for e in history(catalogue, limit=2)]  # doctest: +SKIP
+[('like', 'Clair de lune'), ('play', 'Clair de lune')]
+>>> undo(catalogue, history(catalogue)[0].id)                # doctest: +SKIP
+True
+>>> clear_history(catalogue)                                 # doctest: +SKIP
+1
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from moodtune.errors import MoodtuneError
+from moodtune.recommend.recommender import Recommendation, web_url
+from moodtune.recommend.schema import connect
+
+if TYPE_CHECKING:
+    from moodtune.recommend.catalogue import Catalogue, TrackRecord
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "EVENT_ID_PATTERN",
+    "MAX_LIMIT",
+    "HistoryEvent",
+    "Kind",
+    "as_recommendation",
+    "clear_history",
+    "history",
+    "undo",
+]
+
+#: What an entry records.
+Kind = Literal["play", "like", "dislike"]
+#: Entries listed when no limit is given, and the most one call lists.
+DEFAULT_LIMIT, MAX_LIMIT = 50, 1000
+#: An entry's id: its table (``play`` or ``feedback``) and its row there, e.g. ``play-12``.
+EVENT_ID_PATTERN = r"^(play|feedback)-[0-9]{1,18}$"
+_EVENT_ID = re.compile(EVENT_ID_PATTERN)
+_TABLES = {"play": "history", "feedback": "feedback"}
+_EVENTS = (
+    "SELECT * FROM (SELECT 'play' AS kind, id, track, played_at AS at, NULL AS context "
+    "FROM history "
+    "UNION ALL SELECT CASE liked WHEN 1 THEN 'like' ELSE 'dislike' END, id, track, "
+    "created_at, context FROM feedback) ORDER BY at DESC, kind = 'play', id DESC LIMIT ?"
+)  # within one millisecond: 👍/👎 (which follow a play) first, then the later row first
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One entry of the history.
+
+    ``id`` names it for :func:`undo` (``play-12``, ``feedback-5``); ``at`` is when it happened
+    (ISO-8601, UTC, e.g. ``2026-12-01T09:30:00.123Z``); ``track`` shows the track as a
+    recommendation does (score 0, the reason says what happened); ``context`` is what a like
+    or dislike was given for (the mood and mode), when known.
+    """
+
+    id: str
+    kind: Kind
+    track: Recommendation
+    at: str
+    context: dict[str, Any] | None = None
+
+
+def history(catalogue: Catalogue, limit: int = DEFAULT_LIMIT) -> list[HistoryEvent]:
+    """The last ``limit`` (1..:data:`MAX_LIMIT`) plays, likes and dislikes, newest first."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise MoodtuneError(f"limit {limit}: list from 1 to {MAX_LIMIT} history entries")
+    with _connection(catalogue.path) as connection:
+        rows = connection.execute(_EVENTS, (int(limit),)).fetchall()
+    records = catalogue.tracks_by_rowid(sorted({row[2] for row in rows}))
+    return [
+        HistoryEvent(
+            id=f"{'play' if kind == 'play' else 'feedback'}-{number}",
+            kind=kind,
+            track=as_recommendation(records[track], _reason(kind, _context(context))),
+            at=at,
+            context=_context(context),
+        )
+        for kind, number, track, at, context in rows
+        if track in records
+    ]
+
+
+def undo(catalogue: Catalogue, event_id: str) -> bool:
+    """Remove the entry ``event_id`` (see :attr:`HistoryEvent.id`); False when there is none."""
+    match = _EVENT_ID.fullmatch(event_id)
+    if match is None:
+        return False
+    table, number = _TABLES[match.group(1)], int(event_id.rsplit("-", 1)[1])
+    with _connection(catalogue.path) as connection:
+        removed = connection.execute(f"DELETE FROM {table} WHERE id = ?", (number,)).rowcount
+    return removed > 0
+
+
+def clear_history(catalogue: Catalogue) -> int:
+    """Remove every play, like and dislike (in one transaction); how many entries went."""
+    with _connection(catalogue.path) as connection:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            removed = sum(
+                connection.execute(f"DELETE FROM {table}").rowcount for table in _TABLES.values()
+            )
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+    return removed
+
+
+@contextmanager
+def _connection(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection of its own to the catalogue at ``path``, closed afterwards."""
+    with closing(connect(path)) as connection:
+        yield connection
+
+
+def _context(text: str | None) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _reason(kind: Kind, context: dict[str, Any] | None) -> str:
+    """What happened: ``"played"``, ``"liked for sadness"``, ``"turned down"``."""
+    mood = f" for {context['emotion']}" if context and context.get("emotion") else ""
+    return {"play": "played", "like": f"liked{mood}", "dislike": f"turned down{mood}"}[kind]
+
+
+def as_recommendation(record: TrackRecord, reason: str) -> Recommendation:
+    """A catalogue track shown as a recommendation shows one (score 0, the given reason),
+    e.g. for the history or a playlist of chosen tracks."""
+    audio = record.audio_path
+    return Recommendation(
+        track_id=record.track_id,
+        title=record.title,
+        artist=record.artists,
+        score=0.0,
+        reason=reason,
+        probabilities={e: round(p, 4) for e, p in record.probabilities.items()},
+        valence=record.features.get("valence"),
+        energy=record.features.get("energy"),
+        audio_url=None,
+        spotify_id=record.spotify_id,
+        preview_url=record.preview_url,
+        has_audio=bool(audio) and Path(audio).is_file(),
+        remote_audio_url=web_url(record.audio_url),
+    )

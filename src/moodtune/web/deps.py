@@ -1,0 +1,130 @@
+"""The typed dependencies of the routes: the loaded service and the gates its work goes
+through, set up once when the server starts (:func:`start`) and shared by every request."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+import anyio.to_thread
+from fastapi import Depends, Request
+
+from moodtune.recommend.target import ResolvedTarget as Target
+from moodtune.web.limits import (
+    PixelBudget,
+    WorkGate,
+    image_pixels,
+    keep_large_buffers_returnable,
+    return_freed_memory,
+)
+from moodtune.web.service import MoodService
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from moodtune.vision.reading import EmotionReading
+
+__all__ = ["Service", "Work", "Workshop", "start"]
+
+#: Threads that read images at once: decoding runs in parallel, inference one at a time.
+READ_THREADS = 2
+#: Image readings queued behind those at most; more are refused (503, ``Retry-After``).
+READ_QUEUE = 16
+#: Recommendations computed in worker threads at once (they hold the GIL and the catalogue's
+#: lock most of the time: more threads only add switching), and queued behind them at most.
+RECOMMEND_THREADS = 2
+RECOMMEND_QUEUE = 30
+#: How often (seconds) a thread running Python must let another take the GIL (Python's
+#: default is 5 ms). The event loop gives the GIL up at every poll for the network and must
+#: then wait for it behind a recommendation or an image in a worker thread: with 1 ms, a
+#: request answered on the loop (``/api/health``, a cached recommendation) waits less.
+SWITCH_INTERVAL = 0.001
+#: Pixels decoded at once, over all requests: one 40-megapixel photo (~0.5 GB while it is
+#: decoded) at a time, or several small ones.
+DECODE_PIXELS = 40_000_000
+#: Images of more pixels than this have the freed memory returned to the system afterwards.
+LARGE_IMAGE_PIXELS = 4_000_000
+
+
+@dataclass
+class Workshop:
+    """The service and the gates its CPU-bound work waits in.
+
+    Image readings wait in ``read_gate``, not in the shared thread pool: the reader runs one
+    inference at a time, and 40 queued photos must not hold every thread of the pool (which
+    the catalogue calls of other requests need). ``pixels`` bounds the decoded pixels held
+    at once.
+    """
+
+    service: MoodService
+    read_gate: WorkGate
+    recommend_gate: WorkGate
+    pixels: PixelBudget
+
+    @classmethod
+    def around(cls, service: MoodService) -> Workshop:
+        """A workshop with the default gates around ``service``."""
+        return cls(
+            service,
+            WorkGate(READ_THREADS, READ_QUEUE, "image readings"),
+            WorkGate(RECOMMEND_THREADS, RECOMMEND_QUEUE, "recommendations"),
+            PixelBudget(DECODE_PIXELS),
+        )
+
+    async def read(self, image: bytes | None, text: str | None) -> EmotionReading:
+        """The reading of ``image``/``text``, computed in a worker thread.
+
+        Refused (503) when :data:`READ_QUEUE` readings already wait; an image waits until its
+        pixels fit in :data:`DECODE_PIXELS`, so that large photos are decoded one at a time.
+        """
+        pixels = image_pixels(image) if image is not None else 0
+
+        def read() -> EmotionReading:
+            try:
+                return self.service.read(image, text)
+            finally:
+                if pixels > LARGE_IMAGE_PIXELS:
+                    return_freed_memory()
+
+        async with self.read_gate.slot(), await self.pixels(pixels):
+            return await anyio.to_thread.run_sync(read, limiter=self.read_gate.limiter)
+
+    async def recommend(self, target: Target, k: int, mode: str) -> list[dict[str, Any]]:
+        """``k`` tracks for ``target``: answered on the event loop when everything is cached
+        (~0.2 ms, less than a hand-over to the thread pool costs under load), else in
+        :attr:`recommend_gate`."""
+        tracks = self.service.recommend_now(target, k, mode)
+        if tracks is None:
+            tracks = await self.recommend_gate.run(self.service.recommend, target, k, mode)
+        return tracks
+
+
+def start(app: FastAPI, service: MoodService) -> None:
+    """Make ``service`` the one the routes of ``app`` use (see :data:`Service`, :data:`Work`),
+    and tune this process for serving."""
+    workshop = Workshop.around(service)
+    app.state.service = service
+    app.state.workshop = workshop
+    # The gates by name too, for a look from outside (tests, a debugger).
+    app.state.read_gate = workshop.read_gate
+    app.state.recommend_gate = workshop.recommend_gate
+    if sys.getswitchinterval() > SWITCH_INTERVAL:
+        sys.setswitchinterval(SWITCH_INTERVAL)  # process-wide: this process serves the app
+    keep_large_buffers_returnable()
+
+
+async def _service(request: Request) -> MoodService:
+    service: MoodService = request.app.state.service
+    return service
+
+
+async def _workshop(request: Request) -> Workshop:
+    workshop: Workshop = request.app.state.workshop
+    return workshop
+
+
+#: The loaded service (catalogue, recommender, readers), for a route parameter.
+Service = Annotated[MoodService, Depends(_service)]
+#: The service with its work gates, for routes that read images or recommend.
+Work = Annotated[Workshop, Depends(_workshop)]

@@ -1,0 +1,98 @@
+"""Why a track was chosen, in words a listener understands.
+
+The recommender's reason is exact and numeric ("valence 0.82, energy 0.77 → happiness
+0.71; ..."); the page shows this sentence instead ("Bright and energetic, like the smile in
+your photo") and keeps the numbers behind a details toggle.
+
+Examples
+--------
+>>> track = {"valence": 0.82, "energy": 0.77, "probabilities": {"happiness": 0.7}}
+>>> explain(track, mood="happiness", given_as="image", mode="match", step=1, steps=10)
+'Bright and energetic, like the smile in your photo.'
+>>> explain({"valence": 0.2, "energy": 0.2}, mood="sadness", given_as="text", mode="uplift",
+...         step=1, steps=10)
+'Dark and gentle: a first step from the sadness in your words toward happier music.'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from moodtune.recommend.modes import MODES
+
+__all__ = ["explain", "feel"]
+
+#: How an emotion shows in a face, in a photo's colours, in words or in a chosen mood.
+_SIGN = {
+    "happiness": "smile",
+    "sadness": "sadness",
+    "anger": "anger",
+    "fear": "fear",
+    "surprise": "surprise",
+    "disgust": "disgust",
+    "neutral": "calm",
+}
+_WHERE = {
+    "image": "in your photo",
+    "face": "in your photo",
+    "scene": "in the colours of your photo",
+    "combined": "in your photo and words",
+    "text": "in your words",
+    "emotion": "you chose",
+    "distribution": "you described",
+}
+_ADJECTIVE = {
+    "happiness": "happy",
+    "sadness": "sad",
+    "anger": "angry",
+    "fear": "fearful",
+    "surprise": "surprised",
+    "disgust": "disgusted",
+    "neutral": "calm",
+}
+#: Words for the tracks' valence (0..1: dark to bright) and energy (gentle to energetic).
+_VALENCE = ((0.35, "dark"), (0.65, "warm"), (1.01, "bright"))
+_ENERGY = ((0.35, "gentle"), (0.65, "steady"), (1.01, "energetic"))
+
+
+def _word(value: float, scale: tuple[tuple[float, str], ...]) -> str:
+    return next(word for limit, word in scale if value < limit)
+
+
+def feel(track: Mapping[str, Any]) -> str:
+    """``"bright and energetic"`` from a track's valence and energy (0..1); from its most
+    likely emotion (``"happy-sounding"``) when they are not known."""
+    valence, energy = track.get("valence"), track.get("energy")
+    if valence is not None and energy is not None:
+        return f"{_word(valence, _VALENCE)} and {_word(energy, _ENERGY)}"
+    probabilities = track.get("probabilities") or {}
+    if probabilities:
+        top = max(probabilities, key=probabilities.__getitem__)
+        return f"{_SIGN.get(top, top)}-sounding" if top != "happiness" else "happy-sounding"
+    return "a fitting track"
+
+
+def explain(
+    track: Mapping[str, Any], *, mood: str, given_as: str, mode: str, step: int, steps: int
+) -> str:
+    """One sentence: how ``track`` sounds and how it fits the ``mood`` read (top emotion) from
+    where it was given (``given_as``: image, face, scene, combined, text, emotion or
+    distribution) in ``mode``; ``step`` of ``steps`` is its place in a path mode's walk."""
+    sound = feel(track)
+    where = _WHERE.get(given_as, "")
+    the_mood = f"the {_SIGN.get(mood, mood)} {where}".strip()
+    if given_as in ("emotion", "distribution"):
+        the_mood = f"the {_ADJECTIVE.get(mood, mood)} mood {where}".strip()
+    definition = MODES.get(mode)
+    if definition is None or definition.end is None:
+        looser = " (a looser match)" if track.get("close") is False else ""
+        return f"{sound.capitalize()}, like {the_mood}{looser}."
+    goal = "happier music" if definition.goal == "happiness" else f"{definition.goal} music"
+    if step <= 1:
+        stage = f"a first step from {the_mood} toward {goal}"
+    elif step >= steps:
+        stage = f"the last step, {goal}"
+    else:
+        stage = f"on the way from {the_mood} toward {goal}"
+    return f"{sound.capitalize()}: {stage}."

@@ -1,0 +1,52 @@
+"""The listening history: plays, likes and dislikes, newest first; undo one, or clear all.
+
+The two ``DELETE`` requests cannot be sent by a page on another site without a CORS
+preflight (``DELETE`` is not a "simple" method), which this server refuses unless
+``--cors-origin`` allows the site: another site cannot wipe the listener's history.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
+from starlette.concurrency import run_in_threadpool
+
+from moodtune.recommend.history import DEFAULT_LIMIT, EVENT_ID_PATTERN, MAX_LIMIT
+from moodtune.web import replies
+from moodtune.web.deps import Service
+from moodtune.web.responses import FastJSONResponse, errors
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["history"])
+
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description="How many entries to list, newest first.")
+]
+EventId = Annotated[
+    str,
+    PathParam(max_length=30, pattern=EVENT_ID_PATTERN, description="A history entry's id."),
+]
+
+
+@router.get("/history", response_model=replies.HistoryOut, responses=errors(422))
+async def history(service: Service, limit: Limit = DEFAULT_LIMIT) -> FastJSONResponse:
+    """The listener's plays, likes and dislikes, newest first."""
+    events = await run_in_threadpool(service.history, limit)
+    return FastJSONResponse({"events": events})
+
+
+@router.delete("/history/{event_id}", status_code=204, responses=errors(404, 422))
+async def undo(event_id: EventId, service: Service) -> None:
+    """Undo one entry: a play leaves the recent plays, a like or dislike stops counting in
+    later rankings."""
+    await run_in_threadpool(service.undo, event_id)
+
+
+@router.delete("/history", response_model=replies.RemovedOut)
+async def clear(service: Service) -> FastJSONResponse:
+    """Clear the whole history: every play, like and dislike."""
+    removed = await run_in_threadpool(service.clear_history)
+    return FastJSONResponse({"removed": removed})

@@ -1,0 +1,116 @@
+"""Reading a mood and recommending music for it: ``/api/health``, ``/api/emotion`` and
+``/api/recommend``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Request
+
+from moodtune.recommend.matching import summarise
+from moodtune.recommend.target import ResolvedTarget, resolve_target
+from moodtune.web import replies, schemas
+from moodtune.web.bodies import filled, image_of, read_form, read_json, validate
+from moodtune.web.deps import Service, Work
+from moodtune.web.explain import explain
+from moodtune.web.responses import FastJSONResponse, errors, form_body, json_body
+from moodtune.web.uploads import UploadError, media_type
+
+if TYPE_CHECKING:
+    from moodtune.vision.reading import EmotionReading
+
+    #: What a recommendation request asks for: the reading, the target, the mode and k.
+    Query = tuple[EmotionReading | None, ResolvedTarget, str, int]
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+@router.get("/health", response_model=replies.HealthOut, responses=errors(503))
+async def health(service: Service) -> FastJSONResponse:
+    """Whether the server is up, how many tracks it has and whether it can read images.
+
+    Answered on the event loop from memory (never queued behind other requests)."""
+    return FastJSONResponse(service.health_now())
+
+
+@router.post(
+    "/emotion",
+    response_model=replies.ReadingOut,
+    responses=errors(400, 413, 415, 422, 503),
+    openapi_extra=form_body(schemas.form_schema(with_target=False)),
+)
+async def emotion(request: Request, work: Work) -> FastJSONResponse:
+    """Read the emotion of a photo (multipart field `image`) and/or words (`text`)."""
+    form = await read_form(request)
+    image = image_of(form)
+    options = validate(schemas.EmotionForm, filled(form))
+    if image is None and not options.text:
+        raise UploadError("send an image (field 'image') or words (field 'text')", status=422)
+    reading = await work.read(image, options.text)
+    return FastJSONResponse(reading.to_dict())
+
+
+@router.post(
+    "/recommend",
+    response_model=replies.RecommendOut,
+    responses=errors(400, 413, 415, 422, 503),
+    openapi_extra=json_body(schemas.RecommendRequest, form=schemas.form_schema(with_target=True)),
+)
+async def recommend(request: Request, work: Work) -> FastJSONResponse:
+    """Music for a photo (multipart) or for an emotion, distribution or words (JSON).
+
+    Multipart: `image` and/or `text`, with `mode` and `k`. JSON: exactly one of
+    `emotion`, `distribution` or `text`, with `mode` and `k`.
+    """
+    if media_type(request.headers.get("content-type")) == "application/json":
+        reading, target, mode, k = await _json_query(request, work)
+    else:
+        reading, target, mode, k = await _form_query(request, work)
+    tracks = await work.recommend(target, k, mode)
+    given_as = reading.source if reading is not None else target.given_as
+    for step, track in enumerate(tracks, 1):
+        track["explanation"] = explain(
+            track, mood=target.top, given_as=given_as, mode=mode, step=step, steps=len(tracks)
+        )
+    return FastJSONResponse(
+        {
+            "reading": reading.to_dict() if reading is not None else None,
+            "target": target.to_dict(),
+            "mode": mode,
+            "k": k,
+            "summary": summarise(tracks, target.top, mode),
+            "tracks": tracks,
+        }
+    )
+
+
+async def _json_query(request: Request, work: Work) -> Query:
+    """The reading (of words, if sent), target, mode and k of a JSON request."""
+    query = await read_json(request, schemas.RecommendRequest)
+    if not query.text:
+        target = resolve_target(emotion=query.emotion, distribution=query.distribution)
+        return None, target, query.mode, query.k
+    reading = await work.read(None, query.text)
+    return reading, resolve_target(text=query.text, read=lambda *_: reading), query.mode, query.k
+
+
+async def _form_query(request: Request, work: Work) -> Query:
+    """The reading, target, mode and k of a multipart request (an image and/or words)."""
+    form = await read_form(request)
+    image = image_of(form)
+    options = validate(schemas.FormOptions, filled(form))
+    if image is None and not options.text:
+        raise UploadError(
+            "send an image (field 'image') or words (field 'text'); to recommend for "
+            'an emotion, send JSON {"emotion": ...}',
+            status=422,
+        )
+    reading = await work.read(image, options.text)
+    return (
+        reading,
+        resolve_target(image=image, text=options.text, read=lambda *_: reading),
+        options.mode,
+        options.k,
+    )

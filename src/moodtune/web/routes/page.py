@@ -1,0 +1,79 @@
+"""The page at ``/``: server-rendered HTML whose choices come from the server's registries
+(the modes and the ``k`` limit of :mod:`moodtune.recommend.modes`, the upload limits)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from moodtune import __version__
+from moodtune.emotions import EMOTIONS
+from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
+from moodtune.web.deps import Service
+from moodtune.web.schemas import MAX_TEXT
+from moodtune.web.uploads import MAX_IMAGE_BYTES
+
+__all__ = ["page_context", "router"]
+
+router = APIRouter()
+#: Entries the history page lists.
+HISTORY_SHOWN = 200
+templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+
+
+#: How the page shows each emotion.
+EMOJI = {
+    "anger": "😠",
+    "disgust": "🤢",
+    "fear": "😨",
+    "happiness": "😊",
+    "neutral": "😐",
+    "sadness": "😢",
+    "surprise": "😮",
+}
+#: The playlist formats offered for download (see ``/api/playlist``).
+PLAYLIST_FORMATS = {
+    "xspf": "XSPF (most players)",
+    "m3u8": "M3U8",
+    "jspf": "JSPF (ListenBrainz)",
+    "csv": "CSV with Spotify links",
+}
+
+
+def page_context(image_reading: bool) -> dict[str, Any]:
+    """What the page template shows: the emotions, the modes (name → label, the default
+    first checked), the ``k`` limits and the upload limits."""
+    return {
+        "emotions": EMOTIONS,
+        "emoji": EMOJI,
+        "playlist_formats": PLAYLIST_FORMATS,
+        "modes": {mode.name: mode.label for mode in MODES.values()},
+        "default_mode": DEFAULT_MODE,
+        "min_k": K_MIN,
+        "max_k": K_MAX,
+        "default_k": K_DEFAULT,
+        "max_mb": MAX_IMAGE_BYTES // (1024 * 1024),
+        "max_bytes": MAX_IMAGE_BYTES,
+        "max_text": MAX_TEXT,
+        "version": __version__,
+        "image_reading": image_reading,
+    }
+
+
+@router.get("/history", response_class=HTMLResponse, include_in_schema=False)
+async def history_page(request: Request) -> HTMLResponse:
+    """The history page: plays, likes and dislikes, each undoable, and "clear history"."""
+    context = {"version": __version__, "history_limit": HISTORY_SHOWN}
+    return templates.TemplateResponse(request, "history.html", context)
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def page(request: Request, service: Service) -> HTMLResponse:
+    """The page."""
+    return templates.TemplateResponse(
+        request, "index.html", page_context(service.reader is not None)
+    )

@@ -1,0 +1,153 @@
+"""The listening history (issue 11): plays, likes and dislikes newest first, undo, clear.
+
+Real SQLite (a private copy of the test catalogue) and the real app through TestClient.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from moodtune.recommend.catalogue import Catalogue
+from moodtune.recommend.history import clear_history, history, undo
+from moodtune.recommend.recommender import MusicRecommender
+
+from .test_api import assert_error
+
+
+@pytest.fixture
+def private(catalogue_path: Path, tmp_path: Path) -> Iterator[Catalogue]:
+    """A copy of the test catalogue, with an empty history, for one test."""
+    copy = tmp_path / "catalogue.sqlite"
+    with sqlite3.connect(catalogue_path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with Catalogue.open(copy) as opened:
+        clear_history(opened)
+        yield opened
+
+
+@pytest.fixture
+def api(private: Catalogue, reader) -> Iterator:
+    from fastapi.testclient import TestClient
+
+    from moodtune.web import create_app
+
+    with TestClient(create_app(catalogue=private, reader=reader)) as test_client:
+        yield test_client
+
+
+def recommended(catalogue: Catalogue, emotion: str = "sad") -> list[str]:
+    """The ids a seeded recommender gives for ``emotion`` now (reproducible for the same
+    catalogue, history and feedback)."""
+    return [r.track_id for r in MusicRecommender(catalogue, seed=7).recommend(emotion, k=10)]
+
+
+def test_history_lists_plays_likes_and_dislikes_newest_first(private):
+    first, second = recommended(private)[:2]
+    private.record_played(first)
+    private.add_feedback(first, True, {"emotion": "sadness", "mode": "match"})
+    private.add_feedback(second, False)
+    events = history(private)
+    assert [(e.kind, e.track.track_id) for e in events] == [
+        ("dislike", second),
+        ("like", first),
+        ("play", first),
+    ]
+    assert events[1].track.reason == "liked for sadness" and events[2].track.reason == "played"
+    assert events[1].context == {"emotion": "sadness", "mode": "match"}
+    assert all(e.at.endswith("Z") and "T" in e.at for e in events)
+    assert [e.kind for e in history(private, limit=1)] == ["dislike"]
+
+
+def test_undoing_a_like_makes_later_rankings_forget_it(private):
+    before = recommended(private)
+    liked = before[-1]
+    private.add_feedback(liked, True)
+    with_like = recommended(private)
+    assert with_like != before  # the like pulls tracks like it up
+    (event,) = history(private)
+    assert undo(private, event.id) is True
+    assert recommended(private) == before
+    assert len(private.liked_rowids()) == 0
+    assert undo(private, event.id) is False  # already gone
+
+
+def test_undoing_a_play_brings_the_track_back(private):
+    before = recommended(private)
+    private.record_played(before[0])
+    assert before[0] not in recommended(private)  # recently played tracks are left out
+    assert undo(private, history(private)[0].id)
+    assert recommended(private) == before
+
+
+def test_clear_removes_everything_and_says_how_much(private):
+    ids = recommended(private)[:3]
+    for track_id in ids:
+        private.record_played(track_id)
+    private.add_feedback(ids[0], False)
+    assert clear_history(private) == 4
+    assert history(private) == [] and private.stats().plays == 0
+    assert private.feedback() == []
+
+
+@pytest.mark.parametrize(
+    "event_id", ["", "play", "play-x", "history-1", "play-1; DROP", "feedback--1"]
+)
+def test_malformed_ids_undo_nothing(private, event_id):
+    private.record_played(recommended(private)[0])
+    assert undo(private, event_id) is False
+    assert len(history(private)) == 1
+
+
+def test_history_api_lists_undoes_and_clears(api, private):
+    ask = {"emotion": "sad", "mode": "match", "k": 5}
+    tracks = api.post("/api/recommend", json=ask).json()["tracks"]
+    played, liked = tracks[0]["track_id"], tracks[1]["track_id"]
+    assert api.post(f"/api/tracks/{quote(played, safe='')}/played", json={}).is_success
+    assert api.post("/api/feedback", json={"track_id": liked, "liked": True}).is_success
+
+    events = api.get("/api/history").json()["events"]
+    assert [(e["kind"], e["track"]["track_id"]) for e in events] == [
+        ("like", liked),
+        ("play", played),
+    ]
+    shown = events[0]["track"]
+    assert set(tracks[1]) <= set(shown)  # the same track dict as recommendations
+    assert shown["title"] == tracks[1]["title"] and shown["artist"] == tracks[1]["artist"]
+    assert shown["audio_url"] == tracks[1]["audio_url"]
+    assert api.get("/api/history", params={"limit": 1}).json()["events"] == events[:1]
+
+    assert api.delete(f"/api/history/{events[0]['id']}").status_code == 204
+    assert private.liked_rowids().size == 0
+    assert_error(api.delete(f"/api/history/{events[0]['id']}"), 404, "no history entry")
+    assert [e["kind"] for e in api.get("/api/history").json()["events"]] == ["play"]
+
+    response = api.delete("/api/history")
+    assert response.status_code == 200 and response.json() == {"removed": 1}
+    assert api.get("/api/history").json() == {"events": []}
+    assert api.delete("/api/history").json() == {"removed": 0}
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/api/history?limit=0", "limit"), ("/api/history?limit=abc", "limit")],
+)
+def test_history_api_refuses_bad_limits(api, path, field):
+    assert_error(api.get(path), 422, field)
+
+
+def test_a_malformed_history_id_is_a_422(api):
+    assert_error(api.delete("/api/history/not-an-id"), 422, "event_id")
+
+
+def test_the_history_page_is_served_with_its_script(api):
+    page = api.get("/history")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert 'id="history"' in page.text and "/static/history.js" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert api.get("/static/history.js").status_code == 200
+    assert 'href="/history"' in api.get("/").text
