@@ -86,7 +86,7 @@ __all__ = [
 ]
 
 #: Tracks per group of the match index, and per cell of the plane grid (on average).
-LEAF = 1024
+LEAF = 128
 CELL = 64
 #: Slack added to bounds and distances for float32 rounding (scores are ~1e-7 apart at most
 #: from their real value; the slack only makes the search visit a little more).
@@ -381,24 +381,40 @@ def _walk(step, artists, start, end, k, cap, excluded) -> tuple[np.ndarray, np.n
 
 
 @dataclass(frozen=True)
+class _Level:
+    """Bounds of one level of groups (G groups): ``centroids`` (G, 7) float64 unit vectors;
+    ``cos_r``/``sin_r`` (G,) of the largest member angle from the centroid (plus a slack);
+    ``box``/``low`` (G, 7) the largest/smallest member value per emotion; ``norm`` (G,) the
+    largest squared length of a member (1 give or take float32 rounding)."""
+
+    centroids: np.ndarray
+    cos_r: np.ndarray
+    sin_r: np.ndarray
+    box: np.ndarray
+    low: np.ndarray
+    norm: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, f).nbytes for f in ("centroids", "cos_r", "sin_r", "box", "low"))
+
+
+@dataclass(frozen=True)
 class _Groups:
-    """The match index: square roots stored group by group.
+    """The match index: square roots stored group by group, groups nested in coarse groups.
 
     ``columns`` (7, n) float32 and ``ids`` (n,) int32 in group order; the members of group
-    ``g`` are ``starts[g]:starts[g + 1]``. ``centroids`` (G, 7) float64 unit vectors,
-    ``radius`` (G,) the largest member angle (radians), ``box`` and ``low`` (G, 7) the largest
-    and smallest member value per emotion, ``norm`` (G,) the largest squared length of a member
-    (1 give or take float32 rounding).
+    ``g`` are ``starts[g]:starts[g + 1]`` (``sizes`` their counts); the groups of coarse group
+    ``c`` are ``nested[c]:nested[c + 1]``. ``fine`` and ``coarse`` hold the bounds.
     """
 
     columns: np.ndarray
     ids: np.ndarray
     starts: np.ndarray
-    centroids: np.ndarray
-    radius: np.ndarray
-    box: np.ndarray
-    low: np.ndarray
-    norm: np.ndarray
+    sizes: np.ndarray
+    nested: np.ndarray
+    fine: _Level
+    coarse: _Level
 
 
 @dataclass(frozen=True)
@@ -479,14 +495,20 @@ class TrackIndex:
     @property
     def nbytes(self) -> int:
         """Bytes held by the index's arrays."""
+        groups, grid = self._groups, self._grid
         parts = (
             self.artists,
-            *(getattr(self._groups, f) for f in ("columns", "ids", "starts", "centroids")),
-            self._groups.radius,
-            self._groups.box,
-            *(getattr(self._grid, f) for f in ("positions", "ids", "starts", "table")),
+            groups.columns,
+            groups.ids,
+            groups.starts,
+            groups.sizes,
+            groups.nested,
+            grid.positions,
+            grid.ids,
+            grid.starts,
+            grid.table,
         )
-        return int(sum(p.nbytes for p in parts))
+        return int(sum(p.nbytes for p in parts) + groups.fine.nbytes + groups.coarse.nbytes)
 
     # --- match ---------------------------------------------------------------------------------
 
@@ -527,68 +549,67 @@ class TrackIndex:
         groups = self._groups
         if self.size == 0:
             return _EMPTY, np.zeros(0)
-        bounds = _match_scores(self._bounds(weights))
-        order = np.argsort(-bounds, kind="stable")
-        sizes = np.cumsum(np.diff(groups.starts)[order])
+        coarse = _match_scores(_cheap(groups.coarse, weights))
+        fine = np.full(len(groups.sizes), -np.inf)  # the groups' bounds, once known
+        opened = np.zeros(len(coarse), dtype=bool)
+
+        def open_(chosen: np.ndarray) -> None:
+            """Compute the bounds of the groups of the coarse groups ``chosen``."""
+            chosen = chosen[~opened[chosen]]
+            opened[chosen] = True
+            inside = _ranges(groups.nested[chosen], groups.nested[chosen + 1])
+            fine[inside] = _match_scores(_cheap(groups.fine, weights, inside))
+
+        sizes = groups.sizes
+        coarse_sizes = np.add.reduceat(sizes, groups.nested[:-1])
         need = 4 * k + len(excluded) + 64
-        visited = 0
+        visited = np.zeros(len(sizes), dtype=bool)
+        seen = 0
         ids_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray] = []
         while True:
-            upto = min(len(order), int(np.searchsorted(sizes, need)) + 1)
-            self._scan(order[visited:upto], weights, ids_parts, score_parts)
-            visited = upto
+            # The coarse groups of best bound holding 4 × ``need`` tracks, then their groups
+            # of best bound until they hold ``need`` tracks.
+            order = np.argsort(-coarse, kind="stable")
+            upto = int(np.searchsorted(np.cumsum(coarse_sizes[order]), 4 * need)) + 1
+            open_(order[:upto])
+            top = _largest_first(fine, min(len(fine), 8 + 2 * need * len(fine) // self.size))
+            top = top[np.isfinite(fine[top])]
+            upto = int(np.searchsorted(np.cumsum(sizes[top]), need)) + 1
+            fresh = top[:upto][~visited[top[:upto]]]
+            self._scan(fresh, weights, ids_parts, score_parts)
+            visited[fresh] = True
+            seen += len(fresh)
             ids, scores = np.concatenate(ids_parts), np.concatenate(score_parts)
             chosen = select(ids, scores, self.artists, k, cap=cap, excluded=excluded, used=used)
-            if len(chosen) == k or visited == len(order):
+            if len(chosen) == k or seen == len(sizes):
                 break
             need *= 4
-        if len(chosen) == k and visited < len(order):
+        if len(chosen) == k and seen < len(sizes):
             # Every group that could hold a track scoring at least the k-th (ties included):
-            # those the cheap bounds let through, then those the tight bound lets through.
+            # in the coarse groups whose bound reaches it, those whose cheap bound reaches it,
+            # then those whose tight bound does.
             floor = scores[chosen[-1]] - _SLACK
-            rest = order[visited : visited + int(np.sum(bounds[order[visited:]] >= floor))]
+            open_(np.flatnonzero(coarse >= floor))
+            rest = np.flatnonzero((fine >= floor) & ~visited)
+            if sizes[rest].sum() > 4 * need:
+                # Many candidates: scan the best of them first, for a higher k-th score.
+                best = rest[np.argsort(-fine[rest], kind="stable")]
+                best = best[: int(np.searchsorted(np.cumsum(sizes[best]), need)) + 1]
+                self._scan(best, weights, ids_parts, score_parts)
+                visited[best] = True
+                ids, scores = np.concatenate(ids_parts), np.concatenate(score_parts)
+                chosen = select(ids, scores, self.artists, k, cap=cap, excluded=excluded, used=used)
+                floor = scores[chosen[-1]] - _SLACK
+                open_(np.flatnonzero(coarse >= floor))
+                rest = np.flatnonzero((fine >= floor) & ~visited)
             if len(rest):
-                rest = rest[_match_scores(self._ball(weights, rest)) >= floor]
+                rest = rest[_match_scores(_ball(groups.fine, weights, rest)) >= floor]
             if len(rest):
                 self._scan(rest, weights, ids_parts, score_parts)
                 ids, scores = np.concatenate(ids_parts), np.concatenate(score_parts)
                 chosen = select(ids, scores, self.artists, k, cap=cap, excluded=excluded, used=used)
         return ids[chosen].astype(np.int64), scores[chosen]
-
-    def _bounds(self, weights: np.ndarray) -> np.ndarray:
-        """Cheap upper bounds of the inner product any member of each group can have with
-        ``weights`` (G,): the least of the cone around the centroid (``cos(max(0, θ -
-        radius))·|w|``) and the bounding box (``Σ high_j·w_j``)."""
-        groups = self._groups
-        w = weights.astype(np.float64)
-        length = float(np.sqrt(w @ w)) or 1.0
-        angle = np.arccos(np.clip(groups.centroids @ w / length, -1.0, 1.0))
-        cone = np.cos(np.maximum(0.0, angle - groups.radius)) * length
-        return np.minimum(cone, groups.box @ w) + _SLACK
-
-    def _ball(self, weights: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-        """A tighter bound for the groups ``chosen``: the largest ``w·x`` over the vectors
-        ``x`` of the group's bounding box that are no longer than its longest member (members
-        are unit vectors, give or take float32 rounding). The maximum is at ``x_j =
-        clip(λ·w_j, low_j, high_j)`` with ``|x|`` the longest member's length; λ is found by
-        bisection and taken from above, so the bound stays a bound."""
-        groups = self._groups
-        w = weights.astype(np.float64)
-        low, high, norm = groups.low[chosen], groups.box[chosen], groups.norm[chosen]
-        positive = w > 0
-        if not positive.any():
-            return np.full(len(chosen), _SLACK)
-        # |x(λ)| grows with λ; at λ = top every weighted coordinate is at its high.
-        top = float(np.max(high[:, positive] / w[positive]))
-        below, above = np.zeros(len(chosen)), np.full(len(chosen), top)
-        for _ in range(_BISECTIONS):
-            middle = 0.5 * (below + above)
-            x = np.clip(middle[:, None] * w, low, high)
-            inside = np.einsum("ij,ij->i", x, x) <= norm
-            below = np.where(inside, middle, below)
-            above = np.where(inside, above, middle)
-        return np.clip(above[:, None] * w, low, high) @ w + _SLACK
 
     def _scan(
         self,
@@ -597,14 +618,13 @@ class TrackIndex:
         ids_parts: list[np.ndarray],
         score_parts: list[np.ndarray],
     ) -> None:
-        """Score the members of ``chosen_groups``, one slice per run of adjacent groups."""
+        """Score the members of ``chosen_groups`` (one gather, one weighted sum)."""
         if len(chosen_groups) == 0:
             return
         groups = self._groups
-        for lo, hi in _runs(np.sort(chosen_groups), groups.starts):
-            coefficients = weighted_sum(groups.columns[:, lo:hi], weights)
-            ids_parts.append(groups.ids[lo:hi])
-            score_parts.append(_match_scores(coefficients))
+        rows = _ranges(groups.starts[chosen_groups], groups.starts[chosen_groups + 1])
+        ids_parts.append(groups.ids[rows])
+        score_parts.append(_match_scores(weighted_sum(groups.columns, weights, rows)))
 
     # --- plane ---------------------------------------------------------------------------------
 
@@ -697,16 +717,60 @@ class TrackIndex:
 # --- building -------------------------------------------------------------------------------------
 
 
-def _runs(groups: np.ndarray, starts: np.ndarray) -> list[tuple[int, int]]:
-    """Contiguous (lo, hi) slices covering the sorted ``groups``."""
-    breaks = np.flatnonzero(np.diff(groups) != 1) + 1
-    firsts = np.r_[groups[:1], groups[breaks]]
-    lasts = np.r_[groups[breaks - 1], groups[-1:]]
-    return [
-        (int(starts[a]), int(starts[b + 1]))
-        for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True)
-        if starts[b + 1] > starts[a]
-    ]
+def _cheap(level: _Level, weights: np.ndarray, chosen: np.ndarray | None = None) -> np.ndarray:
+    """Cheap upper bounds of the inner product any member of each group (or of the groups
+    ``chosen``) can have with ``weights``: the least of the cone around the centroid
+    (``cos(max(0, θ - r))·|w|``, without a trigonometric call) and the box (``Σ high_j·w_j``)."""
+    w = weights.astype(np.float64)
+    length = float(np.sqrt(w @ w)) or 1.0
+    centroids, box = level.centroids, level.box
+    cos_r, sin_r = level.cos_r, level.sin_r
+    if chosen is not None:
+        centroids, box, cos_r, sin_r = centroids[chosen], box[chosen], cos_r[chosen], sin_r[chosen]
+    cosine = np.clip(centroids @ w / length, -1.0, 1.0)
+    cone = np.where(cosine >= cos_r, 1.0, cosine * cos_r + np.sqrt(1.0 - cosine * cosine) * sin_r)
+    return np.minimum(cone * length, box @ w) + _SLACK
+
+
+def _ball(level: _Level, weights: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """A tighter bound for the groups ``chosen``: the largest ``w·x`` over the vectors ``x``
+    of the group's box no longer than its longest member (members are unit vectors, give or
+    take float32 rounding). The maximum is at ``x_j = clip(λ·w_j, low_j, high_j)`` with ``|x|``
+    the longest member's length; λ is found by bisection and taken from above (|x(λ)| grows
+    with λ), so the bound stays a bound."""
+    w = weights.astype(np.float64)
+    low, high, norm = level.low[chosen], level.box[chosen], level.norm[chosen]
+    positive = w > 0
+    if not positive.any():
+        return np.full(len(chosen), _SLACK)
+    top = float(np.max(high[:, positive] / w[positive]))  # every weighted coordinate at high
+    below, above = np.zeros(len(chosen)), np.full(len(chosen), top)
+    for _ in range(_BISECTIONS):
+        middle = 0.5 * (below + above)
+        x = np.clip(middle[:, None] * w, low, high)
+        inside = np.einsum("ij,ij->i", x, x) <= norm
+        below = np.where(inside, middle, below)
+        above = np.where(inside, above, middle)
+    return np.clip(above[:, None] * w, low, high) @ w + _SLACK
+
+
+def _largest_first(values: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` largest ``values``, largest first."""
+    if count < len(values):
+        top = np.argpartition(-values, count - 1)[:count]
+    else:
+        top = np.arange(len(values))
+    return top[np.argsort(-values[top], kind="stable")]
+
+
+def _ranges(lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(lo, hi) for lo, hi in zip(lows, highs)])``, without a loop."""
+    lengths = highs - lows
+    total = int(lengths.sum())
+    if total == 0:
+        return _EMPTY
+    ends = np.cumsum(lengths)
+    return np.arange(total, dtype=np.int64) + np.repeat(lows - (ends - lengths), lengths)
 
 
 def _kmeans(sample: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -715,8 +779,9 @@ def _kmeans(sample: np.ndarray, count: int, rng: np.random.Generator) -> np.ndar
     centroids = sample[rng.choice(len(sample), count, replace=False)].astype(np.float64)
     for _ in range(10):
         labels = np.argmax(sample @ centroids.T, axis=1)
-        sums = np.zeros_like(centroids)
-        np.add.at(sums, labels, sample)
+        sums = np.stack(
+            [np.bincount(labels, weights=column, minlength=count) for column in sample.T], axis=1
+        )
         norms = np.linalg.norm(sums, axis=1)
         empty = norms == 0
         sums[empty] = sample[rng.choice(len(sample), int(empty.sum()))]
@@ -727,36 +792,39 @@ def _kmeans(sample: np.ndarray, count: int, rng: np.random.Generator) -> np.ndar
 def _assign(vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     """The nearest centroid (largest inner product) of each vector, in chunks: (n,) int64."""
     labels = np.empty(len(vectors), dtype=np.int64)
-    for lo in range(0, len(vectors), _CHUNK):
-        labels[lo : lo + _CHUNK] = np.argmax(vectors[lo : lo + _CHUNK] @ centroids.T, axis=1)
+    chunk = max(1024, (1 << 21) // max(1, len(centroids)))  # similarities of ~8 MB: in cache
+    for lo in range(0, len(vectors), chunk):
+        labels[lo : lo + chunk] = np.argmax(vectors[lo : lo + chunk] @ centroids.T, axis=1)
     return labels
 
 
 def _build_groups(distributions: np.ndarray, leaf: int, seed: int) -> _Groups:
-    """Two-level spherical k-means over the square roots; groups of about ``leaf`` tracks."""
+    """Two-level spherical k-means over the square roots: coarse groups of about
+    ``sqrt(n · leaf)`` tracks, each split into groups of about ``leaf`` tracks."""
     n = len(distributions)
     rng = np.random.default_rng(seed)
     roots = np.sqrt(np.clip(distributions, 0.0, 1.0))  # as CatalogueArrays.sqrt_columns
     if n == 0:
-        empty = np.zeros((0, 7))
+        level = _Level(
+            *(np.zeros((0, 7)), np.zeros(0), np.zeros(0)), *(np.zeros((0, 7)),) * 2, np.zeros(0)
+        )
         return _Groups(
             np.zeros((7, 0), np.float32),
             np.zeros(0, np.int32),
             np.zeros(1, np.int64),
-            empty,
-            np.zeros(0),
-            empty,
-            empty,
-            np.zeros(0),
+            np.zeros(0, np.int64),
+            np.zeros(1, np.int64),
+            level,
+            level,
         )
-    total = max(1, -(-n // leaf))
-    top = max(1, min(64, int(np.sqrt(total))))
+    top = int(np.clip(np.sqrt(n / leaf), 1, 1024))  # coarse groups: the cost n·(top + n/leaf/top)
     sample = roots[rng.choice(n, min(n, 256 * top), replace=False)]
     coarse = _assign(roots, _kmeans(sample, top, rng))
     by_coarse = np.argsort(coarse, kind="stable")
     bounds = np.searchsorted(coarse[by_coarse], np.arange(top + 1))
     labels = np.empty(n, dtype=np.int64)
     offset = 0
+    parent = []
     for c in range(top):
         members = by_coarse[bounds[c] : bounds[c + 1]]
         if len(members) == 0:
@@ -770,24 +838,51 @@ def _build_groups(distributions: np.ndarray, leaf: int, seed: int) -> _Groups:
             fine = np.zeros(len(members), dtype=np.int64)
         labels[members] = offset + fine
         offset += count
+        parent.extend([len(parent) and parent[-1] + 1 if parent else 0] * 0)
+        parent.extend([c] * count)
+    del by_coarse, coarse
     order = np.argsort(labels, kind="stable")
     labels = labels[order]
     present, starts = np.unique(labels, return_index=True)  # drop empty groups
     starts = np.r_[starts, n].astype(np.int64)
+    del labels
     columns = np.ascontiguousarray(roots[order].T)
-    roots64 = columns.T.astype(np.float64)
-    dense = np.repeat(np.arange(len(present)), np.diff(starts))
-    sums = np.zeros((len(present), 7))
-    _add_rows(sums, dense, roots64)
+    del roots
+    owner = np.asarray(parent, dtype=np.int64)[present]  # coarse group of each group
+    firsts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    nested = np.r_[firsts, len(present)].astype(np.int64)
+    return _Groups(
+        columns,
+        order.astype(np.int32),
+        starts,
+        np.diff(starts),
+        nested,
+        _level(columns, starts),
+        _level(columns, np.r_[starts[firsts], n].astype(np.int64)),
+    )
+
+
+def _level(columns: np.ndarray, starts: np.ndarray) -> _Level:
+    """The bounds of the groups ``starts[g]:starts[g + 1]`` (all non-empty) of ``columns``."""
+    heads = starts[:-1]
+    dense = np.repeat(np.arange(len(heads)), np.diff(starts))
+    sums = np.stack([np.add.reduceat(c.astype(np.float64), heads) for c in columns], axis=1)
     centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-300)
-    cosine = np.einsum("ij,ij->i", roots64, centroids[dense])
-    lowest = np.minimum.reduceat(cosine, starts[:-1])
-    radius = np.arccos(np.clip(lowest, -1.0, 1.0)) + 1e-4
-    box = np.maximum.reduceat(roots64, starts[:-1], axis=0)
-    low = np.minimum.reduceat(roots64, starts[:-1], axis=0)
-    norm = np.maximum.reduceat(np.einsum("ij,ij->i", roots64, roots64), starts[:-1])
-    del roots64
-    return _Groups(columns, order.astype(np.int32), starts, centroids, radius, box, low, norm)
+    cosine = np.zeros(columns.shape[1])
+    squares = np.zeros(columns.shape[1])
+    for j, column in enumerate(columns):
+        values = column.astype(np.float64)
+        cosine += values * centroids[dense, j]
+        squares += values * values
+    radius = np.minimum(np.arccos(np.clip(np.minimum.reduceat(cosine, heads), -1, 1)) + 1e-4, np.pi)
+    return _Level(
+        centroids,
+        np.cos(radius),
+        np.sin(radius),
+        np.stack([np.maximum.reduceat(c, heads) for c in columns], axis=1).astype(np.float64),
+        np.stack([np.minimum.reduceat(c, heads) for c in columns], axis=1).astype(np.float64),
+        np.maximum.reduceat(squares, heads),
+    )
 
 
 def _add_rows(sums: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> None:
