@@ -174,7 +174,7 @@ def measure(folder: Path, queries: int, floor_queries: int, today: bool, seed: i
     index.path(np.zeros(2), ends["calm"], K, cap=CAP)
     brute_force_match(None, artists, warm, K, cap=CAP, columns=columns)
     for mode in ("match", "uplift", "calm"):
-        ours_t, floor_t, today_t = [], [], []
+        ours_t, floor_t, today_t, ours_cpu = [], [], [], []
         for number in range(queries):
             if number % 2:
                 target = np.eye(7)[int(rng.integers(7))]
@@ -182,12 +182,13 @@ def measure(folder: Path, queries: int, floor_queries: int, today: bool, seed: i
                 target = rng.dirichlet(np.full(7, 0.5))
             history = rng.choice(n, HISTORY, replace=False)
             start = np.sum(target[:, None] * coordinates(), axis=0)
-            tick = time.perf_counter()
+            tick, cpu = time.perf_counter(), time.thread_time()
             if mode == "match":
                 ours = index.match(target, K, cap=CAP, excluded=history)
             else:
                 ours = index.path(start, ends[mode], K, cap=CAP, excluded=history)
             ours_t.append((time.perf_counter() - tick) * 1e3)
+            ours_cpu.append((time.thread_time() - cpu) * 1e3)
             assert len(ours[0]) == K
             if number < floor_queries:
                 tick = time.perf_counter()
@@ -213,16 +214,17 @@ def measure(folder: Path, queries: int, floor_queries: int, today: bool, seed: i
                     select,
                 )
                 today_t.append((time.perf_counter() - tick) * 1e3)
-        times[mode] = {"ours": ours_t, "floor": floor_t, "today": today_t}
+        times[mode] = {"ours": ours_t, "floor": floor_t, "today": today_t, "cpu": ours_cpu}
     result["after"] = memory_mb()
     result["mismatches"] = mismatches
     for mode, kinds in times.items():
         for kind, values in kinds.items():
             if values:
                 result[f"{mode}_{kind}"] = percentiles(values)
-    every = {kind: [v for m in times.values() for v in m[kind]] for kind in ("ours", "floor")}
-    result["all_ours"] = percentiles(every["ours"])
-    result["all_floor"] = percentiles(every["floor"])
+    kinds = ("ours", "floor", "cpu")
+    every = {kind: [v for m in times.values() for v in m[kind]] for kind in kinds}
+    for kind in kinds:
+        result[f"all_{kind}"] = percentiles(every[kind])
     print(json.dumps(result))
 
 
@@ -349,7 +351,124 @@ def report(n: int, generated: dict, figures: dict, before: str, after: str) -> N
             line += " " * 22
         ratio = floor["p50_ms"] / ours["p50_ms"]
         line += f"  {ratio:.0f}× at p50, {floor['p95_ms'] / ours['p95_ms']:.0f}× at p95"
-        print(line + f"  (ours n={ours['n']}, floor n={floor['n']})")
+        cpu = figures[f"{mode}_cpu"]
+        print(
+            line + f"  (ours n={ours['n']}, floor n={floor['n']}; ours CPU time p50 "
+            f"{cpu['p50_ms']:.2f}, p95 {cpu['p95_ms']:.2f} ms)"
+        )
+
+
+# --- the simulated 100M build (docs/scale.md) ----------------------------------------------------
+
+
+def build_shard(shard: int, shard_size: int, folder: str) -> dict[str, float]:
+    """One shard of a sharded catalogue, as a Dask task: its tracks (synthetic, seeded by the
+    shard: the stand-in for reading its Parquet partition), its index, written to a file."""
+    from moodtune.recommend.index import TrackIndex
+
+    started = time.perf_counter()
+    distributions, positions, artists = synthetic(shard_size, seed=1000 + shard)
+    generated = time.perf_counter()
+    index = TrackIndex(distributions, positions, artists)
+    built = time.perf_counter()
+    index.save(Path(folder) / f"shard{shard:05d}.npz")
+    np.save(Path(folder) / f"shard{shard:05d}_artists.npy", artists)
+    return {
+        "shard": shard,
+        "generate_s": generated - started,
+        "build_s": built - generated,
+        "save_s": time.perf_counter() - built,
+        "index_bytes": index.nbytes,
+        "peak_rss_mb": memory_mb()["VmHWM"],
+    }
+
+
+def simulate(total: int, shard_size: int, built: int, workers: int, queries: int) -> None:
+    """Build ``built`` of the ``total / shard_size`` shards for real on a Dask LocalCluster,
+    query them, and extrapolate to the whole catalogue (an estimate, labelled so)."""
+    from dask.distributed import Client, LocalCluster
+
+    from moodtune.recommend.index import TrackIndex, brute_force_match, merge
+
+    shards = -(-total // shard_size)
+    print(f"machine: {machine()}")
+    print(
+        f"simulated catalogue: {total:,} tracks in {shards} shards of {shard_size:,}; "
+        f"{built} shards built for real ({100 * built / shards:.1f} %) on a Dask LocalCluster "
+        f"of {workers} worker processes, 1 thread each"
+    )
+    print(f"load average before: {load_average()}")
+    with tempfile.TemporaryDirectory(prefix="bench_scale_shards_") as folder:
+        with (
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            started = time.perf_counter()
+            futures = client.map(
+                build_shard, range(built), shard_size=shard_size, folder=folder, pure=False
+            )
+            results = client.gather(futures)
+            wall = time.perf_counter() - started
+        print(f"load average after the build: {load_average()}")
+        per_build = float(np.mean([r["build_s"] for r in results]))
+        per_generate = float(np.mean([r["generate_s"] for r in results]))
+        index_bytes = float(np.mean([r["index_bytes"] for r in results]))
+        peak = float(np.max([r["peak_rss_mb"] for r in results]))
+        print(
+            f"built {built} shards in {wall:.1f} s wall: per shard build {per_build:.1f} s, "
+            f"data {per_generate:.1f} s, index {index_bytes / 2**20:.1f} MB "
+            f"({index_bytes / shard_size:.1f} B/track), worker peak RSS {peak:.0f} MB"
+        )
+        # Serve the built shards: each answers the query, the answers are merged.
+        indexes = [TrackIndex.load(Path(folder) / f"shard{s:05d}.npz") for s in range(built)]
+        artists = [np.load(Path(folder) / f"shard{s:05d}_artists.npy") for s in range(built)]
+    rng = np.random.default_rng(7)
+    per_shard, merging, mismatches = [], [], 0
+    union_distributions = None
+    for number in range(queries):
+        target = np.eye(7)[number % 7] if number % 2 else rng.dirichlet(np.full(7, 0.5))
+        parts = []
+        for shard, index in enumerate(indexes):
+            tick = time.perf_counter()
+            found, scores = index.match(target, K, cap=CAP)
+            per_shard.append((time.perf_counter() - tick) * 1e3)
+            parts.append((found + shard * shard_size, scores, artists[shard][found]))
+        tick = time.perf_counter()
+        merged = merge(parts, K, cap=CAP)
+        merging.append((time.perf_counter() - tick) * 1e3)
+        if number < 20:  # the merge is exact: one brute force over the union of the shards
+            if union_distributions is None:
+                union_distributions = np.concatenate(
+                    [synthetic(shard_size, seed=1000 + s)[0] for s in range(built)]
+                )
+            floor = brute_force_match(
+                union_distributions, np.concatenate(artists), target, K, cap=CAP
+            )
+            mismatches += not np.array_equal(merged[0], floor[0])
+    p50, p95, p99 = np.percentile(per_shard, [50, 95, 99])
+    print(f"load average after the queries: {load_average()}")
+    print(
+        f"match k={K} cap={CAP} per shard of {shard_size:,}: p50 {p50:.2f} ms, p95 {p95:.2f} "
+        f"ms, p99 {p99:.2f} ms ({len(per_shard)} shard queries); merge of {built} answers "
+        f"p95 {np.percentile(merging, 95):.3f} ms; merged answers differing from brute force "
+        f"over the {built} shards: {mismatches} of {min(queries, 20)}"
+    )
+    print(f"\nESTIMATE for {total:,} tracks ({shards} shards), extrapolated from the above:")
+    print(f"  index memory: {shards * index_bytes / 2**30:.1f} GiB in all")
+    for machines in (1, 10, shards):
+        cores = 2 * machines
+        print(
+            f"  build on {machines} machine(s) of 2 cores: "
+            f"{shards * (per_build + per_generate) / cores / 60:.1f} min "
+            f"(index only: {shards * per_build / cores / 60:.1f} min)"
+        )
+    print(
+        f"  query, every shard on its own core in parallel: ≈ the slowest of {shards} shards "
+        f"≈ per-shard p99 {p99:.1f} ms + merge + network; all {shards} shards on one 2-core "
+        f"machine: ≈ {shards / 2 * p50:.0f} ms at p50"
+    )
 
 
 def main() -> None:
@@ -361,11 +480,19 @@ def main() -> None:
     )
     parser.add_argument("--today", action="store_true", help="also time today's ranking")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--simulate", type=int, metavar="TRACKS", help="simulate a sharded build of TRACKS"
+    )
+    parser.add_argument("--shard-size", type=int, default=1_000_000)
+    parser.add_argument("--build-shards", type=int, default=2, help="shards built for real")
+    parser.add_argument("--workers", type=int, default=2, help="Dask worker processes")
     parser.add_argument("--make", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.make:
+    if args.simulate:
+        simulate(args.simulate, args.shard_size, args.build_shards, args.workers, args.queries)
+    elif args.make:
         make(args.make, args.folder)
     elif args.measure:
         measure(args.folder, args.queries, args.floor_queries, args.today, args.seed)

@@ -12,6 +12,7 @@ from moodtune.recommend.index import (
     brute_force_match,
     brute_force_path,
     brute_force_plane,
+    merge,
     path_points,
 )
 from moodtune.recommend.ranking import by_distribution, by_plane
@@ -217,3 +218,46 @@ def test_bad_queries_are_named(index):
         index.match(np.ones(6), 5)
     with pytest.raises(MoodtuneError, match="2 finite numbers"):
         index.plane((np.nan, 0.0), 5)
+
+
+@pytest.mark.parametrize("cap", [None, 1, 2])
+def test_shards_merged_answer_as_one_index(index, catalogue, cap):
+    distributions, positions, artists = catalogue
+    shards = [np.flatnonzero(np.arange(N) % 3 == s) for s in range(3)]  # global ids per shard
+    served = [TrackIndex(distributions[g], positions[g], artists[g], cell=8) for g in shards]
+    banned = exclusions()["history"]
+    for target in targets()[:5]:
+        parts = []
+        for members, shard in zip(shards, served, strict=True):
+            local = np.flatnonzero(np.isin(members, banned))
+            found, scores = shard.match(target, 10, cap=cap, excluded=local)
+            parts.append((members[found], scores, artists[members[found]]))
+        merged = merge(parts, 10, cap=cap)
+        whole = index.match(target, 10, cap=cap, excluded=banned)
+        np.testing.assert_array_equal(merged[0], whole[0])
+        np.testing.assert_array_equal(merged[1], whole[1])
+
+
+def test_saved_index_answers_the_same(index, tmp_path):
+    path = tmp_path / "shard.npz"
+    index.save(path)
+    loaded = TrackIndex.load(path)
+    assert loaded.nbytes == index.nbytes
+    for target in targets()[:4]:
+        again, first = loaded.match(target, 10, cap=2), index.match(target, 10, cap=2)
+        np.testing.assert_array_equal(again[0], first[0])
+        np.testing.assert_array_equal(again[1], first[1])
+    again, first = loaded.path((0.0, 0.0), (1.0, 1.0), 5), index.path((0.0, 0.0), (1.0, 1.0), 5)
+    np.testing.assert_array_equal(again[0], first[0])
+    np.testing.assert_array_equal(again[1], first[1])
+
+
+def test_a_file_that_is_not_an_index_is_named(tmp_path):
+    text = tmp_path / "notes.npz"
+    text.write_text("not an index")
+    with pytest.raises(MoodtuneError, match=r"notes\.npz: not a readable index file"):
+        TrackIndex.load(text)
+    other = tmp_path / "other.npz"
+    np.savez(other, something=np.zeros(3))
+    with pytest.raises(MoodtuneError, match=r"other\.npz: not an index file"):
+        TrackIndex.load(other)

@@ -66,8 +66,9 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -81,6 +82,7 @@ __all__ = [
     "brute_force_path",
     "brute_force_plane",
     "match_weights",
+    "merge",
     "path_points",
     "select",
 ]
@@ -192,6 +194,48 @@ def select(
         if len(chosen) == k or len(head) == m:
             return chosen
         size = min(m, size * 4)
+
+
+def merge(
+    parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    k: int,
+    *,
+    cap: int | None = None,
+    used: Mapping[int, int] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The exact top-k of a sharded catalogue from each shard's own top-k.
+
+    Parameters
+    ----------
+    parts : sequence of (ids, scores, artists)
+        Per shard: the answer of its index for the same query, k, cap, ``used`` and excluded
+        set (in the shard's own ids), as global track ids (m,), scores (m,) and artist codes
+        (m,).
+    k, cap, used
+        As :meth:`TrackIndex.match`.
+
+    Returns
+    -------
+    ids, scores : ndarray, shape (≤ k,)
+        Best first, ties by global id: the answer one index over every shard would give.
+
+    Notes
+    -----
+    Exact because a track of the global answer is in its shard's answer: were it not, its
+    shard would have ``k`` better picks before it or ``cap`` better tracks of its artist;
+    each of those is either in the global answer or blocked by ``cap`` better tracks of its
+    artist, so at least ``k`` global picks (or ``cap`` of its artist) would come before it.
+    """
+    if not parts:
+        return _EMPTY, np.zeros(0)
+    ids = np.concatenate([np.asarray(p[0], dtype=np.int64) for p in parts])
+    scores = np.concatenate([np.asarray(p[1], dtype=np.float64) for p in parts])
+    artists = np.concatenate([np.asarray(p[2], dtype=np.int64) for p in parts])
+    order = np.lexsort((ids, -scores))
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))  # ties by global id, through the rank
+    chosen = select(rank, scores, artists[order], k, cap=cap, used=used)
+    return ids[chosen], scores[chosen]
 
 
 def _acceptable(
@@ -399,6 +443,9 @@ class _Level:
         return sum(getattr(self, f).nbytes for f in ("centroids", "cos_r", "sin_r", "box", "low"))
 
 
+_LEVEL_FIELDS = ("centroids", "cos_r", "sin_r", "box", "low", "norm")
+
+
 @dataclass(frozen=True)
 class _Groups:
     """The match index: square roots stored group by group, groups nested in coarse groups.
@@ -509,6 +556,53 @@ class TrackIndex:
             grid.table,
         )
         return int(sum(p.nbytes for p in parts) + groups.fine.nbytes + groups.coarse.nbytes)
+
+    def save(self, path: str | Path) -> None:
+        """Write the index to ``path`` (.npz: arrays only, no pickle), to be served elsewhere
+        (an offline build writes one file per shard)."""
+        groups, grid = self._groups, self._grid
+        arrays = {"artists": self.artists, "grid_size": np.array(grid.size)}
+        for name in ("columns", "ids", "starts", "sizes", "nested"):
+            arrays[f"groups_{name}"] = getattr(groups, name)
+        for level in ("fine", "coarse"):
+            for name in _LEVEL_FIELDS:
+                arrays[f"{level}_{name}"] = getattr(getattr(groups, level), name)
+        for name in ("positions", "ids", "starts", "edges_x", "edges_y", "table"):
+            arrays[f"grid_{name}"] = getattr(grid, name)
+        with open(path, "wb") as handle:  # np.savez would add .npz to a name without it
+            np.savez(handle, **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TrackIndex:
+        """An index written by :meth:`save` (read with ``allow_pickle=False``)."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
+        except (OSError, ValueError) as error:
+            raise MoodtuneError(f"{path}: not a readable index file ({error})") from None
+        try:
+            index = cls.__new__(cls)
+            index.artists = arrays["artists"]
+            index.size = len(index.artists)
+            levels = {
+                level: _Level(*(arrays[f"{level}_{name}"] for name in _LEVEL_FIELDS))
+                for level in ("fine", "coarse")
+            }
+            index._groups = _Groups(
+                *(arrays[f"groups_{n}"] for n in ("columns", "ids", "starts", "sizes", "nested")),
+                levels["fine"],
+                levels["coarse"],
+            )
+            index._grid = _Grid(
+                int(arrays["grid_size"]),
+                *(
+                    arrays[f"grid_{n}"]
+                    for n in ("positions", "ids", "starts", "edges_x", "edges_y", "table")
+                ),
+            )
+        except KeyError as error:
+            raise MoodtuneError(f"{path}: not an index file (no array {error})") from None
+        return index
 
     # --- match ---------------------------------------------------------------------------------
 
