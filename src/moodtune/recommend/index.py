@@ -814,16 +814,18 @@ class TrackIndex:
 def _cheap(level: _Level, weights: np.ndarray, chosen: np.ndarray | None = None) -> np.ndarray:
     """Cheap upper bounds of the inner product any member of each group (or of the groups
     ``chosen``) can have with ``weights``: the least of the cone around the centroid
-    (``cos(max(0, θ - r))·|w|``, without a trigonometric call) and the box (``Σ high_j·w_j``)."""
+    (``cos(max(0, θ - r))·|w|``, without a trigonometric call) and the box (``Σ high_j·w_j``).
+    Products by ``einsum``, not BLAS: a threaded BLAS wakes threads for a 7-column product,
+    which costs more than it computes on a busy machine (see ``arrays.weighted_sum``)."""
     w = weights.astype(np.float64)
     length = float(np.sqrt(w @ w)) or 1.0
     centroids, box = level.centroids, level.box
     cos_r, sin_r = level.cos_r, level.sin_r
     if chosen is not None:
         centroids, box, cos_r, sin_r = centroids[chosen], box[chosen], cos_r[chosen], sin_r[chosen]
-    cosine = np.clip(centroids @ w / length, -1.0, 1.0)
+    cosine = np.clip(np.einsum("ij,j->i", centroids, w) / length, -1.0, 1.0)
     cone = np.where(cosine >= cos_r, 1.0, cosine * cos_r + np.sqrt(1.0 - cosine * cosine) * sin_r)
-    return np.minimum(cone * length, box @ w) + _SLACK
+    return np.minimum(cone * length, np.einsum("ij,j->i", box, w)) + _SLACK
 
 
 def _ball(level: _Level, weights: np.ndarray, chosen: np.ndarray) -> np.ndarray:
@@ -845,7 +847,7 @@ def _ball(level: _Level, weights: np.ndarray, chosen: np.ndarray) -> np.ndarray:
         inside = np.einsum("ij,ij->i", x, x) <= norm
         below = np.where(inside, middle, below)
         above = np.where(inside, above, middle)
-    return np.clip(above[:, None] * w, low, high) @ w + _SLACK
+    return np.einsum("ij,j->i", np.clip(above[:, None] * w, low, high), w) + _SLACK
 
 
 def _largest_first(values: np.ndarray, count: int) -> np.ndarray:
