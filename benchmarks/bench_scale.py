@@ -130,7 +130,9 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-def measure(folder: Path, queries: int, floor_queries: int, today: bool, seed: int) -> None:
+def measure(
+    folder: Path, queries: int, floor_queries: int, today: bool, seed: int, with_faiss: bool
+) -> None:
     from moodtune.emotions import CIRCUMPLEX, coordinates
     from moodtune.recommend.index import (
         TrackIndex,
@@ -217,6 +219,8 @@ def measure(folder: Path, queries: int, floor_queries: int, today: bool, seed: i
         times[mode] = {"ours": ours_t, "floor": floor_t, "today": today_t, "cpu": ours_cpu}
     result["after"] = memory_mb()
     result["mismatches"] = mismatches
+    if with_faiss:
+        result["faiss"] = _faiss(index, columns, artists, floor_queries, seed)
     for mode, kinds in times.items():
         for kind, values in kinds.items():
             if values:
@@ -226,6 +230,60 @@ def measure(folder: Path, queries: int, floor_queries: int, today: bool, seed: i
     for kind in kinds:
         result[f"all_{kind}"] = percentiles(every[kind])
     print(json.dumps(result))
+
+
+def _faiss(index, columns, artists, queries: int, seed: int) -> dict[str, object]:
+    """faiss-cpu (1 thread) for match, k=10, cap 2, 100 tracks excluded: the exact
+    ``IndexFlatIP`` (a BLAS brute force) and, up to 2M tracks, ``IndexHNSWFlat`` (M=32,
+    efSearch=128; approximate): the pool is over-fetched as the recommender does (8k + 2 ×
+    excluded + 32, ×4 while the rules reject too many) and the same selection applied."""
+    import faiss
+
+    from moodtune.recommend.index import match_weights, select
+
+    faiss.omp_set_num_threads(1)
+    vectors = np.ascontiguousarray(columns.T)
+    n = len(vectors)
+    kinds = {"flat": faiss.IndexFlatIP(7)}
+    if n <= 2_000_000:
+        kinds["hnsw"] = faiss.IndexHNSWFlat(7, 32, faiss.METRIC_INNER_PRODUCT)
+        kinds["hnsw"].hnsw.efSearch = 128
+    out: dict[str, object] = {}
+    rng = np.random.default_rng(seed + 1)
+    targets = [
+        np.eye(7)[int(rng.integers(7))] if q % 2 else rng.dirichlet(np.full(7, 0.5))
+        for q in range(queries)
+    ]
+    histories = [rng.choice(n, HISTORY, replace=False) for _ in range(queries)]
+    for name, engine in kinds.items():
+        tick = time.perf_counter()
+        engine.add(vectors)
+        build = time.perf_counter() - tick
+        times, same = [], 0
+        for target, history in zip(targets, histories, strict=True):
+            weights = match_weights(target)[None, :]
+            excluded = np.sort(history)
+            tick = time.perf_counter()
+            pool = 8 * K + 2 * HISTORY + 32
+            while True:
+                coefficient, found = engine.search(weights, pool)
+                keep = found[0] >= 0
+                ids, coefficient = found[0][keep], coefficient[0][keep]
+                scores = 1.0 - np.sqrt(np.clip(1.0 - coefficient.astype(np.float64), 0.0, 1.0))
+                chosen = select(ids, scores, artists, K, cap=CAP, excluded=excluded)
+                if len(chosen) == K or pool >= n:
+                    break
+                pool = min(n, pool * 4)
+            times.append((time.perf_counter() - tick) * 1e3)
+            ours = index.match(target, K, cap=CAP, excluded=history)[0]
+            same += np.array_equal(np.sort(ids[chosen]), np.sort(ours))
+        out[name] = {
+            "build_s": round(build, 1),
+            **percentiles(times),
+            "same_as_exact": f"{same} of {len(targets)}",
+        }
+        engine.reset()
+    return out
 
 
 def _today_arrays(distributions, positions, artists, columns):
@@ -320,6 +378,8 @@ def run(args: argparse.Namespace) -> None:
             ]
             if args.today:
                 command.append("--today")
+            if args.faiss:
+                command.append("--faiss")
             measured = subprocess.run(command, check=True, capture_output=True, text=True)
             after = load_average()
         figures = json.loads(measured.stdout.strip().splitlines()[-1])
@@ -335,6 +395,12 @@ def report(n: int, generated: dict, figures: dict, before: str, after: str) -> N
         f"RSS at the end with the floor's arrays too {figures['after']['VmRSS']} MB"
     )
     print(f"answers differing from the floor: {figures['mismatches']}")
+    for name, figure in figures.get("faiss", {}).items():
+        print(
+            f"faiss {name} (1 thread), match: build {figure['build_s']} s, p50 "
+            f"{figure['p50_ms']:.2f} ms, p95 {figure['p95_ms']:.2f} ms, answers equal to the "
+            f"exact top-k: {figure['same_as_exact']}"
+        )
     header = f"{'mode':8} {'ours p50':>9} {'ours p95':>9} {'floor p50':>10} {'floor p95':>10}"
     today = any(key.endswith("_today") for key in figures)
     print(header + (f" {'today p50':>10} {'today p95':>10}" if today else "") + "  floor/ours")
@@ -479,6 +545,9 @@ def main() -> None:
         "--floor-queries", type=int, default=50, help="queries per mode for the floor"
     )
     parser.add_argument("--today", action="store_true", help="also time today's ranking")
+    parser.add_argument(
+        "--faiss", action="store_true", help="also time faiss-cpu for match (if installed)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--simulate", type=int, metavar="TRACKS", help="simulate a sharded build of TRACKS"
@@ -495,7 +564,7 @@ def main() -> None:
     elif args.make:
         make(args.make, args.folder)
     elif args.measure:
-        measure(args.folder, args.queries, args.floor_queries, args.today, args.seed)
+        measure(args.folder, args.queries, args.floor_queries, args.today, args.seed, args.faiss)
     else:
         run(args)
 
