@@ -19,13 +19,14 @@ How
 ---
 *Match.* The square roots of the distributions are unit vectors and the Bhattacharyya
 coefficient is their inner product with the target's. The vectors are grouped by a two-level
-spherical k-means (fitted on samples, so the build costs a constant time per track), about
-``leaf`` tracks per group, stored group by group so that a group is one contiguous slice. Each
-group keeps two upper bounds of the inner product any member can have with a query ``w ≥ 0``:
-the cone bound ``cos(max(0, θ - radius))·|w|`` (θ the angle to the group's centroid) and the
-box bound ``Σ_j max_j·w_j`` (the largest member value per emotion; exact for a single-emotion
-target). A query scans the groups best bound first until it has ``k`` acceptable tracks, then
-every group whose bound reaches the ``k``-th score, and stops.
+spherical k-means (fitted on samples; ``sqrt(n / leaf)`` coarse groups, each split into groups
+of about ``leaf`` tracks), stored group by group so that a group is one contiguous slice. Each
+group (and coarse group) keeps upper bounds of the inner product any member can have with a
+query ``w ≥ 0``: the cone ``cos(max(0, θ - radius))·|w|`` (θ the angle to the centroid), the
+box ``Σ_j high_j·w_j`` (the largest member value per emotion; exact for a single-emotion
+target), and, for the few groups those let through, the box cut by the unit sphere. A query
+scans the groups of best bound until it has ``k`` acceptable tracks, then every group whose
+bound reaches the ``k``-th score, and stops.
 
 *Plane.* Positions are bucketed by a grid whose lines are quantiles of each axis (the tracks
 crowd the middle of the plane), stored cell by cell; a query grows a square of cells around
@@ -37,12 +38,16 @@ candidates never lowers its ``k``-th score; so once every track that could beat 
 score has been scanned, the answer is the brute-force one.
 
 Memory: 48 bytes per track (the 7 square roots and the 2 coordinates in float32, the two
-orderings and the artists in int32), plus the groups' and cells' tables (under 1 MB at 10
-million tracks). The score-bearing values stay float32: float16 (11-bit mantissa) would move
-scores by up to ~5·10⁻⁴, more than the gap between neighbouring scores in a large catalogue,
-and the answers would no longer be the exact top-k; the ids and artists are int32 (half of
-int64, lossless below 2³¹ tracks). The index holds its own copies in its own order, so the
-caller may drop the arrays it was built from.
+orderings and the artists in int32), plus the groups' and cells' tables (~2 bytes per track).
+The score-bearing values stay float32: float16 (11-bit mantissa) would move scores by up to
+~5·10⁻⁴, more than the gap between neighbouring scores in a large catalogue, and the answers
+would no longer be the exact top-k; the ids and artists are int32 (half of int64, lossless
+below 2³¹ tracks). The index holds its own copies in its own order, so the caller may drop the
+arrays it was built from.
+
+Beyond one machine: :meth:`TrackIndex.save` / :meth:`TrackIndex.load` write and read one
+index per shard (.npz, no pickle), and :func:`merge` makes the exact answer of a sharded
+catalogue from the shards' answers (docs/scale.md).
 
 Examples
 --------
@@ -94,7 +99,6 @@ CELL = 64
 #: Slack added to bounds and distances for float32 rounding (scores are ~1e-7 apart at most
 #: from their real value; the slack only makes the search visit a little more).
 _SLACK = 1e-6
-_CHUNK = 1 << 18
 #: Bisection steps of the box-and-sphere bound (each halves the bound's looseness in λ).
 _BISECTIONS = 20
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -992,12 +996,6 @@ def _level(columns: np.ndarray, starts: np.ndarray) -> _Level:
         np.stack([np.minimum.reduceat(c, heads) for c in columns], axis=1).astype(np.float64),
         np.maximum.reduceat(squares, heads),
     )
-
-
-def _add_rows(sums: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> None:
-    """``np.add.at(sums, labels, rows)``, by column bincounts (much faster)."""
-    for j in range(rows.shape[1]):
-        sums[:, j] = np.bincount(labels, weights=rows[:, j], minlength=len(sums))
 
 
 def _build_grid(positions: np.ndarray, cell: int) -> _Grid:
