@@ -18,7 +18,10 @@ For each size N (default 1,000,000 and 10,000,000):
    ``--floor-queries`` times per mode, and every floor answer must equal ours.
    With ``--today``, the ranking the recommender uses today
    (``ranking.by_distribution``/``by_plane`` over ``SphereIndex``/``PlaneGrid``, with the
-   same selection) is timed too.
+   same selection) is timed too. With ``--faiss`` (needs ``pip install faiss-cpu``, MIT; a
+   peer for the benchmark only, never a dependency), faiss' exact ``IndexFlatIP`` and, up to
+   2M tracks, its approximate HNSW answer the match queries with the same over-fetch and
+   selection, 1 thread.
 
 Prints the machine (CPU, cores, load average before and after each size), build time, memory,
 p50/p95 per mode for ours and the floor and the ratio floor/ours.
