@@ -32,6 +32,8 @@ import numpy as np
 
 from moodtune.errors import MissingExtraError
 
+__all__ = ["BLOCK", "CHUNK", "PIECE", "SoftmaxMLP", "augment", "mlp_outputs", "softmax_mlp"]
+
 #: Rows per chunk. At 1,008 rows a chunk's buffers (inputs, hidden units, the first layer's
 #: bias and zeros, logits: about 0.9 MB for 7 → 64 → 7) fit a core's 1 MiB L2 cache (measured:
 #: faster than 496 or 752 rows), and each matrix product is small enough that numpy's OpenBLAS
