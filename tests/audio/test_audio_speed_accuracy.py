@@ -157,3 +157,23 @@ def test_a_corrupt_file_names_every_decoder_that_tried(tmp_path) -> None:
     if decode_module.pyav_available():
         assert "ffmpeg" in message
     assert "broken.ogg" in message
+
+
+def test_samples_stamped_before_the_start_are_dropped() -> None:
+    # FFmpeg hands over the leading samples an Ogg Vorbis stream's first granule position
+    # excludes with a negative time stamp (libsndfile drops them; so does decode).
+    av = pytest.importorskip("av")
+    from fractions import Fraction
+
+    samples = np.arange(2 * 576, dtype=np.float32).reshape(2, 576) / 2000
+    frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="stereo")
+    frame.sample_rate = 44100
+    frame.time_base = Fraction(1, 44100)
+    frame.pts = -128
+    kept = decode_module._after_start(frame)
+    np.testing.assert_array_equal(kept.to_ndarray(), samples[:, 128:])
+    assert kept.sample_rate == 44100
+    frame.pts = -576
+    assert decode_module._after_start(frame) is None
+    frame.pts = 0
+    assert decode_module._after_start(frame) is frame
