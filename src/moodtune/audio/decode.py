@@ -54,7 +54,9 @@ class Decoded:
     (the file's own rate). It may be a transposed view of channel-major (channels, n) memory
     (what FFmpeg's decoders produce): ``samples.T`` then gives each channel contiguous.
     ``tags`` holds the title/artist/album the file carries, if any; ``decoder`` names the
-    library that decoded it ("ffmpeg", "libsndfile" or "audioread").
+    library that decoded it ("ffmpeg", "libsndfile" or "audioread"). The channel order is the
+    decoder's: FFmpeg puts a 3-, 5- or 6-channel Ogg Vorbis file's centre after left and right
+    (the file has it between them); the measured features do not depend on the order.
     """
 
     samples: np.ndarray
@@ -192,40 +194,42 @@ def _pyav_blocks(container, stream, path: Path) -> tuple[list[np.ndarray], int]:
     Frames are gathered in FFmpeg's own FIFO and taken out a quarter million samples at a
     time (converting each 20 ms Opus or 2.9 ms Vorbis frame to numpy on its own costs as much
     as decoding it); frames in another sample format (integer PCM, packed) go through
-    FFmpeg's converter first.
+    FFmpeg's converter first. From 8 channels on, samples are taken out interleaved (PyAV
+    16 crashes converting planar frames of 8 or more channels to numpy). Samples FFmpeg
+    stamps before the stream's start are dropped (:func:`_samples_before_start`).
     """
     import av
 
     blocks: list[np.ndarray] = []
     fifo = av.AudioFifo()
-    rate = 0
-    layout = None
+    rate = channels = 0
+    layout = target = None
     converter = None
-    limit = 0
-    total = 0
+    limit = total = skip = 0
     for frame in container.decode(stream):
         if not rate:
             rate, layout = int(frame.sample_rate), frame.layout.name
+            channels = len(frame.layout.channels)
+            target = "fltp" if channels < _PLANAR_CHANNELS else "flt"
             limit = int((MAX_SECONDS + 1.0) * rate)
+        if total == 0 or skip == total:  # only leading frames can be before the start
+            skip += _samples_before_start(frame)
         if (
-            frame.format.name == "fltp"
+            frame.format.name == target
             and frame.sample_rate == rate
             and frame.layout.name == layout
         ):
-            kept = _after_start(frame)
-            if kept is None:
-                continue
-            frames = [kept]
+            frames = [frame]
         else:
             if converter is None:
-                converter = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+                converter = av.AudioResampler(format=target, layout=layout, rate=rate)
             frames = converter.resample(frame)
         for out in frames:
             out.pts = None  # the FIFO checks time stamps are contiguous; Vorbis' are not
             fifo.write(out)
             total += out.samples
         if fifo.samples >= _FIFO_BLOCK:
-            blocks.append(fifo.read().to_ndarray())
+            blocks.append(_channel_major(fifo.read(), channels))
         if total > limit:
             raise _too_long(path)
     if converter is not None:
@@ -233,33 +237,36 @@ def _pyav_blocks(container, stream, path: Path) -> tuple[list[np.ndarray], int]:
             out.pts = None
             fifo.write(out)
     if fifo.samples:
-        blocks.append(fifo.read().to_ndarray())
+        blocks.append(_channel_major(fifo.read(), channels))
+    if skip and blocks:
+        planar = np.concatenate(blocks, axis=1)
+        blocks = [planar[:, skip:]] if skip < planar.shape[1] else []
     return blocks, rate
 
 
-def _after_start(frame):
-    """``frame`` without the samples time-stamped before the stream's start (None if all are).
+def _channel_major(frame, channels: int) -> np.ndarray:
+    """A float32 frame (planar or interleaved) as a (channels, n) array."""
+    array = frame.to_ndarray()
+    if frame.format.is_planar:
+        return array
+    return array.reshape(-1, channels).T
+
+
+def _samples_before_start(frame) -> int:
+    """How many of ``frame``'s samples are time-stamped before the stream's start.
 
     An Ogg Vorbis stream whose first page's granule position is smaller than what its first
     packets decode to says that those leading samples are not part of the audio (libsndfile
     drops them); FFmpeg hands them over with a negative time stamp.
     """
     if frame.pts is None or frame.pts >= 0 or frame.time_base is None:
-        return frame
-    import av
-
+        return 0
     early = round(-frame.pts * frame.time_base * frame.sample_rate)
-    if early <= 0:
-        return frame
-    if early >= frame.samples:
-        return None
-    kept = av.AudioFrame.from_ndarray(
-        np.ascontiguousarray(frame.to_ndarray()[:, early:]), format="fltp", layout=frame.layout.name
-    )
-    kept.sample_rate = frame.sample_rate
-    return kept
+    return int(min(max(early, 0), frame.samples))
 
 
+#: From this many channels on, PyAV's frames are converted to numpy interleaved.
+_PLANAR_CHANNELS = 8
 #: Samples taken out of FFmpeg's FIFO at a time while decoding.
 _FIFO_BLOCK = 1 << 18
 
