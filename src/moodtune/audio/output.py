@@ -35,8 +35,9 @@ METHODS: dict[str, str] = {
     "key": "pitch class 0-11; Krumhansl-Schmuckler correlation of the mean constant-Q chroma "
     "with Albrecht-Shanahan key profiles (librosa 0.11)",
     "mode": "1 major / 0 minor; from the same key-profile correlation",
-    "loudness": "integrated loudness, LUFS (ITU-R BS.1770-4, pyloudnorm), floor -60",
-    "duration_ms": "decoded length in milliseconds",
+    "loudness": "integrated loudness, LUFS (ITU-R BS.1770-4: pyloudnorm's K-weighting filters, "
+    "400 ms blocks gated at -70 LUFS and -10 LU), floor -60",
+    "duration_ms": "decoded length in milliseconds (FFmpeg via PyAV, else libsndfile)",
 }
 VIBENET_LICENCE = "GPL-3.0-or-later"
 
