@@ -23,6 +23,19 @@ import numpy as np
 
 from moodtune.errors import InputError, MissingExtraError
 
+__all__ = [
+    "AUDIO_SUFFIXES",
+    "MAX_SECONDS",
+    "MIN_SECONDS",
+    "TAG_NAMES",
+    "AudioDecodeError",
+    "Decoded",
+    "content_id",
+    "decode",
+    "mono_mix",
+    "pyav_available",
+]
+
 #: File name endings that ``moodtune analyze`` takes.
 AUDIO_SUFFIXES: tuple[str, ...] = (
     ".mp3",

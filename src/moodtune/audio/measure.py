@@ -23,6 +23,27 @@ import numpy as np
 from moodtune.audio.decode import mono_mix
 from moodtune.errors import MissingExtraError
 
+__all__ = [
+    "ANALYSIS_RATE",
+    "CHANNEL_WEIGHTS",
+    "CHROMA_BINS_PER_OCTAVE",
+    "CHROMA_HOP",
+    "COMB_BEATS",
+    "DEFAULT_PROFILES",
+    "KEY_PROFILES",
+    "ONSET_HOP",
+    "Measured",
+    "estimate_key",
+    "estimate_tempo",
+    "integrated_loudness",
+    "k_weighting",
+    "librosa_module",
+    "mean_chroma",
+    "measure",
+    "onset_envelope",
+    "resample",
+]
+
 #: Sample rate the signal is resampled to before the tempo and key analysis (Hz).
 ANALYSIS_RATE = 22050
 #: Hop between onset-envelope frames (samples at ANALYSIS_RATE): 86.1 frames per second.

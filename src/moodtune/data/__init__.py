@@ -1,0 +1,3 @@
+"""Track tables: reading, checking and labelling them."""
+
+__all__: list[str] = []

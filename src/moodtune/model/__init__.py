@@ -1,0 +1,3 @@
+"""The emotion model: training, evaluation, the artifact and its forward pass."""
+
+__all__: list[str] = []

@@ -1,9 +1,8 @@
 """Importing a track table into a catalogue.
 
-Importing classifies the tracks with the emotion model in the same transaction, so every
-track in the catalogue has probabilities from one model version (see
-:mod:`~moodtune.recommend.classification`). Repeated rows of a track are merged as the table
-readers merge them (``moodtune.data.readers``).
+Importing classifies the tracks in the same transaction, so every track has probabilities
+from one model version (:mod:`~moodtune.recommend.classification`). Repeated rows of a track
+are merged as the table readers merge them (``moodtune.data.readers``).
 
 Examples
 --------
