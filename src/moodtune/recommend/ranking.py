@@ -23,11 +23,9 @@ from typing import Any
 import numpy as np
 
 from moodtune.recommend.arrays import CatalogueArrays
+from moodtune.recommend.index.common import PLANE_DIAMETER
 
 __all__ = ["PLANE_DIAMETER", "Ranking", "RevisionCache", "by_distribution", "by_plane"]
-
-#: Length of the valence/arousal plane's diagonal: plane scores are ``1 - distance / this``.
-PLANE_DIAMETER = 2.0 * np.sqrt(2.0)
 
 
 @dataclass(frozen=True)
