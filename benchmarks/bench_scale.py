@@ -290,25 +290,16 @@ def _faiss(index, columns, artists, queries: int, seed: int) -> dict[str, object
 
 
 def _today_arrays(distributions, positions, artists, columns):
-    """Today's CatalogueArrays (only the fields the ranking reads are real)."""
-    from moodtune.recommend.arrays import CatalogueArrays, PlaneGrid, SphereIndex
+    """The recommender's CatalogueArrays (only the fields the ranking reads are real): its
+    rankings search the TrackIndex it builds (timed apart from the queries)."""
+    from moodtune.recommend.arrays import CatalogueArrays
+    from moodtune.recommend.index import TrackIndex
 
     n = len(artists)
     blank = np.zeros(0, np.float32)
+    index = TrackIndex(distributions, positions, artists)
     return CatalogueArrays(
-        0,
-        np.arange(n),
-        distributions,
-        columns,
-        blank,
-        blank,
-        blank,
-        blank,
-        positions,
-        blank,
-        artists,
-        PlaneGrid.build(positions),
-        SphereIndex.build(np.ascontiguousarray(columns.T)),
+        0, np.arange(n), distributions, *(blank,) * 4, positions, blank, artists, index
     )
 
 
