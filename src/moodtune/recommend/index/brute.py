@@ -42,7 +42,7 @@ def brute_force_match(
     k, cap, excluded, used
         As :meth:`TrackIndex.match`.
     columns : ndarray, shape (7, n), optional
-        ``sqrt(distributions).T`` float32, precomputed (as ``CatalogueArrays.sqrt_columns``).
+        ``sqrt(distributions).T`` float32, precomputed.
 
     Returns
     -------
