@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.arrays import CatalogueArrays, PlaneGrid, SphereIndex
+from moodtune.recommend.arrays import CatalogueArrays
 from moodtune.recommend.index import (
     TrackIndex,
     brute_force_match,
@@ -39,15 +39,14 @@ def catalogue():
 
 @pytest.fixture(scope="module")
 def arrays(catalogue) -> CatalogueArrays:
-    """Today's CatalogueArrays of the same tracks: the reference rankings."""
+    """The recommender's CatalogueArrays of the same tracks (with an index of the default
+    leaf and cell, unlike the ``index`` fixture): the rankings the recommender uses."""
     distributions, positions, artists = catalogue
-    roots = np.sqrt(np.clip(distributions, 0.0, 1.0))
     blank = np.zeros(0, np.float32)
     return CatalogueArrays(
         0,
         np.arange(N),
         distributions,
-        np.ascontiguousarray(roots.T),
         blank,
         blank,
         blank,
@@ -55,8 +54,7 @@ def arrays(catalogue) -> CatalogueArrays:
         positions,
         blank,
         artists,
-        PlaneGrid.build(positions),
-        SphereIndex.build(roots),
+        TrackIndex(distributions, positions, artists),
     )
 
 
@@ -94,6 +92,40 @@ def exclusions():
         "history": rng.choice(N, 100, replace=False),
         "most": rng.choice(N, int(0.9 * N), replace=False),  # the pool must grow a lot
     }
+
+
+@pytest.mark.parametrize("count", [1, 10, 137, 5000])
+def test_rankings_are_exact_prefixes_of_the_brute_force_order(arrays, catalogue, count):
+    """by_distribution / by_plane (the recommender's rankings, fed by the index) start with the
+    brute-force order (ties by index) and leave out only tracks scoring strictly less."""
+    distributions, positions, artists = catalogue
+    cases = [
+        (by_distribution, target, brute_force_match(distributions, artists, target, N))
+        for target in targets()[::3]
+    ]
+    cases += [
+        (by_plane, np.array(point), brute_force_plane(positions, artists, point, N))
+        for point in [(0.0, 0.0), (0.9, -0.9), tuple(positions[7])]
+    ]
+    for rank, target, (order, scores) in cases:
+        ranking = rank(arrays, target, count)
+        m = len(ranking)
+        assert m >= count and not ranking.complete
+        np.testing.assert_array_equal(ranking.indices, order[:m])
+        np.testing.assert_array_equal(ranking.scores, scores[:m])
+        assert scores[m] < ranking.scores[-1]
+
+
+def test_rankings_of_tiny_and_empty_catalogues(catalogue):
+    for n in (0, 1, 5):
+        distributions, positions, artists = (a[:n] for a in catalogue)
+        blank = np.zeros(0, np.float32)
+        index = TrackIndex(distributions, positions, artists)
+        small = CatalogueArrays(
+            0, np.arange(n), distributions, *(blank,) * 4, positions, blank, artists, index
+        )
+        for ranking in (by_distribution(small, np.eye(7)[2], 10), by_plane(small, (0, 0), 10)):
+            assert ranking.complete and sorted(ranking.indices.tolist()) == list(range(n))
 
 
 @pytest.mark.parametrize("cap", [None, 1, 2])

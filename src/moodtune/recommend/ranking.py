@@ -23,11 +23,9 @@ from typing import Any
 import numpy as np
 
 from moodtune.recommend.arrays import CatalogueArrays
+from moodtune.recommend.index.common import PLANE_DIAMETER
 
 __all__ = ["PLANE_DIAMETER", "Ranking", "RevisionCache", "by_distribution", "by_plane"]
-
-#: Length of the valence/arousal plane's diagonal: plane scores are ``1 - distance / this``.
-PLANE_DIAMETER = 2.0 * np.sqrt(2.0)
 
 
 @dataclass(frozen=True)
@@ -82,39 +80,33 @@ class Ranking:
 def by_distribution(arrays: CatalogueArrays, distribution: np.ndarray, count: int) -> Ranking:
     """At least ``count`` tracks (or all) by Hellinger closeness to ``distribution`` (7,).
 
-    Scores are ``1 - Hellinger distance`` (1 = the same distribution).
+    Scores are ``1 - Hellinger distance`` (1 = the same distribution). The candidates are
+    the exact top of :meth:`TrackIndex.match <moodtune.recommend.index.TrackIndex.match>`.
     """
-    size = arrays.size
-    asked = min(size, count + count // 4 + 16)  # a margin for ties at the end
-    while True:
-        candidates, coefficient = arrays.closest(distribution, asked)
-        scores = 1.0 - np.sqrt(np.clip(1.0 - coefficient.astype(np.float64), 0.0, 1.0))
-        complete = asked >= size
-        floor = float(scores.min()) if len(scores) else 0.0
-        ranking = Ranking.exact(candidates, scores, floor, complete)
-        if ranking.covers(count):
-            return ranking
-        asked = min(size, asked * 4)
+    return _prefix(arrays, count, lambda asked: arrays.index.match(distribution, asked))
 
 
 def by_plane(arrays: CatalogueArrays, point: np.ndarray, count: int) -> Ranking:
     """At least ``count`` tracks (or all) by closeness to ``point`` (2,) on the valence/arousal
-    plane. Scores are ``1 - distance / PLANE_DIAMETER``."""
-    size = arrays.size
-    asked = min(size, 2 * count)  # the grid's square holds more than its inscribed circle
+    plane. Scores are ``1 - distance / PLANE_DIAMETER``; the candidates are the exact top of
+    :meth:`TrackIndex.plane <moodtune.recommend.index.TrackIndex.plane>`."""
     point = np.asarray(point, dtype=np.float32)
+    return _prefix(arrays, count, lambda asked: arrays.index.plane(point, asked))
+
+
+def _prefix(arrays: CatalogueArrays, count: int, top) -> Ranking:
+    """An exact :class:`Ranking` of at least ``count`` tracks from ``top(asked)``, the index's
+    exact best ``asked`` tracks (ties by index): the tracks scoring as the last one are left
+    out unless every track is in (a track tied with them may lie beyond ``asked``)."""
+    size = arrays.size
+    if size == 0:
+        return Ranking(np.zeros(0, dtype=np.int64), np.zeros(0), True)
+    asked = min(size, count + count // 4 + 16)  # a margin for ties at the end
     while True:
-        candidates, safe = arrays.grid.around(point, asked)
-        offset = arrays.position[candidates] - point
-        distance = np.sqrt(np.einsum("ij,ij->i", offset, offset).astype(np.float64))
-        complete = len(candidates) >= size
-        ranking = Ranking.exact(
-            candidates,
-            1.0 - distance / PLANE_DIAMETER,
-            1.0 - safe / PLANE_DIAMETER,
-            complete,
-            limit=asked,
-        )
+        indices, scores = top(asked)
+        complete = asked >= size
+        floor = float(scores[-1]) if len(scores) else 0.0
+        ranking = Ranking.exact(indices, scores, floor, complete)
         if ranking.covers(count):
             return ranking
         asked = min(size, asked * 4)
