@@ -47,6 +47,8 @@ from pathlib import Path
 
 import numpy as np
 
+import common
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_web import (  # noqa: E402
@@ -413,12 +415,7 @@ def run_version(label: str, src: Path, catalogue: Path, options, image: bytes) -
             figures["images"] = asyncio.run(image_phase(port, pids, options.images, image))
             print(f"[{label}] large images done", flush=True)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        common.stop(process)
     text = log.read_text(errors="replace")
     figures["tracebacks"] = text.count("Traceback")
     figures["log_kb"] = len(text.encode()) / 1024

@@ -30,12 +30,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import platform
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import common
 
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ[_name] = "1"  # per core: before numpy, scipy or numba start their thread pools
@@ -45,21 +46,8 @@ ANALYSIS_RATE = 22050
 
 
 def machine() -> str:
-    """CPU model, cores, load average and library versions, one line each."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
-    return (
-        f"machine: {model}, {os.cpu_count()} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}; load average {load[0]:.2f} {load[1]:.2f} "
-        f"{load[2]:.2f} (1/5/15 min)"
-    )
+    """CPU model, cores, AVX-512, Python and the load average."""
+    return common.machine()
 
 
 def versions() -> str:

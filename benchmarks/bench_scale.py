@@ -46,28 +46,23 @@ from pathlib import Path
 
 import numpy as np
 
+import common
+
 K = 10
 CAP = 2
 HISTORY = 100
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model, _ = common.cpu()
     return (
-        f"{cpu}, {os.cpu_count()} cores, {platform.machine()}, Python "
+        f"{model}, {os.cpu_count()} cores, {platform.machine()}, Python "
         f"{platform.python_version()}, numpy {np.__version__}"
     )
 
 
 def load_average() -> str:
-    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    return common.load_average()
 
 
 def memory_mb() -> dict[str, float]:

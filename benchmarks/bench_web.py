@@ -45,6 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
+import common
+
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
 EMOTION_NAMES = ("anger", "disgust", "fear", "happiness", "neutral", "sadness", "surprise")
@@ -372,12 +374,7 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            common.stop(process)
         problems = [line for line in log.read_text().splitlines() if "Traceback" in line]
         print(f"server log: {len(problems)} tracebacks")
 
