@@ -4,7 +4,8 @@
 cluster (``dask_client(cluster="local:2")`` for this machine's cores, or the address of an
 existing scheduler), writing partitioned Parquet; ``analyse_on_cluster`` analyses audio
 files as Dask tasks, each result checkpointed by this process as it arrives (a file-level
-work log beside the table).
+work log beside the table); ``import_dataset`` adds a Parquet dataset to the catalogue
+partition by partition.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from moodtune.distributed._analyze import (
     work_log_path,
 )
 from moodtune.distributed._cluster import dask_client, parse_cluster
+from moodtune.distributed._import import import_dataset, read_partition
 from moodtune.distributed._predict import (
     DatasetPrediction,
     dataset_files,
@@ -33,9 +35,11 @@ __all__ = [
     "analyse_on_cluster",
     "dask_client",
     "dataset_files",
+    "import_dataset",
     "parse_cluster",
     "predict_dataset",
     "predict_frame",
+    "read_partition",
     "read_work_log",
     "work_log_path",
 ]
