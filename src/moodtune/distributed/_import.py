@@ -57,9 +57,7 @@ def import_dataset(
     try:
         for done, (path, table) in enumerate(tables, start=1):
             if table is not None:
-                reports.append(
-                    catalogue.import_table(table, source=source, provenance=provenance)
-                )
+                reports.append(catalogue.import_table(table, source=source, provenance=provenance))
             if progress is not None:
                 progress(done, len(files), path)
     except MoodtuneError as error:
