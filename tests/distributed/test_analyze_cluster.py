@@ -143,8 +143,8 @@ def assert_nothing_finished_ran_again(out: Path) -> None:
 def test_the_cluster_writes_the_table_of_the_in_process_path(cluster, library, tmp_path):
     folder, songs, broken = library
     here, _, _ = analyse_to_table([folder], tmp_path / "here.csv", estimate=False)
-    there, kept, dropped = analyse_on_cluster(
-        [folder], tmp_path / "there.csv", cluster, estimate=False, timeout=TIMEOUT
+    there, kept, dropped = analyse_on_cluster(  # 2 files at a time: refilled as they end
+        [folder], tmp_path / "there.csv", cluster, estimate=False, timeout=TIMEOUT, window=2
     )
     assert (kept, dropped) == (0, 0)
     expected = pd.read_csv(tmp_path / "here.csv")
@@ -161,6 +161,7 @@ def test_the_cluster_writes_the_table_of_the_in_process_path(cluster, library, t
     assert finished == Counter(str(s) for s in songs)
     assert Counter(e["path"] for e in log if e["event"] == "failed") == Counter([str(broken)])
     assert len({e["pid"] for e in log if e["event"] == "started"}) == 2  # both workers worked
+    assert [e["files"] for e in log if e["event"] == "run"] == [len(songs) + 1]
 
 
 def test_a_worker_killed_mid_file_is_replaced_and_nothing_runs_twice(
@@ -270,3 +271,16 @@ def test_the_cli_reports_bad_files_as_the_in_process_path_does(library, tmp_path
         "2",
     )
     assert code == 2 and "--jobs" in err
+
+
+def test_the_cli_runs_on_a_running_scheduler(cluster, library, tmp_path, run_cli):
+    folder, songs, broken = library
+    out = tmp_path / "features.parquet"
+    code, _, err = run_cli(
+        "analyze", str(folder), "--out", str(out), "--no-estimate",
+        "--scheduler", cluster.scheduler.address,
+    )  # fmt: skip
+    assert code == 0, err
+    assert sorted(pd.read_parquet(out)["path"]) == sorted(str(s) for s in songs)
+    assert f"skipped {broken}" in " ".join(err.split())
+    assert Counter(e["path"] for e in events(out, "finished")) == Counter(str(s) for s in songs)

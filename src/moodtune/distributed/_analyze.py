@@ -90,14 +90,22 @@ class DaskRunner:
     timeout
         Seconds to wait for the whole batch (None: no limit); past it the waiting ends with
         ``TimeoutError`` and the remaining tasks are cancelled.
+    window
+        Files submitted at a time (default: 4 per worker thread, at least 64), so a library
+        of a million files is not a million futures at once.
     """
 
     def __init__(
-        self, client: Any, log: WorkLog | None = None, timeout: float | None = None
+        self,
+        client: Any,
+        log: WorkLog | None = None,
+        timeout: float | None = None,
+        window: int | None = None,
     ) -> None:
         self.client = client
         self.log = log
         self.timeout = timeout
+        self.window = window
 
     def __call__(self, todo: list[Path], estimate: bool) -> Generator[Outcome, None, None]:
         try:
@@ -116,21 +124,28 @@ class DaskRunner:
                 log.write("started", **event[1])
 
             self.client.subscribe_topic(topic, started)
-        futures = {
-            self.client.submit(
-                _analyse_on_worker,
-                str(path),
-                estimate,
-                topic if self.log is not None else None,
-                key=f"analyse-{run}-{number}",
-                pure=False,
-            ): str(path)
-            for number, path in enumerate(todo)
-        }
+        waiting = iter(enumerate(todo))
+        futures: dict[Any, str] = {}
+        finished = as_completed([], with_results=True, raise_errors=False, timeout=self.timeout)
+
+        def submit() -> None:
+            item = next(waiting, None)
+            if item is not None:
+                number, path = item
+                future = self.client.submit(
+                    _analyse_on_worker,
+                    str(path),
+                    estimate,
+                    topic if self.log is not None else None,
+                    key=f"analyse-{run}-{number}",
+                    pure=False,
+                )
+                futures[future] = str(path)
+                finished.add(future)
+
         try:
-            finished = as_completed(
-                futures, with_results=True, raise_errors=False, timeout=self.timeout
-            )
+            for _ in range(self.window or max(64, 4 * sum(self.client.nthreads().values()))):
+                submit()
             for future, value in finished:
                 path = futures.pop(future)
                 if future.status == "error":  # value: (type, exception, traceback)
@@ -144,6 +159,7 @@ class DaskRunner:
                         event = "finished" if analysis is not None else "failed"
                         self.log.write(event, path=path, worker=worker, pid=pid)
                 future.release()
+                submit()
                 yield outcome
         finally:  # interrupted, or done: nothing of this run stays on the cluster
             if futures:
@@ -195,12 +211,14 @@ def analyse_on_cluster(
     progress: Progress | None = None,
     work_log: str | Path | None = None,
     timeout: float | None = None,
+    window: int | None = None,
 ) -> tuple[Any, int, int]:
     """:func:`moodtune.audio.output.analyse_to_table` with the files analysed on ``client``.
 
     Same arguments and result (batch result, earlier rows kept, earlier rows left out);
     ``work_log`` is the work log to append to (default ``<out>.worklog.jsonl``, see
-    :func:`work_log_path`); ``timeout`` bounds the wait in seconds (see :class:`DaskRunner`).
+    :func:`work_log_path`); ``timeout`` bounds the wait in seconds and ``window`` the files
+    submitted at a time (see :class:`DaskRunner`).
     """
     from moodtune.audio.output import analyse_to_table
 
@@ -211,5 +229,5 @@ def analyse_on_cluster(
         estimate=estimate,
         fresh=fresh,
         progress=progress,
-        runner=DaskRunner(client, log, timeout),
+        runner=DaskRunner(client, log, timeout, window),
     )
