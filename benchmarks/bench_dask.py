@@ -7,11 +7,14 @@ songs, ids made unique) in files of FILE_ROWS tracks, then times, in the same ru
   run (read, validate, predict, write one Parquet part per file), in a child process so its
   peak RSS is its own;
 - `predict_dataset` on a `LocalCluster` of 1 and of 2 single-threaded worker processes
-  (cluster start-up timed apart).
-Prints the machine and its load average (before and after: the machine may be shared),
-tracks/s, the ratios 2 workers / 1 worker and Dask / in process, and the peak RSS of every
-process: the in-process child, each worker, and this driver (client and scheduler; it also
-wrote the dataset, one file at a time).
+  (cluster start-up timed apart);
+- and `moodtune predict DIR --cluster local:2` itself, as a user runs it (the throughput it
+  prints, and the peak RSS of the largest process of its tree).
+Prints the machine and its load average (before and after: the machine may be shared), the
+ratio 2 processes / 1 process of a pure-Python loop at the same moments (the ceiling of any
+2-worker ratio then), tracks/s, the ratios 2 workers / 1 worker and Dask / in process, and
+the peak RSS of every process: the in-process child, each worker, and this driver (client
+and scheduler; it also wrote the dataset, one file at a time).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import os
 import platform
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -89,6 +94,57 @@ def on_dask(folder: Path, out: Path, workers: int) -> tuple[float, float, list[i
     return seconds, started, sorted(peaks.values())
 
 
+#: Runs a command and prints the peak RSS of the largest process in its tree (its waited-for
+#: descendants included: the nanny reaps its worker), in KiB, on stderr's last line.
+_TREE_PEAK = (
+    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(code)"
+)
+
+
+def with_the_cli(folder: Path, out: Path, workers: int) -> tuple[float, str, int]:
+    """``moodtune predict FOLDER --out OUT --cluster local:N`` as a user runs it: seconds
+    (cluster start included), the line it prints, the peak RSS of any of its processes."""
+    moodtune = [sys.executable, "-c", "from moodtune.cli.main import main; main()"]
+    command = [*moodtune, "predict", str(folder), "--out", str(out), "--cluster"]
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", _TREE_PEAK, *command, f"local:{workers}"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "300"},
+        check=True,
+    )
+    seconds = time.perf_counter() - start
+    lines = done.stderr.strip().splitlines()
+    said = " ".join(line.strip() for line in lines if "predicted" in line)
+    return seconds, said, int(lines[-1]) * 1024
+
+
+def _spin(loops: int) -> None:
+    total = 0
+    for i in range(loops):
+        total += i
+
+
+def parallel_ceiling(loops: int = 15_000_000) -> float:
+    """How much faster 2 processes do 2 equal pure-Python chunks than 1 process does, now.
+
+    On an idle 2-core machine about 2x; on a shared one less: the ceiling of any 2-worker
+    ratio measured at the same moment.
+    """
+    context = multiprocessing.get_context("spawn")
+    seconds = {}
+    for processes in (1, 2):
+        with context.Pool(processes) as pool:
+            pool.map(_spin, [1000] * processes)  # started before timing
+            start = time.perf_counter()
+            pool.map(_spin, [loops, loops], chunksize=1)
+            seconds[processes] = time.perf_counter() - start
+    return seconds[1] / seconds[2]
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -119,6 +175,8 @@ def main() -> None:
         files = len(list(folder.glob("*.parquet")))
         print(f"dataset: {rows:,} tracks in {files} Parquet files of {args.file_rows:,}")
 
+        before = parallel_ceiling()
+        print(f"the machine's own 2-process / 1-process ratio (pure Python) now: {before:.2f}x")
         here, here_peak = in_process(folder, Path(tmp) / "here")
         shutil.rmtree(Path(tmp) / "here")
         print(
@@ -136,8 +194,13 @@ def main() -> None:
                 f"dask, {workers} worker(s): {rows / seconds:>10,.0f} tracks/s ({seconds:.1f} s; "
                 f"cluster start {started:.1f} s; worker peak RSS {peak})"
             )
+        seconds, said, tree_peak = with_the_cli(folder, Path(tmp) / "cli", 2)
+        print(f"the CLI, --cluster local:2: {seconds:.1f} s in all; it printed: {said}")
+        print(f"  peak RSS of any of its processes: {tree_peak / MB:,.0f} MB")
     print(f"driver (client + scheduler) peak RSS: {peak_rss() / MB:,.0f} MB")
     print(f"load average (1, 5, 15 min) after: {load()}")
+    after = parallel_ceiling()
+    print(f"the machine's own 2-process / 1-process ratio (pure Python) after: {after:.2f}x")
     print(f"2 workers / 1 worker: {results[1] / results[2]:.2f}x")
     print(f"dask 1 worker / in process: {here / results[1]:.2f}x")
     print(f"dask 2 workers / in process: {here / results[2]:.2f}x")
