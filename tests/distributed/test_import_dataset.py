@@ -106,3 +106,20 @@ def test_a_bad_file_is_named_with_its_row(songs, tmp_path, run_cli):
     assert "b.parquet" in message and "row 8" in message and "energy" in message
     assert "1 file(s) before it are in the catalogue" in message
     assert len(catalogue_rows(target)) == frame.head(100)["track_id"].nunique()
+
+
+@pytest.mark.parametrize("cluster", [[], ["--cluster", "local:1"]], ids=["here", "on dask"])
+def test_a_file_that_is_not_parquet_is_named(songs, tmp_path, run_cli, cluster):
+    _, parts, _ = songs
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    pd.read_parquet(parts / "songs-0.parquet").head(10).to_parquet(broken / "a.parquet")
+    (broken / "b.parquet").write_bytes(b"PAR1 not a parquet file")
+    code, _, err = run_cli(
+        "catalog", "import", str(broken), "--no-builtin",
+        "--catalogue", str(tmp_path / "c.sqlite"), *cluster,
+    )  # fmt: skip
+    assert code == 2
+    message = " ".join(err.split())
+    assert "b.parquet" in message and "cannot be read as a parquet table" in message
+    assert "Traceback" not in err

@@ -63,6 +63,14 @@ def test_the_cli_runs_a_local_cluster_and_names_a_bad_file(songs, tmp_path, run_
     assert code == 2
     assert "bad.parquet" in err and "row 8" in err and "energy" in err
 
+    (broken / "bad.parquet").write_bytes(b"PAR1 not a parquet file")  # fails on the worker
+    code, _, err = run_cli(
+        "predict", str(broken), "--out", str(tmp_path / "o3"), "--cluster", "local:1"
+    )
+    assert code == 2
+    assert "bad.parquet" in err and "cannot be read as a parquet table" in " ".join(err.split())
+    assert "Traceback" not in err
+
 
 @pytest.mark.parametrize(
     ("args", "message"),

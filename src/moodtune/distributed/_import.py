@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from moodtune.data.readers import read_tracks
 from moodtune.data.table import TrackTable
-from moodtune.distributed._predict import dataset_files
+from moodtune.distributed._predict import dataset_files, partition_result
 from moodtune.errors import MoodtuneError
 
 if TYPE_CHECKING:
@@ -72,11 +72,14 @@ def import_dataset(
 
 def read_partition(path: str, skip_invalid: bool = False) -> TrackTable | None:
     """One file of a dataset as a validated track table (None when it has no rows)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if pq.ParquetFile(path).metadata.num_rows == 0:
-        return None
-    return read_tracks(path, skip_invalid=skip_invalid)
+    try:
+        empty = pq.ParquetFile(path).metadata.num_rows == 0
+    except (pa.ArrowException, OSError):
+        empty = False  # read_tracks says what is wrong with it, naming the file
+    return None if empty else read_tracks(path, skip_invalid=skip_invalid)
 
 
 def _read_here(files: list[Path], skip_invalid: bool) -> Iterator[tuple[str, TrackTable | None]]:
@@ -103,7 +106,7 @@ def _read_on(
     try:
         while flight:
             path, future = flight.popleft()
-            table = future.result()  # a worker's error (file and row named) is raised here
+            table = partition_result(future, path)  # a worker's error, its file named
             future.release()
             submit()
             yield path, table

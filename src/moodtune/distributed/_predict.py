@@ -1,5 +1,5 @@
 """``predict`` over a Parquet dataset of any size: one Dask task per file through the numpy
-model, read and written with pyarrow on the workers."""
+model on the workers, each part written there with pyarrow."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from moodtune.data.readers import tidy
+from moodtune.data.readers import read_frame, tidy
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import EmotionModel
 
@@ -68,7 +68,9 @@ def predict_dataset(
         for number, path in enumerate(files)
     ]
     try:
-        counted = client.gather(futures)  # raises the first error (its file and row named)
+        counted = [
+            partition_result(future, path) for future, path in zip(futures, files, strict=True)
+        ]
     finally:  # after an error: the other partitions stop (the parts written stay)
         client.cancel(futures)
     totals: dict[str, int] = dict.fromkeys(model.labels, 0)
@@ -90,7 +92,7 @@ def predict_file(model: EmotionModel, source: str, out: str) -> dict[str, int]:
 
     from moodtune.files import replace_atomically
 
-    frame = pq.read_table(source).to_pandas()
+    frame = read_frame(source)  # as the in-process path reads it: errors name the file
     predictions = predict_frame(model, frame, source)
     del frame
     table = pa.Table.from_pandas(predictions, preserve_index=False)
@@ -98,6 +100,30 @@ def predict_file(model: EmotionModel, source: str, out: str) -> dict[str, int]:
     del predictions
     replace_atomically(out, lambda temporary: pq.write_table(table, temporary))
     return {str(label): int(count) for label, count in counts.items()}
+
+
+def partition_result(future: Any, path: str | Path) -> Any:
+    """The result of the task of the file ``path``; its error as one line naming the file.
+
+    An input error (file and row named) is raised as it is; a worker that died on the file
+    more often than the scheduler allows, or any other failure, becomes a
+    :class:`MoodtuneError` naming the file.
+    """
+    try:
+        return future.result()
+    except MoodtuneError:
+        raise
+    except Exception as error:
+        from distributed import KilledWorker
+
+        if isinstance(error, KilledWorker):
+            raise MoodtuneError(
+                f"{path}: the workers reading it died {error.allowed_failures + 1} times (out "
+                "of memory? each file is held whole in memory: split it into smaller ones)"
+            ) from None
+        raise MoodtuneError(
+            f"{path}: failed on the cluster ({type(error).__name__}: {error})"
+        ) from None
 
 
 def _empty_folder(folder: Path) -> Path:
