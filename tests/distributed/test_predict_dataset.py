@@ -3,8 +3,6 @@ worker processes, gives what the in-process path gives for the same tracks."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,22 +13,7 @@ from moodtune.distributed import dask_client, predict_dataset  # noqa: E402
 from moodtune.errors import MoodtuneError  # noqa: E402
 from moodtune.model.artifact import EmotionModel  # noqa: E402
 
-PARTS = 4
-
-
-@pytest.fixture(scope="module")
-def songs(datasets, tmp_path_factory: pytest.TempPathFactory):
-    """TidyTuesday (32,833 rows, repeats included) as one CSV and as 4 Parquet files."""
-    folder = tmp_path_factory.mktemp("dataset")
-    frame = pd.read_csv(datasets / "tidytuesday/spotify_songs.csv")
-    table = folder / "songs.csv"
-    frame.to_csv(table, index=False)
-    parts = folder / "parts"
-    parts.mkdir()
-    bounds = np.linspace(0, len(frame), PARTS + 1).astype(int)
-    for number, (start, stop) in enumerate(itertools.pairwise(bounds)):
-        frame.iloc[start:stop].to_parquet(parts / f"songs-{number}.parquet", index=False)
-    return table, parts, len(frame)
+PARTS = 4  # the files of the ``songs`` dataset (conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +62,14 @@ def test_the_cli_runs_a_local_cluster_and_names_a_bad_file(songs, tmp_path, run_
     )
     assert code == 2
     assert "bad.parquet" in err and "row 8" in err and "energy" in err
+
+    (broken / "bad.parquet").write_bytes(b"PAR1 not a parquet file")  # fails on the worker
+    code, _, err = run_cli(
+        "predict", str(broken), "--out", str(tmp_path / "o3"), "--cluster", "local:1"
+    )
+    assert code == 2
+    assert "bad.parquet" in err and "cannot be read as a parquet table" in " ".join(err.split())
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize(

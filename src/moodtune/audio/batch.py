@@ -50,6 +50,14 @@ class BatchResult:
 #: Called after each file: (files finished, files to analyse, path of the file just done).
 Progress = Callable[[int, int, str], None]
 
+#: One file's outcome: (path, its analysis or None, the reason it failed or None).
+Outcome = tuple[str, TrackAnalysis | None, str | None]
+
+#: Analyses the given files (with VibeNet's estimates when the flag is True) somewhere and
+#: yields one :data:`Outcome` per file as each finishes, in any order; a generator, so that
+#: closing it stops the work (e.g. :class:`moodtune.distributed.DaskRunner`).
+Runner = Callable[[list[Path], bool], Generator[Outcome, None, None]]
+
 
 def find_audio(paths: Iterable[str | Path]) -> tuple[list[Path], list[Failure]]:
     """Expand files and folders (recursively, sorted) into audio files to analyse.
@@ -92,8 +100,9 @@ def analyse_batch(
     previous: Sequence[TrackAnalysis] = (),
     progress: Progress | None = None,
     on_result: Callable[[TrackAnalysis], None] | None = None,
+    runner: Runner | None = None,
 ) -> BatchResult:
-    """Analyse every audio file under ``paths`` with ``jobs`` processes.
+    """Analyse every audio file under ``paths`` with ``jobs`` processes (or ``runner``).
 
     ``estimate`` asks for VibeNet's estimated features when VibeNet is installed (without it
     the result says so through an empty ``estimated_by``). An entry of ``previous`` whose file
@@ -118,7 +127,12 @@ def analyse_batch(
     reused = len(done)
     bad: dict[str, str] = {}
     # closing(): an interruption in a callback shuts the worker pool down at once.
-    with closing(_run(todo, jobs=jobs, estimate=use_estimator)) as results:
+    work = (
+        runner(todo, use_estimator)
+        if runner is not None
+        else _run(todo, jobs=jobs, estimate=use_estimator)
+    )
+    with closing(work) as results:
         for count, (path, analysis, reason) in enumerate(results, start=1):
             if analysis is not None:
                 done[path] = analysis
@@ -145,9 +159,7 @@ def _unchanged(item: TrackAnalysis, path: Path, estimated_by: str) -> bool:
     )
 
 
-def _run(
-    todo: list[Path], *, jobs: int, estimate: bool
-) -> Generator[tuple[str, TrackAnalysis | None, str | None], None, None]:
+def _run(todo: list[Path], *, jobs: int, estimate: bool) -> Generator[Outcome, None, None]:
     if not todo:
         return
     if jobs == 1 or len(todo) == 1:
@@ -232,7 +244,7 @@ def _watch_parent(parent: int, interval: float = 1.0) -> None:  # pragma: no cov
 _ESTIMATOR: VibeNetEstimator | None = None
 
 
-def _analyse_one(path: str, estimate: bool) -> tuple[str, TrackAnalysis | None, str | None]:
+def _analyse_one(path: str, estimate: bool) -> Outcome:
     """Analyse one file; any error becomes a reason string (run in a worker process)."""
     global _ESTIMATOR
     try:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from moodtune.audio.analysis import MEASURED, TrackAnalysis
-from moodtune.audio.batch import BatchResult, Progress, analyse_batch, find_audio
+from moodtune.audio.batch import BatchResult, Progress, Runner, analyse_batch, find_audio
 from moodtune.audio.estimate import ESTIMATED_FEATURES, vibenet_available, vibenet_version
 from moodtune.audio.provenance import feature_provenance, sidecar_path
 from moodtune.data.features import FEATURE_NAMES
@@ -154,6 +154,7 @@ def analyse_to_table(
     estimate: bool = True,
     fresh: bool = False,
     progress: Progress | None = None,
+    runner: Runner | None = None,
 ) -> tuple[BatchResult, int, int]:
     """Analyse ``paths`` into the table ``out``, resuming from what ``out`` already holds.
 
@@ -162,7 +163,9 @@ def analyse_to_table(
     without empty values, so those are left out and counted. The table (and its sidecar) is
     rewritten atomically after every file that finishes, so a run killed at any moment (even
     with SIGKILL) leaves a whole table holding every file finished so far, and a rerun
-    analyses only the others. Returns the batch result, the number of
+    analyses only the others. ``runner`` analyses the files elsewhere (see
+    :func:`moodtune.audio.batch.analyse_batch`); this process still writes every result.
+    Returns the batch result, the number of
     earlier rows kept for other files and the number left out. Raises
     :class:`EmptyAnalysisError` (its ``result`` lists the failures) when nothing could be
     analysed.
@@ -196,6 +199,7 @@ def analyse_to_table(
         previous=previous,
         progress=progress,
         on_result=checkpoint,
+        runner=runner,
     )
     combined = BatchResult(
         [*others, *result.analyses], result.failures, result.reused, result.estimated_by

@@ -69,21 +69,40 @@ def analyze(
             "tags (MP3, FLAC, Ogg, Opus, M4A; each file replaced whole; needs the 'tags' extra).",
         ),
     ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Analyse on this Dask scheduler (e.g. tcp://host:8786); its workers must see "
+            "the files at the same paths.",
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", help="Analyse on a local Dask cluster of N processes: local:N."),
+    ] = None,
 ) -> None:
     """Compute audio features of local files into a table that 'moodtune predict' reads.
 
     Measured: tempo, key, mode, loudness, duration. Estimated by VibeNet when the
     audio-ml extra is installed (left out otherwise): energy, valence,
     danceability, acousticness, instrumentalness, speechiness, liveness.
-    Files that cannot be read are reported and skipped.
+    Files that cannot be read are reported and skipped. With --cluster or --scheduler the
+    files are analysed by Dask workers (a worker that dies mid-file is replaced and the file
+    run elsewhere) and OUT.worklog.jsonl logs which worker started and finished each file.
     """
     from moodtune.audio.output import EmptyAnalysisError, analyse_to_table, sidecar_path
 
     try:
         with _stop_on_sigterm(out), _progress() as progress:
-            result, kept, dropped = analyse_to_table(
-                list(paths), out, jobs=jobs, estimate=estimate, fresh=fresh, progress=progress
-            )
+            if scheduler or cluster:
+                result, kept, dropped = _analyse_on_dask(
+                    list(paths), out, jobs, estimate, fresh, progress, scheduler, cluster
+                )
+            else:
+                result, kept, dropped = analyse_to_table(
+                    list(paths), out, jobs=jobs, estimate=estimate, fresh=fresh, progress=progress
+                )
     except EmptyAnalysisError as error:
         _report_failures(error.result)
         raise
@@ -105,6 +124,31 @@ def analyze(
         f"since the last run, {len(result.failures)} skipped); provenance in "
         f"{sidecar_path(out).name}"
     )
+
+
+def _analyse_on_dask(
+    paths: list[Path],
+    out: Path,
+    jobs: int,
+    estimate: bool,
+    fresh: bool,
+    progress: Callable[[int, int, str], None],
+    scheduler: str | None,
+    cluster: str | None,
+) -> tuple[BatchResult, int, int]:
+    """``analyze`` with the files analysed on a Dask cluster (see moodtune.distributed)."""
+    from moodtune.distributed import ANALYSE_CONFIG, analyse_on_cluster, dask_client
+    from moodtune.errors import MoodtuneError
+
+    if jobs != 1:
+        raise MoodtuneError(
+            "--jobs is for this machine's processes; with --cluster/--scheduler the cluster's "
+            "workers analyse (local:N sets how many)"
+        )
+    with dask_client(scheduler, cluster, config=ANALYSE_CONFIG) as client:
+        return analyse_on_cluster(
+            paths, out, client, estimate=estimate, fresh=fresh, progress=progress
+        )
 
 
 def _write_tags(result: BatchResult) -> None:

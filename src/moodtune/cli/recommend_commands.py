@@ -74,11 +74,23 @@ def import_tracks(
     ] = True,
     catalogue: CatalogueOption = None,
     as_json: JsonOption = False,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Import on this Dask scheduler.")
+    ] = None,
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", help="Import on local:N Dask workers.")
+    ] = None,
 ) -> None:
     """Add the tracks of FILE to the catalogue and classify them (a repeat changes nothing)."""
     from moodtune.audio.provenance import read_provenance, sidecar_path
+    from moodtune.cli.dataset_import import import_dataset_command, is_dataset
     from moodtune.data.readers import read_tracks
     from moodtune.recommend.builtin import open_catalogue
+
+    if scheduler or cluster or is_dataset(file):  # a Parquet dataset (folder or glob), by file
+        options = dict(source=source, provenance=provenance, skip_invalid=skip_invalid)
+        options |= dict(builtin=builtin, catalogue=catalogue, as_json=as_json)
+        return import_dataset_command(file, **options, scheduler=scheduler, cluster=cluster)
 
     tracks = read_tracks(file, skip_invalid=skip_invalid)
     for line in tracks.notes:

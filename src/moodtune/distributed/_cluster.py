@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,12 +21,18 @@ def parse_cluster(spec: str) -> int:
 
 
 @contextmanager
-def dask_client(scheduler: str | None = None, cluster: str | None = None) -> Iterator[Any]:
+def dask_client(
+    scheduler: str | None = None,
+    cluster: str | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> Iterator[Any]:
     """A ``distributed.Client`` for the duration of the block, or None when neither is given.
 
     ``scheduler`` is the address of a running Dask scheduler (``tcp://host:8786``); ``cluster``
     ``"local:N"`` starts a ``LocalCluster`` of N single-threaded worker processes on this
-    machine (stopped at the end of the block).
+    machine (stopped at the end of the block). ``config`` (Dask settings such as
+    ``{"distributed.scheduler.allowed-failures": 2}``) applies to the local cluster's
+    scheduler; a running scheduler keeps its own.
     """
     if scheduler and cluster:
         raise MoodtuneError("give --scheduler or --cluster, not both")
@@ -38,8 +44,11 @@ def dask_client(scheduler: str | None = None, cluster: str | None = None) -> Ite
     except ImportError:
         raise MissingExtraError("dask", "distributed") from None
     if cluster:
+        import dask
+
         workers = parse_cluster(cluster)
         with (
+            dask.config.set(dict(config or {})),
             LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
             ) as local,

@@ -1,4 +1,5 @@
-"""``predict`` over a Parquet dataset of any size: Dask partitions through the numpy model."""
+"""``predict`` over a Parquet dataset of any size: one Dask task per file through the numpy
+model on the workers, each part written there with pyarrow."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from moodtune.data.readers import tidy
-from moodtune.errors import MissingExtraError, MoodtuneError
+from moodtune.data.readers import read_frame, tidy
+from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import EmotionModel
 
 
@@ -51,40 +52,78 @@ def predict_dataset(
 ) -> DatasetPrediction:
     """Predict every row of the Parquet dataset ``source`` on the Dask cluster of ``client``.
 
-    Each file is one partition, read, validated (errors name the file and row), predicted
-    with ``model`` and written as ``out/part.N.parquet`` by a worker: memory is bounded by the
-    largest file, not by the dataset. ``out`` must be a new or empty folder.
+    Each file is one partition, a task that a worker reads, validates (errors name the file
+    and row), predicts with ``model`` and writes as ``out/part.N.parquet`` (N: the file's
+    place in path order; written under a temporary name and renamed, so a part is whole or
+    absent): memory is bounded by the largest file, not by the dataset, and only the label
+    counts come back to this process. ``out`` must be a new or empty folder.
     """
-    try:
-        import dask.dataframe as dd
-    except ImportError:
-        raise MissingExtraError("dask", "dask[dataframe]") from None
     files = dataset_files(source)
     target = _empty_folder(Path(out))
-    frames = dd.read_parquet([str(f) for f in files], split_row_groups=False)
-    if frames.npartitions != len(files):  # one partition per file keeps errors nameable
-        raise MoodtuneError(f"expected one partition per file in {str(source)!r}")
-    names = [str(f) for f in files]
-    sample = predict_frame(model, frames.get_partition(0).head(20, compute=True), names[0])
-
-    def per_partition(frame: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
-        number = partition_info["number"] if partition_info else 0
-        return predict_frame(model, frame, names[number])
-
-    predictions = frames.map_partitions(per_partition, meta=sample.iloc[:0])
-    # Counted per partition and added up here: no shuffle between workers.
-    counts = predictions["emotion"].map_partitions(
-        lambda labels: labels.value_counts(), meta=pd.Series(dtype="int64", name="count")
-    )
-    written = predictions.to_parquet(str(target), write_index=False, compute=False)
-    _, per_part = client.compute([written, counts], sync=True)
-    totals = per_part.groupby(level=0).sum()
+    shared = client.scatter(model, broadcast=True, hash=False)
+    futures = [
+        client.submit(
+            predict_file, shared, str(path), str(target / f"part.{number}.parquet"), pure=False
+        )
+        for number, path in enumerate(files)
+    ]
+    try:
+        counted = [
+            partition_result(future, path) for future, path in zip(futures, files, strict=True)
+        ]
+    finally:  # after an error: the other partitions stop (the parts written stay)
+        client.cancel(futures)
+    totals: dict[str, int] = dict.fromkeys(model.labels, 0)
+    for counts in counted:
+        for label, count in counts.items():
+            totals[label] = totals.get(label, 0) + count
     return DatasetPrediction(
-        out=target,
-        rows=int(totals.sum()),
-        partitions=len(files),
-        counts={label: int(totals.get(label, 0)) for label in model.labels},
+        out=target, rows=sum(totals.values()), partitions=len(files), counts=totals
     )
+
+
+def predict_file(model: EmotionModel, source: str, out: str) -> dict[str, int]:
+    """One partition (run on a worker): predict the Parquet file ``source`` into ``out``.
+
+    Returns how many tracks each label got.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from moodtune.files import replace_atomically
+
+    frame = read_frame(source)  # as the in-process path reads it: errors name the file
+    predictions = predict_frame(model, frame, source)
+    del frame
+    table = pa.Table.from_pandas(predictions, preserve_index=False)
+    counts = predictions["emotion"].value_counts()
+    del predictions
+    replace_atomically(out, lambda temporary: pq.write_table(table, temporary))
+    return {str(label): int(count) for label, count in counts.items()}
+
+
+def partition_result(future: Any, path: str | Path) -> Any:
+    """The result of the task of the file ``path``; its error as one line naming the file.
+
+    An input error (file and row named) is raised as it is; a worker that died on the file
+    more often than the scheduler allows, or any other failure, becomes a
+    :class:`MoodtuneError` naming the file.
+    """
+    try:
+        return future.result()
+    except MoodtuneError:
+        raise
+    except Exception as error:
+        from distributed import KilledWorker
+
+        if isinstance(error, KilledWorker):
+            raise MoodtuneError(
+                f"{path}: the workers reading it died {error.allowed_failures + 1} times (out "
+                "of memory? each file is held whole in memory: split it into smaller ones)"
+            ) from None
+        raise MoodtuneError(
+            f"{path}: failed on the cluster ({type(error).__name__}: {error})"
+        ) from None
 
 
 def _empty_folder(folder: Path) -> Path:

@@ -1,0 +1,53 @@
+"""``moodtune catalog import DATASET``: a Parquet dataset (folder or glob) into the catalogue,
+out of core, in process or on Dask (called from the catalog import command)."""
+
+from __future__ import annotations
+
+import glob
+import json
+from pathlib import Path
+
+from moodtune.cli import console
+
+
+def is_dataset(file: Path) -> bool:
+    """A folder or a glob pattern names a Parquet dataset, not one table."""
+    return file.is_dir() or glob.has_magic(str(file))
+
+
+def import_dataset_command(
+    file: Path,
+    *,
+    source: str | None,
+    provenance: str | None,
+    skip_invalid: bool,
+    builtin: bool,
+    catalogue: Path | None,
+    as_json: bool,
+    scheduler: str | None,
+    cluster: str | None,
+) -> None:
+    """Import the dataset ``file`` partition by partition and print the report."""
+    from moodtune.distributed import dask_client, import_dataset
+    from moodtune.recommend.catalogue import Catalogue
+
+    name = source or (file.name if file.is_dir() else str(file))
+    with (
+        dask_client(scheduler, cluster) as client,
+        Catalogue.open(catalogue, fill_builtin=builtin) as opened,
+    ):
+        report = import_dataset(
+            opened,
+            file,
+            source=name,
+            provenance=provenance or "provider",
+            skip_invalid=skip_invalid,
+            client=client,
+        )
+        path = opened.path
+    if as_json:
+        console.out.print_json(json.dumps({**report.to_dict(), "catalogue": str(path)}))
+        return
+    for line in report.notes:
+        console.note(line)
+    console.done(f"{report.summary()} → {path}")
