@@ -26,6 +26,17 @@ from moodtune.audio.decode import AUDIO_SUFFIXES
 from moodtune.audio.estimate import VibeNetEstimator, vibenet_available, vibenet_version
 from moodtune.errors import MoodtuneError
 
+__all__ = [
+    "BatchResult",
+    "Failure",
+    "Outcome",
+    "Progress",
+    "Runner",
+    "analyse_batch",
+    "default_jobs",
+    "find_audio",
+]
+
 
 @dataclass(frozen=True)
 class Failure:

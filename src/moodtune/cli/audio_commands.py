@@ -36,51 +36,58 @@ EstimateOption = Annotated[
 ]
 
 
+PathsArgument = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Audio files or folders (searched recursively): mp3, ogg, opus, flac, wav."
+    ),
+]
+OutOption = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        "-o",
+        help="The feature table to write (.csv, .parquet or .json); an existing one is resumed.",
+    ),
+]
+FreshOption = Annotated[
+    bool,
+    typer.Option(
+        "--fresh",
+        help="Analyse every file again instead of resuming from the rows OUT already holds.",
+    ),
+]
+WriteTagsOption = Annotated[
+    bool,
+    typer.Option(
+        "--write-tags",
+        help="Also write the emotion and the valence/arousal reading into the files' own "
+        "tags (MP3, FLAC, Ogg, Opus, M4A; each file replaced whole; needs the 'tags' extra).",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Analyse on this Dask scheduler (e.g. tcp://host:8786); its workers must see "
+        "the files at the same paths.",
+    ),
+]
+ClusterOption = Annotated[
+    str | None,
+    typer.Option("--cluster", help="Analyse on a local Dask cluster of N processes: local:N."),
+]
+
+
 def analyze(
-    paths: Annotated[
-        list[Path],
-        typer.Argument(
-            help="Audio files or folders (searched recursively): mp3, ogg, opus, flac, wav."
-        ),
-    ],
-    out: Annotated[
-        Path,
-        typer.Option(
-            "--out",
-            "-o",
-            help="The feature table to write "
-            "(.csv, .parquet or .json); an existing one is resumed.",
-        ),
-    ],
+    paths: PathsArgument,
+    out: OutOption,
     jobs: JobsOption = 1,
     estimate: EstimateOption = True,
-    fresh: Annotated[
-        bool,
-        typer.Option(
-            "--fresh",
-            help="Analyse every file again instead of resuming from the rows OUT already holds.",
-        ),
-    ] = False,
-    write_tags: Annotated[
-        bool,
-        typer.Option(
-            "--write-tags",
-            help="Also write the emotion and the valence/arousal reading into the files' own "
-            "tags (MP3, FLAC, Ogg, Opus, M4A; each file replaced whole; needs the 'tags' extra).",
-        ),
-    ] = False,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            help="Analyse on this Dask scheduler (e.g. tcp://host:8786); its workers must see "
-            "the files at the same paths.",
-        ),
-    ] = None,
-    cluster: Annotated[
-        str | None,
-        typer.Option("--cluster", help="Analyse on a local Dask cluster of N processes: local:N."),
-    ] = None,
+    fresh: FreshOption = False,
+    write_tags: WriteTagsOption = False,
+    scheduler: SchedulerOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """Compute audio features of local files into a table that 'moodtune predict' reads.
 
@@ -106,6 +113,21 @@ def analyze(
     except EmptyAnalysisError as error:
         _report_failures(error.result)
         raise
+    _report_analysis(result, out, kept, dropped, estimate)
+    if write_tags:
+        _write_tags(result)
+    new = len(result.analyses) - result.reused - kept
+    console.done(
+        f"{len(result.analyses)} track(s) → {out} ({new} analysed, {result.reused} unchanged "
+        f"since the last run, {len(result.failures)} skipped); provenance in "
+        f"{sidecar_path(out).name}"
+    )
+
+
+def _report_analysis(
+    result: BatchResult, out: Path, kept: int, dropped: int, estimate: bool
+) -> None:
+    """The notes after an analysis: failures, rows kept or left out, what was estimated."""
     _report_failures(result)
     if kept:
         console.note(f"kept {kept} row(s) of {out} for files not named in this run")
@@ -116,14 +138,6 @@ def analyze(
             "again to bring them back"
         )
     _report_estimates(result, estimate)
-    if write_tags:
-        _write_tags(result)
-    new = len(result.analyses) - result.reused - kept
-    console.done(
-        f"{len(result.analyses)} track(s) → {out} ({new} analysed, {result.reused} unchanged "
-        f"since the last run, {len(result.failures)} skipped); provenance in "
-        f"{sidecar_path(out).name}"
-    )
 
 
 def _analyse_on_dask(

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from moodtune.cli import console
 
+__all__ = ["import_dataset_command", "is_dataset"]
+
 
 def is_dataset(file: Path) -> bool:
     """A folder or a glob pattern names a Parquet dataset, not one table."""

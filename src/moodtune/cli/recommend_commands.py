@@ -41,6 +41,22 @@ CatalogueOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
+ProvenanceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--provenance",
+        help="Where the feature values come from: provider, measured or estimated "
+        "(default: per feature from a 'moodtune analyze' sidecar beside FILE, else provider).",
+    ),
+]
+ImportSchedulerOption = Annotated[
+    str | None, typer.Option("--scheduler", help="Import on this Dask scheduler.")
+]
+ImportClusterOption = Annotated[
+    str | None, typer.Option("--cluster", help="Import on local:N Dask workers.")
+]
+
+
 @catalog_app.command("import")
 def import_tracks(
     file: Annotated[Path, typer.Argument(help="A CSV, TSV, Parquet or JSON track table.")],
@@ -50,15 +66,7 @@ def import_tracks(
             "--source", help="A name for where the tracks come from (default: the file name)."
         ),
     ] = None,
-    provenance: Annotated[
-        str | None,
-        typer.Option(
-            "--provenance",
-            help="Where the feature values come from: provider, measured or estimated "
-            "(default: per feature from a 'moodtune analyze' sidecar beside FILE, else "
-            "provider).",
-        ),
-    ] = None,
+    provenance: ProvenanceOption = None,
     skip_invalid: Annotated[
         bool,
         typer.Option(
@@ -74,12 +82,8 @@ def import_tracks(
     ] = True,
     catalogue: CatalogueOption = None,
     as_json: JsonOption = False,
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Import on this Dask scheduler.")
-    ] = None,
-    cluster: Annotated[
-        str | None, typer.Option("--cluster", help="Import on local:N Dask workers.")
-    ] = None,
+    scheduler: ImportSchedulerOption = None,
+    cluster: ImportClusterOption = None,
 ) -> None:
     """Add the tracks of FILE to the catalogue and classify them (a repeat changes nothing)."""
     from moodtune.audio.provenance import read_provenance, sidecar_path

@@ -32,6 +32,15 @@ from moodtune.errors import MissingExtraError
 if TYPE_CHECKING:  # the audio part is imported only when analysing
     from moodtune.audio.batch import Outcome, Progress
 
+__all__ = [
+    "ANALYSE_CONFIG",
+    "DaskRunner",
+    "WorkLog",
+    "analyse_on_cluster",
+    "read_work_log",
+    "work_log_path",
+]
+
 #: Scheduler settings for a local cluster that analyses audio: a file on which a worker dies
 #: is tried on up to 2 more workers (3 deaths: reported as failed, not retried forever), and
 #: each worker thread holds one file at a time, so a death makes only that file suspect.

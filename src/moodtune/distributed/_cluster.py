@@ -9,6 +9,8 @@ from typing import Any
 
 from moodtune.errors import MissingExtraError, MoodtuneError
 
+__all__ = ["dask_client", "parse_cluster"]
+
 _LOCAL = re.compile(r"local:(\d{1,3})")
 
 

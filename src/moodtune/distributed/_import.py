@@ -17,6 +17,8 @@ from moodtune.errors import MoodtuneError
 if TYPE_CHECKING:
     from moodtune.recommend.catalogue import Catalogue, ImportReport
 
+__all__ = ["ImportProgress", "import_dataset", "read_partition"]
+
 #: Called after each partition is in the catalogue: (partitions done, partitions, its file).
 ImportProgress = Callable[[int, int, str], None]
 

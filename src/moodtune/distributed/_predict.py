@@ -14,6 +14,15 @@ from moodtune.data.readers import read_frame, tidy
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import EmotionModel
 
+__all__ = [
+    "DatasetPrediction",
+    "dataset_files",
+    "partition_result",
+    "predict_dataset",
+    "predict_file",
+    "predict_frame",
+]
+
 
 def dataset_files(source: str | Path) -> list[Path]:
     """The Parquet files of a dataset: a folder (its ``*.parquet`` files, searched

@@ -17,6 +17,8 @@ from moodtune.recommend.index.common import (
     weighted_sum,
 )
 
+__all__ = ["brute_force_match", "brute_force_path", "brute_force_plane", "path_points"]
+
 
 def brute_force_match(
     distributions: np.ndarray,

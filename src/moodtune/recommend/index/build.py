@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = []
+
 
 @dataclass(frozen=True)
 class _Level:

@@ -9,6 +9,8 @@ import numpy as np
 
 from moodtune.errors import MoodtuneError
 
+__all__ = ["CELL", "LEAF", "PLANE_DIAMETER", "match_weights", "select", "weighted_sum"]
+
 #: Length of the valence/arousal plane's diagonal: plane scores are ``1 - distance / this``.
 PLANE_DIAMETER = 2.0 * np.sqrt(2.0)
 

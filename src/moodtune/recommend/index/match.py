@@ -20,6 +20,8 @@ from moodtune.recommend.index.common import (
     weighted_sum,
 )
 
+__all__ = ["match_query"]
+
 
 def match_query(
     groups: _Groups,

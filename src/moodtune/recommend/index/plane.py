@@ -19,6 +19,8 @@ from moodtune.recommend.index.common import (
     select,
 )
 
+__all__ = ["plane_query"]
+
 
 def plane_query(
     grid: _Grid,

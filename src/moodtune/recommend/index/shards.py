@@ -11,6 +11,8 @@ from moodtune.errors import MoodtuneError
 from moodtune.recommend.index.build import _LEVEL_FIELDS, _Grid, _Groups, _Level
 from moodtune.recommend.index.common import _EMPTY, select
 
+__all__ = ["load_index", "merge", "save_index"]
+
 
 def merge(
     parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
