@@ -176,3 +176,24 @@ def test_a_missing_listener_value_is_said_plainly(tmp_path):
         read_listener_table(path)
     assert "listeners' value is missing" in str(caught.value)
     assert "np." not in str(caught.value) and "row 1" in str(caught.value)
+
+
+def test_predict_keeps_the_other_id_columns_in_input_order(run_main, tmp_path):
+    header = "msd_id,spotify_id,danceability,energy,speechiness,acousticness,liveness,valence,tempo"
+    rows = [
+        f"TR{i},sp{i},0.5,{(i % 10) / 10},0.05,0.3,0.1,{((i * 3) % 10) / 10},120" for i in range(12)
+    ]
+    rows += [rows[3]]  # a repeated track keeps its own output row
+    path = _write(tmp_path, header + "\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "p.csv"
+    result = run_main("predict", str(path), "--id-column", "spotify_id", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out)
+    assert written["track_id"].tolist() == [f"sp{i}" for i in range(12)] + ["sp3"]
+    assert written["msd_id"].tolist() == [f"TR{i}" for i in range(12)] + ["TR3"]
+
+
+def test_without_id_column_no_other_id_is_carried(tmp_path):
+    table = read_tracks(_write(tmp_path, "msd_id,name,valence,energy\nTR1,one,0.1,0.2\n"))
+    assert "msd_id" not in table.frame.columns
+    assert table.identity().columns.tolist() == ["title"]

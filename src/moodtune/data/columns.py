@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from moodtune.data.features import FEATURES
-from moodtune.data.table import ID_COLUMNS, LABEL
+from moodtune.data.table import ID_COLUMNS, LABEL, TRACK_ID_ALIASES
 from moodtune.errors import InputError
 
 __all__ = ["COLUMN_ALIASES", "FEATURE_ALIASES", "canonical_columns", "normalise_column"]
@@ -29,19 +29,7 @@ __all__ = ["COLUMN_ALIASES", "FEATURE_ALIASES", "canonical_columns", "normalise_
 #: Column names (after lower-casing and folding spaces, dashes and dots to "_") that mean
 #: an identity or label column.
 COLUMN_ALIASES: dict[str, str] = {
-    **{
-        name: "track_id"
-        for name in (
-            "track_id",
-            "id",
-            "spotify_id",
-            "trackid",
-            "track_uri",
-            "uri",
-            "spotify_track_id",
-            "spotify_uri",
-        )
-    },
+    **{name: "track_id" for name in TRACK_ID_ALIASES},
     **{
         name: "title"
         for name in (

@@ -49,7 +49,7 @@ from moodtune.data.loading import (
     _seed_frame,
 )
 from moodtune.data.repeats import ON_CONFLICT, _resolve_repeats, resolve_repeats
-from moodtune.data.table import ID_COLUMNS, LABEL, TrackTable
+from moodtune.data.table import ID_COLUMNS, LABEL, TrackTable, is_other_id
 from moodtune.errors import InputError
 
 __all__ = [
@@ -208,7 +208,7 @@ def tidy(
     """
     notes: list[str] = []
     frame = _canonical_columns(frame, source, label_column, notes, id_column)
-    frame = _known_columns(frame, source)
+    frame = _known_columns(frame, source, keep_other_ids=id_column is not None)
     invalid: dict[int, str] = {}
     _single_values(frame, source, skip_invalid, invalid)
     _parse_key_and_mode(frame, source, skip_invalid, invalid)
@@ -232,8 +232,9 @@ def tidy(
     return TrackTable(frame, source, notes)
 
 
-def _known_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Only the identity, feature and label columns, in that order; refuses an empty table
+def _known_columns(frame: pd.DataFrame, source: str, *, keep_other_ids: bool) -> pd.DataFrame:
+    """Only the identity, feature and label columns, in that order (then, with
+    ``keep_other_ids``, the id columns ``--id-column`` did not choose); refuses an empty table
     and one with neither a track id nor a title."""
     if frame.empty:
         raise InputError("the table has no rows", path=source)
@@ -243,7 +244,9 @@ def _known_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
             f"found {', '.join(map(str, frame.columns))}",
             path=source,
         )
-    frame = frame[[c for c in (*ID_COLUMNS, *FEATURES, LABEL) if c in frame.columns]].copy()
+    keep = [c for c in (*ID_COLUMNS, *FEATURES, LABEL) if c in frame.columns]
+    keep += [c for c in frame.columns if isinstance(c, str) and is_other_id(c) and keep_other_ids]
+    frame = frame[keep].copy()
     return frame.reset_index(drop=True)
 
 

@@ -14,12 +14,33 @@ from moodtune.data.features import FEATURE_NAMES
 from moodtune.errors import InputError, MoodtuneError
 from moodtune.files import replace_atomically
 
-__all__ = ["ID_COLUMNS", "LABEL", "TrackTable", "write_frame"]
+__all__ = ["ID_COLUMNS", "LABEL", "TRACK_ID_ALIASES", "TrackTable", "is_other_id", "write_frame"]
 
 #: Identity columns a table may carry, in display order.
 ID_COLUMNS: tuple[str, ...] = ("track_id", "title", "artist", "album")
 #: Name of the label column in a labelled table.
 LABEL = "label"
+#: Column names (normalised) that name a track id.
+TRACK_ID_ALIASES: tuple[str, ...] = (
+    "track_id",
+    "id",
+    "spotify_id",
+    "trackid",
+    "track_uri",
+    "uri",
+    "spotify_track_id",
+    "spotify_uri",
+)
+
+
+def is_other_id(name: str) -> bool:
+    """Whether a (normalised) column name is an id column other than the track id: one left
+    under its own name when ``--id-column`` chose another (``msd_id`` beside ``spotify_id``).
+
+    >>> is_other_id("msd_id"), is_other_id("spotify_uri"), is_other_id("track_id")
+    (True, True, False)
+    """
+    return name != "track_id" and (name in TRACK_ID_ALIASES or name.endswith("_id"))
 
 
 @dataclass
@@ -71,8 +92,10 @@ class TrackTable:
         return self.frame[list(names)].to_numpy(dtype=np.float64)
 
     def identity(self) -> pd.DataFrame:
-        """Just the identity columns that are present."""
-        return self.frame[[c for c in ID_COLUMNS if c in self.frame.columns]]
+        """Just the identity columns that are present, then the table's other id columns
+        (those ``--id-column`` did not choose), in the table's order."""
+        others = [c for c in self.frame.columns if isinstance(c, str) and is_other_id(c)]
+        return self.frame[[c for c in ID_COLUMNS if c in self.frame.columns] + others]
 
     def with_labels(self, labels: Sequence[str], note: str | None = None) -> TrackTable:
         """A copy of this table with ``labels`` (length n) as its label column."""
