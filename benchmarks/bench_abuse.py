@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 import common
+from moodtune.recommend.modes import MODES as REGISTERED_MODES
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -62,7 +63,7 @@ from bench_web import (  # noqa: E402
 
 ROOT = HERE.parent
 EMOTION_NAMES = ("anger", "disgust", "fear", "happiness", "neutral", "sadness", "surprise")
-MODES = ("match", "uplift", "calm")
+MODES = tuple(REGISTERED_MODES)  # every mode of moodtune.recommend.modes
 #: The open-file limit the server is started with (a common default).
 SERVER_FILES = 1024
 #: Hard bounds of each phase, in seconds (beyond --seconds for the load).

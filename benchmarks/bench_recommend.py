@@ -114,7 +114,8 @@ def measure(path: Path, queries: int, model: Path | None, seed: int = 0) -> dict
     from moodtune.emotions import EMOTIONS
     from moodtune.model.artifact import load_model
     from moodtune.recommend.catalogue import Catalogue
-    from moodtune.recommend.recommender import MODES, MusicRecommender
+    from moodtune.recommend.modes import MODES
+    from moodtune.recommend.recommender import MusicRecommender
 
     before = memory()
     catalogue = Catalogue.open(path, model=load_model(model), fill_builtin=False)
@@ -127,7 +128,7 @@ def measure(path: Path, queries: int, model: Path | None, seed: int = 0) -> dict
     latencies: dict[str, list[float]] = {mode: [] for mode in MODES}
     by_kind: dict[str, list[float]] = {"emotion": [], "distribution": []}
     for number in range(queries):
-        mode = MODES[number % len(MODES)]
+        mode = list(MODES)[number % len(MODES)]
         if number % 2:
             target: object = EMOTIONS[int(rng.integers(len(EMOTIONS)))]
         else:

@@ -46,11 +46,12 @@ from pathlib import Path
 import numpy as np
 
 import common
+from moodtune.recommend.modes import MODES as REGISTERED_MODES
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
 EMOTION_NAMES = ("anger", "disgust", "fear", "happiness", "neutral", "sadness", "surprise")
-MODES = ("match", "uplift", "calm")
+MODES = tuple(REGISTERED_MODES)  # every mode of moodtune.recommend.modes
 
 
 @dataclass
