@@ -257,15 +257,9 @@ def test_no_module_over_400_lines_and_no_function_over_60() -> None:
     assert not found, "too long:\n" + "\n".join(found)
 
 
-
-
 @pytest.mark.parametrize(
     "name",
-    [
-        m.name
-        for m in MODULES
-        if ">>>" in m.path.read_text(encoding="utf-8")
-    ],
+    [m.name for m in MODULES if ">>>" in m.path.read_text(encoding="utf-8")],
 )
 def test_docstring_examples_run(name: str) -> None:
     import doctest
