@@ -122,7 +122,7 @@ class EmotionModel:
         self.weights, self.scale_min, self.scale_max, layers = _prepare_mlp(
             self.weights, self.scale_min, self.scale_max, d, k, "model"
         )
-        self._w1t, self._b1, self._w2t, self._b2 = layers
+        self._net = forward.SoftmaxMLP(*layers)  # prepared once, not per call
 
     # --- prediction ----------------------------------------------------------------------
 
@@ -166,9 +166,7 @@ class EmotionModel:
     def classifier_proba(self, features: np.ndarray, *, chunk: int = 65536) -> np.ndarray:
         """The classifier's own softmax, shape (n, k), for raw features of shape (n, d)."""
         x = self._check(features)
-        return forward.softmax_mlp(
-            x, self._w1t, self._b1, self._w2t, self._b2, chunk=min(chunk, forward.CHUNK)
-        )
+        return self._net.proba(x, chunk=min(chunk, forward.CHUNK))
 
     def _combine(
         self, classifier: np.ndarray, head: ReadingHead | None, reading_input: np.ndarray | None

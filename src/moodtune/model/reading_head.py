@@ -45,7 +45,7 @@ class ReadingHead:
         self.weights, self.scale_min, self.scale_max, layers = _prepare_mlp(
             self.weights, self.scale_min, self.scale_max, len(self.feature_names), 2, "reading"
         )
-        self._w1t, self._b1, self._w2t, self._b2 = layers
+        self._net = forward.SoftmaxMLP(*layers)  # prepared once, not per call
 
     def predict(self, features: np.ndarray, *, chunk: int = 65536) -> np.ndarray:
         """Valence and arousal, shape (n, 2), float32 in −1..1, for raw features (n, d)."""
@@ -55,9 +55,7 @@ class ReadingHead:
                 f"the reading expects features of shape (n, {len(self.feature_names)}) in the "
                 f"order {', '.join(self.feature_names)}; got {x.shape}"
             )
-        out = forward.mlp_outputs(
-            x, self._w1t, self._b1, self._w2t, self._b2, chunk=min(chunk, forward.CHUNK)
-        )
+        out = self._net.outputs(x, chunk=min(chunk, forward.CHUNK))
         return np.clip(out, -1.0, 1.0, out=out)
 
     def digest(self) -> bytes:
