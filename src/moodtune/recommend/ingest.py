@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from moodtune.data.features import FEATURE_NAMES
-from moodtune.data.readers import _resolve_repeats
+from moodtune.data.repeats import resolve_repeats
 from moodtune.data.spotify_ids import is_spotify_id
 from moodtune.data.table import TrackTable
 from moodtune.errors import InputError, MoodtuneError
@@ -231,7 +231,7 @@ def _merge_repeats(
         track_id=records["id"].to_numpy(), _row=np.arange(len(frame))
     )
     try:
-        merged = _resolve_repeats(probe, source, notes)
+        merged = resolve_repeats(probe, source, notes)
     except InputError as error:
         raise MoodtuneError(
             f"{source}: a track id appears more than once with different values ({error})"
