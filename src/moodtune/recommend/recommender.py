@@ -43,6 +43,7 @@ from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.arrays import CatalogueArrays
 from moodtune.recommend.catalogue import Catalogue
+from moodtune.recommend.index import path_points
 from moodtune.recommend.matching import is_close
 from moodtune.recommend.modes import K_MAX, K_MIN, MODES, Mode, mode_named
 from moodtune.recommend.picker import Picker
@@ -301,8 +302,7 @@ class MusicRecommender:
         k, end, arrays, picker = request.k, request.mode.end, walk.arrays, walk.picker
         start = emotions.valence_arousal(request.distribution)
         finish = np.array([end.valence, end.arousal])  # type: ignore[union-attr]
-        steps = np.linspace(0.0, 1.0, k) if k > 1 else np.zeros(1)
-        waypoints = (start + steps[:, None] * (finish - start)).astype(np.float32)
+        waypoints = path_points(start, finish, k)
         origin = EMOTIONS[int(np.argmax(request.distribution))]
         picks: Picks = []
         for number, point in enumerate(waypoints, start=1):
