@@ -109,6 +109,6 @@ def test_a_catalogue_of_schema_1_is_migrated_and_reclassified(tmp_path, make_tab
         assert arrays.size == 20
         assert migrated.model_version == emotion_model.version
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         columns = {row[1] for row in raw.execute("PRAGMA table_info(predictions)")}
         assert set(READING_COLUMNS) <= columns

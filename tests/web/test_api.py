@@ -172,8 +172,14 @@ def test_emotion_of_a_truncated_or_empty_image_is_a_422(client, astronaut_jpeg):
     assert_error(client.post("/api/emotion", files=image(b"")), 422, "empty")
 
 
-def test_emotion_refuses_a_json_body(client):
-    assert_error(client.post("/api/emotion", json={"text": "happy"}), 415, "multipart")
+def test_emotion_reads_words_sent_as_json(client):
+    """As /api/recommend does, /api/emotion takes words as JSON (issue 21; was a 415)."""
+    response = client.post("/api/emotion", json={"text": "furious and angry"})
+    assert response.status_code == 200, response.text
+    assert response.json()["source"] == "text" and response.json()["top"] in EMOTIONS
+    assert_error(client.post("/api/emotion", json={"text": "   "}), 422, "text")
+    assert_error(client.post("/api/emotion", json={"image": "x"}), 422, "image")
+    assert_error(client.post("/api/emotion", json={}), 422, "text")
 
 
 def test_upload_over_20_mb_is_a_413_from_content_length(client):
@@ -254,6 +260,50 @@ def test_recommend_for_an_emotion(client, mode):
             assert track["audio_url"] is None
         if track["spotify_id"]:
             assert track["spotify_url"] == f"https://open.spotify.com/track/{track['spotify_id']}"
+        # How it plays, honestly: here when it has a local file, else on Spotify, else not.
+        expected = "local" if track["has_audio"] else "spotify" if track["spotify_id"] else None
+        assert track["playback"] == expected or (
+            expected is None and track["playback"] in {"web", "none"}
+        )
+        if track["reading"] is not None:  # labelled, not an unlabelled pair
+            assert set(track["reading"]) == {"valence", "arousal"}
+            assert -1 <= track["reading"]["valence"] <= 1 and -1 <= track["reading"]["arousal"] <= 1
+
+
+def test_the_artist_cap_is_asked_for_per_request(client):
+    """artist_cap: at most that many tracks per artist, 0 for none; validated (issue 21)."""
+
+    def most_per_artist(body: dict) -> int:
+        response = client.post("/api/recommend", json=body)
+        assert response.status_code == 200, response.text
+        artists = [t["artist"] for t in response.json()["tracks"] if t["artist"]]
+        return max(artists.count(a) for a in set(artists))
+
+    assert most_per_artist({"emotion": "happy", "k": 50, "artist_cap": 1}) == 1
+    assert most_per_artist({"emotion": "happy", "k": 50}) <= 2  # the server's cap, as before
+    for bad, words in [(-1, "greater than or equal to 0"), (51, "less than"), ("2", "integer")]:
+        response = client.post("/api/recommend", json={"emotion": "sad", "artist_cap": bad})
+        assert_error(response, 422, *words)
+    assert_error(client.post("/api/recommend", json={"emotion": "sad", "artist_cap": None}), 422)
+    form = client.post("/api/recommend", data={"text": "calm evening", "k": "4", "artist_cap": "0"})
+    assert form.status_code == 200, form.text
+
+
+def test_the_openapi_schema_has_real_examples(client):
+    """/docs shows real examples, not "string" and "additionalProp1" (issue 21)."""
+    components = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("TrackOut", "RecommendOut", "ReadingOut", "HealthOut", "JournalOut"):
+        [example] = components[name]["examples"]
+        fields = components[name]["properties"]
+        assert set(components[name].get("required", [])) <= set(example) <= set(fields), name
+    assert components["TrackOut"]["examples"][0]["reading"] == {"valence": 0.62, "arousal": 0.35}
+    assert components["EmotionRequest"]["examples"] == [{"text": "rainy Sunday, missing the sea"}]
+    assert (
+        "application/json"
+        in client.get("/openapi.json").json()["paths"]["/api/emotion"]["post"]["requestBody"][
+            "content"
+        ]
+    )
 
 
 def test_recommend_for_a_distribution(client):

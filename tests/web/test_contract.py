@@ -133,7 +133,7 @@ def test_explanations_name_the_feel_and_the_source():
     said = explain(dark, mood="sadness", given_as="emotion", mode="match", step=2, steps=5)
     assert said == "Dark and gentle, like the sad mood you chose (a looser match)."
     last = explain(bright, mood="sadness", given_as="text", mode="uplift", step=5, steps=5)
-    assert last == "Bright and energetic: the last step, happier music."
+    assert last == "Bright and energetic: the last step of the way toward happier music."
     middle = explain(dark, mood="anger", given_as="scene", mode="calm", step=3, steps=5)
     assert middle == (
         "Dark and gentle: on the way from the anger in the colours of your photo toward calm music."

@@ -48,6 +48,8 @@ __all__ = [
     "Kind",
     "as_recommendation",
     "clear_history",
+    "connection_to",
+    "give_feedback",
     "history",
     "undo",
 ]
@@ -60,6 +62,8 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 1000
 EVENT_ID_PATTERN = r"^(play|feedback)-[0-9]{1,18}$"
 _EVENT_ID = re.compile(EVENT_ID_PATTERN)
 _TABLES = {"play": "history", "feedback": "feedback"}
+#: What "clear history" empties: plays, likes and dislikes, and the mood journal.
+_CLEARED = (*_TABLES.values(), "requests")
 _EVENTS = (
     "SELECT * FROM (SELECT 'play' AS kind, id, track, played_at AS at, NULL AS context "
     "FROM history "
@@ -89,7 +93,7 @@ def history(catalogue: Catalogue, limit: int = DEFAULT_LIMIT) -> list[HistoryEve
     """The last ``limit`` (1..:data:`MAX_LIMIT`) plays, likes and dislikes, newest first."""
     if not 1 <= limit <= MAX_LIMIT:
         raise MoodtuneError(f"limit {limit}: list from 1 to {MAX_LIMIT} history entries")
-    with _connection(catalogue.path) as connection:
+    with connection_to(catalogue.path) as connection:
         rows = connection.execute(_EVENTS, (int(limit),)).fetchall()
     records = catalogue.tracks_by_rowid(sorted({row[2] for row in rows}))
     return [
@@ -111,18 +115,19 @@ def undo(catalogue: Catalogue, event_id: str) -> bool:
     if match is None:
         return False
     table, number = _TABLES[match.group(1)], int(event_id.rsplit("-", 1)[1])
-    with _connection(catalogue.path) as connection:
+    with connection_to(catalogue.path) as connection:
         removed = connection.execute(f"DELETE FROM {table} WHERE id = ?", (number,)).rowcount
     return removed > 0
 
 
 def clear_history(catalogue: Catalogue) -> int:
-    """Remove every play, like and dislike (in one transaction); how many entries went."""
-    with _connection(catalogue.path) as connection:
+    """Remove every play, like and dislike and the mood journal's requests (in one
+    transaction); how many entries went."""
+    with connection_to(catalogue.path) as connection:
         connection.execute("BEGIN IMMEDIATE")
         try:
             removed = sum(
-                connection.execute(f"DELETE FROM {table}").rowcount for table in _TABLES.values()
+                connection.execute(f"DELETE FROM {table}").rowcount for table in _CLEARED
             )
         except BaseException:
             connection.execute("ROLLBACK")
@@ -132,7 +137,7 @@ def clear_history(catalogue: Catalogue) -> int:
 
 
 @contextmanager
-def _connection(path: Path) -> Iterator[sqlite3.Connection]:
+def connection_to(path: Path) -> Iterator[sqlite3.Connection]:
     """A connection of its own to the catalogue at ``path``, closed afterwards."""
     with closing(connect(path)) as connection:
         yield connection
@@ -152,15 +157,33 @@ def _reason(kind: Kind, context: dict[str, Any] | None) -> str:
     return {"play": "played", "like": f"liked{mood}", "dislike": f"turned down{mood}"}[kind]
 
 
-def as_recommendation(record: TrackRecord, reason: str) -> Recommendation:
-    """A catalogue track shown as a recommendation shows one (score 0, the given reason),
-    e.g. for the history or a playlist of chosen tracks."""
+def give_feedback(
+    catalogue: Catalogue, track_id: str, liked: bool, context: dict[str, Any] | None
+) -> bool:
+    """Store a like or dislike of ``track_id`` unless it is already the track's latest
+    verdict (liking a track twice makes one entry); whether it was stored. Callers that may
+    run at once for one catalogue serialise the calls (the web service holds a lock)."""
+    with connection_to(catalogue.path) as connection:
+        latest = connection.execute(
+            "SELECT f.liked FROM feedback f JOIN tracks t ON t.rowid = f.track "
+            "WHERE t.id = ? ORDER BY f.id DESC LIMIT 1",
+            (str(track_id),),
+        ).fetchone()
+    if latest is not None and bool(latest[0]) == bool(liked):
+        return False
+    catalogue.add_feedback(track_id, liked, context)
+    return True
+
+
+def as_recommendation(record: TrackRecord, reason: str, score: float = 0.0) -> Recommendation:
+    """A catalogue track shown as a recommendation shows one (by default score 0, the given
+    reason), e.g. for the history or a playlist of chosen tracks."""
     audio = record.audio_path
     return Recommendation(
         track_id=record.track_id,
         title=record.title,
         artist=record.artists,
-        score=0.0,
+        score=float(score),
         reason=reason,
         probabilities={e: round(p, 4) for e, p in record.probabilities.items()},
         valence=record.features.get("valence"),

@@ -26,8 +26,9 @@ __all__ = [
 ]
 
 #: Version of the schema below; a catalogue written by a newer moodtune is refused, an older
-#: one is migrated (2: the valence/arousal reading beside the probabilities).
-SCHEMA_VERSION = 2
+#: one is migrated (2: the valence/arousal reading beside the probabilities; 3: the mood
+#: journal, table ``requests``, created empty beside the data already there).
+SCHEMA_VERSION = 3
 
 #: Where a feature value came from.
 PROVENANCES: tuple[str, ...] = ("provider", "measured", "estimated")
@@ -103,6 +104,15 @@ CREATE TABLE IF NOT EXISTS feedback (
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE INDEX IF NOT EXISTS feedback_track ON feedback(track);
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY,           -- the mood journal: one row per request for music
+    asked_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    source TEXT NOT NULL,             -- photo, words, photo+words, picked, described
+    emotion TEXT NOT NULL,            -- the mood read (its top emotion)
+    confidence REAL,                  -- its probability, 0..1
+    mode TEXT NOT NULL,
+    tracks TEXT NOT NULL              -- JSON list of [track id, score, reason], in order
+);
 """
 
 
@@ -164,7 +174,7 @@ def _prepare(connection: sqlite3.Connection, path: Path) -> None:
 
 def _migrate(connection: sqlite3.Connection, version: int) -> None:
     """Bring a catalogue of an older schema up to date, in the open transaction."""
-    if version == 1:
+    if version == 1:  # 1 → 3; 2 → 3 needs only the new table (created by _create)
         for column in READING_COLUMNS:
             connection.execute(f"ALTER TABLE predictions ADD COLUMN {column} REAL")
         # The stored probabilities predate the reading: classify again on next use.

@@ -90,13 +90,17 @@ class Workshop:
         async with self.read_gate.slot(), await self.pixels(pixels):
             return await anyio.to_thread.run_sync(read, limiter=self.read_gate.limiter)
 
-    async def recommend(self, target: Target, k: int, mode: str) -> list[dict[str, Any]]:
+    async def recommend(
+        self, target: Target, k: int, mode: str, artist_cap: int | None = None
+    ) -> list[dict[str, Any]]:
         """``k`` tracks for ``target``: answered on the event loop when everything is cached
         (~0.2 ms, less than a hand-over to the thread pool costs under load), else in
-        :attr:`recommend_gate`."""
-        tracks = self.service.recommend_now(target, k, mode)
+        :attr:`recommend_gate`. ``artist_cap``: see ``MoodService.recommender_for``."""
+        tracks = self.service.recommend_now(target, k, mode, artist_cap)
         if tracks is None:
-            tracks = await self.recommend_gate.run(self.service.recommend, target, k, mode)
+            tracks = await self.recommend_gate.run(
+                self.service.recommend, target, k, mode, artist_cap
+            )
         return tracks
 
 

@@ -12,6 +12,14 @@ Examples
 >>> explain({"valence": 0.2, "energy": 0.2}, mood="sadness", given_as="text", mode="uplift",
 ...         step=1, steps=10)
 'Dark and gentle: a first step from the sadness in your words toward happier music.'
+
+The words never contradict the chip the page shows (the track's top emotion) or its reading
+(valence and arousal learned from listeners, which the words use when the track has one):
+
+>>> neutral = {"reading": {"valence": 0.1, "arousal": -0.4},
+...            "probabilities": {"happiness": 0.3, "neutral": 0.6}}
+>>> explain(neutral, mood="happiness", given_as="emotion", mode="match", step=1, steps=10)
+'Warm and gentle: it sounds calm rather than happy, the nearest here to the happy mood you chose.'
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Any
 
 from moodtune.recommend.modes import MODES
 
-__all__ = ["explain", "feel"]
+__all__ = ["chip", "explain", "feel"]
 
 #: How an emotion shows in a face, in a photo's colours, in words or in a chosen mood.
 _SIGN = {
@@ -60,9 +68,27 @@ def _word(value: float, scale: tuple[tuple[float, str], ...]) -> str:
     return next(word for limit, word in scale if value < limit)
 
 
+#: The listeners' reading (−1..1) in words: below the first limit dark/gentle, and so on.
+_READING_VALENCE = ((-0.2, "dark"), (0.2, "warm"), (1.01, "bright"))
+_READING_AROUSAL = ((-0.2, "gentle"), (0.2, "steady"), (1.01, "energetic"))
+
+
+def chip(track: Mapping[str, Any]) -> str | None:
+    """The emotion the page's chip shows for a track: its most likely one (None without)."""
+    probabilities = track.get("probabilities") or {}
+    return max(probabilities, key=probabilities.__getitem__) if probabilities else None
+
+
 def feel(track: Mapping[str, Any]) -> str:
-    """``"bright and energetic"`` from a track's valence and energy (0..1); from its most
-    likely emotion (``"happy-sounding"``) when they are not known."""
+    """``"bright and energetic"`` from a track's reading (valence and arousal learned from
+    listeners, the facts its emotions come from) or else its valence and energy (0..1);
+    from its most likely emotion (``"happy-sounding"``) when neither is known."""
+    reading = track.get("reading")
+    if isinstance(reading, Mapping) and reading.get("valence") is not None:
+        valence, arousal = reading["valence"], reading.get("arousal", 0.0)
+        return f"{_word(valence, _READING_VALENCE)} and {_word(arousal, _READING_AROUSAL)}"
+    if isinstance(reading, tuple | list) and len(reading) == 2:
+        return f"{_word(reading[0], _READING_VALENCE)} and {_word(reading[1], _READING_AROUSAL)}"
     valence, energy = track.get("valence"), track.get("energy")
     if valence is not None and energy is not None:
         return f"{_word(valence, _VALENCE)} and {_word(energy, _ENERGY)}"
@@ -86,13 +112,19 @@ def explain(
         the_mood = f"the {_ADJECTIVE.get(mood, mood)} mood {where}".strip()
     definition = MODES.get(mode)
     if definition is None or definition.end is None:
+        shown = chip(track)
+        if shown is not None and shown != mood:
+            return (
+                f"{sound.capitalize()}: it sounds {_ADJECTIVE.get(shown, shown)} rather than "
+                f"{_ADJECTIVE.get(mood, mood)}, the nearest here to {the_mood}."
+            )
         looser = " (a looser match)" if track.get("close") is False else ""
         return f"{sound.capitalize()}, like {the_mood}{looser}."
     goal = "happier music" if definition.goal == "happiness" else f"{definition.goal} music"
     if step <= 1:
         stage = f"a first step from {the_mood} toward {goal}"
     elif step >= steps:
-        stage = f"the last step, {goal}"
+        stage = f"the last step of the way toward {goal}"
     else:
         stage = f"on the way from {the_mood} toward {goal}"
     return f"{sound.capitalize()}: {stage}."

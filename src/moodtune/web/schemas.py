@@ -24,6 +24,7 @@ from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODE
 from moodtune.vision.reader import MAX_TEXT as READER_MAX_TEXT
 
 __all__ = [
+    "ARTIST_CAP_SCHEMA",
     "DISTRIBUTION_SCHEMA",
     "EMOTION_NAMES",
     "EMOTION_SCHEMA",
@@ -37,6 +38,7 @@ __all__ = [
     "WEIGHT_SCHEMA",
     "EmotionForm",
     "EmotionName",
+    "EmotionRequest",
     "FeedbackContext",
     "FeedbackRequest",
     "FormOptions",
@@ -146,6 +148,23 @@ K_SCHEMA: dict[str, Any] = {
     "maximum": K_MAX,
     "default": K_DEFAULT,
 }
+ARTIST_CAP_SCHEMA: dict[str, Any] = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": K_MAX,
+    "description": "At most this many tracks per artist; 0: no cap. Left out: the server's "
+    "cap (2 unless `moodtune serve` was told otherwise).",
+    "examples": [2],
+}
+JOURNAL_SCHEMA: dict[str, Any] = {
+    "type": "boolean",
+    "default": False,
+    "description": "Keep this request in the mood journal (the page does): the mood read, "
+    "the mode and the list given; the answer's `request_id` names it.",
+}
+ArtistCap = Annotated[
+    Annotated[int, Field(ge=0, le=K_MAX, strict=True)] | None, WithJsonSchema(ARTIST_CAP_SCHEMA)
+]
 
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK, strict=True)]
 EmotionName = Annotated[str, Field(max_length=40, strict=True)]
@@ -180,7 +199,11 @@ class RecommendRequest(BaseModel):
                 {"required": ["distribution"]},
                 {"required": ["text"]},
             ],
-            "examples": [{"emotion": "happy", "mode": DEFAULT_MODE, "k": K_DEFAULT}],
+            "examples": [
+                {"emotion": "happy", "mode": DEFAULT_MODE, "k": K_DEFAULT},
+                {"text": "rainy Sunday, missing the sea", "mode": "uplift", "k": 5},
+                {"distribution": {"sadness": 0.7, "neutral": 0.3}, "artist_cap": 0},
+            ],
         },
     )
 
@@ -191,10 +214,12 @@ class RecommendRequest(BaseModel):
         DEFAULT_MODE
     )
     k: Annotated[int, Field(ge=K_MIN, le=K_MAX, strict=True), WithJsonSchema(K_SCHEMA)] = K_DEFAULT
+    artist_cap: ArtistCap = None
+    journal: Annotated[bool, Field(strict=True), WithJsonSchema(JOURNAL_SCHEMA)] = False
 
-    _nulls = field_validator("emotion", "distribution", "text", "mode", "k", mode="before")(
-        _not_null
-    )
+    _nulls = field_validator(
+        "emotion", "distribution", "text", "mode", "k", "artist_cap", "journal", mode="before"
+    )(_not_null)
 
     @field_validator("k", mode="before")
     @classmethod
@@ -236,10 +261,24 @@ class EmotionForm(BaseModel):
 
 
 class FormOptions(EmotionForm):
-    """The text fields that may come with an image to /api/recommend (``k`` as text)."""
+    """The text fields that may come with an image to /api/recommend (``k``, ``artist_cap``
+    and ``journal`` as text)."""
 
     mode: ModeName = DEFAULT_MODE
     k: int = Field(K_DEFAULT, ge=K_MIN, le=K_MAX)
+    artist_cap: int | None = Field(None, ge=0, le=K_MAX)
+    journal: bool = False
+
+
+class EmotionRequest(BaseModel):
+    """Words to read a mood from, as JSON (``/api/emotion``; a photo goes as multipart)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "rainy Sunday, missing the sea"}]},
+    )
+
+    text: Annotated[Text, WithJsonSchema(TEXT_SCHEMA)]
 
 
 class PlayedRequest(BaseModel):
@@ -295,6 +334,7 @@ class FeedbackRequest(BaseModel):
 #: document them by reference (:func:`moodtune.web.responses.json_body`).
 JSON_BODIES: tuple[type[BaseModel], ...] = (
     RecommendRequest,
+    EmotionRequest,
     FeedbackRequest,
     PlayedRequest,
 )
@@ -321,7 +361,12 @@ def form_schema(with_target: bool) -> dict[str, Any]:
         },
     }
     if with_target:
-        properties |= {"mode": MODE_SCHEMA | {"default": DEFAULT_MODE}, "k": K_SCHEMA}
+        properties |= {
+            "mode": MODE_SCHEMA | {"default": DEFAULT_MODE},
+            "k": K_SCHEMA,
+            "artist_cap": ARTIST_CAP_SCHEMA,
+            "journal": JOURNAL_SCHEMA,
+        }
     return {
         "type": "object",
         "additionalProperties": False,

@@ -8,6 +8,7 @@ CPU- or disk-bound; the app runs them in a thread pool.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,15 @@ if TYPE_CHECKING:
     from moodtune.vision import EmotionReader
     from moodtune.vision.reading import EmotionReading
 
-__all__ = ["MoodService", "NotFoundError", "Target", "UnavailableError", "audio_url"]
+__all__ = [
+    "PLAYBACK",
+    "MoodService",
+    "NotFoundError",
+    "Target",
+    "UnavailableError",
+    "audio_url",
+    "playback",
+]
 
 log = logging.getLogger("moodtune.web")
 
@@ -66,6 +75,8 @@ class MoodService:
     words: EmotionReader | TextReader | None = None
     _health: dict[str, Any] | None = field(default=None, repr=False)
     _health_revision: int | None = field(default=None, repr=False)
+    _capped: dict[int | None, MusicRecommender] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(
@@ -177,19 +188,43 @@ class MoodService:
 
     # --- recommending --------------------------------------------------------------------
 
-    def recommend(self, target: Target, k: int, mode: str) -> list[dict[str, Any]]:
-        """``k`` tracks for ``target`` as JSON-ready dicts, with this API's audio URL filled."""
-        recommendations = self.recommender.recommend(target.probabilities, k=k, mode=mode)
+    def recommender_for(self, artist_cap: int | None = None) -> MusicRecommender:
+        """The recommender with at most ``artist_cap`` tracks per artist (0: no cap; None:
+        the server's own). One is made for each cap asked for, and kept (with its cache)."""
+        default = self.recommender
+        wanted = None if artist_cap == 0 else artist_cap
+        if artist_cap is None or wanted == getattr(default, "artist_cap", wanted):
+            return default
+        with self._lock:
+            if wanted not in self._capped:
+                from moodtune.recommend.recommender import MusicRecommender
+
+                options = ("seed", "exclude_recent", "tolerance", "duplicate_distance")
+                kept = {name: getattr(default, name) for name in options if hasattr(default, name)}
+                self._capped[wanted] = MusicRecommender(
+                    self.catalogue, artist_cap=wanted, **kept
+                )
+            return self._capped[wanted]
+
+    def recommend(
+        self, target: Target, k: int, mode: str, artist_cap: int | None = None
+    ) -> list[dict[str, Any]]:
+        """``k`` tracks for ``target`` as JSON-ready dicts, with this API's audio URL filled;
+        at most ``artist_cap`` per artist (see :meth:`recommender_for`)."""
+        recommender = self.recommender_for(artist_cap)
+        recommendations = recommender.recommend(target.probabilities, k=k, mode=mode)
         return [self.track_dict(item) for item in recommendations]
 
-    def recommend_now(self, target: Target, k: int, mode: str) -> list[dict[str, Any]] | None:
+    def recommend_now(
+        self, target: Target, k: int, mode: str, artist_cap: int | None = None
+    ) -> list[dict[str, Any]] | None:
         """:meth:`recommend` when it can answer at once from memory, else None.
 
         At once: the catalogue is free and everything the request needs is cached (see
         ``MusicRecommender.recommend_cached``), a fraction of a millisecond, less than handing
         the call to a worker thread costs. None means: call :meth:`recommend` in a thread.
         """
-        quick = getattr(self.recommender, "recommend_cached", None)
+        quick = getattr(self.recommender_for(artist_cap), "recommend_cached", None)
         if quick is None:
             return None
         recommendations = quick(target.probabilities, k=k, mode=mode)
@@ -200,7 +235,7 @@ class MoodService:
     @staticmethod
     def track_dict(item: Recommendation) -> dict[str, Any]:
         """A Recommendation as a JSON-ready dict (``Recommendation.to_dict``) with this API's
-        URLs.
+        URLs, ``reading`` as ``{"valence": …, "arousal": …}`` and ``playback``.
 
         ``audio_url`` is this API's URL for the local file, only when ``has_audio`` (the file
         exists); ``remote_audio_url`` is passed on as the recommender gives it (only http(s)
@@ -212,6 +247,10 @@ class MoodService:
         spotify = data.get("spotify_id")
         data["spotify_url"] = f"https://open.spotify.com/track/{spotify}" if spotify else None
         data["explanation"] = None  # in words, filled in where the mood is known
+        if item.reading is not None:
+            valence, arousal = item.reading
+            data["reading"] = {"valence": round(valence, 4), "arousal": round(arousal, 4)}
+        data["playback"] = playback(data)
         return data
 
     # --- audio and feedback --------------------------------------------------------------
@@ -226,10 +265,14 @@ class MoodService:
         return Path(path)
 
     def feedback(self, track_id: str, liked: bool, context: dict[str, Any] | None) -> None:
-        """Store a 👍 (``liked``) or 👎 for a catalogue track, with where it was given."""
+        """Store a 👍 (``liked``) or 👎 for a catalogue track, with where it was given; the
+        same verdict twice in a row is stored once."""
+        from moodtune.recommend.history import give_feedback
+
         if self.catalogue.track(track_id) is None:
             raise NotFoundError(f"no track {track_id!r} in the catalogue")
-        self.catalogue.add_feedback(track_id, liked, context or None)
+        with self._lock:
+            give_feedback(self.catalogue, track_id, liked, context or None)
 
     def played(self, track_id: str) -> None:
         """Record that a catalogue track was played (listening history)."""
@@ -264,18 +307,28 @@ class MoodService:
 
     # --- playlists -------------------------------------------------------------------------
 
-    def playlist(self, track_ids: list[str], kind: str, title: str) -> bytes:
+    def playlist(
+        self,
+        track_ids: list[str] | list[tuple[str, float, str]],
+        kind: str,
+        title: str,
+    ) -> bytes:
         """The catalogue tracks ``track_ids``, in that order, as a playlist file of format
-        ``kind`` (m3u8, xspf, jspf or csv, see :mod:`moodtune.playlists`)."""
+        ``kind`` (m3u8, xspf, jspf or csv, see :mod:`moodtune.playlists`). Each is a track
+        id (score 0, reason "chosen by moodtune") or ``(id, score, reason)`` as the mood
+        journal keeps a list given."""
         from moodtune.playlists import entries_from, render_playlist
         from moodtune.recommend.history import as_recommendation
 
         tracks = []
-        for track_id in track_ids:
+        for given in track_ids:
+            track_id, score, reason = (
+                given if isinstance(given, tuple) else (given, 0.0, "chosen by moodtune")
+            )
             record = self.catalogue.track(track_id)
             if record is None:
                 raise NotFoundError(f"no track {track_id!r} in the catalogue")
-            tracks.append(as_recommendation(record, "chosen by moodtune"))
+            tracks.append(as_recommendation(record, reason, score))
         entries = entries_from(tracks, self.catalogue.audio_path)
         return render_playlist(entries, kind, title=title)
 
@@ -306,6 +359,31 @@ class MoodService:
             "words_reading_problem": self.words_problem,
         }
         return dict(self._health)
+
+
+#: How a track plays: here (a local file this server sends), on Spotify (the embed or the
+#: app, online), from another web address (online), or not at all.
+PLAYBACK = ("local", "spotify", "web", "none")
+
+
+def playback(track: dict[str, Any]) -> str:
+    """How a track (as :meth:`MoodService.track_dict` shows it) plays, one of
+    :data:`PLAYBACK`.
+
+    Examples
+    --------
+    >>> playback({"has_audio": False, "spotify_id": "4uLU6hMCjMI75M1A2tKUQC"})
+    'spotify'
+    >>> playback({"has_audio": False, "spotify_id": None, "remote_audio_url": None})
+    'none'
+    """
+    if track.get("has_audio"):
+        return "local"
+    if track.get("spotify_id"):
+        return "spotify"
+    if track.get("remote_audio_url") or track.get("preview_url"):
+        return "web"
+    return "none"
 
 
 def audio_url(track_id: str) -> str:

@@ -1,4 +1,5 @@
-"""The listening history: plays, likes and dislikes, newest first; undo one, or clear all.
+"""The listening history: plays, likes and dislikes, newest first; undo one, or clear all;
+and the mood journal: the requests for music, grouped into sessions.
 
 The two ``DELETE`` requests cannot be sent by a page on another site without a CORS
 preflight (``DELETE`` is not a "simple" method), which this server refuses unless
@@ -14,8 +15,10 @@ from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 
 from moodtune.recommend.history import DEFAULT_LIMIT, EVENT_ID_PATTERN, MAX_LIMIT
+from moodtune.recommend.journal import MAX_ENTRIES
 from moodtune.web import replies
 from moodtune.web.deps import Service
+from moodtune.web.journal import the_journal
 from moodtune.web.responses import FastJSONResponse, errors
 
 __all__ = ["router"]
@@ -24,6 +27,9 @@ router = APIRouter(prefix="/api", tags=["history"])
 
 Limit = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description="How many entries to list, newest first.")
+]
+Requests = Annotated[
+    int, Query(ge=1, le=MAX_ENTRIES, description="How many requests to list, newest first.")
 ]
 EventId = Annotated[
     str,
@@ -38,6 +44,14 @@ async def history(service: Service, limit: Limit = DEFAULT_LIMIT) -> FastJSONRes
     return FastJSONResponse({"events": events})
 
 
+@router.get("/journal", response_model=replies.JournalOut, responses=errors(422))
+async def journal(service: Service, limit: Requests = DEFAULT_LIMIT) -> FastJSONResponse:
+    """The mood journal: the requests kept (`journal: true`), each with the mood read, the
+    mode and the list given, grouped into sessions, newest first."""
+    sessions = await run_in_threadpool(the_journal, service, limit)
+    return FastJSONResponse({"sessions": sessions})
+
+
 @router.delete("/history/{event_id}", status_code=204, responses=errors(404, 422))
 async def undo(event_id: EventId, service: Service) -> None:
     """Undo one entry: a play leaves the recent plays, a like or dislike stops counting in
@@ -47,6 +61,6 @@ async def undo(event_id: EventId, service: Service) -> None:
 
 @router.delete("/history", response_model=replies.RemovedOut)
 async def clear(service: Service) -> FastJSONResponse:
-    """Clear the whole history: every play, like and dislike."""
+    """Clear the whole history: every play, like and dislike, and the mood journal."""
     removed = await run_in_threadpool(service.clear_history)
     return FastJSONResponse({"removed": removed})

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from moodtune.recommend.matching import summarise
 from moodtune.recommend.target import ResolvedTarget, resolve_target
@@ -13,16 +15,27 @@ from moodtune.web import replies, schemas
 from moodtune.web.bodies import filled, image_of, read_form, read_json, validate
 from moodtune.web.deps import Service, Work
 from moodtune.web.explain import explain
-from moodtune.web.responses import FastJSONResponse, errors, form_body, json_body
+from moodtune.web.journal import keep
+from moodtune.web.responses import FastJSONResponse, errors, json_body
 from moodtune.web.uploads import UploadError, media_type
 
 if TYPE_CHECKING:
     from moodtune.vision.reading import EmotionReading
 
-    #: What a recommendation request asks for: the reading, the target, the mode and k.
-    Query = tuple[EmotionReading | None, ResolvedTarget, str, int]
-
 __all__ = ["router"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a recommendation request asks for: the reading (of an image or words, if
+    sent), the target, the mode, k, the artist cap and whether to keep it in the journal."""
+
+    reading: EmotionReading | None
+    target: ResolvedTarget
+    mode: str
+    k: int
+    artist_cap: int | None
+    journal: bool
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -39,10 +52,14 @@ async def health(service: Service) -> FastJSONResponse:
     "/emotion",
     response_model=replies.ReadingOut,
     responses=errors(400, 413, 415, 422, 503),
-    openapi_extra=form_body(schemas.form_schema(with_target=False)),
+    openapi_extra=json_body(schemas.EmotionRequest, form=schemas.form_schema(with_target=False)),
 )
 async def emotion(request: Request, work: Work) -> FastJSONResponse:
-    """Read the emotion of a photo (multipart field `image`) and/or words (`text`)."""
+    """Read the emotion of a photo (multipart field `image`) and/or words (`text`), or of
+    words sent as JSON `{"text": ...}`."""
+    if media_type(request.headers.get("content-type")) == "application/json":
+        words = await read_json(request, schemas.EmotionRequest)
+        return FastJSONResponse((await work.read(None, words.text)).to_dict())
     form = await read_form(request)
     image = image_of(form)
     options = validate(schemas.EmotionForm, filled(form))
@@ -65,35 +82,41 @@ async def recommend(request: Request, work: Work) -> FastJSONResponse:
     `emotion`, `distribution` or `text`, with `mode` and `k`.
     """
     if media_type(request.headers.get("content-type")) == "application/json":
-        reading, target, mode, k = await _json_query(request, work)
+        query = await _json_query(request, work)
     else:
-        reading, target, mode, k = await _form_query(request, work)
-    tracks = await work.recommend(target, k, mode)
+        query = await _form_query(request, work)
+    reading, target, mode = query.reading, query.target, query.mode
+    tracks = await work.recommend(target, query.k, mode, query.artist_cap)
     given_as = reading.source if reading is not None else target.given_as
     for step, track in enumerate(tracks, 1):
         track["explanation"] = explain(
             track, mood=target.top, given_as=given_as, mode=mode, step=step, steps=len(tracks)
         )
+    number = None
+    if query.journal:
+        number = await run_in_threadpool(keep, work.service, reading, target, mode, tracks)
     return FastJSONResponse(
         {
             "reading": reading.to_dict() if reading is not None else None,
             "target": target.to_dict(),
             "mode": mode,
-            "k": k,
+            "k": query.k,
             "summary": summarise(tracks, target.top, mode),
             "tracks": tracks,
+            "request_id": number,
         }
     )
 
 
 async def _json_query(request: Request, work: Work) -> Query:
     """The reading (of words, if sent), target, mode and k of a JSON request."""
-    query = await read_json(request, schemas.RecommendRequest)
-    if not query.text:
-        target = resolve_target(emotion=query.emotion, distribution=query.distribution)
-        return None, target, query.mode, query.k
-    reading = await work.read(None, query.text)
-    return reading, resolve_target(text=query.text, read=lambda *_: reading), query.mode, query.k
+    body = await read_json(request, schemas.RecommendRequest)
+    options = (body.mode, body.k, body.artist_cap, body.journal)
+    if not body.text:
+        target = resolve_target(emotion=body.emotion, distribution=body.distribution)
+        return Query(None, target, *options)
+    reading = await work.read(None, body.text)
+    return Query(reading, resolve_target(text=body.text, read=lambda *_: reading), *options)
 
 
 async def _form_query(request: Request, work: Work) -> Query:
@@ -108,9 +131,11 @@ async def _form_query(request: Request, work: Work) -> Query:
             status=422,
         )
     reading = await work.read(image, options.text)
-    return (
+    return Query(
         reading,
         resolve_target(image=image, text=options.text, read=lambda *_: reading),
         options.mode,
         options.k,
+        options.artist_cap,
+        options.journal,
     )

@@ -34,7 +34,21 @@ EMOJI = {
     "neutral": "😐",
     "sadness": "😢",
     "surprise": "😮",
+    # mood words beside the seven emotions (an unknown word gets FALLBACK_EMOJI)
+    "calm": "😌",
+    "energetic": "⚡",
+    "tense": "😬",
+    "tender": "🥰",
+    "melancholic": "🌧️",
+    "nostalgic": "📼",
+    "peaceful": "🕊️",
+    "romantic": "💞",
+    "angry": "😠",
+    "happy": "😊",
+    "sad": "😢",
 }
+#: The picker's emoji for a mood word without one of its own.
+FALLBACK_EMOJI = "🎵"
 #: The playlist formats offered for download (see ``/api/playlist``).
 PLAYLIST_FORMATS = {
     "xspf": "XSPF (most players)",
@@ -44,12 +58,16 @@ PLAYLIST_FORMATS = {
 }
 
 
-def page_context(image_reading: bool) -> dict[str, Any]:
-    """What the page template shows: the emotions, the modes (name → label, the default
-    first checked), the ``k`` limits and the upload limits."""
+def page_context(image_reading: bool, artist_cap: int = 2) -> dict[str, Any]:
+    """What the page template shows: the moods of the picker (rendered from this list, each
+    with its emoji from :data:`EMOJI` or :data:`FALLBACK_EMOJI`), the modes (name → label,
+    the default first checked), the ``k`` limits, the artist cap (0: none) and the upload
+    limits."""
     return {
         "emotions": EMOTIONS,
         "emoji": EMOJI,
+        "fallback_emoji": FALLBACK_EMOJI,
+        "artist_cap": artist_cap,
         "playlist_formats": PLAYLIST_FORMATS,
         "modes": {mode.name: mode.label for mode in MODES.values()},
         "default_mode": DEFAULT_MODE,
@@ -66,14 +84,21 @@ def page_context(image_reading: bool) -> dict[str, Any]:
 
 @router.get("/history", response_class=HTMLResponse, include_in_schema=False)
 async def history_page(request: Request) -> HTMLResponse:
-    """The history page: plays, likes and dislikes, each undoable, and "clear history"."""
-    context = {"version": __version__, "history_limit": HISTORY_SHOWN}
+    """The history page: the mood journal's sessions (play or export a past list again, a
+    plot of moods over time), and plays, likes and dislikes, each undoable."""
+    context = {
+        "version": __version__,
+        "history_limit": HISTORY_SHOWN,
+        "emoji": EMOJI,
+        "playlist_formats": PLAYLIST_FORMATS,
+    }
     return templates.TemplateResponse(request, "history.html", context)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def page(request: Request, service: Service) -> HTMLResponse:
     """The page."""
+    cap = getattr(service.recommender, "artist_cap", 2) or 0
     return templates.TemplateResponse(
-        request, "index.html", page_context(service.reader is not None)
+        request, "index.html", page_context(service.reader is not None, artist_cap=cap)
     )

@@ -21,6 +21,17 @@ const maxMb = form.dataset.maxMb;
 let photo = null; // the Blob to send
 let photoUrl = null;
 let stream = null;
+// The mood picked in the picker, and whether it (not the photo or words) is what "Find
+// music" asks for: the last thing the person chose wins.
+let picked = null;
+let usePicked = false;
+function choosePicked(button) {
+  picked = button ? button.dataset.emotion : null;
+  usePicked = !!button;
+  for (const other of document.querySelectorAll("#picker button")) {
+    other.setAttribute("aria-pressed", other === button ? "true" : "false");
+  }
+}
 
 function clearResults() {
   $("reading").hidden = true;
@@ -58,6 +69,7 @@ function setPhoto(blob, caption) {
     return;
   }
   photo = blob;
+  choosePicked(null);
   if (photoUrl) URL.revokeObjectURL(photoUrl);
   photoUrl = URL.createObjectURL(blob);
   $("photo-img").src = photoUrl;
@@ -134,13 +146,10 @@ $("camera-snap").addEventListener("click", () => {
   }, "image/jpeg", 0.92);
 });
 
-async function ask(request, picked, tracksOnly = false) {
+async function ask(request, tracksOnly = false) {
   if (busy) return;
   clearError();
   setBusy(true);
-  for (const button of document.querySelectorAll("#picker button")) {
-    button.setAttribute("aria-pressed", button === picked ? "true" : "false");
-  }
   try {
     const response = await fetch("/api/recommend", request);
     if (!response.ok) throw new Error(await errorText(response));
@@ -163,33 +172,67 @@ function chosenK() {
   return k;
 }
 
+function chosenCap() {
+  const input = $("artist-cap");
+  const cap = Number(input.value);
+  if (!Number.isInteger(cap) || cap < 0 || cap > Number(input.max)) {
+    showError(`Per artist must be a whole number from 0 (no limit) to ${input.max}.`);
+    input.focus(); return null;
+  }
+  return cap;
+}
+
+// The picked mood as JSON, in the mode chosen now; kept in the mood journal.
+function askPicked() {
+  const k = chosenK();
+  const cap = k === null ? null : chosenCap();
+  if (cap === null) return;
+  const query = { emotion: picked, mode: form.elements.mode.value, k, artist_cap: cap, journal: true };
+  ask({ method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(query) });
+}
+
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   if (busy) return;
   clearError();
   const words = $("words").value.trim();
+  if (picked && (usePicked || (!photo && !words))) { askPicked(); return; }
   if (!photo && !words) {
     showError("Choose a photo, write a few words or pick a mood first."); $("pick").focus(); return;
   }
   const k = chosenK();
-  if (k === null) return;
+  const cap = k === null ? null : chosenCap();
+  if (cap === null) return;
   const body = new FormData();
   if (photo) body.append("image", photo, photo.name || "photo");
   if (words) body.append("text", words);
   body.append("mode", form.elements.mode.value);
   body.append("k", String(k));
-  ask({ method: "POST", body }, null);
+  body.append("artist_cap", String(cap));
+  body.append("journal", "true");
+  ask({ method: "POST", body });
 });
 
 for (const button of document.querySelectorAll("#picker button")) {
   button.addEventListener("click", () => {
     if (busy) return;
     clearError();
-    const k = chosenK();
-    if (k === null) return;
-    const query = { emotion: button.dataset.emotion, mode: form.elements.mode.value, k };
-    ask({ method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(query) }, button);
+    choosePicked(button);
+    askPicked();
+  });
+}
+// New words make the words (and photo) what "Find music" asks for again.
+$("words").addEventListener("input", () => { if ($("words").value.trim()) choosePicked(null); });
+// Another mode: the list shown was for the old one, so it goes; the mood chosen stays.
+for (const radio of form.elements.mode) {
+  radio.addEventListener("change", () => {
+    if ($("results").hidden) return;
+    $("results").hidden = true;
+    $("tracks").replaceChildren();
+    $("tracks-summary").textContent = "";
+    $("status").replaceChildren(el("p", { class: "muted empty",
+      text: "The mode changed: press Find music for the new list." }));
   });
 }
 
@@ -227,7 +270,7 @@ window.moodtune = {
     if (k === null) return Promise.resolve();
     const query = { distribution: probabilities, mode: form.elements.mode.value, k };
     return ask({ method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(query) }, null, true);
+      body: JSON.stringify(query) }, true);
   },
   showError, clearError,
 };

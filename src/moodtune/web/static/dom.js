@@ -28,6 +28,13 @@ export function webUrl(value) {
   } catch (error) { return null; }
 }
 
+// Long text cut to `most` characters with an ellipsis: a card shows a 100,000-character
+// title as fast as a short one (the CSS clips it further to its line).
+export function clip(text, most = 200) {
+  const value = String(text ?? "");
+  return value.length > most ? `${value.slice(0, most - 1)}…` : value;
+}
+
 export function pct(value) { return `${Math.round(value * 100)}%`; }
 export function shown(value) { return value > 0 && value < 0.005 ? "<1%" : pct(value); }
 export function topOf(probabilities) {

@@ -1,35 +1,72 @@
 // The tracks card: each track with its explanation, player, links and 👍/👎; the playlist.
-import { $, el, errorText, pct, showError, topOf, webUrl } from "./dom.js";
+import { $, clip, el, errorText, pct, showError, topOf, webUrl } from "./dom.js";
 
-let shownTracks = null; // the last answer shown, for the playlist link
+let shownTracks = null; // the last answer shown, for the playlist link and the counts
+// Timers for the Spotify player's load timeout; a test may put its own clock here.
+const clock = window.moodtuneClock || { setTimeout: (f, ms) => window.setTimeout(f, ms) };
+//: How long Spotify's player may take to load before the page says it did not.
+const EMBED_TIMEOUT_MS = 8000;
 
-export function renderTracks(data) {
-  const list = $("tracks");
+// "4 play here, 6 on Spotify": how the tracks play, from each track's `playback`.
+function playCounts(tracks) {
+  const count = (kind) => tracks.filter((t) => t.playback === kind).length;
+  const parts = [`${count("local")} play here`];
+  if (count("spotify")) parts.push(`${count("spotify")} on Spotify`);
+  if (count("web")) parts.push(`${count("web")} from the web`);
+  if (count("none")) parts.push(`${count("none")} with no audio`);
+  let said = parts.join(", ");
+  if (!navigator.onLine && count("spotify") + count("web")) {
+    said += " (you are offline: only the tracks that play here can be heard now)";
+  }
+  return said;
+}
+
+function summarise(data) {
   const tracks = data.tracks || [];
-  const playable = tracks.filter((t) => t.audio_url).length;
   const said = data.summary || "";
   let summary = said.charAt(0).toUpperCase() + said.slice(1)
-    + (tracks.length ? `; ${playable} play here.` : ".");
+    + (tracks.length ? `; ${playCounts(tracks)}.` : ".");
   if (tracks.length && tracks.length < data.k) {
     summary += ` Only ${tracks.length} of the ${data.k} asked for: the catalogue has too few`
-      + " tracks (or artists) for more; add music with “moodtune catalog import”.";
+      + " tracks for more (or the per-artist limit leaves no more: set it to 0 for none);"
+      + " add your music with “moodtune catalog add-audio”.";
   }
   $("tracks-summary").textContent = summary;
-  list.replaceChildren(...tracks.map((track, i) => trackItem(track, i + 1, data)));
+}
+
+export function renderTracks(data) {
+  const tracks = data.tracks || [];
   shownTracks = data;
+  summarise(data);
+  $("tracks").replaceChildren(...tracks.map((track, i) => trackItem(track, i + 1, data)));
   playlistLink();
+  const save = $("spotify-save");
+  if (save) save.hidden = !tracks.some((t) => t.spotify_id);
+  if ($("spotify-saved")) $("spotify-saved").textContent = "";
   $("results").hidden = false;
+}
+
+// Going on- or offline changes what the Spotify tracks can do: say so at once.
+for (const name of ["online", "offline"]) {
+  window.addEventListener(name, () => {
+    if (!shownTracks || $("results").hidden) return;
+    summarise(shownTracks);
+    for (const slot of document.querySelectorAll("#tracks .spotify-slot")) fillSpotify(slot);
+  });
 }
 
 function trackItem(track, rank, data) {
   const top = topOf(track.probabilities);
-  const item = el("li", { class: `track${top ? " e-" + top : ""}`, "data-track-id": track.track_id });
+  const item = el("li", { class: `track${top ? " e-" + top : ""}`, "data-track-id": track.track_id,
+    "data-playback": track.playback || "none" });
   const thanks = el("p", { class: "thanks", role: "status" });
+  const title = track.title || track.track_id;
   item.append(el("div", { class: "track-head" },
     el("span", { class: "track-rank", text: `${rank}.` }),
-    el("div", {},
-      el("h3", { class: "track-title", text: track.title || track.track_id }),
-      el("span", { class: "track-artist", text: track.artist || "unknown artist" })),
+    el("div", { class: "track-names" },
+      el("h3", { class: "track-title", text: clip(title), title: clip(title, 300) }),
+      el("span", { class: "track-artist", text: clip(track.artist || "unknown artist"),
+        title: clip(track.artist || "", 300) || null })),
     thumbs(track, thanks, data)));
   // In words first; the numbers (the recommender's exact reason, the track's emotions) on demand.
   item.append(el("p", { class: "track-reason" },
@@ -43,16 +80,23 @@ function trackItem(track, rank, data) {
   if (source) item.append(player(track, item, source, whole));
   const actions = links(track, item, remote, source);
   if (actions.childElementCount) item.append(actions);
+  if (track.spotify_url) {
+    const slot = el("div", { class: "spotify-slot" });
+    slot.track = track;
+    fillSpotify(slot);
+    item.append(slot);
+  }
   item.append(thanks);
   return item;
 }
 
 function thumbs(track, thanks, data) {
+  const name = clip(track.title || "", 80);
   const up = el("button", { type: "button", class: "button thumb", "aria-pressed": "false",
-    "aria-label": `I like ${track.title || "this track"} for this mood`, "data-liked": "true" },
+    "aria-label": `I like ${name || "this track"} for this mood`, "data-liked": "true" },
     el("span", { class: "emoji", "aria-hidden": "true", text: "👍" }));
   const down = el("button", { type: "button", class: "button thumb", "aria-pressed": "false",
-    "aria-label": `${track.title || "This track"} does not fit`, "data-liked": "false" },
+    "aria-label": `${name || "This track"} does not fit`, "data-liked": "false" },
     el("span", { class: "emoji", "aria-hidden": "true", text: "👎" }));
   for (const button of [up, down]) {
     button.addEventListener("click", () => sendFeedback(track, button.dataset.liked === "true", [up, down], button, thanks, data));
@@ -72,7 +116,7 @@ function numbers(track) {
 
 function player(track, item, source, whole) {
   const audio = el("audio", { controls: true, preload: "none", src: source,
-    "aria-label": `Play ${track.title || "this track"}${whole ? "" : " (preview)"}` });
+    "aria-label": `Play ${clip(track.title || "this track", 80)}${whole ? "" : " (preview)"}` });
   let counted = false;
   audio.addEventListener("play", () => {
     document.querySelectorAll("audio").forEach((other) => { if (other !== audio) other.pause(); });
@@ -95,26 +139,49 @@ function links(track, item, remote, source) {
   if (remote) {
     actions.append(el("a", { class: "button remote-audio", href: remote.href, target: "_blank",
       rel: "noopener noreferrer", text: "Audio ↗",
-      "aria-label": `Open the audio of ${track.title || "this track"} on ${remote.host}` }));
+      "aria-label": `Open the audio of ${clip(track.title || "this track", 80)} on ${remote.host}` }));
   }
   if (track.spotify_url) {
     actions.append(el("a", { class: "button spotify", href: track.spotify_url, target: "_blank",
       rel: "noopener noreferrer", text: "Open in Spotify" }));
-    const embedButton = el("button", { type: "button", class: "button", "aria-expanded": "false",
-      "aria-label": `Show the Spotify player for ${track.title || "this track"}`, text: "Spotify player" });
-    embedButton.addEventListener("click", () => {
-      const open = item.querySelector("iframe");
-      if (open) { open.remove(); embedButton.setAttribute("aria-expanded", "false"); return; }
-      item.append(el("iframe", { class: "spotify-embed", title: `Spotify player: ${track.title || ""}`,
-        src: `https://open.spotify.com/embed/track/${encodeURIComponent(track.spotify_id)}`,
-        allow: "encrypted-media", loading: "lazy" }));
-      embedButton.setAttribute("aria-expanded", "true");
-    });
-    actions.append(embedButton);
   } else if (!source && !remote) {
     actions.append(el("span", { class: "muted no-audio", text: "No audio for this track." }));
   }
   return actions;
+}
+
+// Spotify's player, or why it cannot show: offline (navigator.onLine), or the player did
+// not load in time. Never an empty grey box.
+function fillSpotify(slot) {
+  const track = slot.track;
+  const name = clip(track.title || "this track", 80);
+  if (!navigator.onLine) {
+    slot.replaceChildren(el("p", { class: "muted spotify-offline",
+      text: "Plays on Spotify, which needs the internet: you are offline." }));
+    return;
+  }
+  const button = el("button", { type: "button", class: "button spotify-player",
+    "aria-expanded": "false", "aria-label": `Show the Spotify player for ${name}`,
+    text: "Spotify player" });
+  button.addEventListener("click", () => {
+    const open = slot.querySelector("iframe, .spotify-offline");
+    if (open) { open.remove(); button.setAttribute("aria-expanded", "false"); return; }
+    const frame = el("iframe", { class: "spotify-embed", title: `Spotify player: ${name}`,
+      src: `https://open.spotify.com/embed/track/${encodeURIComponent(track.spotify_id)}`,
+      allow: "encrypted-media", loading: "lazy" });
+    let loaded = false;
+    const failed = () => {
+      if (loaded || !frame.isConnected) return;
+      frame.replaceWith(el("p", { class: "muted spotify-offline",
+        text: "Spotify's player did not load (no internet, or Spotify is not reachable)." }));
+    };
+    frame.addEventListener("load", () => { if (navigator.onLine) loaded = true; else failed(); });
+    frame.addEventListener("error", failed);
+    clock.setTimeout(failed, EMBED_TIMEOUT_MS);
+    slot.append(frame);
+    button.setAttribute("aria-expanded", "true");
+  });
+  slot.replaceChildren(button);
 }
 
 async function sendFeedback(track, liked, buttons, pressed, thanks, data) {
@@ -149,7 +216,9 @@ function playlistLink() {
   const kind = $("playlist-format").value;
   const title = `moodtune ${shownTracks.target.top} ${shownTracks.mode}`;
   const query = new URLSearchParams({ format: kind, title });
-  for (const track of shownTracks.tracks) query.append("track", track.track_id);
+  // The journal's copy of the list carries its scores and reasons into the file.
+  if (shownTracks.request_id) query.set("request", String(shownTracks.request_id));
+  else for (const track of shownTracks.tracks) query.append("track", track.track_id);
   link.href = `/api/playlist?${query}`;
   link.setAttribute("download", `${title.replace(/\s+/g, "-")}.${kind}`);
 }
