@@ -5,6 +5,8 @@ Real SQLite (a private copy of the test catalogue) and the real app through Test
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,3 +153,79 @@ def test_the_history_page_is_served_with_its_script(api):
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert api.get("/static/history.js").status_code == 200
     assert 'href="/history"' in api.get("/").text
+
+
+# --- the mood journal and idempotent likes (issue 21) ------------------------------------------
+
+
+def test_liking_a_track_twice_makes_one_entry(api, private):
+    track = recommended(private)[0]
+    for _ in range(3):
+        assert api.post("/api/feedback", json={"track_id": track, "liked": True}).is_success
+    assert [e["kind"] for e in api.get("/api/history").json()["events"]] == ["like"]
+    # A change of mind is a new entry, and so is liking it again after that.
+    api.post("/api/feedback", json={"track_id": track, "liked": False})
+    api.post("/api/feedback", json={"track_id": track, "liked": True})
+    kinds = [e["kind"] for e in api.get("/api/history").json()["events"]]
+    assert kinds == ["like", "dislike", "like"]
+
+
+def test_the_journal_keeps_each_request_and_its_list(api, private):
+    asked = {"emotion": "sad", "mode": "uplift", "k": 4, "journal": True}
+    first = api.post("/api/recommend", json=asked).json()
+    words = api.post("/api/recommend", json={"text": "a quiet rainy day", "journal": True, "k": 3})
+    unkept = api.post("/api/recommend", json={"emotion": "happy", "k": 3}).json()
+    assert unkept["request_id"] is None  # only requests that ask to be kept
+
+    [session] = api.get("/api/journal").json()["sessions"]  # asked within a minute
+    later, earlier = session["requests"]
+    assert earlier["id"] == first["request_id"] and later["id"] == words.json()["request_id"]
+    assert (earlier["source"], earlier["emotion"], earlier["mode"]) == (
+        "picked",
+        "sadness",
+        "uplift",
+    )
+    assert earlier["confidence"] == pytest.approx(1.0)
+    assert [t["track_id"] for t in earlier["tracks"]] == [t["track_id"] for t in first["tracks"]]
+    assert [t["reason"] for t in earlier["tracks"]] == [t["reason"] for t in first["tracks"]]
+    assert later["source"] == "words" and 0 < later["confidence"] <= 1
+    assert session["start"] == earlier["at"] and session["end"] == later["at"]
+
+    # Exported again, the list keeps its real scores and reasons (not 0 and "chosen by").
+    response = api.get(f"/api/journal/{first['request_id']}/playlist", params={"format": "csv"})
+    assert response.status_code == 200, response.text
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [row["reason"] for row in rows] == [t["reason"] for t in first["tracks"]]
+    assert any(float(row["score"]) > 0 for row in rows)
+    assert_error(api.get("/api/journal/999999/playlist"), 404, "journal")
+
+    assert api.delete("/api/history").json()["removed"] == 2  # the journal goes with it
+    assert api.get("/api/journal").json() == {"sessions": []}
+
+
+def test_requests_hours_apart_are_separate_sessions(private):
+    from moodtune.recommend.journal import Asked, entries, record, sessions
+
+    track = recommended(private)[0]
+    for at in ["2026-12-01T08:00:00Z", "2026-12-01T08:10:00Z", "2026-12-01T20:00:00Z"]:
+        record(private, Asked("words", "sadness", 0.8, "calm", [(track, 0.5, "step")]), at=at)
+    groups = sessions(entries(private))
+    assert [[e.at for e in group] for group in groups] == [
+        ["2026-12-01T20:00:00Z"],
+        ["2026-12-01T08:10:00Z", "2026-12-01T08:00:00Z"],
+    ]
+
+
+def test_an_older_catalogue_gets_the_journal_and_keeps_its_data(private):
+    """A catalogue of schema 2 (no journal) opens with its history whole and an empty one."""
+    from moodtune.recommend.journal import entries
+
+    private.record_played(recommended(private)[0])
+    path = private.path
+    private.close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("DROP TABLE requests")
+        raw.execute("PRAGMA user_version=2")
+    with Catalogue.open(path) as reopened:
+        assert entries(reopened) == [] and len(history(reopened)) == 1
+        assert reopened.stats().plays == 1

@@ -126,9 +126,7 @@ def clear_history(catalogue: Catalogue) -> int:
     with connection_to(catalogue.path) as connection:
         connection.execute("BEGIN IMMEDIATE")
         try:
-            removed = sum(
-                connection.execute(f"DELETE FROM {table}").rowcount for table in _CLEARED
-            )
+            removed = sum(connection.execute(f"DELETE FROM {table}").rowcount for table in _CLEARED)
         except BaseException:
             connection.execute("ROLLBACK")
             raise

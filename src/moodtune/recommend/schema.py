@@ -50,6 +50,20 @@ def provenance_column(feature: str) -> str:
     return f"{feature}_from"
 
 
+#: The mood journal (schema 3, see :mod:`moodtune.recommend.journal`).
+_JOURNAL = """
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY,           -- the mood journal: one row per request for music
+    asked_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    source TEXT NOT NULL,             -- photo, words, photo+words, picked, described
+    emotion TEXT NOT NULL,            -- the mood read (its top emotion)
+    confidence REAL,                  -- its probability, 0..1
+    mode TEXT NOT NULL,
+    tracks TEXT NOT NULL              -- JSON list of [track id, score, reason], in order
+);
+"""
+
+
 def _schema() -> str:
     allowed = ", ".join(f"'{p}'" for p in PROVENANCES)
     feature_columns = ",\n    ".join(
@@ -60,7 +74,8 @@ def _schema() -> str:
     probability_columns = ",\n    ".join(
         [f"{c} REAL NOT NULL" for c in PROBABILITY_COLUMNS] + [f"{c} REAL" for c in READING_COLUMNS]
     )
-    return f"""
+    return (
+        f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS artists (
     id INTEGER PRIMARY KEY,
@@ -104,16 +119,9 @@ CREATE TABLE IF NOT EXISTS feedback (
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE INDEX IF NOT EXISTS feedback_track ON feedback(track);
-CREATE TABLE IF NOT EXISTS requests (
-    id INTEGER PRIMARY KEY,           -- the mood journal: one row per request for music
-    asked_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    source TEXT NOT NULL,             -- photo, words, photo+words, picked, described
-    emotion TEXT NOT NULL,            -- the mood read (its top emotion)
-    confidence REAL,                  -- its probability, 0..1
-    mode TEXT NOT NULL,
-    tracks TEXT NOT NULL              -- JSON list of [track id, score, reason], in order
-);
 """
+        + _JOURNAL
+    )
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -221,7 +221,7 @@ class RecommendRequest(BaseModel):
         "emotion", "distribution", "text", "mode", "k", "artist_cap", "journal", mode="before"
     )(_not_null)
 
-    @field_validator("k", mode="before")
+    @field_validator("k", "artist_cap", mode="before")
     @classmethod
     def _whole_number(cls, value: Any) -> Any:
         # JSON Schema counts 10.0 as an integer; true and "10" stay refused (strict).

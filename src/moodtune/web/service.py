@@ -201,9 +201,7 @@ class MoodService:
 
                 options = ("seed", "exclude_recent", "tolerance", "duplicate_distance")
                 kept = {name: getattr(default, name) for name in options if hasattr(default, name)}
-                self._capped[wanted] = MusicRecommender(
-                    self.catalogue, artist_cap=wanted, **kept
-                )
+                self._capped[wanted] = MusicRecommender(self.catalogue, artist_cap=wanted, **kept)
             return self._capped[wanted]
 
     def recommend(

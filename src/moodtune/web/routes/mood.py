@@ -37,6 +37,7 @@ class Query:
     artist_cap: int | None
     journal: bool
 
+
 router = APIRouter(prefix="/api", tags=["api"])
 
 

@@ -1,4 +1,5 @@
-"""Playlists out: the recommended tracks as a file to download (M3U8, XSPF, JSPF, CSV)."""
+"""Playlists out: the recommended tracks as a file to download (M3U8, XSPF, JSPF, CSV): the
+tracks named, or a list of the mood journal as it was given (its scores and reasons)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from moodtune.errors import MoodtuneError
 from moodtune.playlists import media_type
 from moodtune.recommend.modes import K_MAX
 from moodtune.web import schemas
@@ -23,63 +24,56 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api", tags=["api"])
 
 Tracks = Annotated[
-    list[Annotated[str, Query(min_length=1, max_length=schemas.MAX_TRACK_ID)]] | None,
-    Query(
-        min_length=1,
-        max_length=K_MAX,
-        description="Catalogue track ids, in playlist order (or give `request`).",
-    ),
-]
-Request = Annotated[
-    int | None,
-    Query(
-        ge=1,
-        le=2**62,
-        description="A request of the mood journal: its list, with the scores and reasons "
-        "it was given with (instead of `track`).",
-    ),
+    list[Annotated[str, Query(min_length=1, max_length=schemas.MAX_TRACK_ID)]],
+    Query(min_length=1, max_length=K_MAX, description="Catalogue track ids, in playlist order."),
 ]
 Format = Annotated[
     Literal["m3u8", "xspf", "jspf", "csv"],
     Query(description="m3u8 (local paths or Spotify links), xspf, jspf or csv"),
 ]
 Title = Annotated[str, Query(min_length=1, max_length=100, description="The playlist's title.")]
+RequestId = Annotated[int, PathParam(ge=1, le=2**62, description="A request's id in the journal.")]
 _UNSAFE = re.compile(r"[^\w.-]+")
+_FILE = {
+    200: {"content": {"application/octet-stream": {}}, "description": "The playlist file"},
+    **errors(404, 422),
+}
 
 
 @router.get(
     "/playlist",
     response_class=Response,
-    responses={
-        200: {"content": {"application/octet-stream": {}}, "description": "The playlist file"},
-        **errors(404, 422),
-    },
+    responses=_FILE,
 )
 async def playlist(
-    service: Service,
-    track: Tracks = None,
-    request: Request = None,
-    format: Format = "xspf",
-    title: Title = "moodtune",
+    service: Service, track: Tracks, format: Format = "xspf", title: Title = "moodtune"
 ) -> Response:
     """The tracks as a playlist file, sent as a download (``Content-Disposition:
-    attachment``): the tracks named by `track`, or the list the mood journal's `request`
-    was given (with its scores and reasons). An M3U8 needs every track playable somewhere
-    (local file, Spotify or URL): 422 otherwise."""
-    if (track is None) == (request is None):
-        raise MoodtuneError("give the tracks ('track', repeated) or a journal 'request', one")
-    body = await run_in_threadpool(_render, service, track, request, format, title)
+    attachment``). An M3U8 needs every track playable somewhere (local file, Spotify or
+    URL): 422 otherwise."""
+    body = await run_in_threadpool(service.playlist, track, format, title)
+    return _download(body, format, title)
+
+
+@router.get("/journal/{request_id}/playlist", response_class=Response, responses=_FILE)
+async def journal_playlist(
+    service: Service, request_id: RequestId, format: Format = "xspf", title: Title = "moodtune"
+) -> Response:
+    """The list a request of the mood journal was given, as a playlist file (as
+    `/api/playlist`), with the scores and reasons it was given with."""
+    body = await run_in_threadpool(_past, service, request_id, format, title)
+    return _download(body, format, title)
+
+
+def _past(service: MoodService, number: int, kind: str, title: str) -> bytes:
+    return service.playlist(past_list(service, number), kind, title)
+
+
+def _download(body: bytes, format: str, title: str) -> Response:
+    """``body`` sent as the file ``title.format``."""
     name = _UNSAFE.sub("-", title).strip("-.") or "moodtune"
     return Response(
         body,
         media_type=media_type(format),
         headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
     )
-
-
-def _render(
-    service: MoodService, track: list[str] | None, request: int | None, kind: str, title: str
-) -> bytes:
-    """The playlist file of the tracks given, or of the journal's request."""
-    listed = past_list(service, request) if request is not None else track
-    return service.playlist(listed or [], kind, title)

@@ -217,9 +217,12 @@ function playlistLink() {
   const title = `moodtune ${shownTracks.target.top} ${shownTracks.mode}`;
   const query = new URLSearchParams({ format: kind, title });
   // The journal's copy of the list carries its scores and reasons into the file.
-  if (shownTracks.request_id) query.set("request", String(shownTracks.request_id));
-  else for (const track of shownTracks.tracks) query.append("track", track.track_id);
-  link.href = `/api/playlist?${query}`;
+  if (shownTracks.request_id) {
+    link.href = `/api/journal/${shownTracks.request_id}/playlist?${query}`;
+  } else {
+    for (const track of shownTracks.tracks) query.append("track", track.track_id);
+    link.href = `/api/playlist?${query}`;
+  }
   link.setAttribute("download", `${title.replace(/\s+/g, "-")}.${kind}`);
 }
 $("playlist-format").addEventListener("change", playlistLink);
