@@ -113,6 +113,7 @@
       list.replaceChildren();
       $("history-confirm").hidden = true;
       say(0);
+      document.dispatchEvent(new CustomEvent("moodtune:cleared")); // journal.js lists again
       $("history-status").textContent = `Cleared ${data.removed} ${data.removed === 1 ? "entry" : "entries"}.`;
       $("history-title").focus();
     } catch (error) {
