@@ -23,6 +23,7 @@ __all__ = [
     "ReadingOut",
     "RecommendOut",
     "RemovedOut",
+    "SpotifySavedOut",
     "TargetOut",
     "TrackOut",
 ]
@@ -297,3 +298,19 @@ class JournalOut(BaseModel):
 
 class RemovedOut(BaseModel):
     removed: int = Field(..., description="how many entries were removed")
+
+
+class SpotifySavedOut(BaseModel):
+    model_config = _example(
+        {
+            "playlist_id": "3cEYpjA9oz9GiPac4AsH4n",
+            "url": "https://open.spotify.com/playlist/3cEYpjA9oz9GiPac4AsH4n",
+            "added": 6,
+            "left_out": 4,
+        }
+    )
+
+    playlist_id: str
+    url: str | None = Field(None, description="the playlist on Spotify")
+    added: int = Field(..., description="tracks added (those with a Spotify id)")
+    left_out: int = Field(..., description="tracks without a Spotify id, not added")

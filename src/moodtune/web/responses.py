@@ -46,6 +46,7 @@ ERROR_TEXTS: dict[int, str] = {
     400: "A malformed body (not JSON, JSON nested too deep or with too long a number, "
     "a malformed form), Content-Length or Range header",
     404: "Unknown track or history entry, or a track without local audio",
+    409: "Not logged in to Spotify on this computer (run 'moodtune spotify login')",
     413: "Upload over 20 MB, or a JSON body over 64 KB",
     415: "Not a JPEG, PNG, WebP, GIF, BMP or TIFF image (checked from its bytes), "
     "or a body of another type than the endpoint takes",

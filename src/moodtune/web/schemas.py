@@ -45,6 +45,7 @@ __all__ = [
     "ModeName",
     "PlayedRequest",
     "RecommendRequest",
+    "SpotifySaveRequest",
     "Text",
     "body_schema",
     "form_schema",
@@ -330,11 +331,26 @@ class FeedbackRequest(BaseModel):
     _nulls = field_validator("context", mode="before")(_not_null)
 
 
+class SpotifySaveRequest(BaseModel):
+    """A list of the mood journal to save to the listener's Spotify account."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"request": 12, "name": "moodtune sadness uplift"}]},
+    )
+
+    request: int = Field(..., ge=1, le=2**62, strict=True, description="the journal's request")
+    name: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK, strict=True)
+
+    _whole = field_validator("request", mode="before")(RecommendRequest._whole_number.__func__)
+
+
 #: The JSON request bodies read by hand (with the app's size and depth limits): the routes
 #: document them by reference (:func:`moodtune.web.responses.json_body`).
 JSON_BODIES: tuple[type[BaseModel], ...] = (
     RecommendRequest,
     EmotionRequest,
+    SpotifySaveRequest,
     FeedbackRequest,
     PlayedRequest,
 )

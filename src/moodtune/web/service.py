@@ -21,6 +21,7 @@ from moodtune.errors import MoodtuneError
 from moodtune.recommend.target import ResolvedTarget as Target
 
 if TYPE_CHECKING:
+    from moodtune.playlists import PlaylistEntry
     from moodtune.recommend.catalogue import Catalogue
     from moodtune.recommend.recommender import MusicRecommender, Recommendation
     from moodtune.text.reader import TextReader
@@ -306,20 +307,25 @@ class MoodService:
     # --- playlists -------------------------------------------------------------------------
 
     def playlist(
-        self,
-        track_ids: list[str] | list[tuple[str, float, str]],
-        kind: str,
-        title: str,
+        self, listed: list[str] | list[tuple[str, float, str]], kind: str, title: str
     ) -> bytes:
-        """The catalogue tracks ``track_ids``, in that order, as a playlist file of format
-        ``kind`` (m3u8, xspf, jspf or csv, see :mod:`moodtune.playlists`). Each is a track
-        id (score 0, reason "chosen by moodtune") or ``(id, score, reason)`` as the mood
+        """The catalogue tracks ``listed``, in that order, as a playlist file of format
+        ``kind`` (m3u8, xspf, jspf or csv, see :mod:`moodtune.playlists`)."""
+        from moodtune.playlists import render_playlist
+
+        return render_playlist(self.playlist_entries(listed), kind, title=title)
+
+    def playlist_entries(
+        self, listed: list[str] | list[tuple[str, float, str]]
+    ) -> list[PlaylistEntry]:
+        """Playlist entries of the catalogue tracks ``listed``, in order: each a track id
+        (score 0, reason "chosen by moodtune") or ``(id, score, reason)`` as the mood
         journal keeps a list given."""
-        from moodtune.playlists import entries_from, render_playlist
+        from moodtune.playlists import entries_from
         from moodtune.recommend.history import as_recommendation
 
         tracks = []
-        for given in track_ids:
+        for given in listed:
             track_id, score, reason = (
                 given if isinstance(given, tuple) else (given, 0.0, "chosen by moodtune")
             )
@@ -327,8 +333,7 @@ class MoodService:
             if record is None:
                 raise NotFoundError(f"no track {track_id!r} in the catalogue")
             tracks.append(as_recommendation(record, reason, score))
-        entries = entries_from(tracks, self.catalogue.audio_path)
-        return render_playlist(entries, kind, title=title)
+        return entries_from(tracks, self.catalogue.audio_path)
 
     def health_now(self) -> dict[str, Any]:
         """:meth:`health` without waiting, for the event loop: when another thread is using

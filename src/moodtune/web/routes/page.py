@@ -9,12 +9,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from moodtune import __version__
 from moodtune.emotions import EMOTIONS
 from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
 from moodtune.web.deps import Service
 from moodtune.web.schemas import MAX_TEXT
+from moodtune.web.spotify import spotify_login
 from moodtune.web.uploads import MAX_IMAGE_BYTES
 
 __all__ = ["page_context", "router"]
@@ -99,6 +101,6 @@ async def history_page(request: Request) -> HTMLResponse:
 async def page(request: Request, service: Service) -> HTMLResponse:
     """The page."""
     cap = getattr(service.recommender, "artist_cap", 2) or 0
-    return templates.TemplateResponse(
-        request, "index.html", page_context(service.reader is not None, artist_cap=cap)
-    )
+    context = page_context(service.reader is not None, artist_cap=cap)
+    context["spotify_save"] = await run_in_threadpool(spotify_login) is not None
+    return templates.TemplateResponse(request, "index.html", context)

@@ -6,18 +6,20 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from moodtune.playlists import media_type
 from moodtune.recommend.modes import K_MAX
-from moodtune.web import schemas
+from moodtune.web import replies, schemas
+from moodtune.web.bodies import read_json
 from moodtune.web.deps import Service
 from moodtune.web.journal import past_list
-from moodtune.web.responses import errors
+from moodtune.web.responses import FastJSONResponse, errors, json_body
 from moodtune.web.service import MoodService
+from moodtune.web.spotify import save_to_spotify
 
 __all__ = ["router"]
 
@@ -35,7 +37,10 @@ Title = Annotated[str, Query(min_length=1, max_length=100, description="The play
 RequestId = Annotated[int, PathParam(ge=1, le=2**62, description="A request's id in the journal.")]
 _UNSAFE = re.compile(r"[^\w.-]+")
 _FILE = {
-    200: {"content": {"application/octet-stream": {}}, "description": "The playlist file"},
+    200: {
+        "content": {media_type(kind): {} for kind in ("m3u8", "xspf", "jspf", "csv")},
+        "description": "The playlist file",
+    },
     **errors(404, 422),
 }
 
@@ -63,6 +68,22 @@ async def journal_playlist(
     `/api/playlist`), with the scores and reasons it was given with."""
     body = await run_in_threadpool(_past, service, request_id, format, title)
     return _download(body, format, title)
+
+
+@router.post(
+    "/spotify/playlist",
+    status_code=201,
+    response_model=replies.SpotifySavedOut,
+    responses=errors(400, 404, 409, 413, 415, 422),
+    openapi_extra=json_body(schemas.SpotifySaveRequest),
+)
+async def spotify_playlist(request: Request, service: Service) -> FastJSONResponse:
+    """Save the list of a journal request as a private playlist in the listener's Spotify
+    account, with the login `moodtune spotify login` stored (409 without one). The body
+    must be JSON (`Content-Type: application/json`), which another site cannot send."""
+    body = await read_json(request, schemas.SpotifySaveRequest, require_type=True)
+    saved = await run_in_threadpool(save_to_spotify, service, body.request, body.name)
+    return FastJSONResponse(saved, status_code=201)
 
 
 def _past(service: MoodService, number: int, kind: str, title: str) -> bytes:

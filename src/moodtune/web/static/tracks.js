@@ -226,3 +226,30 @@ function playlistLink() {
   link.setAttribute("download", `${title.replace(/\s+/g, "-")}.${kind}`);
 }
 $("playlist-format").addEventListener("change", playlistLink);
+
+// Save to Spotify (the button is there only when this computer is logged in to Spotify).
+$("spotify-save")?.addEventListener("click", async () => {
+  const said = $("spotify-saved");
+  if (!shownTracks || !shownTracks.request_id) return;
+  const button = $("spotify-save");
+  if (button.getAttribute("aria-disabled") === "true") return;
+  button.setAttribute("aria-disabled", "true");
+  said.textContent = "Saving…";
+  try {
+    const response = await fetch("/api/spotify/playlist", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ request: shownTracks.request_id,
+        name: `moodtune ${shownTracks.target.top} ${shownTracks.mode}` }),
+    });
+    if (!response.ok) throw new Error(await errorText(response));
+    const saved = await response.json();
+    const left = saved.left_out ? ` (${saved.left_out} without a Spotify id left out)` : "";
+    said.replaceChildren(`Saved ${saved.added} tracks to Spotify${left}. `,
+      saved.url ? el("a", { href: saved.url, target: "_blank", rel: "noopener noreferrer", text: "Open it" }) : "");
+  } catch (error) {
+    said.textContent = "";
+    showError(`Not saved to Spotify: ${error.message}`);
+  } finally {
+    button.setAttribute("aria-disabled", "false");
+  }
+});
