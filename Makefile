@@ -44,6 +44,13 @@ bench: setup
 
 # The README's screenshots (docs/screenshot.png at 1280 px, docs/screenshot-phone.png at
 # 390 px), taken by the end-to-end test; `make test` leaves them alone.
+# They show a user's own music: a catalogue made with `catalog add-audio` from a folder of
+# audio files (a copy of the 28 built-in clips), so every track plays in the page.
 screenshot: setup browser
+	music=$$(mktemp -d) && \
+	cp -r "$$($(BIN)/python -c 'import immich_memories_music as m, pathlib; print(pathlib.Path(m.__file__).parent / "tracks")')" $$music/Music && \
+	$(BIN)/moodtune catalog add-audio $$music/Music --catalogue $$music/catalogue.sqlite && \
+	MOODTUNE_SCREENSHOT_CATALOGUE=$$music/catalogue.sqlite \
 	MOODTUNE_SCREENSHOT=docs/screenshot.png MOODTUNE_SCREENSHOT_PHONE=docs/screenshot-phone.png \
-	  $(BIN)/pytest tests/web/test_e2e.py -q -k photo_to_mood
+	  $(BIN)/pytest tests/web/test_e2e.py -q -k photo_to_mood; \
+	status=$$?; rm -rf $$music; exit $$status

@@ -10,7 +10,9 @@ instead, so ``make test`` never rewrites a tracked file.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,29 @@ pytestmark = pytest.mark.e2e
 SCREENSHOT = os.environ.get("MOODTUNE_SCREENSHOT")
 #: Where the phone-width (390 px) screenshot goes (``make screenshot``).
 SCREENSHOT_PHONE = os.environ.get("MOODTUNE_SCREENSHOT_PHONE")
+#: A catalogue of a user's own music for the screenshots (``make screenshot`` makes one with
+#: ``moodtune catalog add-audio`` from a folder of audio files); the test catalogue if unset.
+OWN_MUSIC = os.environ.get("MOODTUNE_SCREENSHOT_CATALOGUE")
+
+
+@pytest.fixture(scope="module")
+def catalogue_path(catalogue_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The catalogue this module's server serves: the test catalogue, or a copy of
+    :data:`OWN_MUSIC` (the test's plays and 👍 do not reach the user's file)."""
+    if not OWN_MUSIC:
+        return catalogue_path
+    copy = tmp_path_factory.mktemp("own-music") / "catalogue.sqlite"
+    with sqlite3.connect(OWN_MUSIC) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def catalogue(catalogue_path: Path) -> Iterator:
+    from moodtune.recommend.catalogue import Catalogue
+
+    with Catalogue.open(catalogue_path) as opened:
+        yield opened
 
 
 def test_photo_to_mood_and_music_then_play_and_rate(page, tmp_path, astronaut_jpeg, catalogue):
