@@ -94,7 +94,7 @@ def test_the_artist_cap_is_sent_and_zero_means_none(page):
     assert "Per artist" in page.locator("#error").inner_text()
 
 
-def test_offline_spotify_tracks_say_so_and_the_count_says_what_plays_here(page):
+def test_offline_spotify_tracks_say_so_and_the_count_says_what_plays_here(page, tmp_path):
     page.fill("#k", "20")
     page.click("#picker [data-emotion='happiness']")
     wait_until(page, f"() => {TRACKS} === 20", timeout=60)
@@ -110,9 +110,12 @@ def test_offline_spotify_tracks_say_so_and_the_count_says_what_plays_here(page):
         wait_until(page, "() => document.querySelectorAll('#tracks .spotify-offline').length > 0")
         offline = page.locator("#tracks > li[data-playback='spotify'] .spotify-offline")
         assert offline.count() == spotify
+        # A track that plays here is not said to be silent.
+        assert page.locator("#tracks > li[data-playback='local'] .spotify-offline").count() == 0
         assert "needs the internet" in offline.first.inner_text()
         assert page.locator("#tracks iframe").count() == 0  # no broken grey box
         assert page.locator("#tracks .spotify-player").count() == 0
+        page.screenshot(path=str(tmp_path / "offline.png"), full_page=True)
         summary = page.locator("#tracks-summary").inner_text()
         assert f"{local} play here" in summary and "offline" in summary, summary
         # The tracks that play here keep their players (Playwright's offline mode cuts
@@ -160,7 +163,7 @@ def test_long_titles_are_clipped(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
 
 
-def test_the_journal_shows_the_session_and_plays_its_list_again(page):
+def test_the_journal_shows_the_session_and_plays_its_list_again(page, tmp_path):
     page.fill("#k", "8")
     page.click("#picker [data-emotion='sadness']")
     wait_until(page, f"() => {TRACKS} === 8", timeout=60)
@@ -190,6 +193,7 @@ def test_the_journal_shows_the_session_and_plays_its_list_again(page):
         ".some((audio) => audio.currentTime > 0.3)",
         number,
     )
+    page.screenshot(path=str(tmp_path / "journal.png"), full_page=True)
     export = request.locator("a.export").get_attribute("href")
     response = page.request.get(export.replace("format=xspf", "format=csv"))
     assert response.status == 200 and "sad" in response.text()

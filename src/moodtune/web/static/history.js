@@ -32,6 +32,12 @@
     return `The server answered ${response.status} ${response.statusText}.`;
   }
 
+  // Long names cut with an ellipsis (a 100,000-character title lists as a short one).
+  function clip(text, most = 200) {
+    const value = String(text ?? "");
+    return value.length > most ? `${value.slice(0, most - 1)}…` : value;
+  }
+
   function when(iso) {
     const date = new Date(iso);
     return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
@@ -47,7 +53,7 @@
   function entry(event) {
     const kind = KIND[event.kind] || { icon: "•", text: event.kind };
     const track = event.track || {};
-    const name = track.title || track.track_id;
+    const name = clip(track.title || track.track_id, 120);
     const undo = el("button", { type: "button", class: "button undo",
       "aria-label": `Undo: ${kind.text.toLowerCase()} ${name}`, text: "Undo" });
     const item = el("li", { class: `history-item kind-${event.kind}`, "data-event-id": event.id,
@@ -56,7 +62,7 @@
       el("div", { class: "history-text" },
         el("strong", { text: `${kind.text}: ` }),
         el("span", { class: "track-title", text: name }),
-        el("span", { class: "muted", text: ` — ${track.artist || "unknown artist"}` }),
+        el("span", { class: "muted", text: ` — ${clip(track.artist || "unknown artist", 120)}` }),
         el("br"),
         el("time", { class: "muted", datetime: event.at, text: when(event.at) })),
       undo);

@@ -88,7 +88,8 @@
   }
 
   function requestItem(request) {
-    const sure = request.confidence == null ? "" : ` (${Math.round(request.confidence * 100)}%)`;
+    const read = request.confidence != null && !["picked", "described"].includes(request.source);
+    const sure = read ? ` (${Math.round(request.confidence * 100)}%)` : "";
     const again = el("button", { type: "button", class: "button play-again", "aria-expanded": "false",
       text: "Play again" });
     const link = el("a", { class: "button export", href: exportLink(request), download: "", text: "Export" });

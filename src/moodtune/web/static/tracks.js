@@ -156,7 +156,8 @@ function fillSpotify(slot) {
   const track = slot.track;
   const name = clip(track.title || "this track", 80);
   if (!navigator.onLine) {
-    slot.replaceChildren(el("p", { class: "muted spotify-offline",
+    // A track that plays here needs no word about Spotify; the others say why they are silent.
+    slot.replaceChildren(track.playback === "local" ? "" : el("p", { class: "muted spotify-offline",
       text: "Plays on Spotify, which needs the internet: you are offline." }));
     return;
   }
