@@ -610,3 +610,17 @@ def test_cached_recommendations_follow_feedback_and_plays(catalogue_path, reader
             tracks = other.post("/api/recommend", json=ask).json()["tracks"]
             assert len(tracks) == 10
             assert not {disliked, played} & {t["track_id"] for t in tracks}
+
+
+def test_the_picker_shows_every_mood_word_it_is_given(client, monkeypatch):
+    """The picker is rendered from page_context's list: a word without an emoji of its own
+    gets the fallback (mood words come from the recommender's registry)."""
+    import importlib
+
+    page = importlib.import_module("moodtune.web.routes.page")  # the package's `page` is the router
+
+    monkeypatch.setattr(page, "EMOTIONS", (*EMOTIONS, "calm", "wistful"))
+    html = client.get("/").text
+    assert 'data-emotion="calm"' in html and 'data-emoji="😌"' in html
+    assert 'data-emotion="wistful"' in html and f'data-emoji="{page.FALLBACK_EMOJI}"' in html
+    assert 'id="artist-cap"' in html and 'value="2"' in html
