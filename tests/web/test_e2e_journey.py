@@ -11,6 +11,8 @@ clipped.
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 from pathlib import Path
 
@@ -172,6 +174,12 @@ def test_the_journal_shows_the_session_and_plays_its_list_again(page, tmp_path):
     )
     link = page.locator("#playlist-download").get_attribute("href")
     assert link.startswith("/api/journal/") and "/playlist?" in link
+    # The page's CSV export carries the real scores and reasons (not 0 and "chosen by").
+    page.select_option("#playlist-format", "csv")
+    csv_link = page.locator("#playlist-download").get_attribute("href")
+    rows = list(csv.DictReader(io.StringIO(page.request.get(csv_link).text())))
+    assert [row["title"] for row in rows] and all(float(row["score"]) > 0 for row in rows)
+    assert not any(row["reason"] == "chosen by moodtune" for row in rows)
 
     page.goto("/history")
     number = link.split("/")[3]

@@ -317,7 +317,13 @@ class FeedbackRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"track_id": "…", "liked": True, "context": {"emotion": "happiness"}}]
+            "examples": [
+                {
+                    "track_id": "6dGnYIeXmHdcikdzNNDMm2",
+                    "liked": True,
+                    "context": {"emotion": "happiness", "mode": "match", "source": "face"},
+                }
+            ]
         },
     )
 

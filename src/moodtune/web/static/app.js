@@ -267,8 +267,10 @@ window.moodtune = {
   showReading(reading, probabilities, source) { showMood(reading, probabilities, source, "live"); },
   recommendFor(probabilities) {
     const k = chosenK();
-    if (k === null) return Promise.resolve();
-    const query = { distribution: probabilities, mode: form.elements.mode.value, k };
+    const cap = k === null ? null : chosenCap();
+    if (cap === null) return Promise.resolve();
+    // Live readings are not kept in the journal (one every few seconds would flood it).
+    const query = { distribution: probabilities, mode: form.elements.mode.value, k, artist_cap: cap };
     return ask({ method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify(query) }, true);
   },
