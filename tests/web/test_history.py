@@ -229,3 +229,42 @@ def test_an_older_catalogue_gets_the_journal_and_keeps_its_data(private):
     with Catalogue.open(path) as reopened:
         assert entries(reopened) == [] and len(history(reopened)) == 1
         assert reopened.stats().plays == 1
+
+
+def test_a_writer_killed_mid_journal_leaves_the_file_whole(private):
+    """kill -9 of a process writing the journal in a loop: the file passes SQLite's
+    integrity check and every request kept reads back whole (each is one transaction)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from moodtune.recommend.journal import entries
+
+    track = recommended(private)[0]
+    script = (
+        "import sys\n"
+        "from moodtune.recommend.catalogue import Catalogue\n"
+        "from moodtune.recommend.journal import Asked, record\n"
+        "with Catalogue.open(sys.argv[1]) as catalogue:\n"
+        "    while True:\n"
+        f"        listed = [({track!r}, 0.5, 'x')] * 50\n"
+        "        record(catalogue, Asked('words', 'fear', 0.5, 'calm', listed))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    writer = subprocess.Popen([sys.executable, "-c", script, str(private.path)], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while len(entries(private, 1000)) < 30:  # polls the file until enough are written
+            assert writer.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+    with sqlite3.connect(private.path) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        count = raw.execute("SELECT count(*) FROM requests").fetchone()[0]
+    kept = entries(private, 1000)
+    assert len(kept) == min(count, 1000) >= 30
+    assert all(len(e.tracks) == 50 and e.emotion == "fear" for e in kept)
