@@ -202,6 +202,10 @@ def test_the_journal_shows_the_session_and_plays_its_list_again(page, tmp_path):
         number,
     )
     page.screenshot(path=str(tmp_path / "journal.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "journal-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     export = request.locator("a.export").get_attribute("href")
     response = page.request.get(export.replace("format=xspf", "format=csv"))
     assert response.status == 200 and "sad" in response.text()

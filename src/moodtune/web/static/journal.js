@@ -49,7 +49,9 @@
     if (requests.length < 1) { figure.hidden = true; return; }
     const ordered = [...requests].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     const rows = [...ROWS, ...new Set(ordered.map((r) => r.emotion).filter((e) => !ROWS.includes(e)))];
-    const [width, left, right, top, step] = [640, 118, 14, 12, 22];
+    // As wide as the figure is shown (so its 12 px labels stay readable on a phone).
+    const width = Math.max(300, Math.min(900, Math.round(figure.parentElement.clientWidth) || 640));
+    const [left, right, top, step] = [width < 480 ? 96 : 118, 14, 12, 22];
     const height = top * 2 + step * (rows.length - 1);
     const first = Date.parse(ordered[0].at);
     const span = Math.max(1, Date.parse(ordered[ordered.length - 1].at) - first);
@@ -151,6 +153,9 @@
     return item;
   }
 
+  let shown = []; // the requests plotted, drawn again when the page's width changes
+  window.addEventListener("resize", () => { if (shown.length) plot(shown); });
+
   async function load() {
     try {
       const response = await fetch(`/api/journal?limit=${Number(box.dataset.limit) || 200}`);
@@ -158,6 +163,7 @@
       const data = await response.json();
       box.replaceChildren(...data.sessions.map(session));
       const requests = data.sessions.flatMap((s) => s.requests);
+      shown = requests;
       plot(requests);
       $("journal-status").textContent = requests.length
         ? `${requests.length} ${requests.length === 1 ? "request" : "requests"} in ${data.sessions.length} ${data.sessions.length === 1 ? "session" : "sessions"}.`
