@@ -624,3 +624,18 @@ def test_the_picker_shows_every_mood_word_it_is_given(client, monkeypatch):
     assert 'data-emotion="calm"' in html and 'data-emoji="😌"' in html
     assert 'data-emotion="wistful"' in html and f'data-emoji="{page.FALLBACK_EMOJI}"' in html
     assert 'id="artist-cap"' in html and 'value="2"' in html
+
+
+@pytest.mark.parametrize("emotion", ["happiness", "disgust", "surprise"])
+def test_the_words_never_contradict_the_chip(client, emotion):
+    """A track whose chip (its most likely emotion) is not the mood asked for is never said
+    to be "like" that mood (issue 21: Neutral and Disgust chips "like the happy mood")."""
+    body = {"emotion": emotion, "k": 50, "artist_cap": 0}
+    tracks = client.post("/api/recommend", json=body).json()["tracks"]
+    for track in tracks:
+        chip = max(track["probabilities"], key=track["probabilities"].__getitem__)
+        if chip != emotion:
+            assert ", like the" not in track["explanation"], (chip, track["explanation"])
+            assert "rather than" in track["explanation"]
+        else:
+            assert ", like the" in track["explanation"], track["explanation"]
