@@ -98,7 +98,9 @@ def write_output(
             "model": result.estimated_by,
             "licence": VIBENET_LICENCE,
             "features": list(ESTIMATED_FEATURES),
-            "note": "estimates of Spotify-style features by a learned model, not measurements",
+            "note": "estimates of Spotify-style features by a learned model, not measurements; "
+            "calibrated so that the model's valence/arousal reading agrees with listeners "
+            "(moodtune.audio.calibration); VibeNet's own values are in the vibenet_* columns",
         }
     else:
         reason = "not computed: VibeNet is not installed (pip install 'moodtune[audio-ml]')"
@@ -242,6 +244,11 @@ def _from_row(row: dict) -> TrackAnalysis:
         strengths={
             "tempo": float(row.get("tempo_strength") or 0.0),
             "key": float(row.get("key_strength") or 0.0),
+        },
+        raw_estimates={
+            name: float(row[f"vibenet_{name}"])
+            for name in ESTIMATED_FEATURES
+            if _present(row.get(f"vibenet_{name}"))
         },
     )
 
