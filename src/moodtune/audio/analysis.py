@@ -86,7 +86,7 @@ def analyse_file(path: str | Path, estimator: VibeNetEstimator | None = None) ->
         raw = {k: round(v, 5) for k, v in estimator.estimate(decoded.mono(), decoded.rate).items()}
         calibrated = estimator.calibrate({**values, **raw}, strengths)
         for name in raw:
-            values[name] = round(calibrated[name], 5)
+            values[name] = round(calibrated.get(name, raw[name]), 5)
             provenance[name] = ESTIMATED
         estimated_by = estimator.name
     return TrackAnalysis(

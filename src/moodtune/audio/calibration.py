@@ -11,7 +11,7 @@ calibration has two steps:
    on the model's scale with the reading's own centre and spread (``z = 0`` is a typical
    track of the data the reading was trained on). The scores were fitted on Emotify (400
    clips rated by listeners, research data; see docs/audio.md and the model card).
-2. **Features.** The seven estimated features are moved, as little as possible (in units of
+2. **Features.** Four estimated features (:data:`MOVED`) are moved, as little as possible (in units of
    the reading's scaler), so that the model's reading of the row equals that target
    (Gauss–Newton on the reading head; measured features are never changed). The row the
    analysis writes therefore carries the calibrated reading through ``moodtune predict``,
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from moodtune.model.artifact import EmotionModel
     from moodtune.model.reading_head import ReadingHead
 
-__all__ = ["INPUTS", "Calibration", "Calibrator", "load_calibration"]
+__all__ = ["INPUTS", "MOVED", "Calibration", "Calibrator", "load_calibration"]
 
 #: What the linear scores read: VibeNet's 7 raw estimates and 5 measured values.
 INPUTS: tuple[str, ...] = (
@@ -61,6 +61,10 @@ INPUTS: tuple[str, ...] = (
     "tempo_strength",
     "key_strength",
 )
+#: The estimated features the calibration moves; speechiness, instrumentalness and liveness
+#: keep VibeNet's values (moving them too reads the same on Emotify, but the classifier then
+#: names calm clips "disgust" more often: docs/audio.md).
+MOVED: tuple[str, ...] = ("danceability", "energy", "acousticness", "valence")
 _ITERATIONS = 12
 _STEP = 1e-2
 
@@ -133,7 +137,7 @@ class Calibrator:
             raise MoodtuneError(f"the model {model.version} has no reading of audio features")
         self.head: ReadingHead = head
         self.model_version = model.version
-        self._free = [head.feature_names.index(f) for f in ESTIMATED_FEATURES]
+        self._free = [head.feature_names.index(f) for f in MOVED]
         self._range = (head.scale_max - head.scale_min)[self._free].astype(np.float64)
         if head.combination is not None:
             centre, spread = head.combination.center, head.combination.spread
