@@ -11,8 +11,8 @@ calibration has two steps:
    on the model's scale with the reading's own centre and spread (``z = 0`` is a typical
    track of the data the reading was trained on). The scores were fitted on Emotify (400
    clips rated by listeners, research data; see docs/audio.md and the model card).
-2. **Features.** Four estimated features (:data:`MOVED`) are moved, as little as possible (in units of
-   the reading's scaler), so that the model's reading of the row equals that target
+2. **Features.** Four estimated features (:data:`MOVED`) are moved, as little as possible
+   (in units of the reading's scaler), so that the model's reading of the row equals that target
    (Gauss–Newton on the reading head; measured features are never changed). The row the
    analysis writes therefore carries the calibrated reading through ``moodtune predict``,
    the catalogue and its emotions, with any later model that keeps the same reading head.
