@@ -216,6 +216,8 @@ def regenerate(jobs: int = 1, folder: Path | None = None) -> Path:
                 "duration_ms": item.duration_ms,
                 "tempo_strength": round(item.strengths["tempo"], 4),
                 "key_strength": round(item.strengths["key"], 4),
+                # VibeNet's own estimates, before the calibration (moodtune.audio.calibration)
+                **{f"vibenet_{k}": v for k, v in item.raw_estimates.items()},
                 "listed_bpm": clip.bpm if clip else None,
                 "listed_key": clip.key_name if clip else None,
                 "audio_file": relative,
