@@ -165,6 +165,18 @@ def test_evaluate_audio_command_reports_and_plots(
     )
     assert again.exit_code == 0, again.stderr
     assert pd.read_csv(out / "analysis.csv").equals(analysis)  # resumed: nothing analysed again
+    few = run_main(
+        "evaluate-audio",
+        str(music_folder),
+        "--labels",
+        str(labels),
+        "--out",
+        str(out),
+        "--fit-calibration",
+        str(tmp_path / "c.json"),
+    )
+    assert few.exit_code == 2 and "at least 20 rated files" in few.stderr
+    assert not (tmp_path / "c.json").exists()
     bad = run_main("evaluate-audio", str(music_folder), "--labels", str(tmp_path / "none.csv"))
     assert bad.exit_code == 2 and "none.csv" in bad.stderr
 

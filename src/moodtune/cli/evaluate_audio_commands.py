@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from moodtune.cli import console
+
+if TYPE_CHECKING:
+    from moodtune.audio.evaluation import AudioEvaluation
+
+#: The fewest rated files --fit-calibration fits and cross-validates on.
+MIN_FIT = 20
 
 __all__ = ["evaluate_audio_command", "register"]
 
@@ -81,10 +88,13 @@ def evaluate_audio_command(
     'analyze' + 'predict' give and for VibeNet's raw estimates, with a scatter plot.
     """
     from moodtune.audio.evaluation import evaluate_audio
-    from moodtune.audio.evaluation_report import to_markdown, write_json, write_plot
     from moodtune.audio.listeners import IdScheme
     from moodtune.cli.audio_commands import _progress
 
+    if fit_calibration and importlib.util.find_spec("sklearn") is None:
+        from moodtune.errors import MissingExtraError
+
+        raise MissingExtraError("train", "scikit-learn")
     out.mkdir(parents=True, exist_ok=True)
     scheme = IdScheme.parse(id_offsets) if id_offsets else None
     with _progress() as progress:
@@ -98,17 +108,29 @@ def evaluate_audio_command(
             progress=progress,
         )
     extra = _fit(evaluation, fit_calibration) if fit_calibration else None
-    markdown = to_markdown(evaluation, extra)
+    _write_report(evaluation, out, extra)
+
+
+def _write_report(evaluation: AudioEvaluation, out: Path, extra: dict | None) -> None:
+    """report.md, report.json and (with matplotlib) scatter.png in ``out``; the Markdown
+    on standard output."""
+    from moodtune.audio.evaluation_report import to_markdown, write_json, write_plot
     from moodtune.files import write_atomic
 
+    markdown = to_markdown(evaluation, extra)
     write_atomic(out / "report.md", markdown.encode())
     write_json(evaluation, out / "report.json", extra)
-    write_plot(evaluation, out / "scatter.png")
+    files = "report.md, report.json"
+    if importlib.util.find_spec("matplotlib") is not None:
+        write_plot(evaluation, out / "scatter.png")
+        files += ", scatter.png"
+    else:
+        console.note("no scatter plot: it needs matplotlib (pip install 'moodtune[train]')")
     console.out.print(markdown, markup=False, highlight=False, soft_wrap=True)
-    console.done(f"report → {out}/report.md, report.json, scatter.png")
+    console.done(f"report → {out}/ ({files})")
 
 
-def _fit(evaluation, path: Path) -> dict:  # type: ignore[no-untyped-def]
+def _fit(evaluation: AudioEvaluation, path: Path) -> dict:
     """Fit the calibration on the matched files; its cross-validated scores by group."""
     from moodtune.audio.calibration_fit import (
         calibration_inputs,
@@ -119,6 +141,13 @@ def _fit(evaluation, path: Path) -> dict:  # type: ignore[no-untyped-def]
     from moodtune.model.artifact import load_model
 
     frame = evaluation.frame
+    if len(frame) < MIN_FIT:
+        from moodtune.errors import MoodtuneError
+
+        raise MoodtuneError(
+            f"--fit-calibration needs at least {MIN_FIT} rated files (5 folds grouped by "
+            f"artist); {len(frame)} matched"
+        )
     targets = frame[["target_valence", "target_arousal"]].to_numpy(float)
     summary, _ = cross_validate(frame, load_model())
     calibration = fit_calibration(calibration_inputs(frame), targets)
