@@ -205,3 +205,38 @@ def test_a_table_from_before_the_calibration_is_recalibrated_without_decoding(
     for name in ESTIMATED_FEATURES:  # the strengths are stored rounded: nearly equal
         assert redone[name].to_numpy() == pytest.approx(fresh[name].to_numpy(), abs=2e-3)
     assert (redone["estimated_by"] == first.estimated_by).all()
+
+
+def test_add_audio_stores_the_calibrated_estimates_and_their_emotions(
+    music_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_main
+) -> None:
+    pytest.importorskip("vibenet")
+    pytest.importorskip("librosa")
+    from moodtune.audio.decode import content_id
+    from moodtune.recommend.catalogue import Catalogue
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    database = tmp_path / "catalogue.sqlite"
+    run = run_main("catalog", "add-audio", str(music_folder), "--catalogue", str(database))
+    assert run.exit_code == 0, run.stderr
+    from moodtune.pipelines.audio_folder import analysis_table_path
+
+    table = pd.read_csv(analysis_table_path(music_folder)).set_index("track_id")
+    model = load_model()
+    moved = 0
+    with Catalogue.open(database, fill_builtin=False) as catalogue:
+        for path in sorted(music_folder.glob("*.*")):
+            record = catalogue.track(content_id(path))
+            assert record is not None, path.name
+            row = table.loc[record.track_id]
+            for name in MOVED:  # the catalogue holds the calibrated values, not VibeNet's own
+                assert record.features[name] == pytest.approx(row[name], abs=1e-4)
+                moved += abs(row[name] - row[f"vibenet_{name}"]) > 1e-3
+            names = list(dict.fromkeys([*model.feature_names, *model.readings[0].feature_names]))
+            expected = model.predict_columns(
+                np.array([[record.features[n] for n in names]], "f4"), names
+            ).probabilities[0]
+            assert record.probabilities == pytest.approx(
+                dict(zip(model.labels, expected.tolist(), strict=True)), abs=1e-3
+            )  # its emotions are the model's on those calibrated features
+    assert moved > 0
