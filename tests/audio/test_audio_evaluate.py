@@ -240,3 +240,19 @@ def test_add_audio_stores_the_calibrated_estimates_and_their_emotions(
                 dict(zip(model.labels, expected.tolist(), strict=True)), abs=1e-3
             )  # its emotions are the model's on those calibrated features
     assert moved > 0
+
+
+def test_builtin_clips_are_recalibrated_from_their_raw_estimates_for_another_label() -> None:
+    pytest.importorskip("vibenet")
+    from moodtune.audio import builtin
+    from moodtune.audio.estimate import vibenet_version
+
+    frame, provenance = builtin._stored()
+    assert provenance["estimated"]["model"] == vibenet_version()  # stored for this model
+    assert builtin._recalibrate(frame.copy(), vibenet_version()) is None  # nothing to do
+    stale = frame.copy()
+    for name in MOVED:  # as stored before the calibration: VibeNet's own values
+        stale[name] = stale[f"vibenet_{name}"]
+    assert builtin._recalibrate(stale, "vibenet 0.1.0") == vibenet_version()
+    for name in MOVED:  # back to the stored calibrated values (strengths rounded: nearly)
+        assert stale[name].to_numpy() == pytest.approx(frame[name].to_numpy(), abs=2e-3)
