@@ -6,7 +6,9 @@ the process's CPU time (seconds of audio per CPU second = × real time per core)
 
 * **ours, measured**: ``decode`` + ``measure`` (tempo, key, mode, loudness, duration), as
   ``moodtune analyze --no-estimate`` does per file;
-* **ours, full**: the same + VibeNet's 7 estimates (when installed), as ``moodtune analyze``;
+* **ours, full**: the same + VibeNet's 7 estimates (when installed), calibrated so that the
+  model's valence/arousal reading agrees with listeners (``moodtune.audio.calibration``: a
+  Gauss–Newton fit of 4 estimates through the reading head), as ``moodtune analyze``;
 * **librosa (cqt)**: the stock pipeline a user would write for the same five features:
   ``librosa.load(sr=None, mono=False)``, pyloudnorm's meter for the loudness, ``to_mono`` and
   ``resample`` to 22,050 Hz, ``beat.beat_track``, ``feature.chroma_cqt``, a
@@ -114,6 +116,7 @@ def pipelines(with_vibenet: bool, with_peers: bool) -> dict[str, Callable[[Path]
         decoded = decode(path)
         result = measure(decoded.samples, decoded.rate)
         return {
+            "strengths": {"tempo": result.tempo_strength, "key": result.key_strength},
             "tempo": result.tempo,
             "key": result.key,
             "mode": result.mode,
@@ -123,7 +126,9 @@ def pipelines(with_vibenet: bool, with_peers: bool) -> dict[str, Callable[[Path]
         }
 
     chosen: dict[str, Callable[[Path], dict]] = {
-        "ours, measured": lambda path: {k: v for k, v in ours(path).items() if k != "decoded"}
+        "ours, measured": lambda path: {
+            k: v for k, v in ours(path).items() if k not in ("decoded", "strengths")
+        }
     }
     if with_vibenet:
         from moodtune.audio.estimate import VibeNetEstimator
@@ -133,7 +138,8 @@ def pipelines(with_vibenet: bool, with_peers: bool) -> dict[str, Callable[[Path]
         def ours_full(path: Path) -> dict:
             result = ours(path)
             decoded = result.pop("decoded")
-            result.update(estimator.estimate(decoded.mono(), decoded.rate))
+            raw = estimator.estimate(decoded.mono(), decoded.rate)
+            result.update(estimator.calibrate({**result, **raw}, result.pop("strengths")))
             return result
 
         chosen["ours, full (VibeNet)"] = ours_full
@@ -329,6 +335,10 @@ def summarise(runs: dict, results: dict[str, dict[Path, dict]], files: list[Path
                 == (results[name][p]["key"], results[name][p]["mode"])
                 for p in done
             )
+            full = results.get("ours, full (VibeNet)", {})
+            if all("cpu" in full.get(p, {}) for p in done):
+                full_cpu = sum(full[p]["cpu"] for p in done)
+                line += f"; ours full (with the reading) is {cpu / full_cpu:5.2f}× as fast"
             line += (
                 f"; ours measured is {cpu / ours_cpu:5.2f}× as fast on these files"
                 f" (tempo agrees ±4 % or octave {tempo}/{len(done)}, same key {key}/{len(done)})"

@@ -3,6 +3,11 @@
 * :mod:`moodtune.audio.decode` — files → samples (PyAV/FFmpeg, then soundfile, then audioread);
 * :mod:`moodtune.audio.measure` — tempo, key, mode, loudness (librosa, scipy, pyloudnorm filters);
 * :mod:`moodtune.audio.estimate` — energy, valence, … estimated by VibeNet (optional);
+* :mod:`moodtune.audio.calibration` — those estimates calibrated so that the model's reading
+  agrees with listeners (fitted by :mod:`moodtune.audio.calibration_fit`);
+* :mod:`moodtune.audio.evaluation` — the reading against listeners' ratings
+  (:mod:`~moodtune.audio.listeners`, :mod:`~moodtune.audio.routes`,
+  :mod:`~moodtune.audio.evaluation_report`): ``moodtune evaluate-audio``;
 * :mod:`moodtune.audio.analysis` — one file → one labelled row;
 * :mod:`moodtune.audio.batch` / :mod:`moodtune.audio.output` — many files, resumable, to a table;
 * :mod:`moodtune.audio.builtin` — the built-in catalogue of 28 playable clips.

@@ -23,7 +23,9 @@ class TrackAnalysis:
     ``values`` maps feature names (moodtune's schema) to numbers; ``provenance`` maps the same
     names, plus ``duration_ms``, to "measured" or "estimated"; ``estimated_by`` names the model
     of the estimates ("" when there are none). ``size`` (bytes) and ``mtime_ns`` identify the
-    file version analysed, so a later run can skip it.
+    file version analysed, so a later run can skip it. ``raw_estimates``: VibeNet's own
+    estimates before the calibration (:mod:`moodtune.audio.calibration`), written as
+    ``vibenet_<feature>`` columns; ``values`` holds the calibrated ones.
     """
 
     path: str
@@ -38,6 +40,7 @@ class TrackAnalysis:
     provenance: dict[str, str]
     estimated_by: str = ""
     strengths: dict[str, float] = field(default_factory=dict)
+    raw_estimates: dict[str, float] = field(default_factory=dict)
 
     def row(self) -> dict[str, object]:
         """A flat record for the output table (see :func:`moodtune.audio.batch.to_frame`)."""
@@ -50,6 +53,7 @@ class TrackAnalysis:
             "duration_ms": self.duration_ms,
             "tempo_strength": round(self.strengths.get("tempo", 0.0), 4),
             "key_strength": round(self.strengths.get("key", 0.0), 4),
+            **{f"vibenet_{k}": v for k, v in self.raw_estimates.items()},
             "estimated_by": self.estimated_by,
             "provenance": json.dumps(self.provenance, sort_keys=True),
             "path": self.path,
@@ -59,7 +63,8 @@ class TrackAnalysis:
 
 
 def analyse_file(path: str | Path, estimator: VibeNetEstimator | None = None) -> TrackAnalysis:
-    """Decode and analyse ``path``; with ``estimator``, add VibeNet's estimated features.
+    """Decode and analyse ``path``; with ``estimator``, add VibeNet's estimated features,
+    calibrated (:meth:`~moodtune.audio.estimate.VibeNetEstimator.calibrate`).
 
     Raises :class:`moodtune.audio.decode.AudioDecodeError` for a file that cannot be read.
     """
@@ -75,9 +80,13 @@ def analyse_file(path: str | Path, estimator: VibeNetEstimator | None = None) ->
     }
     provenance = {name: MEASURED for name in (*MEASURED_FEATURES, "duration_ms")}
     estimated_by = ""
+    strengths = {"tempo": measured.tempo_strength, "key": measured.key_strength}
+    raw: dict[str, float] = {}
     if estimator is not None:
-        for name, value in estimator.estimate(decoded.mono(), decoded.rate).items():
-            values[name] = round(value, 5)
+        raw = {k: round(v, 5) for k, v in estimator.estimate(decoded.mono(), decoded.rate).items()}
+        calibrated = estimator.calibrate({**values, **raw}, strengths)
+        for name in raw:
+            values[name] = round(calibrated.get(name, raw[name]), 5)
             provenance[name] = ESTIMATED
         estimated_by = estimator.name
     return TrackAnalysis(
@@ -92,7 +101,8 @@ def analyse_file(path: str | Path, estimator: VibeNetEstimator | None = None) ->
         values=values,
         provenance=provenance,
         estimated_by=estimated_by,
-        strengths={"tempo": measured.tempo_strength, "key": measured.key_strength},
+        strengths=strengths,
+        raw_estimates=raw,
     )
 
 

@@ -26,6 +26,7 @@ import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -33,6 +34,9 @@ from moodtune.data.features import FEATURE_NAMES, PITCH_CLASSES, parse_key
 from moodtune.data.readers import tidy
 from moodtune.data.table import TrackTable, write_frame
 from moodtune.errors import MoodtuneError
+
+if TYPE_CHECKING:
+    from moodtune.audio.analysis import TrackAnalysis
 
 __all__ = [
     "CATALOGUE_FILE",
@@ -216,6 +220,8 @@ def regenerate(jobs: int = 1, folder: Path | None = None) -> Path:
                 "duration_ms": item.duration_ms,
                 "tempo_strength": round(item.strengths["tempo"], 4),
                 "key_strength": round(item.strengths["key"], 4),
+                # VibeNet's own estimates, before the calibration (moodtune.audio.calibration)
+                **{f"vibenet_{k}": v for k, v in item.raw_estimates.items()},
                 "listed_bpm": clip.bpm if clip else None,
                 "listed_key": clip.key_name if clip else None,
                 "audio_file": relative,
@@ -251,6 +257,9 @@ def rederive(folder: Path | None = None) -> Path:
     source = data_folder()
     frame, provenance = _stored()
     frame = frame[[c for c in frame.columns if not _is_prediction(c)]].copy()
+    label = _recalibrate(frame, provenance.get("estimated", {}).get("model", ""))
+    if label:
+        provenance["estimated"]["model"] = label
     model_info = _predict(frame)
     folder = folder or source
     folder.mkdir(parents=True, exist_ok=True)
@@ -258,6 +267,48 @@ def rederive(folder: Path | None = None) -> Path:
     provenance["emotions"] = model_info
     (folder / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=1) + "\n", encoding="utf-8")
     return folder / CATALOGUE_FILE
+
+
+def _recalibrate(frame: pd.DataFrame, stored: str) -> str | None:
+    """Calibrate the stored clips' estimates again from their raw ``vibenet_*`` columns when
+    they were calibrated otherwise (``stored``: their label) than for the current default
+    model (in place); the new label, or None when nothing changed (same label, no raw
+    columns, or VibeNet not installed: then the stored values stay)."""
+    from moodtune.audio.estimate import ESTIMATED_FEATURES, vibenet_available, vibenet_version
+
+    raw = [f"vibenet_{name}" for name in ESTIMATED_FEATURES]
+    if not set(raw) <= set(frame.columns) or not vibenet_available():
+        return None
+    if stored == vibenet_version():
+        return None
+    from moodtune.audio.output import recalibrate
+
+    analyses = [_as_analysis(row) for row in frame.to_dict("records")]
+    recalibrate(analyses, vibenet_version())
+    for name in ESTIMATED_FEATURES:
+        frame[name] = [item.values[name] for item in analyses]
+    return vibenet_version()
+
+
+def _as_analysis(row: dict) -> TrackAnalysis:
+    from moodtune.audio.analysis import TrackAnalysis
+    from moodtune.audio.estimate import ESTIMATED_FEATURES, vibenet_version
+
+    return TrackAnalysis(
+        path=str(row["audio_file"]),
+        size=0,
+        mtime_ns=0,
+        track_id=str(row["track_id"]),
+        title=str(row["title"]),
+        artist=None,
+        album=None,
+        duration_ms=int(row["duration_ms"]),
+        values={n: float(row[n]) for n in FEATURE_NAMES if n in row},
+        provenance={},
+        estimated_by=vibenet_version().split(",")[0],  # raw estimates of this VibeNet
+        strengths={"tempo": float(row["tempo_strength"]), "key": float(row["key_strength"])},
+        raw_estimates={n: float(row[f"vibenet_{n}"]) for n in ESTIMATED_FEATURES},
+    )
 
 
 def _predict(frame: pd.DataFrame) -> dict | None:

@@ -5,13 +5,15 @@ trained on the Free Music Archive with Echo Nest labels, the ancestor of Spotify
 features. Its ONNX file is part of the wheel: nothing is downloaded at run time. It predicts
 energy, danceability, valence, acousticness, instrumentalness, speechiness and liveness from a
 log-mel spectrogram of the whole track at 16 kHz. These are *estimates* of what Spotify would
-have said, not measurements, and are labelled so wherever they are written.
+have said, not measurements, and are labelled so wherever they are written. They are
+then calibrated against listeners (:mod:`moodtune.audio.calibration`).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import warnings
+from functools import lru_cache
 from importlib import metadata, resources
 
 import numpy as np
@@ -43,9 +45,18 @@ def vibenet_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("vibenet", "onnxruntime"))
 
 
+@lru_cache(maxsize=1)
 def vibenet_version() -> str:
-    """``"vibenet 0.1.0"``: what the estimates are labelled with."""
-    return f"vibenet {metadata.version('vibenet')}"
+    """What the estimates are labelled with: VibeNet's version, the calibration's name and
+    the model whose reading it was applied with, e.g. ``"vibenet 0.1.0, calibrated
+    emotify-2 for model 05e7b9585a55"`` (an analysis made otherwise is made again)."""
+    from moodtune.audio.calibration import load_calibration
+    from moodtune.model.artifact import load_model
+
+    return (
+        f"vibenet {metadata.version('vibenet')}, calibrated {load_calibration().name} "
+        f"for model {load_model().version}"
+    )
 
 
 class VibeNetEstimator:
@@ -81,7 +92,15 @@ class VibeNetEstimator:
             self._session = onnxruntime.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]
             )
+        from moodtune.audio.calibration import Calibrator
+
+        self._calibrator = Calibrator()
         self.name = vibenet_version()
+
+    def calibrate(self, values: dict[str, float], strengths: dict[str, float]) -> dict[str, float]:
+        """The 7 estimates calibrated (:mod:`moodtune.audio.calibration`), from a file's raw
+        estimates and measured ``values`` and its tempo/key ``strengths``."""
+        return self._calibrator.calibrate(values, strengths)
 
     def estimate(self, mono: np.ndarray, rate: int) -> dict[str, float]:
         """The 7 estimated features (0–1) of a mono signal (n,) at ``rate`` Hz."""

@@ -98,7 +98,9 @@ def write_output(
             "model": result.estimated_by,
             "licence": VIBENET_LICENCE,
             "features": list(ESTIMATED_FEATURES),
-            "note": "estimates of Spotify-style features by a learned model, not measurements",
+            "note": "estimates of Spotify-style features by a learned model, not measurements; "
+            "calibrated so that the model's valence/arousal reading agrees with listeners "
+            "(moodtune.audio.calibration); VibeNet's own values are in the vibenet_* columns",
         }
     else:
         reason = "not computed: VibeNet is not installed (pip install 'moodtune[audio-ml]')"
@@ -178,10 +180,10 @@ def analyse_to_table(
     if not out.parent.is_dir():
         raise MoodtuneError(f"the folder {str(out.parent)!r} does not exist")
     _remove_leftovers(out)
-    previous = [] if fresh else read_previous(out)
+    estimated_by = vibenet_version() if estimate and vibenet_available() else ""
+    previous = [] if fresh else recalibrate(read_previous(out), estimated_by)
     files, unsupported = find_audio(paths)
     named = {str(path) for path in files}
-    estimated_by = vibenet_version() if estimate and vibenet_available() else ""
     others = [p for p in previous if p.path not in named and p.estimated_by == estimated_by]
     dropped = sum(1 for p in previous if p.path not in named) - len(others)
     reusable = [p for p in previous if p.path in named and p.estimated_by == estimated_by]
@@ -208,6 +210,39 @@ def analyse_to_table(
         raise EmptyAnalysisError(combined)
     write_output(combined, out)
     return combined, len(others), dropped
+
+
+def recalibrate(previous: list[TrackAnalysis], estimated_by: str) -> list[TrackAnalysis]:
+    """Earlier analyses with VibeNet's estimates from the same VibeNet version, calibrated
+    otherwise (another calibration or model, or none: tables written before the calibration
+    hold VibeNet's raw values), calibrated again from their stored raw estimates and measured
+    values, so that a rerun need not decode those files again. The tempo and key strengths
+    stored (rounded to 4 digits) stand in for the exact ones. Others are returned as they are.
+    """
+    vibenet = estimated_by.split(",")[0]
+    stale = [
+        item
+        for item in previous
+        if estimated_by
+        and item.estimated_by != estimated_by
+        and item.estimated_by.split(",")[0] == vibenet
+    ]
+    if not stale:
+        return previous
+    from moodtune.audio.calibration import Calibrator
+
+    calibrator = Calibrator()
+    for item in stale:
+        raw = item.raw_estimates or {
+            k: item.values[k] for k in ESTIMATED_FEATURES if k in item.values
+        }
+        if len(raw) != len(ESTIMATED_FEATURES):
+            continue
+        calibrated = calibrator.calibrate({**item.values, **raw}, item.strengths)
+        item.values.update({k: round(calibrated.get(k, v), 5) for k, v in raw.items()})
+        item.raw_estimates = dict(raw)
+        item.estimated_by = estimated_by
+    return previous
 
 
 class EmptyAnalysisError(MoodtuneError):
@@ -242,6 +277,11 @@ def _from_row(row: dict) -> TrackAnalysis:
         strengths={
             "tempo": float(row.get("tempo_strength") or 0.0),
             "key": float(row.get("key_strength") or 0.0),
+        },
+        raw_estimates={
+            name: float(row[f"vibenet_{name}"])
+            for name in ESTIMATED_FEATURES
+            if _present(row.get(f"vibenet_{name}"))
         },
     )
 
@@ -284,6 +324,7 @@ __all__ = [
     "analyse_to_table",
     "drop_copies",
     "read_previous",
+    "recalibrate",
     "sidecar_path",
     "to_frame",
     "write_output",
