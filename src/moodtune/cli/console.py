@@ -46,9 +46,14 @@ def showing_notes(level: int = logging.INFO) -> Iterator[NoteHandler]:
     """Show the ``moodtune`` logger's records at ``level`` and above while the block runs.
 
     The handler is removed afterwards (a command run in-process leaves logging as it was);
-    a logger level the user set lower is kept.
+    a logger level the user set lower is kept. Nested use adds no second handler, so each
+    note is shown once.
     """
     logger = logging.getLogger("moodtune")
+    shown = next((h for h in logger.handlers if isinstance(h, NoteHandler)), None)
+    if shown is not None:
+        yield shown
+        return
     handler = NoteHandler(level)
     previous = logger.level
     if previous == logging.NOTSET or previous > level:

@@ -31,12 +31,12 @@ def import_dataset_command(
 ) -> None:
     """Import the dataset ``file`` partition by partition and print the report."""
     from moodtune.distributed import dask_client, import_dataset
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
 
     name = source or (file.name if file.is_dir() else str(file))
     with (
         dask_client(scheduler, cluster) as client,
-        Catalogue.open(catalogue, fill_builtin=builtin) as opened,
+        open_catalogue(catalogue, builtin=builtin) as opened,
     ):
         report = import_dataset(
             opened,

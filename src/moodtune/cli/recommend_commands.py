@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     from moodtune.recommend.catalogue import Catalogue, CatalogueStats
     from moodtune.recommend.recommender import Recommendation
 
-__all__ = ["catalog_app", "import_tracks", "parse_distribution", "recommend", "register"]
+__all__ = [
+    "catalog_app",
+    "existing_catalogue",
+    "import_tracks",
+    "parse_distribution",
+    "recommend",
+    "register",
+]
 
 catalog_app = typer.Typer(
     name="catalog",
@@ -39,6 +46,25 @@ CatalogueOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def existing_catalogue(path: Path | None) -> Path | None:
+    """``--catalogue`` for a command that reads a catalogue: a path that names no file is a
+    mistake (a typo would otherwise start a new catalogue and answer from it); None stays
+    None (the default catalogue, made on first use)."""
+    if path is None:
+        return None
+    from moodtune.errors import MoodtuneError
+
+    found = path.expanduser()
+    if not found.exists():
+        raise MoodtuneError(
+            f"--catalogue {str(path)!r}: no such file (a catalogue is made by 'moodtune "
+            "catalog import' or 'moodtune library add')"
+        )
+    if not found.is_file():
+        raise MoodtuneError(f"--catalogue {str(path)!r} is not a file")
+    return found
 
 
 ProvenanceOption = Annotated[
@@ -119,7 +145,7 @@ def stats(catalogue: CatalogueOption = None, as_json: JsonOption = False) -> Non
     """Tracks per top emotion and per source, and how many have each feature (by origin)."""
     from moodtune.recommend.builtin import open_catalogue
 
-    with open_catalogue(catalogue) as opened:
+    with open_catalogue(existing_catalogue(catalogue)) as opened:
         figures = opened.stats()
     if as_json:
         console.out.print_json(json.dumps(figures.to_dict()))
@@ -139,6 +165,7 @@ def reclassify(
     from moodtune.model.artifact import load_model
     from moodtune.recommend.builtin import open_catalogue
 
+    catalogue = existing_catalogue(catalogue)
     emotion_model = load_model(model)
     with open_catalogue(catalogue, model=emotion_model) as opened:
         count = opened.reclassify()
@@ -224,6 +251,7 @@ def recommend(
     from moodtune.recommend.recommender import MusicRecommender
     from moodtune.recommend.target import resolve_target
 
+    catalogue = existing_catalogue(catalogue)
     spotify = _check_outputs(playlist, save_to_spotify)  # said before any work
     target = resolve_target(emotion=emotion, distribution=distribution, image=image, text=text)
     for line in target.notes:
