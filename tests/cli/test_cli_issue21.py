@@ -163,3 +163,12 @@ def test_the_label_reader_reads_in_counted_batches() -> None:
     texts = [f"text {'x' * n}" for n in range(10)]
     assert np.array_equal(reader.predict_proba(texts), _ByLength().predict_proba(texts))
     assert inner.batches == [4, 4, 2] and told == [(4, 10), (8, 10), (10, 10)]
+
+
+def test_train_text_without_some_emotion_is_one_clear_line(run_cli, tmp_path) -> None:
+    rows = "text,labels\nso happy,joy\nso sad,sadness\n"
+    (tmp_path / "train.csv").write_text(rows)
+    (tmp_path / "dev.csv").write_text(rows)
+    code, _, err = run_cli("train-text", str(tmp_path))
+    assert code == 2 and "no training text for anger, disgust, fear" in err, err
+    assert len(err.strip().splitlines()) == 1

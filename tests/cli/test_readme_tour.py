@@ -132,6 +132,9 @@ def _goemotions(folder: Path) -> None:
         "anger": ["so angry", "I hate this", "furious now", "this is outrageous", "annoying"],
         "sadness": ["so sad", "I miss you", "crying again", "heartbroken", "lonely night"],
         "neutral": ["the bus is late", "it is Monday", "I read a book", "see the table", "ok"],
+        "disgust": ["that is gross", "disgusting food", "yuck", "so revolting", "it stinks"],
+        "fear": ["I am scared", "so afraid", "terrifying night", "I fear the worst", "panic"],
+        "surprise": ["wow really", "I did not expect that", "what a shock", "amazing twist", "oh"],
     }
     rows = [(text, label) for label, texts in words.items() for text in texts]
     for name, repeat in (("train", range(6)), ("dev", range(2))):

@@ -130,10 +130,18 @@ def train(
         if not path.is_file():
             raise MoodtuneError(f"{path} does not exist: expected train.csv and dev.csv there")
     say = progress or (lambda _: None)
+    tables = {name: read_text_table(p) for name, p in paths.items()}
+    absent = [
+        e for e, n in zip(EMOTIONS, tables["train"].targets.sum(axis=0), strict=True) if not n
+    ]
+    if absent:
+        raise MoodtuneError(
+            f"{paths['train']}: no training text for {', '.join(absent)}; every emotion needs "
+            "some (GoEmotions' Ekman labels: anger, disgust, fear, joy, neutral, sadness, "
+            "surprise)"
+        )
     classifier = TextEmotionClassifier(threads=threads, notify=progress, head=None)
-    split = _Splits.embedded(
-        {name: read_text_table(p) for name, p in paths.items()}, classifier, say
-    )
+    split = _Splits.embedded(tables, classifier, say)
     results, heads = _fit_candidates(split, candidates, say)
     best = max(results, key=lambda name: results[name].macro_f1)  # first of equals
     results.update(_baselines(split, classifier))
