@@ -67,9 +67,10 @@ def showing_notes(level: int = logging.INFO) -> Iterator[NoteHandler]:
 
 
 @contextmanager
-def working(description: str) -> Iterator[Callable[[str], None]]:
+def working(description: str, *, notes: bool = True) -> Iterator[Callable[[str], None]]:
     """A transient spinner on stderr with the time elapsed and the latest step, while the
-    block runs; the callable it yields takes a step in words (also kept as a note)."""
+    block runs; the callable it yields takes a step in words (also kept as a note, unless
+    ``notes`` is False)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     bar = Progress(
@@ -82,7 +83,8 @@ def working(description: str) -> Iterator[Callable[[str], None]]:
     task = bar.add_task(description, total=None)
 
     def step(what: str) -> None:
-        note(what)
+        if notes:
+            note(what)
         bar.update(task, description=f"{description}: {what}")
 
     with bar:

@@ -30,6 +30,7 @@ def import_dataset_command(
     cluster: str | None,
 ) -> None:
     """Import the dataset ``file`` partition by partition and print the report."""
+    from moodtune.cli.model_support import progress_bar
     from moodtune.distributed import dask_client, import_dataset
     from moodtune.recommend.builtin import open_catalogue
 
@@ -37,6 +38,7 @@ def import_dataset_command(
     with (
         dask_client(scheduler, cluster) as client,
         open_catalogue(catalogue, builtin=builtin) as opened,
+        progress_bar("importing") as progress,
     ):
         report = import_dataset(
             opened,
@@ -45,6 +47,7 @@ def import_dataset_command(
             provenance=provenance or "provider",
             skip_invalid=skip_invalid,
             client=client,
+            progress=lambda done, total, path: progress(done, total, Path(path).name),
         )
         path = opened.path
     if as_json:

@@ -122,16 +122,19 @@ def import_tracks(
         options |= dict(builtin=builtin, catalogue=catalogue, as_json=as_json)
         return import_dataset_command(file, **options, scheduler=scheduler, cluster=cluster)
 
-    tracks = read_tracks(file, skip_invalid=skip_invalid)
-    for line in tracks.notes:
-        console.note(f"{file}: {line}")
-    analysed = read_provenance(file)
-    if analysed is not None and provenance is not None:
-        console.note(f"--provenance {provenance} overrides {sidecar_path(file).name}")
-    origin: str | dict[str, str] = provenance or analysed or "provider"
-    with open_catalogue(catalogue, builtin=builtin) as opened:
-        report = opened.import_table(tracks, source=source or file.name, provenance=origin)
-        path = opened.path
+    with console.working("importing", notes=False) as step:
+        step(f"reading {file}")
+        tracks = read_tracks(file, skip_invalid=skip_invalid)
+        for line in tracks.notes:
+            console.note(f"{file}: {line}")
+        analysed = read_provenance(file)
+        if analysed is not None and provenance is not None:
+            console.note(f"--provenance {provenance} overrides {sidecar_path(file).name}")
+        origin: str | dict[str, str] = provenance or analysed or "provider"
+        with open_catalogue(catalogue, builtin=builtin) as opened:
+            step(f"adding {len(tracks)} tracks to {opened.path}")
+            report = opened.import_table(tracks, source=source or file.name, provenance=origin)
+            path = opened.path
     if as_json:
         console.out.print_json(json.dumps({**report.to_dict(), "catalogue": str(path)}))
         return
@@ -251,8 +254,8 @@ def recommend(
     from moodtune.recommend.recommender import MusicRecommender
     from moodtune.recommend.target import resolve_target
 
-    catalogue = existing_catalogue(catalogue)
     spotify = _check_outputs(playlist, save_to_spotify)  # said before any work
+    catalogue = existing_catalogue(catalogue)
     target = resolve_target(emotion=emotion, distribution=distribution, image=image, text=text)
     for line in target.notes:
         console.note(line)
