@@ -99,6 +99,14 @@ def test_one_command_makes_a_playable_library_and_a_rerun_analyses_nothing(
     assert code == 0, err
     assert f"1 file(s) analysed, {files} unchanged" in err and "1 added" in err
 
+    _tagged(library / "tagged.flac", clicks(140, seconds=4.0), title="Clair", artist="Claude")
+    code, _, err = run_cli("library", "add", str(library))  # a changed file: analysed again
+    assert code == 0 and f"1 file(s) analysed, {files} unchanged" in err, err
+    code, _, err = run_cli("library", "playlist", str(library), "-e", "calm", "--k", "20")
+    assert code == 0, err
+    paths = _playlist_paths(library / "moodtune calm (match).m3u8")
+    assert len(paths) == len(set(paths)) == files + 1  # each file once
+
 
 def test_the_playlist_is_written_into_the_folder_with_relative_paths(
     library: Path, run_cli

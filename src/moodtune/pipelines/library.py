@@ -86,8 +86,9 @@ def relative_entries(
 ) -> tuple[list[PlaylistEntry], list[PlaylistEntry]]:
     """The entries whose audio file is inside ``folder``, each located by its path relative
     to it (with ``/``, as M3U players expect), and the entries left out (no local file in
-    the folder)."""
-    inside, outside = [], []
+    the folder). A file is listed once (an earlier version of a changed file is another
+    track of the catalogue at the same path)."""
+    inside, outside, seen = [], [], set()
     for entry in entries:
         local = entry.local_path
         try:
@@ -96,8 +97,9 @@ def relative_entries(
             relative = None
         if relative is None or not local.is_file():
             outside.append(entry)
-            continue
-        inside.append(dataclasses.replace(entry, location=relative.as_posix()))
+        elif relative not in seen:
+            seen.add(relative)
+            inside.append(dataclasses.replace(entry, location=relative.as_posix()))
     return inside, outside
 
 
