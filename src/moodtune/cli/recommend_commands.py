@@ -261,7 +261,8 @@ def recommend(
         console.note(line)
     if target.reading is not None:
         console.note(f"reading: {target.describe()}")
-    with open_catalogue(catalogue) as opened:
+    with console.working("recommending", notes=False), open_catalogue(catalogue) as opened:
+        # (a new default catalogue is filled first: a few seconds, under the spinner)
         recommender = MusicRecommender(opened, artist_cap=artist_cap or None, seed=seed)
         answer = recommend_for(recommender, target, k=k, mode=mode)
         if playlist is not None:
