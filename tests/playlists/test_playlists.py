@@ -46,7 +46,10 @@ def recommend(run_cli, catalogue: Path, playlist: Path, k: int = 6) -> list[dict
 
 
 def test_m3u8_of_local_clips_lists_their_files(run_cli, tmp_path: Path):
+    from moodtune.recommend.builtin import open_catalogue
+
     playlist = tmp_path / "happy.m3u8"
+    open_catalogue(tmp_path / "builtin.sqlite").close()  # a new one holds the built-in clips
     tracks = recommend(run_cli, tmp_path / "builtin.sqlite", playlist)
     lines = playlist.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "#EXTM3U"
@@ -102,6 +105,7 @@ def test_csv_has_spotify_uris_in_order(run_cli, spotify_catalogue, tmp_path: Pat
 )
 def test_a_bad_playlist_path_is_one_line_and_writes_nothing(run_cli, tmp_path, name, message):
     target = tmp_path / name
+    (tmp_path / "c.sqlite").touch()  # an existing (empty) catalogue: the playlist is the mistake
     code, _, err = run_cli(
         "recommend", "--emotion", "sad", "--catalogue", str(tmp_path / "c.sqlite"),
         "--playlist", str(target),

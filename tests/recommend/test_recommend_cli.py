@@ -125,12 +125,18 @@ def test_user_mistakes_exit_2_with_a_message(moods_catalogue: Path, args, messag
     assert "Traceback" not in result.stderr
 
 
-def test_a_new_catalogue_fills_itself_with_the_builtin_tracks(tmp_path: Path):
+def test_a_new_catalogue_fills_itself_with_the_builtin_tracks(tmp_path: Path, datasets: Path):
     path = tmp_path / "new.sqlite"
     result = run("recommend", "--emotion", "sad", "--k", "3", "--catalogue", str(path))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 2 and "no such file" in result.stderr  # a typo: not made
+    assert not path.exists()
+    table = tmp_path / "songs.csv"
+    lines = (datasets / "tidytuesday/spotify_songs.csv").read_text().splitlines(keepends=True)
+    table.write_text("".join(lines[:11]))
+    made = run("catalog", "import", str(table), "--catalogue", str(path))  # import makes one
+    assert made.returncode == 0, made.stderr
     with Catalogue.open(path) as opened:
-        assert opened.count() == 28  # the built-in clips
+        assert opened.count() == 28 + 10  # the built-in clips, then the table
 
 
 def test_empty_catalogue_says_how_to_fill_it(tmp_path: Path):

@@ -12,7 +12,10 @@ def test_recommend_for_a_smiling_face_uses_the_face_reading(
 ):
     photo = tmp_path / "astronaut.jpg"
     photo.write_bytes(encode(astronaut))
-    catalogue = tmp_path / "catalogue.sqlite"  # new: fills itself with the built-in clips
+    from moodtune.recommend.builtin import open_catalogue
+
+    catalogue = tmp_path / "catalogue.sqlite"
+    open_catalogue(catalogue).close()  # a new catalogue holds the built-in clips
     code, out, err = run_cli(
         "recommend",
         "--image",
@@ -42,6 +45,7 @@ def test_recommend_with_a_file_that_is_not_an_image_is_a_clear_error(
 ):
     fake = tmp_path / "photo.jpg"
     fake.write_text("this is text, not a picture")
+    (tmp_path / "c.sqlite").touch()  # an existing catalogue: the picture is the mistake
     code, _, err = run_cli(
         "recommend", "--image", str(fake), "--catalogue", str(tmp_path / "c.sqlite")
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,7 +12,7 @@ import typer
 from moodtune.cli import console
 
 if TYPE_CHECKING:
-    from moodtune.audio.batch import BatchResult
+    from moodtune.audio.batch import BatchResult, Failure
 
 __all__ = ["EstimateOption", "JobsOption", "Terminated", "add_audio_command", "analyze", "register"]
 
@@ -111,7 +111,7 @@ def analyze(
                     list(paths), out, jobs=jobs, estimate=estimate, fresh=fresh, progress=progress
                 )
     except EmptyAnalysisError as error:
-        _report_failures(error.result)
+        _report_failures(error.result.failures, failed=True)
         raise
     _report_analysis(result, out, kept, dropped, estimate)
     if write_tags:
@@ -128,7 +128,7 @@ def _report_analysis(
     result: BatchResult, out: Path, kept: int, dropped: int, estimate: bool
 ) -> None:
     """The notes after an analysis: failures, rows kept or left out, what was estimated."""
-    _report_failures(result)
+    _report_failures(result.failures)
     if kept:
         console.note(f"kept {kept} row(s) of {out} for files not named in this run")
     if dropped:
@@ -233,10 +233,9 @@ def add_audio_command(
                 catalogue, folder, jobs=jobs, analysis_table=table_path, progress=progress
             )
     except EmptyAnalysisError as error:
-        _report_failures(error.result)
+        _report_failures(error.result.failures, failed=True)
         raise
-    for failure in report.failures:
-        console.error(f"skipped {failure.path}: {failure.reason}")
+    _report_failures(report.failures)
     for line in report.notes():
         console.note(line)
     console.done(report.summary())
@@ -311,9 +310,22 @@ def _progress() -> Iterator[Callable[[int, int, str], None]]:
         yield update
 
 
-def _report_failures(result: BatchResult) -> None:
-    for failure in result.failures:
-        console.error(f"skipped {failure.path}: {failure.reason}")
+#: The start of the reason :func:`moodtune.audio.batch.find_audio` gives a non-audio file.
+_NOT_AUDIO = "unsupported file type"
+
+
+def _report_failures(failures: Sequence[Failure], *, failed: bool = False) -> None:
+    """The files not analysed: as errors when nothing could be analysed (``failed``), else
+    as notes (the run succeeded); files that are not audio are named in one note."""
+    say = console.error if failed else console.note
+    others = [f for f in failures if not f.reason.startswith(_NOT_AUDIO)]
+    for failure in others:
+        say(f"skipped {failure.path}: {failure.reason}")
+    not_audio = [f.path for f in failures if f.reason.startswith(_NOT_AUDIO)]
+    if not_audio:
+        shown = ", ".join(Path(path).name for path in not_audio[:10])
+        more = f" and {len(not_audio) - 10} more" if len(not_audio) > 10 else ""
+        say(f"skipped {len(not_audio)} file(s) that are not audio: {shown}{more}")
 
 
 def _report_estimates(result: BatchResult, wanted: bool) -> None:

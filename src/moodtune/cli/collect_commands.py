@@ -64,7 +64,6 @@ def collect(
 ) -> None:
     """Collect audio features for themed playlists into a labelled table (keyed by track id)."""
     from moodtune.collect.collector import Collector
-    from moodtune.collect.credentials import load_credentials
     from moodtune.collect.providers import build
     from moodtune.collect.settings import ServiceSettings
     from moodtune.collect.store import check_output_path
@@ -75,7 +74,7 @@ def collect(
     # its records away from Python's last-resort stderr handler (configured logging still
     # receives them, with credentials redacted).
     logging.getLogger("spotipy").addHandler(logging.NullHandler())
-    credentials = load_credentials(env_file)
+    credentials = _credentials(provider, env_file)
     with _RichProgress() as progress:
         source, features = build(
             provider,
@@ -86,6 +85,21 @@ def collect(
         )
         report = Collector(source, features, progress).run(jobs, out)
     _show(report, out)
+
+
+def _credentials(provider: str, env_file: Path) -> Any:
+    """Spotify's credentials; with ``--provider reccobeats`` None when there are none (the
+    tracks are then looked up on ReccoBeats, and playlists cannot be listed)."""
+    from moodtune.collect.credentials import load_credentials
+    from moodtune.errors import MoodtuneError
+
+    try:
+        return load_credentials(env_file)
+    except MoodtuneError:
+        if provider.strip().lower() != "reccobeats":
+            raise
+    console.note("no Spotify credentials: titles and artists come from ReccoBeats")
+    return None
 
 
 def _jobs(

@@ -7,13 +7,13 @@ The library never prints: it logs its notes for people to the ``moodtune`` logge
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["NoteHandler", "done", "err", "error", "note", "out", "showing_notes"]
+__all__ = ["NoteHandler", "done", "err", "error", "note", "out", "showing_notes", "working"]
 
 out = Console()
 err = Console(stderr=True)
@@ -46,9 +46,14 @@ def showing_notes(level: int = logging.INFO) -> Iterator[NoteHandler]:
     """Show the ``moodtune`` logger's records at ``level`` and above while the block runs.
 
     The handler is removed afterwards (a command run in-process leaves logging as it was);
-    a logger level the user set lower is kept.
+    a logger level the user set lower is kept. Nested use adds no second handler, so each
+    note is shown once.
     """
     logger = logging.getLogger("moodtune")
+    shown = next((h for h in logger.handlers if isinstance(h, NoteHandler)), None)
+    if shown is not None:
+        yield shown
+        return
     handler = NoteHandler(level)
     previous = logger.level
     if previous == logging.NOTSET or previous > level:
@@ -59,3 +64,28 @@ def showing_notes(level: int = logging.INFO) -> Iterator[NoteHandler]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
+
+
+@contextmanager
+def working(description: str, *, notes: bool = True) -> Iterator[Callable[[str], None]]:
+    """A transient spinner on stderr with the time elapsed and the latest step, while the
+    block runs; the callable it yields takes a step in words (also kept as a note, unless
+    ``notes`` is False)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task(description, total=None)
+
+    def step(what: str) -> None:
+        if notes:
+            note(what)
+        bar.update(task, description=f"{description}: {what}")
+
+    with bar:
+        yield step

@@ -30,13 +30,15 @@ def import_dataset_command(
     cluster: str | None,
 ) -> None:
     """Import the dataset ``file`` partition by partition and print the report."""
+    from moodtune.cli.model_support import progress_bar
     from moodtune.distributed import dask_client, import_dataset
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.recommend.builtin import open_catalogue
 
     name = source or (file.name if file.is_dir() else str(file))
     with (
         dask_client(scheduler, cluster) as client,
-        Catalogue.open(catalogue, fill_builtin=builtin) as opened,
+        open_catalogue(catalogue, builtin=builtin) as opened,
+        progress_bar("importing") as progress,
     ):
         report = import_dataset(
             opened,
@@ -45,6 +47,7 @@ def import_dataset_command(
             provenance=provenance or "provider",
             skip_invalid=skip_invalid,
             client=client,
+            progress=lambda done, total, path: progress(done, total, Path(path).name),
         )
         path = opened.path
     if as_json:

@@ -41,15 +41,25 @@ def model_description(model: EmotionModel) -> dict[str, Any]:
 
 @model_app.command("info")
 def model_info(
-    model: ModelOption = None,
+    model: Annotated[
+        Path | None,
+        typer.Argument(help="A model folder (default: the model shipped with moodtune)."),
+    ] = None,
+    model_option: ModelOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print everything as JSON instead of tables.")
     ] = False,
 ) -> None:
-    """Show a model's features, labels, version, training data and cross-validated metrics."""
+    """Show a model's features, labels, version, training data and cross-validated metrics.
+
+    Name the model folder as MODEL or with --model (either way).
+    """
+    from moodtune.errors import MoodtuneError
     from moodtune.model.artifact import load_model
 
-    described = model_description(load_model(model))
+    if model is not None and model_option is not None and model != model_option:
+        raise MoodtuneError(f"give the model once: {str(model)!r} or --model {str(model_option)!r}")
+    described = model_description(load_model(model or model_option))
     if as_json:
         console.out.print_json(json.dumps(described))
         return

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -151,30 +150,12 @@ TargetsOption = Annotated[
 ]
 
 
-class _NoteHandler(logging.Handler):
-    """Shows the library's INFO-and-above messages as notes on stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            console.note(self.format(record))
-        except Exception:  # logging must never break the command
-            self.handleError(record)
-
-
 @contextmanager
 def notes_shown() -> Iterator[None]:
-    """While inside, messages of the ``moodtune`` logger (INFO and above) appear as notes."""
-    logger = logging.getLogger("moodtune")
-    handler = _NoteHandler(logging.INFO)
-    previous = logger.level
-    logger.addHandler(handler)
-    if logger.level == logging.NOTSET or logger.level > logging.INFO:
-        logger.setLevel(logging.INFO)
-    try:
+    """While inside, messages of the ``moodtune`` logger (INFO and above) appear as notes
+    (once: inside ``moodtune``'s own :func:`console.showing_notes` this adds nothing)."""
+    with console.showing_notes():
         yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
 
 
 @contextmanager

@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     from moodtune.recommend.catalogue import Catalogue, CatalogueStats
     from moodtune.recommend.recommender import Recommendation
 
-__all__ = ["catalog_app", "import_tracks", "parse_distribution", "recommend", "register"]
+__all__ = [
+    "catalog_app",
+    "existing_catalogue",
+    "import_tracks",
+    "parse_distribution",
+    "recommend",
+    "register",
+]
 
 catalog_app = typer.Typer(
     name="catalog",
@@ -39,6 +46,25 @@ CatalogueOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def existing_catalogue(path: Path | None) -> Path | None:
+    """``--catalogue`` for a command that reads a catalogue: a path that names no file is a
+    mistake (a typo would otherwise start a new catalogue and answer from it); None stays
+    None (the default catalogue, made on first use)."""
+    if path is None:
+        return None
+    from moodtune.errors import MoodtuneError
+
+    found = path.expanduser()
+    if not found.exists():
+        raise MoodtuneError(
+            f"--catalogue {str(path)!r}: no such file (a catalogue is made by 'moodtune "
+            "catalog import' or 'moodtune library add')"
+        )
+    if not found.is_file():
+        raise MoodtuneError(f"--catalogue {str(path)!r} is not a file")
+    return found
 
 
 ProvenanceOption = Annotated[
@@ -96,16 +122,19 @@ def import_tracks(
         options |= dict(builtin=builtin, catalogue=catalogue, as_json=as_json)
         return import_dataset_command(file, **options, scheduler=scheduler, cluster=cluster)
 
-    tracks = read_tracks(file, skip_invalid=skip_invalid)
-    for line in tracks.notes:
-        console.note(f"{file}: {line}")
-    analysed = read_provenance(file)
-    if analysed is not None and provenance is not None:
-        console.note(f"--provenance {provenance} overrides {sidecar_path(file).name}")
-    origin: str | dict[str, str] = provenance or analysed or "provider"
-    with open_catalogue(catalogue, builtin=builtin) as opened:
-        report = opened.import_table(tracks, source=source or file.name, provenance=origin)
-        path = opened.path
+    with console.working("importing", notes=False) as step:
+        step(f"reading {file}")
+        tracks = read_tracks(file, skip_invalid=skip_invalid)
+        for line in tracks.notes:
+            console.note(f"{file}: {line}")
+        analysed = read_provenance(file)
+        if analysed is not None and provenance is not None:
+            console.note(f"--provenance {provenance} overrides {sidecar_path(file).name}")
+        origin: str | dict[str, str] = provenance or analysed or "provider"
+        with open_catalogue(catalogue, builtin=builtin) as opened:
+            step(f"adding {len(tracks)} tracks to {opened.path}")
+            report = opened.import_table(tracks, source=source or file.name, provenance=origin)
+            path = opened.path
     if as_json:
         console.out.print_json(json.dumps({**report.to_dict(), "catalogue": str(path)}))
         return
@@ -119,7 +148,7 @@ def stats(catalogue: CatalogueOption = None, as_json: JsonOption = False) -> Non
     """Tracks per top emotion and per source, and how many have each feature (by origin)."""
     from moodtune.recommend.builtin import open_catalogue
 
-    with open_catalogue(catalogue) as opened:
+    with open_catalogue(existing_catalogue(catalogue)) as opened:
         figures = opened.stats()
     if as_json:
         console.out.print_json(json.dumps(figures.to_dict()))
@@ -139,6 +168,7 @@ def reclassify(
     from moodtune.model.artifact import load_model
     from moodtune.recommend.builtin import open_catalogue
 
+    catalogue = existing_catalogue(catalogue)
     emotion_model = load_model(model)
     with open_catalogue(catalogue, model=emotion_model) as opened:
         count = opened.reclassify()
@@ -225,12 +255,14 @@ def recommend(
     from moodtune.recommend.target import resolve_target
 
     spotify = _check_outputs(playlist, save_to_spotify)  # said before any work
+    catalogue = existing_catalogue(catalogue)
     target = resolve_target(emotion=emotion, distribution=distribution, image=image, text=text)
     for line in target.notes:
         console.note(line)
     if target.reading is not None:
         console.note(f"reading: {target.describe()}")
-    with open_catalogue(catalogue) as opened:
+    with console.working("recommending", notes=False), open_catalogue(catalogue) as opened:
+        # (a new default catalogue is filled first: a few seconds, under the spinner)
         recommender = MusicRecommender(opened, artist_cap=artist_cap or None, seed=seed)
         answer = recommend_for(recommender, target, k=k, mode=mode)
         if playlist is not None:

@@ -54,7 +54,7 @@ def builtin_main(argv: list[str] | None = None) -> int:
 def text_train_main(argv: list[str] | None = None) -> int:
     """Train the words head on GoEmotions train.csv, choose it on dev.csv; print the dev
     figures of every candidate. Returns the exit status."""
-    from moodtune.text.train import SHIPPED, train
+    from moodtune.text.train import default_head_folder, train
 
     parser = argparse.ArgumentParser(
         prog="python -m moodtune.text.train",
@@ -62,7 +62,10 @@ def text_train_main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("folder", type=Path, help="folder with train.csv and dev.csv")
     parser.add_argument(
-        "--out", type=Path, default=None, help=f"head folder to write (default {SHIPPED})"
+        "--out",
+        type=Path,
+        default=None,
+        help="head folder to write (default: text-head in the user data folder)",
     )
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the embeddings")
     args = parser.parse_args(argv)
@@ -82,7 +85,7 @@ def text_train_main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{'model':28} {'accuracy':>9} {'macro-F1':>9}")
     for name, result in results.items():
-        mark = " ← shipped" if name == head.metadata["chosen"]["name"] else ""
+        mark = " ← written" if name == head.metadata["chosen"]["name"] else ""
         print(f"{name:28} {result.accuracy:9.3f} {result.macro_f1:9.3f}{mark}")
-    print(f"wrote {args.out or SHIPPED}")
+    print(f"wrote {args.out or default_head_folder()}")
     return 0

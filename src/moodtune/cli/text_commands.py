@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from moodtune.cli import console
 from moodtune.cli.reports import check_report_paths, print_per_class_f1, save_reports
 
-__all__ = ["evaluate_text", "register", "train_text"]
+__all__ = ["CountedReader", "evaluate_text", "register", "train_text"]
+
+
+class CountedReader:
+    """A words reader that reads in batches and tells a progress bar how far it got, for
+    commands that read many texts at once (``label --text-column``)."""
+
+    def __init__(self, reader: Any, progress: Any, batch: int = 256) -> None:
+        self.reader = reader
+        self.progress = progress
+        self.batch = batch
+
+    def predict_proba(self, texts: Sequence[str]) -> Any:
+        """The reader's ``predict_proba``, ``batch`` texts at a time: shape (n, 7)."""
+        import numpy as np
+
+        texts = list(texts)
+        if not texts:
+            return self.reader.predict_proba(texts)
+        parts = []
+        for start in range(0, len(texts), self.batch):
+            parts.append(np.asarray(self.reader.predict_proba(texts[start : start + self.batch])))
+            self.progress(min(start + self.batch, len(texts)), len(texts), "texts read")
+        return np.concatenate(parts)
 
 
 def evaluate_text(
@@ -78,7 +102,12 @@ def train_text(
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Head folder to write (default: the shipped head)."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Head folder to write (default: text-head in your user data folder; the "
+            "head shipped in the package is never overwritten unless named here).",
+        ),
     ] = None,
     threads: Annotated[int, typer.Option(help="CPU threads for the embeddings.")] = 2,
 ) -> None:
@@ -86,17 +115,21 @@ def train_text(
     import shlex
     import sys
 
-    from moodtune.text.train import SHIPPED, train
+    from moodtune.text.train import default_head_folder, train
 
     command = "moodtune " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    head, results = train(folder, out=out, threads=threads, command=command, progress=console.note)
+    with console.working("training the words head") as step:
+        head, results = train(folder, out=out, threads=threads, command=command, progress=step)
     for name, result in results.items():
         mark = "  ← written" if name == head.metadata["chosen"]["name"] else ""
         console.out.print(
             f"{name:26} accuracy {result.accuracy:.3f}  macro-F1 {result.macro_f1:.3f}{mark}",
             highlight=False,
         )
-    console.done(f"words head → {out or SHIPPED}")
+    console.done(
+        f"words head → {out or default_head_folder()} (read words with it: moodtune "
+        "evaluate-text TABLE --head FOLDER)"
+    )
 
 
 def register(app: typer.Typer) -> None:

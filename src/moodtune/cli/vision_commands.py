@@ -160,11 +160,15 @@ def _labelled(
 ) -> Any:
     """The labelled track table: by the text column, the playlists table, or the rule."""
     if text_column is not None:
+        from moodtune.cli.model_support import progress_bar
+        from moodtune.cli.text_commands import CountedReader
         from moodtune.text.classifier import TextEmotionClassifier
         from moodtune.text.labelling import label_file
 
         classifier = TextEmotionClassifier(offline=offline, notify=console.note)
-        return label_file(table, text_column, classifier, skip_invalid=skip_invalid)
+        with progress_bar("labelling") as progress:
+            reader = CountedReader(classifier, progress)
+            return label_file(table, text_column, reader, skip_invalid=skip_invalid)
     from moodtune.data import labelling
     from moodtune.data.readers import read_frame, read_tracks
 

@@ -8,6 +8,10 @@ Two endpoints, shapes as documented at reccobeats.com/docs:
   "liveness": …, "loudness": …, "mode": …, "speechiness": …, "tempo": …, "valence": …}]}``.
   Items carry ReccoBeats' own id, not the Spotify id asked for, and unknown ids are simply
   absent, so results are matched back through ``href``, never by position.
+- ``GET /v1/track?ids=a,b,c`` (1–40 Spotify ids) answers ``{"content": [{"id": …,
+  "trackTitle": …, "artists": [{"name": …}], "durationMs": …, "href":
+  "https://open.spotify.com/track/<id>"}]}``: titles and artists without Spotify credentials
+  (:class:`ReccoBeatsSource`, for ``collect --provider reccobeats --track …``).
 - ``POST /v1/analysis/audio-features`` with a multipart field ``audioFile`` (MP3, OGG,
   WAV, AIFF; at most 5 MB) answers the nine features without ``key`` and ``mode``.
 
@@ -16,18 +20,18 @@ Both go through the shared :class:`~moodtune.collect.retry.RetryPolicy`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from moodtune.collect.base import FeatureBatch, parse_features
+from moodtune.collect.base import FeatureBatch, Skipped, Track, parse_features
 from moodtune.collect.credentials import redact
 from moodtune.collect.retry import HttpFailure, RetryPolicy, parse_retry_after
 from moodtune.collect.settings import ServiceSettings
-from moodtune.data.spotify_ids import id_from_href
+from moodtune.data.spotify_ids import id_from_href, spotify_id
 from moodtune.errors import InputError, MissingExtraError, MoodtuneError
 
-__all__ = ["MAX_UPLOAD", "ReccoBeatsFeatures", "sniff_audio"]
+__all__ = ["MAX_UPLOAD", "ReccoBeatsFeatures", "ReccoBeatsSource", "sniff_audio"]
 
 #: Largest upload ReccoBeats accepts, in bytes.
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -180,3 +184,50 @@ def _raw_reason(response: Any) -> str:
             if body.get(key):
                 return str(body[key])
     return str(body)
+
+
+class ReccoBeatsSource:
+    """Tracks named by Spotify id, with titles and artists from ReccoBeats (no Spotify
+    credentials needed); playlists cannot be listed this way (only Spotify lists them)."""
+
+    batch_size = 40
+
+    def __init__(self, features: ReccoBeatsFeatures) -> None:
+        self.features = features
+
+    def playlist_tracks(self, reference: str) -> Iterator[Track | Skipped]:
+        raise MoodtuneError(
+            f"listing the playlist {reference!r} needs Spotify credentials "
+            "(SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET, see docs/collect.md); without them "
+            "--provider reccobeats collects tracks named with --track"
+        )
+
+    def tracks(self, references: Sequence[str]) -> Iterator[Track | Skipped]:
+        ids = [spotify_id(reference, "track") for reference in references]
+        for start in range(0, len(ids), self.batch_size):
+            chunk = ids[start : start + self.batch_size]
+            answer = self.features._request(
+                "GET", "/track", what="ReccoBeats tracks", params={"ids": ",".join(chunk)}
+            )
+            content = answer.get("content") if isinstance(answer, dict) else None
+            if not isinstance(content, list):
+                raise MoodtuneError("ReccoBeats answered tracks without a 'content' list")
+            by_id = {
+                id_from_href(item.get("href")): item for item in content if isinstance(item, dict)
+            }
+            for track_id in chunk:
+                item = by_id.get(track_id)
+                if item is None:
+                    yield Skipped(track_id, "", "ReccoBeats does not know the track")
+                    continue
+                duration = item.get("durationMs")
+                yield Track(
+                    id=track_id,
+                    title=str(item.get("trackTitle") or ""),
+                    artists=tuple(
+                        str(a.get("name", ""))
+                        for a in item.get("artists") or []
+                        if isinstance(a, dict)
+                    ),
+                    duration_ms=int(duration) if isinstance(duration, int | float) else None,
+                )

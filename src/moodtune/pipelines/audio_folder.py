@@ -20,12 +20,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from moodtune.audio.output import EmptyAnalysisError
 from moodtune.errors import MoodtuneError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from moodtune.audio.analysis import TrackAnalysis
     from moodtune.audio.batch import BatchResult, Failure
     from moodtune.progress import Progress
@@ -37,6 +39,10 @@ __all__ = [
     "add_audio_folder",
     "analysis_table_path",
 ]
+
+
+#: Playlist files in a music folder (moodtune writes them there too): not reported as skipped.
+_PLAYLISTS = (".m3u", ".m3u8")
 
 
 class FolderNotAnalysedError(EmptyAnalysisError):
@@ -55,7 +61,9 @@ class AudioFolderReport:
     the catalogue file; ``failures``: the files that were not analysed, with the reason;
     ``copies``: ``(copy, the file kept instead)`` pairs of files with the same bytes (one
     track), left out; ``analysis_table``: where the analysis is kept between runs;
-    ``estimated_by``: the model of the estimated features ("" for none).
+    ``estimated_by``: the model of the estimated features ("" for none); ``files``: the
+    audio files of the folder analysed (now or before); ``reused``: those unchanged since an
+    earlier run (by path, size and modification time), not analysed again.
     """
 
     folder: Path
@@ -65,6 +73,13 @@ class AudioFolderReport:
     estimated_by: str
     failures: list[Failure] = field(default_factory=list)
     copies: list[tuple[TrackAnalysis, TrackAnalysis]] = field(default_factory=list)
+    files: int = 0
+    reused: int = 0
+
+    @property
+    def analysed(self) -> int:
+        """Files analysed by this run (the others were unchanged since an earlier run)."""
+        return max(self.files - self.reused, 0)
 
     def notes(self) -> list[str]:
         """Sentences for people about what was left out (copies; failures are listed apart)."""
@@ -78,7 +93,10 @@ class AudioFolderReport:
 
     def summary(self) -> str:
         """One line: the import's counts and the catalogue file."""
-        return f"{self.imported.summary()} → {self.catalogue}"
+        return (
+            f"{self.analysed} file(s) analysed, {self.reused} unchanged; "
+            f"{self.imported.summary()} → {self.catalogue}"
+        )
 
 
 def analysis_table_path(folder: str | Path, base: str | Path | None = None) -> Path:
@@ -116,6 +134,8 @@ def add_audio_folder(
     jobs: int = 1,
     analysis_table: str | Path | None = None,
     progress: Progress | None = None,
+    client: Any = None,
+    builtin: bool = True,
 ) -> AudioFolderReport:
     """Analyse the audio files in ``folder`` (recursively) and add them to ``catalogue``.
 
@@ -124,7 +144,12 @@ def add_audio_folder(
     with. ``analysis_table``: where the analysis is kept and resumed from (default
     :func:`analysis_table_path`). ``progress`` is told ``(files done, files in all, path)``
     after each file. Needs VibeNet (the ``audio-ml`` extra): the emotion model takes
-    features only VibeNet estimates.
+    features only VibeNet estimates. ``client``: a Dask ``distributed.Client`` whose workers
+    analyse the files (they must see them at the same paths; see
+    :func:`moodtune.distributed.analyse_on_cluster`) instead of ``jobs`` local processes.
+    ``builtin``: fill a new catalogue opened here with the built-in clips first (False: only
+    this folder's music). Files without tags get a title from their name and an artist and
+    album from the ``Artist/Album/track`` folders (:mod:`moodtune.pipelines.track_names`).
 
     Raises :class:`MoodtuneError` when ``folder`` is not a folder,
     :class:`~moodtune.errors.MissingExtraError` without VibeNet, and
@@ -141,17 +166,25 @@ def add_audio_folder(
     if not vibenet_available():
         raise MissingExtraError("audio-ml", "vibenet")
     table_path = Path(analysis_table) if analysis_table else analysis_table_path(folder)
-    result, _, _ = analyse_to_table([folder], table_path, jobs=jobs, progress=progress)
+    if client is None:
+        result, _, _ = analyse_to_table([folder], table_path, jobs=jobs, progress=progress)
+    else:
+        from moodtune.distributed import analyse_on_cluster
+
+        result, _, _ = analyse_on_cluster([folder], table_path, client, progress=progress)
     analyses, copies = _in_folder(folder, result)
-    imported, path = _import(catalogue, folder, analyses, bool(result.estimated_by))
+    estimated = bool(result.estimated_by)
+    imported, path = _import(catalogue, folder, analyses, estimated, builtin=builtin)
     return AudioFolderReport(
         folder=folder,
         catalogue=path,
         imported=imported,
         analysis_table=table_path,
         estimated_by=result.estimated_by,
-        failures=list(result.failures),
+        failures=[f for f in result.failures if Path(f.path).suffix.lower() not in _PLAYLISTS],
         copies=copies,
+        files=len(result.analyses),
+        reused=result.reused,
     )
 
 
@@ -175,6 +208,8 @@ def _import(
     folder: Path,
     analyses: list[TrackAnalysis],
     estimated: bool,
+    *,
+    builtin: bool = True,
 ) -> tuple[ImportReport, Path]:
     """Import the analyses into the catalogue (opened here when given as a path)."""
     from moodtune.audio.output import to_frame
@@ -183,7 +218,7 @@ def _import(
     from moodtune.recommend.builtin import open_catalogue
     from moodtune.recommend.catalogue import Catalogue
 
-    table = tidy(to_frame(analyses), source=str(folder))
+    table = tidy(_named(to_frame(analyses), folder), source=str(folder))
     path_of = {item.track_id: item.path for item in analyses}
     options = {
         "source": f"audio:{folder.resolve()}",
@@ -192,5 +227,25 @@ def _import(
     }
     if isinstance(catalogue, Catalogue):
         return catalogue.import_table(table, **options), catalogue.path
-    with open_catalogue(catalogue) as opened:
+    with open_catalogue(catalogue, builtin=builtin) as opened:
         return opened.import_table(table, **options), opened.path
+
+
+def _named(frame: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """Titles, artists and albums for the rows whose files carry no such tags."""
+    from moodtune.pipelines.track_names import folder_album, folder_artist, readable_title
+
+    frame = frame.copy()
+    root = folder.resolve()
+    paths = [Path(path) for path in frame["path"]]
+    untitled = [str(t) == p.stem for t, p in zip(frame["title"], paths, strict=True)]
+    frame["title"] = [
+        readable_title(p.stem) if bare else t
+        for t, p, bare in zip(frame["title"], paths, untitled, strict=True)
+    ]
+    for column, told in (("artist", folder_artist), ("album", folder_album)):
+        frame[column] = [
+            value if isinstance(value, str) and value.strip() else told(p, root)
+            for value, p in zip(frame[column], paths, strict=True)
+        ]
+    return frame

@@ -8,7 +8,8 @@ Every text is embedded with the same all-MiniLM-L6-v2 int8 model the words path 
 (:class:`moodtune.text.classifier.TextEmotionClassifier`); the embeddings are cached in the
 moodtune cache folder (never in the repository). Each candidate of :data:`CANDIDATES` is
 fitted on ``train.csv`` and scored on the single-label rows of ``dev.csv``; the one with the
-best macro-F1 is written (default: the head shipped in the package, ``moodtune/text/head``)
+best macro-F1 is written (default: ``text-head`` in the user data folder, see
+:func:`default_head_folder`; never into the installed package unless ``--out`` names it)
 with the dev figures of every candidate, the prototype classifier and the majority baseline
 in its ``head.json``. Needs the ``train`` extra (scikit-learn, torch) and the ``text`` extra.
 """
@@ -48,6 +49,7 @@ __all__ = [
     "SEED",
     "SHIPPED",
     "Candidate",
+    "default_head_folder",
     "embed_table",
     "file_sha256",
     "fit_logistic",
@@ -65,6 +67,14 @@ DATASET = {
     "note": "Reddit comments rated by people; joy is moodtune's happiness; the test split "
     "was not used",
 }
+
+
+def default_head_folder() -> Path:
+    """Where a trained words head goes without ``out``: ``text-head`` in the user data
+    folder (``platformdirs.user_data_path("moodtune")``), not the package's shipped head."""
+    import platformdirs
+
+    return platformdirs.user_data_path("moodtune") / "text-head"
 
 
 def embed_table(
@@ -109,7 +119,8 @@ def train(
     """Fit every candidate on ``folder/train.csv``, choose by dev macro-F1, save and return it.
 
     Returns the chosen head and the dev scores (single-label rows) of every candidate plus
-    ``prototypes`` and ``majority``. ``progress`` is told each step in words.
+    ``prototypes`` and ``majority``. ``progress`` is told each step in words. ``out``: the
+    head folder to write (default :func:`default_head_folder`).
     """
     from moodtune.text.classifier import TextEmotionClassifier
 
@@ -119,10 +130,18 @@ def train(
         if not path.is_file():
             raise MoodtuneError(f"{path} does not exist: expected train.csv and dev.csv there")
     say = progress or (lambda _: None)
+    tables = {name: read_text_table(p) for name, p in paths.items()}
+    absent = [
+        e for e, n in zip(EMOTIONS, tables["train"].targets.sum(axis=0), strict=True) if not n
+    ]
+    if absent:
+        raise MoodtuneError(
+            f"{paths['train']}: no training text for {', '.join(absent)}; every emotion needs "
+            "some (GoEmotions' Ekman labels: anger, disgust, fear, joy, neutral, sadness, "
+            "surprise)"
+        )
     classifier = TextEmotionClassifier(threads=threads, notify=progress, head=None)
-    split = _Splits.embedded(
-        {name: read_text_table(p) for name, p in paths.items()}, classifier, say
-    )
+    split = _Splits.embedded(tables, classifier, say)
     results, heads = _fit_candidates(split, candidates, say)
     best = max(results, key=lambda name: results[name].macro_f1)  # first of equals
     results.update(_baselines(split, classifier))
@@ -134,7 +153,7 @@ def train(
         best,
         command or "python -m moodtune.text.train " + shlex.quote(str(folder)),
     )
-    chosen.save(out if out is not None else SHIPPED)
+    chosen.save(out if out is not None else default_head_folder())
     return chosen, results
 
 
