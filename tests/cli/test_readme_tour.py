@@ -37,7 +37,16 @@ TESTS = ROOT / "tests"
 sys.path[:0] = [str(TESTS / "collect"), str(TESTS / "audio")]
 
 #: Commands (first words after ``moodtune``) that take more than a few seconds here.
-SLOW = ("--cluster", "train ", "evaluate ", "train-text", "analyze", "serve", "library add")
+SLOW = (
+    "--cluster",
+    "train ",
+    "evaluate ",
+    "evaluate-audio",
+    "train-text",
+    "analyze",
+    "serve",
+    "library add",
+)
 
 
 def tour() -> list[list[str]]:
@@ -99,6 +108,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, songs: pd.DataFrame) -> 
     _goemotions(root / "shared" / "datasets" / "goemotions")
     _photo(work / "photo.jpg")
     _music(root / "home" / "Music")
+    _rated(work / "rated", work / "ratings.csv")
     return root
 
 
@@ -159,6 +169,18 @@ def _music(folder: Path) -> None:
         out.title, out.artist = "Clair", "Claude"
         out.write(progression(0, 1, 0.5))
     soundfile.write(folder / "nostalgic_electronic_s522.wav", clicks(120, seconds=4.0), RATE)
+
+
+def _rated(folder: Path, labels: Path) -> None:
+    """Three short real audio files and listeners' valence/arousal for them (1–9 scale)."""
+    import soundfile
+    from audio_synth import RATE, clicks, progression
+
+    folder.mkdir()
+    soundfile.write(folder / "bright.wav", progression(0, 1, 0.5), RATE)
+    soundfile.write(folder / "driving.wav", clicks(140, seconds=4.0), RATE)
+    soundfile.write(folder / "dark.wav", progression(9, 0, 0.75), RATE)
+    labels.write_text("file,valence,arousal\nbright.wav,7,5\ndriving.wav,5,8\ndark.wav,2,3\n")
 
 
 @pytest.fixture(scope="module")
