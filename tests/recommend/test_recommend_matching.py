@@ -20,7 +20,8 @@ from moodtune.recommend.schema import READING_COLUMNS, SCHEMA_VERSION
 
 def test_sides_follow_the_circumplex():
     assert sides("happiness") == (1, 1)
-    assert sides("sadness") == (-1, 0)  # darker; its arousal is too near the middle
+    assert sides("sadness") == (-1, -1)  # darker and calmer (arousal -0.27, margin 0.25)
+    assert sides("nostalgic") == (0, -1)  # calmer; its valence is too near the middle
     assert sides("neutral") == (0, 0)
     assert sides("anger")[0] == -1
     assert sides("calm") == (1, -1)  # a mood word of its own, not neutral
@@ -32,8 +33,9 @@ def test_is_close_only_inside_the_region_by_the_threshold():
     assert not is_close("happiness", (far, -far))  # bright but calm
     assert not is_close("happiness", (float("nan"), far))  # no reading
     assert not is_close("happiness", None)
-    assert is_close("sadness", (-CLOSE_Z[(-1, 0)] - 0.1, 3.0))  # sadness: darker only
-    assert is_close("neutral", (0.0, 0.0)) and not is_close("neutral", (2.0, 0.0))
+    assert is_close("dark", (-CLOSE_Z[(-1, 0)] - 0.1, 3.0))  # dark: darker only
+    assert not is_close("neutral", (2.0, 0.0))
+    assert is_close("neutral", (0.0, 0.0), {(0, 0): 0.5})
 
 
 def test_the_chip_names_the_likeliest_emotion_the_reading_allows():

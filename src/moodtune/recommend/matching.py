@@ -6,7 +6,7 @@ moods.region`; e.g. calm: brighter and calmer than typical). A recommended track
 match* only when its valence/arousal reading learned from listeners, standardised against a
 typical track (z), lies inside the region by at least the axis's threshold of
 :data:`CLOSE_Z`: thresholds chosen on MuSe (``muse_dev.csv``, out-of-fold readings, folds
-grouped by artist; :func:`moodtune.recommend.listening.close_thresholds`) as the smallest z
+grouped by artist; :func:`moodtune.recommend.listening_scores.choose_thresholds`) as the smallest z
 at which tracks hit the listeners' region (split at the median) at least 70% of the time. A
 region none of whose thresholds reaches 70% on MuSe has no close tracks (``inf``); the heading
 then says the tracks are only the nearest ones. Neutral's region is the middle: within
@@ -43,18 +43,20 @@ __all__ = [
 #: The hit rate close tracks must reach on MuSe.
 CLOSE_HIT = 0.70
 #: Per region (valence side, arousal side): the z a reading must reach on every sided axis to
-#: be a close match (for (0, 0): the largest |z| of the middle). Chosen on muse_dev.csv with
-#: ``close_thresholds`` (5 folds by artist, seeds 0, 1, 2; docs/recommend.md).
+#: be a close match (for (0, 0): the largest |z| of the middle). Chosen on muse_dev.csv by
+#: ``moodtune evaluate-recommendations`` (:func:`~moodtune.recommend.listening_scores.
+#: choose_thresholds`; 5 folds by artist, seeds 0, 1, 2; docs/recommend.md). ``inf`` (for
+#: neutral ``-inf``): no z reached 70% there, so no track of that region is called close.
 CLOSE_Z: dict[tuple[int, int], float] = {
-    (1, 1): 1.0,
-    (-1, -1): 1.0,
-    (-1, 1): 1.0,
-    (1, -1): 1.0,
-    (1, 0): 1.0,
-    (-1, 0): 1.0,
-    (0, 1): 1.0,
-    (0, -1): 1.0,
-    (0, 0): 0.25,
+    (1, 1): 1.25,
+    (-1, -1): np.inf,
+    (-1, 1): np.inf,
+    (1, -1): np.inf,
+    (1, 0): 0.9,
+    (-1, 0): 1.25,
+    (0, 1): 0.4,
+    (0, -1): 0.45,
+    (0, 0): -np.inf,
 }
 
 

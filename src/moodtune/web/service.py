@@ -179,7 +179,7 @@ class MoodService:
 
     def recommend(self, target: Target, k: int, mode: str) -> list[dict[str, Any]]:
         """``k`` tracks for ``target`` as JSON-ready dicts, with this API's audio URL filled."""
-        recommendations = self.recommender.recommend(target.probabilities, k=k, mode=mode)
+        recommendations = self.recommender.recommend(target, k=k, mode=mode)
         return [self.track_dict(item) for item in recommendations]
 
     def recommend_now(self, target: Target, k: int, mode: str) -> list[dict[str, Any]] | None:
@@ -192,7 +192,7 @@ class MoodService:
         quick = getattr(self.recommender, "recommend_cached", None)
         if quick is None:
             return None
-        recommendations = quick(target.probabilities, k=k, mode=mode)
+        recommendations = quick(target, k=k, mode=mode)
         if recommendations is None:
             return None
         return [self.track_dict(item) for item in recommendations]

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from moodtune import __version__
-from moodtune.emotions import EMOTIONS
 from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
+from moodtune.recommend.moods import MOODS
 from moodtune.web.deps import Service
 from moodtune.web.schemas import MAX_TEXT
 from moodtune.web.uploads import MAX_IMAGE_BYTES
@@ -48,7 +48,7 @@ def page_context(image_reading: bool) -> dict[str, Any]:
     """What the page template shows: the emotions, the modes (name → label, the default
     first checked), the ``k`` limits and the upload limits."""
     return {
-        "emotions": EMOTIONS,
+        "emotions": tuple(MOODS),  # the 7 emotions, then the mood words (recommend/moods.py)
         "emoji": EMOJI,
         "playlist_formats": PLAYLIST_FORMATS,
         "modes": {mode.name: mode.label for mode in MODES.values()},
