@@ -159,3 +159,19 @@ def test_the_cli_accepts_mood_words(tmp_path, word):
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert word.lower() in answer["summary"] and len(answer["recommendations"]) == 3
+
+
+@pytest.mark.parametrize("cap", [None, 1, 2])
+def test_the_chebyshev_plane_query_is_the_brute_force_one(cap):
+    from moodtune.recommend.index import TrackIndex, brute_force_plane
+
+    rng = np.random.default_rng(3)
+    positions = np.clip(rng.normal(0, 0.5, (20000, 2)), -1, 1).astype(np.float32)
+    artists = rng.integers(0, 800, len(positions))
+    index = TrackIndex(rng.dirichlet(np.ones(7), len(positions)), positions, artists)
+    for point in ([1.0, -1.0], [-1.0, 1.0], [0.2, 1.0], [0.0, 0.0]):
+        found = index.plane(point, 25, cap=cap, excluded=[5, 6], metric="chebyshev")
+        floor = brute_force_plane(
+            positions, artists, point, 25, cap=cap, excluded=[5, 6], metric="chebyshev"
+        )
+        assert (found[0] == floor[0]).all() and (found[1] == floor[1]).all()

@@ -16,8 +16,9 @@ the picked tracks:
 - **path ρ** (``uplift``, ``calm``): Spearman of position in the list vs listeners' valence
   (uplift) or minus their arousal (calm).
 
-Baselines on the same folds and with the same rule (nearest to the target's point, at most 2
-tracks per artist; paths through the same waypoints): ``ridge`` (a ridge regression on the
+Baselines on the same folds and with the same rule (nearest to where ``match`` aims,
+:func:`~moodtune.recommend.moods.aim`, by the larger axis gap; at most 2 tracks per artist;
+paths through the same waypoints): ``ridge`` (a ridge regression on the
 table's features, fitted on the training folds), ``spotify`` (raw Spotify valence/energy) and
 ``random`` (k tracks drawn at random). The figures are estimates on the table given (folds
 by artist; at acceptance the same measure runs on tracks by other artists).
@@ -41,7 +42,7 @@ from moodtune.progress import Progress
 from moodtune.recommend.index import brute_force_path, brute_force_plane
 from moodtune.recommend.listening_scores import METHODS, FoldScores, RecommendationReport
 from moodtune.recommend.modes import MODES
-from moodtune.recommend.moods import MOODS, mood_named, region
+from moodtune.recommend.moods import MOODS, aim, mood_named, region
 
 __all__ = ["METHODS", "RecommendationReport", "evaluate_recommendations"]
 
@@ -143,7 +144,9 @@ def _run_fold(
         for method, position in fold.positions.items():
             if method == "moodtune":
                 continue
-            picks, _ = brute_force_plane(position, fold.artists, mood.point, k, cap=CAP)
+            picks, _ = brute_force_plane(
+                position, fold.artists, aim(mood.point), k, cap=CAP, metric="chebyshev"
+            )
             scores.add_match(method, name, fold.listeners, picks, region(mood))
             for mode in ("uplift", "calm"):
                 end = MODES[mode].end

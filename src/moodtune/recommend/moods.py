@@ -58,6 +58,7 @@ __all__ = [
     "MOOD_WORDS",
     "SIDE_MARGIN",
     "Mood",
+    "aim",
     "is_mood",
     "mood_named",
     "region",
@@ -184,7 +185,7 @@ def mood_named(word: str) -> Mood:
     """The :class:`Mood` a word names (any case and spacing); UnknownEmotionError otherwise."""
     key = str(word).strip().lower()
     if key not in _LOOKUP:
-        raise UnknownEmotionError(f"unknown emotion or mood {word!r}; valid {valid_moods()}")
+        raise UnknownEmotionError(f"unknown emotion {word!r}; valid {valid_moods()}")
     return MOODS[_LOOKUP[key]]
 
 
@@ -196,3 +197,19 @@ def region(mood: Mood | np.ndarray) -> tuple[int, int]:
     return tuple(  # type: ignore[return-value]
         0 if abs(v) < SIDE_MARGIN else (1 if v > 0 else -1) for v in point
     )
+
+
+def aim(point: np.ndarray) -> np.ndarray:
+    """Where ``match`` aims for a target at ``point`` (2,): the edge of the plane (±1, where
+    readings two standard deviations from typical are placed) on each axis where the target
+    has a side, its own coordinate elsewhere; float32 (2,).
+
+    Tracks are then ranked by the larger of their two gaps to it (Chebyshev distance), i.e.
+    by how far *both* sided axes lie on the target's side: the same as ranking by the smaller
+    of the two signed readings, which picks tracks inside the region on both axes first.
+
+    >>> aim(np.array([0.55, -0.6])).tolist(), aim(np.array([0.2, 0.85])).tolist()
+    ([1.0, -1.0], [0.20000000298023224, 1.0])
+    """
+    side = np.array(region(np.asarray(point, dtype=float)))
+    return np.where(side != 0, side, np.asarray(point, dtype=float)).astype(np.float32)

@@ -118,10 +118,11 @@ def by_point(
     arrays: CatalogueArrays, point: np.ndarray, distribution: np.ndarray, count: int
 ) -> Ranking:
     """At least ``count`` tracks (or all) for ``match``: nearest first to ``point`` (2,) on
-    the valence/arousal plane (where the listener-grounded reading puts tracks), the emotion
-    distribution deciding only among tracks about equally near.
+    the valence/arousal plane (where the listener-grounded reading puts tracks) by the larger
+    axis gap (Chebyshev; ``point`` is :func:`moodtune.recommend.moods.aim` of the target),
+    the emotion distribution deciding only among tracks about equally near.
 
-    Scores are the plane score (``1 - distance / PLANE_DIAMETER``) plus :data:`WITHIN` times
+    Scores are the plane score (``1 - gap / PLANE_DIAMETER``) plus :data:`WITHIN` times
     the Hellinger closeness to ``distribution`` (7,). A track outside the plane query's best
     ``asked`` scores at most the last plane score plus :data:`WITHIN`, so only the tracks
     above that are kept and the ranking stays exact.
@@ -132,7 +133,7 @@ def by_point(
         return Ranking(np.zeros(0, dtype=np.int64), np.zeros(0), True)
     asked = min(size, count + count // 2 + 32)
     while True:
-        indices, plane = arrays.index.plane(point, asked)
+        indices, plane = arrays.index.plane(point, asked, metric="chebyshev")
         complete = asked >= size
         scores = plane + WITHIN * closeness(arrays.probabilities[indices], distribution)
         floor = float(plane[-1]) + WITHIN if len(plane) else 0.0

@@ -49,7 +49,7 @@ from moodtune.recommend.catalogue import Catalogue
 from moodtune.recommend.index import path_points
 from moodtune.recommend.matching import is_close, sides
 from moodtune.recommend.modes import K_MAX, K_MIN, MODES, Mode, mode_named
-from moodtune.recommend.moods import mood_named
+from moodtune.recommend.moods import aim, mood_named
 from moodtune.recommend.picker import Picker
 from moodtune.recommend.ranking import by_plane, by_point
 from moodtune.recommend.shown import Recommendation, describe, web_url
@@ -299,7 +299,7 @@ class MusicRecommender:
     def _match(self, request: Request, walk: _Walk) -> Picks | None:
         """``k`` tracks nearest to the target's point (the distribution within), best first."""
         distribution, k, picker = request.distribution, request.k, walk.picker
-        point = request.point.astype(np.float32)
+        point = aim(request.point)
 
         def attempt(ordered: np.ndarray, scores: np.ndarray) -> list[tuple[int, float]]:
             picker.reset()  # each attempt chooses afresh from its larger pool
