@@ -131,8 +131,8 @@ class EmotionModel:
         without a combined reading, or when a row could contradict every class); built once
         and rebuilt when :attr:`readings` or their combination are replaced."""
         head = self.reading_head(self.feature_names)
-        if head is None or head.combination is None:
-            return None
+        if head is None or head.combination is None or not head.raw:
+            return None  # a reading with other views runs step by step
         if self._whole[0] is not head or self._whole[1] is not head.combination:
             columns = [self.feature_names.index(f) for f in head.feature_names]
             whole = WholeModel(self._net, head._net, columns, head.combination, self.labels)
