@@ -167,7 +167,7 @@ def _fold_model(
     """``model`` with its readings refitted on the ``train`` rows (one over all the table's
     features, one over the classifier's when those differ), each combined with the
     classifier as the shipped model's (its prototypes, the new reading's centre/spread)."""
-    from moodtune.model.training import ReadingRegressor
+    from moodtune.model.reading_training import COMPANION_VIEWS, ReadingRegressor
 
     table = listeners.table
     full = table.feature_names
@@ -175,7 +175,9 @@ def _fold_model(
     shipped = next((h.combination for h in model.readings if h.combination is not None), None)
     heads = []
     for features in sets:
-        regressor = ReadingRegressor(config).fit(
+        # as train_readings: the companion over the classifier's features reads them raw
+        own = config if features == full else replace(config, views=COMPANION_VIEWS)
+        regressor = ReadingRegressor(own, feature_names=features).fit(
             table.matrix(features)[train], listeners.targets[train]
         )
         head = regressor.to_head(features)
