@@ -200,16 +200,23 @@ def region(mood: Mood | np.ndarray) -> tuple[int, int]:
 
 
 def aim(point: np.ndarray) -> np.ndarray:
-    """Where ``match`` aims for a target at ``point`` (2,): the edge of the plane (±1, where
-    readings two standard deviations from typical are placed) on each axis where the target
-    has a side, its own coordinate elsewhere; float32 (2,).
+    """Where ``match`` aims for a target at ``point`` (2,), float32 (2,): halfway between the
+    corner of its region (the edge of the plane, ±1, where readings two standard deviations
+    from typical are placed, on each sided axis; its own coordinate elsewhere) and its point
+    scaled out until one coordinate reaches the edge (its direction). The corner puts tracks
+    inside the region on both axes first; the direction keeps targets of one region apart
+    (calm and tender, anger and tense). Neutral aims at the middle.
 
-    Tracks are then ranked by the larger of their two gaps to it (Chebyshev distance), i.e.
-    by how far *both* sided axes lie on the target's side: the same as ranking by the smaller
-    of the two signed readings, which picks tracks inside the region on both axes first.
+    Tracks are then ranked by the larger of their two gaps to it (Chebyshev distance).
 
-    >>> aim(np.array([0.55, -0.6])).tolist(), aim(np.array([0.2, 0.85])).tolist()
-    ([1.0, -1.0], [0.20000000298023224, 1.0])
+    >>> [round(float(v), 3) for v in aim(np.array([0.55, -0.6]))]
+    [0.958, -1.0]
+    >>> [round(float(v), 3) for v in aim(np.array([0.2, 0.85]))]
+    [0.218, 1.0]
     """
-    side = np.array(region(np.asarray(point, dtype=float)))
-    return np.where(side != 0, side, np.asarray(point, dtype=float)).astype(np.float32)
+    point = np.asarray(point, dtype=float)
+    side = np.array(region(point))
+    corner = np.where(side != 0, side, point)
+    largest = float(np.abs(point).max())
+    direction = point / largest if largest > 0 else point
+    return (0.5 * corner + 0.5 * direction).astype(np.float32)
