@@ -97,9 +97,10 @@ def test_recently_played_and_disliked_tracks_are_not_recommended(copy_catalogue,
 
 @pytest.mark.parametrize("start", ["sadness", "anger", "fear", "disgust"])
 def test_uplift_rises_in_valence_and_happiness(catalogue, start):
+    """The path walks the listener-grounded reading (issue 19), so its valence rises."""
     results = MusicRecommender(catalogue, seed=1).recommend(start, k=12, mode="uplift")
     assert len(results) == 12
-    valence = np.array([r.valence for r in results])
+    valence = np.array([r.reading[0] for r in results])
     happiness = probabilities_of(results, "happiness")
     assert valence[-4:].mean() > valence[:4].mean()
     assert happiness[-4:].mean() > happiness[:4].mean()

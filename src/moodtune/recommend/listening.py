@@ -150,10 +150,10 @@ def _run_fold(
             scores.add_match(method, name, fold.listeners, picks, region(mood))
             for mode in ("uplift", "calm"):
                 end = MODES[mode].end
+                finish = aim(np.array([end.valence, end.arousal]))
                 found, _ = brute_force_path(
-                    position, fold.artists, mood.point, np.array([end.valence, end.arousal]), k,
-                    cap=CAP,
-                )  # fmt: skip
+                    position, fold.artists, aim(mood.point), finish, k, cap=CAP
+                )
                 scores.add_path(method, name, mode, fold.listeners, found)
         for _ in range(3):
             picks = rng.choice(len(test), size=min(k, len(test)), replace=False)

@@ -10,8 +10,9 @@ The modes are defined once, in :mod:`moodtune.recommend.modes`, the targets in
   close match only inside the target's region (:mod:`moodtune.recommend.matching`);
 - a mode with an end on the valence/arousal plane (``uplift``: happiness, ``calm``: neutral
   valence, low arousal) is an ordered playlist following the ISO principle of music
-  therapy: it starts near the target's point on the plane and steps, track by track, along
-  the straight line to the end (``score = 1 - distance to the step's point / 2√2``).
+  therapy: it starts where ``match`` aims for the target (:func:`~moodtune.recommend.moods.
+  aim`) and steps, track by track, along the straight line to where it aims for the end
+  (``score = 1 - distance to the step's point / 2√2``).
 
 Variety: at most ``artist_cap`` tracks per primary artist, no two tracks with near-identical
 feature vectors, nothing from the last ``exclude_recent`` plays (unless too few tracks are
@@ -323,7 +324,7 @@ class MusicRecommender:
         """One track per step from the target's point on the plane to the mode's end."""
         k, end, arrays, picker = request.k, request.mode.end, walk.arrays, walk.picker
         finish = np.array([end.valence, end.arousal])  # type: ignore[union-attr]
-        waypoints = path_points(request.point, finish, k)
+        waypoints = path_points(aim(request.point), aim(finish), k)
         origin = request.name
         picks: Picks = []
         for number, point in enumerate(waypoints, start=1):
