@@ -97,9 +97,9 @@ def _reading_model(config: Any, names: Sequence[str], companion: bool = False) -
 #: factory(feature names, reading config, seed, default model) → regressor)
 READING_MODELS: dict[str, tuple[str, bool, Callable[..., Any]]] = {
     "reading": (
-        "moodtune's reading: mean of three MLPs d-64-2 (L-BFGS, L2 10, standardised targets) "
-        "over the features as they are, log-scaled and rank-normalised (views raw, log, "
-        "quantile), all the table's features",
+        "moodtune's reading: mean of two MLPs d-64-2 (L-BFGS, L2 10, standardised targets), "
+        "one over the features with the skewed ones log-scaled, one over rank-normalised "
+        "features (views log, quantile), all the table's features",
         False,
         lambda names, config, seed, model: _reading_model(replace(config, seed=seed), names),
     ),

@@ -43,7 +43,7 @@ class ReadingConfig:
     l2: float = 10.0
     iterations: int = 1000
     seed: int = 0
-    views: tuple[str, ...] = ("raw", "log", "quantile")
+    views: tuple[str, ...] = ("log", "quantile")
 
     def validate(self) -> ReadingConfig:
         if self.hidden_size < 1 or self.iterations < 1 or self.l2 < 0 or not self.views:
