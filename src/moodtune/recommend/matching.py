@@ -48,14 +48,14 @@ CLOSE_HIT = 0.70
 #: choose_thresholds`; 5 folds by artist, seeds 0, 1, 2; docs/recommend.md). ``inf`` (for
 #: neutral ``-inf``): no z reached 70% there, so no track of that region is called close.
 CLOSE_Z: dict[tuple[int, int], float] = {
-    (1, 1): 1.2,
+    (1, 1): 1.25,
     (-1, -1): np.inf,
-    (-1, 1): np.inf,
+    (-1, 1): 1.2,
     (1, -1): np.inf,
     (1, 0): 0.8,
-    (-1, 0): 1.35,
-    (0, 1): 0.4,
-    (0, -1): 0.4,
+    (-1, 0): 1.4,
+    (0, 1): 0.35,
+    (0, -1): 0.35,
     (0, 0): -np.inf,
 }
 
