@@ -9,7 +9,6 @@ import typer
 
 from moodtune.cli import console
 from moodtune.cli.model_support import (
-    DataArgument,
     FoldsOption,
     JsonOption,
     ModelOption,
@@ -21,6 +20,14 @@ from moodtune.cli.model_support import (
 
 __all__ = ["evaluate_recommendations", "register"]
 
+DataArgument = Annotated[
+    Path,
+    typer.Argument(
+        help="A table with listeners' valence/arousal and artists (CSV, TSV, Parquet, JSON), "
+        "e.g. MuSe's valence_tags and arousal_tags.",
+        show_default=False,
+    ),
+]
 SeedsOption = Annotated[
     str,
     typer.Option(
@@ -56,7 +63,7 @@ def evaluate_recommendations(
     DATA is a table with listeners' valence/arousal (e.g. MuSe's valence_tags, arousal_tags)
     and artists: folds grouped by artist; on each, the reading is fitted on the other folds
     and every target and mode is recommended from the held-out fold (a real catalogue)."""
-    from moodtune.cli.model_commands import _read_listeners, _seeds
+    from moodtune.cli.model_commands import _read_listeners
     from moodtune.cli.reports import check_report_paths
     from moodtune.model.artifact import load_model
     from moodtune.recommend import listening_report
@@ -67,6 +74,10 @@ def evaluate_recommendations(
         raise typer.BadParameter("--folds must be between 2 and 20")
     if not 1 <= k <= 50:
         raise typer.BadParameter("--k must be from 1 to 50")
+    try:
+        seed_list = tuple(int(s) for s in seeds.split(","))
+    except ValueError:
+        raise typer.BadParameter("--seeds takes comma-separated whole numbers") from None
     wanted = [m.strip() for m in moods.split(",") if m.strip()] if moods else None
     with notes_shown():
         listeners = _read_listeners(data, targets, skip_invalid)
@@ -74,7 +85,7 @@ def evaluate_recommendations(
             result = evaluate(
                 listeners,
                 folds=folds,
-                seeds=_seeds(seeds),
+                seeds=seed_list,
                 k=k,
                 targets=wanted,
                 model=load_model(model) if model else None,
