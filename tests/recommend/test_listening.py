@@ -147,7 +147,7 @@ def test_no_chip_over_the_default_catalogue_names_an_emotion_the_reading_places_
         assert all(s == 0 or s * v >= 0 for s, v in zip(side, z, strict=True)), item
 
 
-@pytest.mark.parametrize("word", ["calm", "energetic", "melancholic", "nostalgic", "Tender"])
+@pytest.mark.parametrize("word", ["calm", "Nostalgic"])
 def test_the_cli_accepts_mood_words(tmp_path, word):
     options = ["--k", "3", "--seed", "0", "--catalogue", str(tmp_path / "c.sqlite"), "--json"]
     done = subprocess.run(
