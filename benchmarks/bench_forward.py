@@ -12,14 +12,18 @@ softmax) as run by:
   the scaler folded into the first layer), ``intra_op_num_threads`` 1 and 2, the whole batch
   in one ``run`` call, and (1 thread) in batches of 4,096 rows, onnxruntime's best here;
 - scikit-learn's ``MLPClassifier.predict_proba`` with the same weights set;
-- ours, the full ``EmotionModel.predict_proba`` (classifier, listeners' reading, combination).
+- the WHOLE model (classifier, listeners' reading, combination: what
+  ``EmotionModel.predict_proba`` returns): ours (:class:`moodtune.model.whole.WholeModel`, one
+  stacked numpy pass) beside onnxruntime running the same whole model exported to ONNX
+  (``WholeModel.to_onnx``), 1 thread each, printed side by side as a ratio with the largest
+  difference between their probabilities.
 
 Rows marked "1 thread" run with numpy's BLAS limited to one thread (threadpoolctl); rows
 marked "2 threads" allow two. Each contender runs once per round, the rounds interleaved so
 that load from other processes hits all alike; the table gives the best round (and the
 median) in tracks/s and each as a ratio to onnxruntime with one thread. Every classifier's
-probabilities must agree with onnxruntime's within 1e-5 (max |Δp| printed); the script exits
-with status 1 if one does not.
+probabilities must agree with onnxruntime's within 1e-5 (max |Δp| printed), and the whole
+model's with onnxruntime's whole model; the script exits with status 1 if one does not.
 
 Needs the ``text`` extra (onnxruntime), ``train`` (scikit-learn, threadpoolctl) and ``dev``
 (onnx).
@@ -47,6 +51,8 @@ from moodtune.model.artifact import EmotionModel
 from moodtune.model.forward import SoftmaxMLP
 
 TOLERANCE = 1e-5
+WHOLE_ORT = "onnxruntime: whole model (classifier + reading + combination)"
+WHOLE_OURS = "ours: whole model, EmotionModel.predict_proba"
 #: Rows per onnxruntime call in the batched row (its best batch size here: 4,096-16,384).
 BATCH = 4096
 
@@ -56,7 +62,7 @@ class Contender:
     name: str
     threads: int
     run: Callable[[], np.ndarray]
-    compare: bool = True  # its probabilities must equal onnxruntime's
+    reference: int = 0  # index of the onnxruntime contender its probabilities must equal
     times: list[float] | None = None
     cpu: list[float] | None = None  # CPU time of the calling thread, per round
 
@@ -108,6 +114,11 @@ def straightforward(model: EmotionModel, x: np.ndarray, chunk: int = 65536) -> n
     return out
 
 
+def steps(model: EmotionModel, x: np.ndarray) -> np.ndarray:
+    """The whole model as predict_proba ran it before: classifier, reading, combination."""
+    return model.predict_all(x).probabilities
+
+
 def onnx_session(graph: bytes, threads: int) -> ort.InferenceSession:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
@@ -131,6 +142,7 @@ def contenders(model: EmotionModel, x: np.ndarray) -> list[Contender]:
     graph = ours.to_onnx()
     onnx1, onnx2 = onnx_session(graph, 1), onnx_session(graph, 2)
     mlp = sklearn_mlp(ours)
+    whole = onnx_session(model._whole_model().to_onnx(), 1)
     out = np.empty((len(x), ours.k), dtype=np.float32)
     batched = np.empty((len(x), ours.k), dtype=np.float32)
 
@@ -146,7 +158,9 @@ def contenders(model: EmotionModel, x: np.ndarray) -> list[Contender]:
         Contender("ours: SoftmaxMLP.proba(out=)", 1, lambda: ours.proba(x, out=out)),
         Contender("ours: straightforward numpy (before)", 1, lambda: straightforward(model, x)),
         Contender("scikit-learn MLPClassifier", 1, lambda: mlp.predict_proba(x)),
-        Contender("ours: full predict_proba (+ reading)", 1, lambda: model.predict_proba(x), False),
+        Contender(WHOLE_ORT, 1, lambda: whole.run(None, {"x": x})[0], 6),
+        Contender(WHOLE_OURS, 1, lambda: model.predict_proba(x), 6),
+        Contender("ours: the whole model step by step (before)", 1, lambda: steps(model, x), 6),
         Contender("onnxruntime", 2, lambda: onnx2.run(None, {"x": x})[0]),
         Contender("ours: SoftmaxMLP.proba(threads=2)", 2, lambda: ours.proba(x, threads=2)),
         Contender("ours: straightforward numpy (before)", 2, lambda: straightforward(model, x)),
@@ -186,6 +200,19 @@ def markdown(rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
+def whole_model_line(entries: list[Contender], outputs: dict[int, np.ndarray], rows: int) -> str:
+    """Ours beside onnxruntime on the whole model: tracks/s, ratio and max |Δp|."""
+    theirs = next(i for i, e in enumerate(entries) if e.name == WHOLE_ORT)
+    ours = next(i for i, e in enumerate(entries) if e.name == WHOLE_OURS)
+    rate_ours, rate_theirs = (rows / min(entries[i].times) for i in (ours, theirs))
+    delta = float(np.abs(outputs[ours] - outputs[theirs]).max())
+    return (
+        f"whole model (classifier + reading + combination), 1 thread: ours {rate_ours:,.0f} "
+        f"tracks/s, onnxruntime {rate_theirs:,.0f} tracks/s, ratio {rate_ours / rate_theirs:.2f}×, "
+        f"max |Δp| {delta:.1e}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -198,7 +225,6 @@ def main(argv: list[str] | None = None) -> int:
     x = x.astype(np.float32)
     entries = contenders(model, x)
     outputs = measure(entries, args.rounds)
-    reference = outputs[0]
     wall_base = args.rows / min(entries[0].times)
     cpu_base = args.rows / min(entries[0].cpu)
     print(
@@ -221,12 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     for index, entry in enumerate(entries):
         rate = args.rows / min(entry.times)
         cpu = args.rows / min(entry.cpu) if entry.threads == 1 else None
-        if entry.compare:
-            delta = float(np.abs(outputs[index] - reference).max())
-            failed |= not delta < TOLERANCE
-            shown = f"{delta:.1e}"
-        else:
-            shown = "n/a (combined)"
+        delta = float(np.abs(outputs[index] - outputs[entry.reference]).max())
+        failed |= not delta < TOLERANCE
+        shown = f"{delta:.1e}" + (" (vs whole)" if entry.reference else "")
         rows.append(
             (
                 entry.name,
@@ -240,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     print(markdown([header, *rows]))
+    print("\n" + whole_model_line(entries, outputs, args.rows))
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"\nload average after (1/5/15 min): {load}")
     if failed:

@@ -31,22 +31,26 @@ def test_the_default_model_has_readings_with_their_training_recorded(default):
         assert head.metadata["training_data"]["tracks"] == 4233
         assert head.combination is not None and head.combination.tau == 2.0
     cv = full.metadata["cv"]["models"]
-    assert cv["reading"]["valence_rho"]["mean"] >= 0.28
-    assert cv["reading"]["arousal_rho"]["mean"] >= 0.42
+    assert cv["reading"]["valence_rho"]["mean"] >= 0.285
+    assert cv["reading"]["arousal_rho"]["mean"] >= 0.435
+    assert [view["kind"] for view in full.views] == ["log", "quantile"]
+    assert basic.raw  # the companion reads raw features: predict_proba runs as one network
+    assert default._whole_model() is not None
 
 
 @pytest.mark.slow
-def test_reading_agrees_with_listeners_better_than_ridge_on_muse(datasets, default):
+def test_reading_agrees_with_listeners_better_than_ridge_and_boosting_on_muse(datasets, default):
     listeners = read_listener_table(datasets / "muse/muse_dev.csv")
-    report = cross_validate_reading(
-        listeners, models=("reading", "ridge", "raw_features"), classifier=default
-    ).to_dict()["models"]
-    ours, ridge = report["reading"], report["ridge"]
-    # measured 0.285 / 0.422 (recorded in the model, checked above); slack for other machines
-    assert ours["valence_rho"]["mean"] >= 0.275
-    assert ours["arousal_rho"]["mean"] >= 0.415
-    assert ours["valence_rho"]["mean"] > ridge["valence_rho"]["mean"]
-    assert ours["arousal_rho"]["mean"] > ridge["arousal_rho"]["mean"]
+    models = ("reading", "ridge", "gradient_boosting", "raw_features")
+    report = cross_validate_reading(listeners, models=models, classifier=default)
+    scores = report.to_dict()["models"]
+    ours = scores["reading"]
+    # measured 0.292 / 0.442 (recorded in the model, checked above); slack for other machines
+    assert ours["valence_rho"]["mean"] >= 0.282
+    assert ours["arousal_rho"]["mean"] >= 0.432
+    for baseline in ("ridge", "gradient_boosting"):
+        for axis in ("valence_rho", "arousal_rho"):
+            assert ours[axis]["mean"] > scores[baseline][axis]["mean"], (baseline, axis)
     assert ours["quadrant_accuracy"]["mean"] > report["raw_features"]["quadrant_accuracy"]["mean"]
 
 

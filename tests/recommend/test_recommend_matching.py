@@ -1,6 +1,7 @@
-"""Honest matching (issue 10): the reading stored in the catalogue, tracks placed on the plane
-by it, chips that never name an emotion the reading contradicts, and a heading that says how
-many tracks really match."""
+"""Honest matching (issues 10 and 19): the reading stored in the catalogue, tracks placed on
+the plane by it, close matches only inside the target's region, chips that never name an
+emotion whose region the reading lies outside, and a heading that says how many tracks
+really match."""
 
 from __future__ import annotations
 
@@ -12,31 +13,39 @@ import pytest
 from moodtune.emotions import EMOTIONS
 from moodtune.recommend.builtin import open_catalogue
 from moodtune.recommend.catalogue import Catalogue
-from moodtune.recommend.matching import is_close, match_summary, sides
+from moodtune.recommend.matching import CLOSE_Z, chip, chip_allowed, is_close, match_summary, sides
 from moodtune.recommend.recommender import MusicRecommender
 from moodtune.recommend.schema import READING_COLUMNS, SCHEMA_VERSION
 
 
 def test_sides_follow_the_circumplex():
     assert sides("happiness") == (1, 1)
-    assert sides("sadness") == (-1, 0)  # darker; its arousal is too near the middle
+    assert sides("sadness") == (-1, -1)  # darker and calmer (arousal -0.27, margin 0.25)
+    assert sides("nostalgic") == (0, -1)  # calmer; its valence is too near the middle
     assert sides("neutral") == (0, 0)
     assert sides("anger")[0] == -1
+    assert sides("calm") == (1, -1)  # a mood word of its own, not neutral
 
 
-@pytest.mark.parametrize(
-    ("emotion", "top", "z", "close"),
-    [
-        ("happiness", "happiness", None, True),  # the chip says so
-        ("happiness", "neutral", (0.4, 0.2), True),  # brighter and livelier than typical
-        ("happiness", "neutral", (0.4, -0.2), False),  # bright but calm
-        ("happiness", "disgust", (float("nan"), 0.3), False),  # no reading, other chip
-        ("sadness", "neutral", (-1.0, -0.5), True),
-        ("neutral", "sadness", (0.0, 0.0), False),  # neutral has no side: its chip only
-    ],
-)
-def test_is_close(emotion, top, z, close):
-    assert is_close(emotion, top, z) is close
+def test_is_close_only_inside_the_region_by_the_threshold():
+    far = CLOSE_Z[(1, 1)] + 0.5
+    assert is_close("happiness", (far, far))
+    assert not is_close("happiness", (far, -far))  # bright but calm
+    assert not is_close("happiness", (float("nan"), far))  # no reading
+    assert not is_close("happiness", None)
+    assert is_close("dark", (-CLOSE_Z[(-1, 0)] - 0.1, 3.0))  # dark: darker only
+    assert not is_close("neutral", (2.0, 0.0))
+    assert is_close("neutral", (0.0, 0.0), {(0, 0): 0.5})
+
+
+def test_the_chip_names_the_likeliest_emotion_the_reading_allows():
+    happy = np.array([0, 0, 0, 0.9, 0.05, 0.05, 0])
+    assert chip(happy, (0.5, 0.5)) == "happiness"
+    assert chip(happy, (-0.5, 0.5)) == "neutral"  # darker than typical: not happiness
+    assert chip(happy, None) == "happiness"  # no reading: nothing to contradict
+    allowed = chip_allowed(np.array([[-1.0, -1.0], [np.nan, np.nan]]))
+    assert allowed[0, EMOTIONS.index("sadness")] and not allowed[0, EMOTIONS.index("anger")]
+    assert allowed[1].all()
 
 
 def test_summary_never_claims_more_than_it_has():
@@ -75,8 +84,7 @@ def test_match_mode_marks_each_track_and_the_heading_is_honest(tidy_catalogue):
         results = recommender.recommend(emotion, k=10)
         assert all(r.close is not None for r in results)
         for r in results:
-            top = max(r.probabilities, key=r.probabilities.__getitem__)
-            assert r.close == is_close(emotion, top, _z(catalogue, r.track_id))
+            assert r.close == is_close(emotion, _z(catalogue, r.track_id))
     uplift = recommender.recommend("sadness", k=5, mode="uplift")
     assert all(r.close is None for r in uplift)
 

@@ -26,10 +26,10 @@ def acoustic(features) -> bool:
 
 
 def test_a_listener_who_likes_acoustic_tracks_gets_more_of_them(copy_catalogue):
-    """The same rounds of sad music with and without the taste: the dislikes exclude the same
-    tracks in both, so what differs is the taste alone."""
+    """The same rounds of melancholic music with and without the taste: the dislikes exclude
+    the same tracks in both, so what differs is the taste alone."""
     with_taste, without = copy_catalogue(), copy_catalogue()
-    rounds = {"rounds": 4, "emotions": ("sadness",)}
+    rounds = {"rounds": 4, "emotions": ("melancholic",)}
     learned = simulate(with_taste, MusicRecommender(with_taste, seed=4), acoustic, **rounds)
     blind = simulate(
         without, MusicRecommender(without, seed=4, taste_weight=0.0), acoustic, **rounds

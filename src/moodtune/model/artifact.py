@@ -52,6 +52,7 @@ from moodtune.model.storage import (
     model_from_parts,
     save_model,
 )
+from moodtune.model.whole import WholeModel
 
 __all__ = [
     "FORMAT",
@@ -123,6 +124,20 @@ class EmotionModel:
             self.weights, self.scale_min, self.scale_max, d, k, "model"
         )
         self._net = forward.SoftmaxMLP(*layers)  # prepared once, not per call
+        self._whole: tuple[Any, ...] = (None, None, None)  # (head, combination, WholeModel)
+
+    def _whole_model(self) -> WholeModel | None:
+        """Classifier, reading over its own features and combination as one pass (None
+        without a combined reading, or when a row could contradict every class); built once
+        and rebuilt when :attr:`readings` or their combination are replaced."""
+        head = self.reading_head(self.feature_names)
+        if head is None or head.combination is None or not head.raw:
+            return None  # a reading with other views runs step by step
+        if self._whole[0] is not head or self._whole[1] is not head.combination:
+            columns = [self.feature_names.index(f) for f in head.feature_names]
+            whole = WholeModel(self._net, head._net, columns, head.combination, self.labels)
+            self._whole = (head, head.combination, whole if whole.always_possible else None)
+        return self._whole[2]
 
     # --- prediction ----------------------------------------------------------------------
 
@@ -257,6 +272,9 @@ class EmotionModel:
         """
         if not self.has_reading:
             return self.classifier_proba(features, chunk=chunk)
+        whole = self._whole_model()
+        if whole is not None:
+            return whole.proba(self._check(features))
         return self.predict_all(features).probabilities
 
     def predict(self, features: np.ndarray) -> np.ndarray:

@@ -86,26 +86,30 @@ class _PerAxis:
         return np.column_stack([m.predict(features) for m in self.models_])
 
 
-def _reading_model(config: Any) -> Any:
-    from moodtune.model.training import ReadingRegressor
+def _reading_model(config: Any, names: Sequence[str], companion: bool = False) -> Any:
+    from moodtune.model.reading_training import COMPANION_VIEWS, ReadingRegressor
 
-    return ReadingRegressor(config)
+    config = replace(config, views=COMPANION_VIEWS) if companion else config
+    return ReadingRegressor(config, feature_names=names)
 
 
 #: name → (description, uses the model's features (True) or all the table's (False),
 #: factory(feature names, reading config, seed, default model) → regressor)
 READING_MODELS: dict[str, tuple[str, bool, Callable[..., Any]]] = {
     "reading": (
-        "moodtune's reading: min-max, MLP d-64-2, L-BFGS, L2 10, standardised targets, all "
-        "the table's features",
+        "moodtune's reading: mean of two MLPs d-64-2 (L-BFGS, L2 10, standardised targets), "
+        "one over the features with the skewed ones log-scaled, one over rank-normalised "
+        "features (views log, quantile), all the table's features",
         False,
-        lambda names, config, seed, model: _reading_model(replace(config, seed=seed)),
+        lambda names, config, seed, model: _reading_model(replace(config, seed=seed), names),
     ),
     "reading_7": (
         "the same over the classifier's features only (the reading for tables that lack "
-        "the others, e.g. the seed data)",
+        "the others, e.g. the seed data): one MLP d-64-2 on the features as they are",
         True,
-        lambda names, config, seed, model: _reading_model(replace(config, seed=seed)),
+        lambda names, config, seed, model: _reading_model(
+            replace(config, seed=seed), names, companion=True
+        ),
     ),
     "raw_features": (
         "Spotify's valence as valence, energy as arousal (no learning)",

@@ -18,6 +18,7 @@ import numpy as np
 from moodtune.errors import MoodtuneError
 from moodtune.model import forward
 from moodtune.model.network import TENSORS, _prepare_mlp
+from moodtune.model.reading_views import check_views, expand
 
 __all__ = ["Combination", "ReadingHead"]
 
@@ -29,8 +30,12 @@ class ReadingHead:
     Tensors ``fc1.weight`` (hidden, d), ``fc1.bias`` (hidden,), ``fc2.weight`` (2, hidden),
     ``fc2.bias`` (2,) (stored as ``reading.<i>.<name>``); the outputs are on the −1..1 scale
     (the target standardisation is folded into the last layer) and clipped to it. Inputs are
-    the raw values of ``feature_names`` (d of them), in that order. ``combination`` says how
-    this reading and the classifier's probabilities make one distribution.
+    the raw values of ``feature_names`` (d of them), in that order. ``views`` (see
+    :mod:`moodtune.model.reading_views`) say how the network sees them: empty (readings saved
+    before views existed) or ``({"kind": "raw"},)``, as they are; with V views the network
+    reads their concatenation, d · V columns (the scaler and ``fc1.weight`` have that width).
+    ``combination`` says how this reading and the classifier's probabilities make one
+    distribution.
     """
 
     feature_names: tuple[str, ...]
@@ -39,11 +44,15 @@ class ReadingHead:
     weights: dict[str, np.ndarray]
     metadata: dict[str, Any] = field(default_factory=dict)
     combination: Combination | None = None
+    views: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         self.feature_names = tuple(self.feature_names)
+        self.views = tuple(dict(view) for view in self.views)
+        check_views(self.views, self.feature_names)
+        width = len(self.feature_names) * max(1, len(self.views))
         self.weights, self.scale_min, self.scale_max, layers = _prepare_mlp(
-            self.weights, self.scale_min, self.scale_max, len(self.feature_names), 2, "reading"
+            self.weights, self.scale_min, self.scale_max, width, 2, "reading"
         )
         self._net = forward.SoftmaxMLP(*layers)  # prepared once, not per call
 
@@ -55,8 +64,14 @@ class ReadingHead:
                 f"the reading expects features of shape (n, {len(self.feature_names)}) in the "
                 f"order {', '.join(self.feature_names)}; got {x.shape}"
             )
+        x = expand(self.views, x, self.feature_names)
         out = self._net.outputs(x, chunk=min(chunk, forward.CHUNK))
         return np.clip(out, -1.0, 1.0, out=out)
+
+    @property
+    def raw(self) -> bool:
+        """True when the network reads the features as they are (no other view)."""
+        return all(view["kind"] == "raw" for view in self.views) and len(self.views) <= 1
 
     def digest(self) -> bytes:
         parts = [self.weights[name].tobytes() for name in TENSORS]
@@ -64,6 +79,8 @@ class ReadingHead:
         parts.append("|".join(self.feature_names).encode())
         if self.combination is not None:
             parts.append(json.dumps(self.combination.to_dict(), sort_keys=True).encode())
+        if self.views:  # absent from older readings, whose versions stay as they were
+            parts.append(json.dumps(self.views, sort_keys=True).encode())
         return b"".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -79,6 +96,7 @@ class ReadingHead:
                 "max": [float(v) for v in self.scale_max],
             },
             "combination": self.combination.to_dict() if self.combination is not None else None,
+            **({"views": list(self.views)} if self.views else {}),
         }
 
     @classmethod
@@ -93,9 +111,18 @@ class ReadingHead:
                 k: v
                 for k, v in info.items()
                 if k
-                not in {"feature_names", "scaler", "combination", "outputs", "scale", "hidden_size"}
+                not in {
+                    "feature_names",
+                    "scaler",
+                    "combination",
+                    "outputs",
+                    "scale",
+                    "hidden_size",
+                    "views",
+                }
             },
             combination=Combination.from_dict(combination) if combination else None,
+            views=tuple(info.get("views") or ()),
         )
 
 

@@ -12,8 +12,10 @@ import numpy as np
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import Combination, ReadingHead
 from moodtune.model.mlp import MLPClassifier, TrainConfig, require_torch, single_threaded
+from moodtune.model.reading_views import KINDS, apply_view, fit_view
 
 __all__ = [
+    "COMPANION_VIEWS",
     "KAPPA",
     "MARGIN",
     "TAU",
@@ -30,7 +32,10 @@ class ReadingConfig:
 
     The same architecture as the classifier (min-max scaled inputs, ``hidden_size`` ReLU
     units) with two linear outputs, trained full-batch with L-BFGS on the mean squared error
-    of the standardised targets plus ``l2`` / (2 n) · ‖weights‖². ``l2`` = 10 was chosen by
+    of the standardised targets plus ``l2`` / (2 n) · ‖weights‖². With several ``views``
+    (:mod:`moodtune.model.reading_views`: ``raw``, ``log``, ``quantile``) one such network is
+    trained per view and their outputs averaged; the ensemble is stored as one network whose
+    first layer reads the views side by side. ``l2`` = 10 and the views were chosen by
     artist-grouped 5-fold CV on MuSe with shuffle seeds 10, 11, 12 (docs/model.md).
     """
 
@@ -38,47 +43,81 @@ class ReadingConfig:
     l2: float = 10.0
     iterations: int = 1000
     seed: int = 0
+    views: tuple[str, ...] = ("log", "quantile")
 
     def validate(self) -> ReadingConfig:
-        if self.hidden_size < 1 or self.iterations < 1 or self.l2 < 0:
+        if self.hidden_size < 1 or self.iterations < 1 or self.l2 < 0 or not self.views:
             raise MoodtuneError(f"invalid reading parameters {self}")
+        unknown = [v for v in self.views if v not in KINDS]
+        if unknown:
+            raise MoodtuneError(f"unknown reading view(s) {unknown}; choose from {KINDS}")
         return self
 
 
+#: The views of the reading over the classifier's own features: as they are, so that
+#: ``EmotionModel.predict_proba`` runs classifier, reading and combination as one network
+#: (:mod:`moodtune.model.whole`).
+COMPANION_VIEWS = ("raw",)
+
+
 class ReadingRegressor:
-    """Min-max scaler + one-hidden-layer ReLU MLP with 2 linear outputs (valence, arousal).
+    """Min-max scaler + one-hidden-layer ReLU MLP with 2 linear outputs (valence, arousal),
+    one per view of the features, averaged (see :class:`ReadingConfig`).
 
     ``fit(X, Y)`` takes raw features X of shape (n, d) and listeners' valence/arousal Y of
     shape (n, 2) on the −1..1 scale; ``predict(X)`` returns shape (n, 2), clipped to −1..1.
-    The scaler and the target standardisation are fitted on the training rows only; the same
-    data, config and seed give identical weights (single-threaded).
+    The scaler, the views and the target standardisation are fitted on the training rows
+    only; the same data, config and seed give identical weights (single-threaded).
+    ``feature_names`` (d) name the columns (the ``log`` view reads some by name).
     """
 
-    def __init__(self, config: ReadingConfig | None = None):
+    def __init__(
+        self, config: ReadingConfig | None = None, *, feature_names: Sequence[str] | None = None
+    ):
         self.config = (config or ReadingConfig()).validate()
+        self.feature_names = tuple(feature_names) if feature_names is not None else None
 
     def fit(self, features: np.ndarray, targets: np.ndarray) -> ReadingRegressor:
         """Fit on X (n, d) raw features and Y (n, 2) targets, single-threaded."""
         with single_threaded():
             return self._fit(features, targets)
 
+    def _names(self, d: int) -> tuple[str, ...]:
+        names = self.feature_names or tuple(f"x{i}" for i in range(d))
+        if len(names) != d:
+            raise MoodtuneError(f"{len(names)} feature names for {d} features")
+        return names
+
     def _fit(self, features: np.ndarray, targets: np.ndarray) -> ReadingRegressor:
-        torch = require_torch()
         x = np.asarray(features, dtype=np.float32)
         y = np.asarray(targets, dtype=np.float32)
         if x.ndim != 2 or y.shape != (len(x), 2) or len(x) < 2:
             raise MoodtuneError(f"expected X (n, d) and Y (n, 2); got {x.shape} and {y.shape}")
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
             raise MoodtuneError("reading training data must be finite")
+        names = self._names(x.shape[1])
+        self.views_ = tuple(fit_view(kind, x, names) for kind in self.config.views)
+        parts = [self._fit_one(apply_view(view, x, names), y) for view in self.views_]
+        self.scale_min_ = np.concatenate([part[0] for part in parts])
+        self.scale_max_ = np.concatenate([part[1] for part in parts])
+        self.state_ = _stack([part[2] for part in parts])
+        self.steps_ = int(sum(part[3] for part in parts))
+        fitted = self.to_head(names).predict(x)
+        self.reference_ = (fitted.mean(axis=0), fitted.std(axis=0))
+        return self
+
+    def _fit_one(
+        self, x: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], int]:
+        """One network on inputs x (n, d): its scaler's min and max, its four tensors (the
+        outputs on the −1..1 scale) and the L-BFGS iterations run."""
+        torch = require_torch()
         config = self.config
-        self.scale_min_, self.scale_max_ = x.min(axis=0), x.max(axis=0)
-        span = np.where(self.scale_max_ > self.scale_min_, self.scale_max_ - self.scale_min_, 1.0)
-        self.target_mean_ = y.mean(axis=0)
-        self.target_std_ = np.maximum(y.std(axis=0), 1e-6)
-        xt = torch.from_numpy(np.ascontiguousarray((x - self.scale_min_) / span, np.float32))
-        yt = torch.from_numpy(
-            np.ascontiguousarray((y - self.target_mean_) / self.target_std_, np.float32)
-        )
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        span = np.where(hi > lo, hi - lo, 1.0)
+        mean, std = y.mean(axis=0), np.maximum(y.std(axis=0), 1e-6)
+        xt = torch.from_numpy(np.ascontiguousarray((x - lo) / span, np.float32))
+        yt = torch.from_numpy(np.ascontiguousarray((y - mean) / std, np.float32))
         torch.manual_seed(config.seed)
         net = torch.nn.Sequential()
         net.add_module("fc1", torch.nn.Linear(x.shape[1], config.hidden_size))
@@ -104,16 +143,13 @@ class ReadingRegressor:
 
         net.train()
         optimiser.step(closure)
-        self.steps_ = int(optimiser.state[next(iter(net.parameters()))].get("n_iter", 0))
+        steps = int(optimiser.state[next(iter(net.parameters()))].get("n_iter", 0))
         state = {k: v.detach().numpy().astype(np.float64) for k, v in net.state_dict().items()}
         # Fold the target standardisation into the output layer: outputs are on the −1..1 scale.
-        std, mean = self.target_std_.astype(np.float64), self.target_mean_.astype(np.float64)
-        state["fc2.weight"] = state["fc2.weight"] * std[:, None]
-        state["fc2.bias"] = state["fc2.bias"] * std + mean
-        self.state_ = {k: v.astype(np.float32) for k, v in state.items()}
-        fitted = self.to_head(tuple(f"x{i}" for i in range(x.shape[1]))).predict(x)
-        self.reference_ = (fitted.mean(axis=0), fitted.std(axis=0))
-        return self
+        std64, mean64 = std.astype(np.float64), mean.astype(np.float64)
+        state["fc2.weight"] = state["fc2.weight"] * std64[:, None]
+        state["fc2.bias"] = state["fc2.bias"] * std64 + mean64
+        return lo, hi, state, steps
 
     def to_head(
         self, feature_names: Sequence[str], metadata: dict[str, Any] | None = None
@@ -121,8 +157,12 @@ class ReadingRegressor:
         """The fitted regressor as a torch-free :class:`ReadingHead` over ``feature_names``."""
         if not hasattr(self, "state_"):
             raise MoodtuneError("the reading regressor is not fitted yet: call fit first")
+        names = tuple(feature_names)
+        if self.feature_names is not None and names != self.feature_names:
+            raise MoodtuneError(f"the reading was fitted on {self.feature_names}, not {names}")
+        views = self.views_ if self.feature_names is not None else _renamed(self.views_, names)
         return ReadingHead(
-            feature_names=tuple(feature_names),
+            feature_names=names,
             scale_min=self.scale_min_,
             scale_max=self.scale_max_,
             weights=dict(self.state_),
@@ -140,11 +180,49 @@ class ReadingRegressor:
                 ),
                 **(metadata or {}),
             },
+            # one raw view is stored as no view: the format readings had before views
+            views=() if self.config.views == ("raw",) else views,
         )
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         x = np.asarray(features)
-        return self.to_head(tuple(f"x{i}" for i in range(x.shape[1]))).predict(x)
+        return self.to_head(self.feature_names or self._names(x.shape[1])).predict(x)
+
+
+def _renamed(views: Sequence[dict[str, Any]], names: Sequence[str]) -> tuple[dict[str, Any], ...]:
+    """Views fitted without feature names (columns ``x0``, ``x1``, …) named ``names``."""
+    real = {f"x{i}": name for i, name in enumerate(names)}
+    return tuple(
+        {
+            key: {real[k]: v for k, v in value.items()} if isinstance(value, dict) else value
+            for key, value in view.items()
+        }
+        for view in views
+    )
+
+
+def _stack(states: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """One network computing the mean of the outputs of ``states`` (each d → h_i → 2), each
+    reading its own block of d inputs: block-diagonal first layer, averaged output layer."""
+    count = len(states)
+    first = np.zeros(
+        (
+            sum(s["fc1.weight"].shape[0] for s in states),
+            sum(s["fc1.weight"].shape[1] for s in states),
+        )
+    )
+    row = column = 0
+    for state in states:
+        h, d = state["fc1.weight"].shape
+        first[row : row + h, column : column + d] = state["fc1.weight"]
+        row, column = row + h, column + d
+    stacked = {
+        "fc1.weight": first,
+        "fc1.bias": np.concatenate([s["fc1.bias"] for s in states]),
+        "fc2.weight": np.concatenate([s["fc2.weight"] for s in states], axis=1) / count,
+        "fc2.bias": sum(s["fc2.bias"] for s in states) / count,
+    }
+    return {k: np.asarray(v, dtype=np.float32) for k, v in stacked.items()}
 
 
 #: Combination defaults, chosen by stratified 5-fold CV on the seed data with shuffle seeds

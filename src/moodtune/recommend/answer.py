@@ -72,7 +72,7 @@ def recommend_for(
     >>> len(answer.recommendations), answer.to_dict()["target"]["sadness"], answer.mode
     (4, 1.0, 'match')
     """
-    tracks = recommender.recommend(target.probabilities, k=k, mode=mode)
+    tracks = recommender.recommend(target, k=k, mode=mode)
     summary = summarise([r.to_dict() for r in tracks], target.top, mode)
     return Answer(target, mode, k, tracks, summary)
 

@@ -25,7 +25,20 @@ import numpy as np
 from moodtune.recommend.arrays import CatalogueArrays
 from moodtune.recommend.index.common import PLANE_DIAMETER
 
-__all__ = ["PLANE_DIAMETER", "Ranking", "RevisionCache", "by_distribution", "by_plane"]
+__all__ = [
+    "PLANE_DIAMETER",
+    "WITHIN",
+    "Ranking",
+    "RevisionCache",
+    "by_distribution",
+    "by_plane",
+    "by_point",
+    "closeness",
+]
+
+#: How much the emotion distribution adds to a ``match`` score (the plane gives 0..1): at most
+#: this much, so the probabilities only order tracks about equally near the target's point.
+WITHIN = 0.005
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,42 @@ def by_plane(arrays: CatalogueArrays, point: np.ndarray, count: int) -> Ranking:
     :meth:`TrackIndex.plane <moodtune.recommend.index.TrackIndex.plane>`."""
     point = np.asarray(point, dtype=np.float32)
     return _prefix(arrays, count, lambda asked: arrays.index.plane(point, asked))
+
+
+def closeness(probabilities: np.ndarray, distribution: np.ndarray) -> np.ndarray:
+    """``1 - Hellinger distance`` of distributions (m, 7) to ``distribution`` (7,), (m,)."""
+    root = np.sqrt(np.asarray(distribution, dtype=np.float64))
+    overlap = np.sqrt(np.asarray(probabilities, dtype=np.float64)) @ root
+    return 1.0 - np.sqrt(np.clip(1.0 - overlap, 0.0, None))
+
+
+def by_point(
+    arrays: CatalogueArrays, point: np.ndarray, distribution: np.ndarray, count: int
+) -> Ranking:
+    """At least ``count`` tracks (or all) for ``match``: nearest first to ``point`` (2,) on
+    the valence/arousal plane (where the listener-grounded reading puts tracks) by the larger
+    axis gap (Chebyshev; ``point`` is :func:`moodtune.recommend.moods.aim` of the target),
+    the emotion distribution deciding only among tracks about equally near.
+
+    Scores are the plane score (``1 - gap / PLANE_DIAMETER``) plus :data:`WITHIN` times
+    the Hellinger closeness to ``distribution`` (7,). A track outside the plane query's best
+    ``asked`` scores at most the last plane score plus :data:`WITHIN`, so only the tracks
+    above that are kept and the ranking stays exact.
+    """
+    point = np.asarray(point, dtype=np.float32)
+    size = arrays.size
+    if size == 0:
+        return Ranking(np.zeros(0, dtype=np.int64), np.zeros(0), True)
+    asked = min(size, count + count // 2 + 32)
+    while True:
+        indices, plane = arrays.index.plane(point, asked, metric="chebyshev")
+        complete = asked >= size
+        scores = plane + WITHIN * closeness(arrays.probabilities[indices], distribution)
+        floor = float(plane[-1]) + WITHIN if len(plane) else 0.0
+        ranking = Ranking.exact(indices, scores, floor, complete)
+        if ranking.covers(count):
+            return ranking
+        asked = min(size, asked * 4)
 
 
 def _prefix(arrays: CatalogueArrays, count: int, top) -> Ranking:

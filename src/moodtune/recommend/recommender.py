@@ -1,14 +1,18 @@
 """MusicRecommender: tracks for an emotion, or a path from it, with a reason for each.
 
-The modes are defined once, in :mod:`moodtune.recommend.modes`:
+The modes are defined once, in :mod:`moodtune.recommend.modes`, the targets in
+:mod:`moodtune.recommend.moods`:
 
-- a mode without an end (``match``) ranks the tracks whose predicted emotion distribution
-  is closest to the target, by Hellinger distance (``score = 1 - distance``, 1 = the same
-  distribution);
+- a mode without an end (``match``) ranks the tracks nearest to the target's point on the
+  valence/arousal plane, where the reading learned from listeners places them
+  (``score = 1 - distance / 2√2``), the predicted emotion distribution deciding only among
+  tracks about equally near (:func:`~moodtune.recommend.ranking.by_point`); a track is a
+  close match only inside the target's region (:mod:`moodtune.recommend.matching`);
 - a mode with an end on the valence/arousal plane (``uplift``: happiness, ``calm``: neutral
   valence, low arousal) is an ordered playlist following the ISO principle of music
-  therapy: it starts near the target's point on the plane and steps, track by track, along
-  the straight line to the end (``score = 1 - distance to the step's point / 2√2``).
+  therapy: it starts where ``match`` aims for the target (:func:`~moodtune.recommend.moods.
+  aim`) and steps, track by track, along the straight line to where it aims for the end
+  (``score = 1 - distance to the step's point / 2√2``).
 
 Variety: at most ``artist_cap`` tracks per primary artist, no two tracks with near-identical
 feature vectors, nothing from the last ``exclude_recent`` plays (unless too few tracks are
@@ -44,19 +48,22 @@ from moodtune.errors import MoodtuneError
 from moodtune.recommend.arrays import CatalogueArrays
 from moodtune.recommend.catalogue import Catalogue
 from moodtune.recommend.index import path_points
-from moodtune.recommend.matching import is_close
+from moodtune.recommend.matching import is_close, sides
 from moodtune.recommend.modes import K_MAX, K_MIN, MODES, Mode, mode_named
+from moodtune.recommend.moods import aim, mood_named
 from moodtune.recommend.picker import Picker
-from moodtune.recommend.ranking import by_distribution, by_plane
+from moodtune.recommend.ranking import by_plane, by_point
 from moodtune.recommend.shown import Recommendation, describe, web_url
 from moodtune.recommend.snapshot import Snapshot
 from moodtune.recommend.supply import PRELOAD_TRACKS, Compute, Loader, Memory
+from moodtune.recommend.target import ResolvedTarget
 from moodtune.recommend.taste import Taste
 
 __all__ = ["K_MAX", "K_MIN", "MODES", "MusicRecommender", "Recommendation", "Request", "web_url"]
 
-#: A target: an emotion or alias, a mapping emotion → weight, or 7 weights in EMOTIONS order.
-Target = str | Mapping[str, float] | Sequence[float]
+#: A target: an emotion, alias or mood word, a mapping emotion → weight, 7 weights in EMOTIONS
+#: order, or a :class:`~moodtune.recommend.target.ResolvedTarget`.
+Target = str | Mapping[str, float] | Sequence[float] | ResolvedTarget
 #: (array index, score, the second part of the reason) of each track picked.
 Picks = list[tuple[int, float, str]]
 
@@ -75,12 +82,16 @@ class _Walk:
 
 @dataclass(frozen=True)
 class Request:
-    """A checked request: the target ``distribution`` (7,), ``k`` and the :class:`Mode`.
+    """A checked request: the target ``distribution`` (7,), its ``point`` (2,) on the
+    valence/arousal plane and ``name``, ``k`` and the :class:`Mode`.
 
     Examples
     --------
     >>> Request.of("sad", 5, "uplift").mode.goal
     'happiness'
+    >>> calm = Request.of("calm", 5, "match")
+    >>> calm.name, calm.point.tolist(), calm.distribution.round(2).tolist()
+    ('calm', [0.55, -0.6], [0.0, 0.0, 0.0, 0.4, 0.6, 0.0, 0.0])
     >>> Request.of("sad", 500, "match")
     Traceback (most recent call last):
     ...
@@ -90,14 +101,24 @@ class Request:
     distribution: np.ndarray
     k: int
     mode: Mode
+    point: np.ndarray
+    name: str
 
     @classmethod
     def of(cls, target: Target, k: int, mode: str) -> Request:
         """Check the arguments of :meth:`MusicRecommender.recommend` (errors name them)."""
-        distribution = emotions.distribution(target)
+        if isinstance(target, ResolvedTarget):
+            distribution, point, name = target.vector, target.point, target.top
+        elif isinstance(target, str):
+            mood = mood_named(target)
+            distribution, point, name = mood.distribution, mood.point, mood.name
+        else:
+            distribution = emotions.distribution(target)
+            point = np.asarray(emotions.valence_arousal(distribution), dtype=np.float64)
+            name = EMOTIONS[int(np.argmax(distribution))]
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not K_MIN <= k <= K_MAX:
             raise MoodtuneError(f"k must be a whole number from {K_MIN} to {K_MAX}; got {k!r}")
-        return cls(distribution, int(k), mode_named(mode))
+        return cls(distribution, int(k), mode_named(mode), point, name)
 
 
 class MusicRecommender:
@@ -148,7 +169,9 @@ class MusicRecommender:
         or 7 weights in EMOTIONS order; weights are normalised) in ``mode`` (a name of
         :data:`~moodtune.recommend.modes.MODES`).
 
-        Fewer than ``k`` come back only when the catalogue has no more eligible tracks.
+        A mood word ("calm", "nostalgic") or a :class:`ResolvedTarget` aims at its own point
+        of the valence/arousal plane. Fewer than ``k`` come back only when the catalogue has
+        no more eligible tracks.
         """
         request = Request.of(target, k, mode)
         snapshot = self.catalogue.snapshot(self.exclude_recent)
@@ -231,10 +254,9 @@ class MusicRecommender:
             return None
         results = [infos[index].recommendation(score, detail) for index, score, detail in picks]
         if request.mode.end is None:
-            wanted = EMOTIONS[int(np.argmax(request.distribution))]
+            region = sides(request.point)
             for item, (index, _, _) in zip(results, picks, strict=True):
-                top = max(item.probabilities, key=item.probabilities.__getitem__)
-                item.close = is_close(wanted, top, arrays.reading_z[index])
+                item.close = is_close(region, arrays.reading_z[index])
         return results
 
     def _search(
@@ -276,8 +298,9 @@ class MusicRecommender:
     # --- the two kinds of mode ----------------------------------------------------------------
 
     def _match(self, request: Request, walk: _Walk) -> Picks | None:
-        """``k`` tracks closest to the target distribution, best first."""
+        """``k`` tracks nearest to the target's point (the distribution within), best first."""
         distribution, k, picker = request.distribution, request.k, walk.picker
+        point = aim(request.point)
 
         def attempt(ordered: np.ndarray, scores: np.ndarray) -> list[tuple[int, float]]:
             picker.reset()  # each attempt chooses afresh from its larger pool
@@ -285,25 +308,24 @@ class MusicRecommender:
 
         chosen = self._search(
             walk,
-            ("match", distribution.tobytes()),
-            lambda count: by_distribution(walk.arrays, distribution, count),
+            ("match", point.tobytes(), distribution.tobytes()),
+            lambda count: by_point(walk.arrays, point, distribution, count),
             8 * k + 2 * len(picker.excluded) + 32,
             attempt,
             lambda picked: len(picked) == k,
         )
         if chosen is None:
             return None
-        named = describe(distribution)
+        named = describe(distribution) if request.name in EMOTIONS else request.name
         picks = sorted(chosen, key=lambda pick: -pick[1])
         return [(i, s, f"match {s:.2f} to {named}") for i, s in picks]
 
     def _path(self, request: Request, walk: _Walk) -> Picks | None:
         """One track per step from the target's point on the plane to the mode's end."""
         k, end, arrays, picker = request.k, request.mode.end, walk.arrays, walk.picker
-        start = emotions.valence_arousal(request.distribution)
         finish = np.array([end.valence, end.arousal])  # type: ignore[union-attr]
-        waypoints = path_points(start, finish, k)
-        origin = EMOTIONS[int(np.argmax(request.distribution))]
+        waypoints = path_points(aim(request.point), aim(finish), k)
+        origin = request.name
         picks: Picks = []
         for number, point in enumerate(waypoints, start=1):
             found = self._search(

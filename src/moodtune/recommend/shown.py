@@ -20,6 +20,7 @@ import numpy as np
 
 from moodtune.emotions import EMOTIONS
 from moodtune.recommend.arrays import CatalogueArrays
+from moodtune.recommend.matching import chip
 from moodtune.recommend.queries import TrackRecord
 
 __all__ = ["Recommendation", "TrackInfo", "describe", "summary", "web_url"]
@@ -32,7 +33,10 @@ class Recommendation:
     ``probabilities`` are the track's predicted emotions; ``valence``/``energy`` its features
     (0–1) when known; ``reading`` its valence and arousal learned from listeners (−1..1, None
     without one). ``close`` says whether the track is a close match for the emotion asked
-    for (see :mod:`moodtune.recommend.matching`; in ``match`` mode, else None).
+    for (see :mod:`moodtune.recommend.matching`; in ``match`` mode, else None). ``chip`` is
+    the emotion to name on the track: the most probable one its reading allows
+    (:func:`moodtune.recommend.matching.chip`; never one whose region the reading lies
+    outside).
     ``has_audio`` is True only when the track has a local audio file that exists (checked
     once per catalogue revision); ``audio_url`` is left None here, and the web layer fills it
     with its own URL for such tracks. ``remote_audio_url`` is the track's
@@ -54,6 +58,7 @@ class Recommendation:
     remote_audio_url: str | None = None
     reading: tuple[float, float] | None = None
     close: bool | None = None
+    chip: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (a shallow copy; ``dataclasses.asdict`` deep-copies, slowly)."""
@@ -74,6 +79,7 @@ class TrackInfo:
     """
 
     __slots__ = (
+        "_chip",
         "_probabilities",
         "_summary",
         "arrays",
@@ -99,6 +105,7 @@ class TrackInfo:
         self.has_audio = bool(audio_path) and Path(audio_path).is_file()
         self._summary: str | None = None
         self._probabilities: dict[str, float] | None = None
+        self._chip: str | None = None
 
     @classmethod
     def of(cls, arrays: CatalogueArrays, index: int, record: TrackRecord) -> TrackInfo:
@@ -129,6 +136,14 @@ class TrackInfo:
             }
         return self._probabilities
 
+    @property
+    def chip(self) -> str:
+        """The emotion the track's chip names (:func:`moodtune.recommend.matching.chip`)."""
+        if self._chip is None:
+            index = self.index
+            self._chip = chip(self.arrays.probabilities[index], self.arrays.reading_z[index])
+        return self._chip
+
     def recommendation(self, score: float, detail: str) -> Recommendation:
         valence, energy = self.arrays.valence[self.index], self.arrays.energy[self.index]
         reading = self.arrays.reading[self.index]
@@ -151,6 +166,7 @@ class TrackInfo:
                 if np.isfinite(reading).all()
                 else None
             ),
+            chip=self.chip,
         )
 
 

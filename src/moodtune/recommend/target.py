@@ -9,6 +9,9 @@ Examples
 --------
 >>> resolve_target(emotion="sad").probabilities["sadness"]
 1.0
+>>> calm = resolve_target(emotion="Relaxed")  # a mood word: a target of its own
+>>> calm.top, calm.point.tolist()
+('relaxed', [0.65, -0.55])
 >>> mixed = resolve_target(distribution="happiness=3, sadness=1")
 >>> mixed.describe(), mixed.given_as, mixed.notes
 ('happiness 0.75, sadness 0.25', 'distribution', ['the weights sum to 4; normalised to 1'])
@@ -26,6 +29,7 @@ import numpy as np
 from moodtune import emotions
 from moodtune.emotions import EMOTIONS, canonical
 from moodtune.errors import MoodtuneError
+from moodtune.recommend.moods import mood_named
 from moodtune.recommend.shown import describe
 
 if TYPE_CHECKING:
@@ -55,6 +59,9 @@ class ResolvedTarget:
     notes : list of str
         Things worth telling the person about the target (e.g. that the weights were
         normalised); the reading's own notes are in ``reading.notes``.
+    mood : str or None
+        The name of the :data:`~moodtune.recommend.moods.MOODS` entry asked for (an emotion
+        or a mood word such as "calm"), None for a distribution or what was read.
 
     Examples
     --------
@@ -67,6 +74,7 @@ class ResolvedTarget:
     given_as: str
     reading: EmotionReading | None = None
     notes: list[str] = field(default_factory=list)
+    mood: str | None = None
 
     @property
     def vector(self) -> np.ndarray:
@@ -75,8 +83,17 @@ class ResolvedTarget:
 
     @property
     def top(self) -> str:
-        """The emotion with the largest weight."""
-        return EMOTIONS[int(np.argmax(self.vector))]
+        """The mood asked for by name (an emotion or a mood word), else the emotion with the
+        largest weight."""
+        return self.mood or EMOTIONS[int(np.argmax(self.vector))]
+
+    @property
+    def point(self) -> np.ndarray:
+        """Where the target lies on the valence/arousal plane, (2,) float64: the mood's own
+        point, or the expected valence/arousal of the distribution (faces, words, weights)."""
+        if self.mood is not None:
+            return mood_named(self.mood).point
+        return np.asarray(emotions.valence_arousal(self.vector), dtype=np.float64)
 
     def describe(self) -> str:
         """``"sadness"``, ``"happiness 0.75, sadness 0.25"`` or, for what was read,
@@ -84,7 +101,7 @@ class ResolvedTarget:
         if self.reading is not None:
             reading = self.reading
             return f"{reading.top} ({reading.source}, {reading.confidence} confidence)"
-        return describe(self.vector)
+        return self.mood or describe(self.vector)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``top``, the rounded ``probabilities`` and ``given_as``."""
@@ -92,6 +109,7 @@ class ResolvedTarget:
             "top": self.top,
             "probabilities": {k: round(float(v), 4) for k, v in self.probabilities.items()},
             "given_as": self.given_as,
+            "point": [round(float(v), 4) for v in self.point],
         }
 
 
@@ -108,7 +126,8 @@ def resolve_target(
     Parameters
     ----------
     emotion : str or None
-        An emotion or alias ("sad", "happiness").
+        An emotion, alias or mood word of :data:`~moodtune.recommend.moods.MOODS` ("sad",
+        "happiness", "calm", "nostalgic").
     distribution : str or mapping or sequence or None
         Weights over the emotions: a mapping, 7 weights in EMOTIONS order, or text like
         ``"happiness=0.7,sadness=0.3"`` (:func:`parse_distribution`); normalised to sum to 1.
@@ -141,7 +160,9 @@ def resolve_target(
     """
     _exactly_one(emotion=emotion, distribution=distribution, image=image, text=text)
     if emotion:
-        return ResolvedTarget(_mapping(emotion), "emotion")
+        mood = mood_named(emotion)
+        weights = dict(zip(EMOTIONS, map(float, mood.distribution), strict=True))
+        return ResolvedTarget(weights, "emotion", mood=mood.name)
     if distribution:
         return _weighted(distribution)
     if read is None:

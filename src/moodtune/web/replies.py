@@ -152,6 +152,11 @@ class TrackOut(BaseModel):
     close: bool | None = Field(
         None, description="match mode: whether the track closely matches the emotion asked for"
     )
+    chip: str | None = Field(
+        None,
+        description="the emotion to name on the track: the most probable one its reading "
+        "allows (never one whose valence/arousal region the reading lies outside)",
+    )
     explanation: str | None = Field(
         None,
         description="why it was chosen, in words (e.g. 'Bright and energetic, like the smile "

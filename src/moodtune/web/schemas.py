@@ -18,9 +18,10 @@ from pydantic import (
 )
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
-from moodtune.emotions import ALIASES, EMOTIONS, canonical, distribution
+from moodtune.emotions import ALIASES, EMOTIONS, distribution
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
+from moodtune.recommend.moods import MOODS, mood_named
 from moodtune.vision.reader import MAX_TEXT as READER_MAX_TEXT
 
 __all__ = [
@@ -69,16 +70,20 @@ MAX_TRACK_ID = 200
 #: What counts as a letter of words, the same in JSON Schema (ECMA 262), pydantic (Rust regex)
 #: and Python: a character that none of them calls white space. Text without one is blank.
 NOT_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
-#: Emotion names accepted (canonical names and aliases, lower case).
-EMOTION_NAMES: tuple[str, ...] = tuple(ALIASES)
+#: Emotion names accepted (canonical names and aliases, then the mood words of
+#: moodtune.recommend.moods and their other words, lower case).
+EMOTION_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys([*ALIASES, *(w for m in MOODS.values() for w in (m.name, *m.words))])
+)
 
 
 def _emotion(value: str | None) -> str | None:
-    """The canonical emotion for a name or alias; a ValueError (so a 422) for anything else."""
+    """The target a name, alias or mood word names ("calm" stays calm, "sad" is sadness); a
+    ValueError (so a 422) for anything else."""
     if value is None:
         return None
     try:
-        return canonical(value)
+        return mood_named(value).name
     except MoodtuneError as error:
         raise ValueError(str(error)) from None
 
@@ -113,7 +118,7 @@ WEIGHT_SCHEMA: dict[str, Any] = {"type": "number", "minimum": 0}
 EMOTION_SCHEMA: dict[str, Any] = {
     "type": "string",
     "enum": list(EMOTION_NAMES),
-    "description": "An emotion or alias.",
+    "description": "An emotion, alias or mood word (calm, energetic, nostalgic, ...).",
 }
 TEXT_SCHEMA: dict[str, Any] = {
     "type": "string",

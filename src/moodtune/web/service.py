@@ -211,7 +211,7 @@ class MoodService:
         """``k`` tracks for ``target`` as JSON-ready dicts, with this API's audio URL filled;
         at most ``artist_cap`` per artist (see :meth:`recommender_for`)."""
         recommender = self.recommender_for(artist_cap)
-        recommendations = recommender.recommend(target.probabilities, k=k, mode=mode)
+        recommendations = recommender.recommend(target, k=k, mode=mode)
         return [self.track_dict(item) for item in recommendations]
 
     def recommend_now(
@@ -226,7 +226,7 @@ class MoodService:
         quick = getattr(self.recommender_for(artist_cap), "recommend_cached", None)
         if quick is None:
             return None
-        recommendations = quick(target.probabilities, k=k, mode=mode)
+        recommendations = quick(target, k=k, mode=mode)
         if recommendations is None:
             return None
         return [self.track_dict(item) for item in recommendations]

@@ -243,13 +243,18 @@ class TrackIndex:
         cap: int | None = None,
         excluded: Iterable[int] | np.ndarray | None = None,
         used: Mapping[int, int] | None = None,
+        metric: str = "euclidean",
     ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` tracks nearest to ``point`` (2,) on the valence/arousal plane.
 
         Scores are ``1 - distance / 2√2``, as :func:`~moodtune.recommend.ranking.by_plane`;
-        the other parameters and the returns as :meth:`match`.
+        ``metric`` is ``"euclidean"`` or ``"chebyshev"`` (the larger axis gap, for
+        :func:`~moodtune.recommend.ranking.by_point`); the other parameters and the returns
+        as :meth:`match`.
         """
-        return plane_query(self._grid, self.artists, point, k, cap, excluded, used)
+        if metric not in ("euclidean", "chebyshev"):
+            raise MoodtuneError(f"metric must be euclidean or chebyshev; got {metric!r}")
+        return plane_query(self._grid, self.artists, point, k, cap, excluded, used, metric)
 
     def path(
         self,

@@ -67,15 +67,25 @@ def brute_force_plane(
     cap: int | None = None,
     excluded: Iterable[int] | np.ndarray | None = None,
     used: Mapping[int, int] | None = None,
+    metric: str = "euclidean",
 ) -> tuple[np.ndarray, np.ndarray]:
     """The exact plane top-k by measuring every track's distance to ``point`` (2,).
 
     ``positions`` (n, 2) float32; the rest as :func:`brute_force_match`. The squared
     distances (float32) of every track are partitioned; only the pool gets square roots.
+    ``metric="chebyshev"`` ranks by the larger axis gap instead (as ``TrackIndex.plane``).
     """
     _check_query(k, cap)
     point = np.asarray(point, dtype=np.float32).reshape(2)
     offset = positions - point
+    if metric == "chebyshev":
+        gap = np.abs(offset).max(axis=1)
+
+        def by_gap(key: np.ndarray) -> np.ndarray:
+            return 1.0 - (-key).astype(np.float64) / PLANE_DIAMETER
+
+        np.negative(gap, out=gap)
+        return _brute_top(gap, by_gap, artists, k, cap, excluded, used)
     squared = np.einsum("ij,ij->i", offset, offset)
     del offset
 

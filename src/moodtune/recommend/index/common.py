@@ -57,10 +57,15 @@ def _match_scores(coefficients: np.ndarray) -> np.ndarray:
     return 1.0 - np.sqrt(np.clip(1.0 - coefficients.astype(np.float64), 0.0, 1.0))
 
 
-def _plane_distances(positions: np.ndarray, point: np.ndarray) -> np.ndarray:
+def _plane_distances(
+    positions: np.ndarray, point: np.ndarray, metric: str = "euclidean"
+) -> np.ndarray:
     """Distances (float64) of ``positions`` (m, 2) float32 to ``point`` (2,) float32, as
-    ``by_plane`` computes them."""
+    ``by_plane`` computes them (``metric="chebyshev"``: the larger axis gap, as ``by_point``
+    does)."""
     offset = positions - point
+    if metric == "chebyshev":
+        return np.abs(offset).max(axis=1).astype(np.float64)
     return np.sqrt(np.einsum("ij,ij->i", offset, offset).astype(np.float64))
 
 

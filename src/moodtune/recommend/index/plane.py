@@ -30,8 +30,12 @@ def plane_query(
     cap: int | None,
     excluded: Iterable[int] | np.ndarray | None,
     used: Mapping[int, int] | None,
+    metric: str = "euclidean",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:meth:`TrackIndex.plane` over ``grid``: indices (≤ k,) int64 and scores (≤ k,) float64."""
+    """:meth:`TrackIndex.plane` over ``grid``: indices (≤ k,) int64 and scores (≤ k,) float64.
+
+    Both metrics prune alike: a track outside a square of cells is at least the square's
+    nearest edge away on one axis, so at least that far by either metric."""
     _check_query(k, cap)
     excluded = _excluded_array(excluded)
     point = np.asarray(point, dtype=np.float32).reshape(2)
@@ -41,7 +45,7 @@ def plane_query(
         return _EMPTY, np.zeros(0)
 
     def pick(box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        ids, distance = _cells(grid, box, point)
+        ids, distance = _cells(grid, box, point, metric)
         scores = 1.0 - distance / PLANE_DIAMETER
         chosen = select(ids, scores, artists, k, cap=cap, excluded=excluded, used=used)
         return ids, distance, chosen
@@ -74,7 +78,7 @@ def _grow(grid: _Grid, px: float, py: float, need: int, k: int, pick):
 
 
 def _cells(
-    grid: _Grid, box: tuple[int, int, int, int], point: np.ndarray
+    grid: _Grid, box: tuple[int, int, int, int], point: np.ndarray, metric: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ids and distances to ``point`` of the tracks in the cells of ``box``."""
     x0, x1, y0, y1 = box
@@ -87,7 +91,7 @@ def _cells(
         return _EMPTY, np.zeros(0)
     ids = np.concatenate([grid.ids[lo:hi] for lo, hi in rows])
     positions = np.concatenate([grid.positions[lo:hi] for lo, hi in rows])
-    return ids, _plane_distances(positions, point)
+    return ids, _plane_distances(positions, point, metric)
 
 
 def _square(size: int, cx: int, cy: int, radius: int) -> tuple[int, int, int, int]:

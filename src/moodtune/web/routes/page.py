@@ -12,8 +12,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from moodtune import __version__
-from moodtune.emotions import EMOTIONS
 from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
+from moodtune.recommend.moods import MOODS
 from moodtune.web.deps import Service
 from moodtune.web.schemas import MAX_TEXT
 from moodtune.web.spotify import spotify_login
@@ -66,7 +66,7 @@ def page_context(image_reading: bool, artist_cap: int = 2) -> dict[str, Any]:
     the default first checked), the ``k`` limits, the artist cap (0: none) and the upload
     limits."""
     return {
-        "emotions": EMOTIONS,
+        "emotions": tuple(MOODS),  # the 7 emotions, then the mood words (recommend/moods.py)
         "emoji": EMOJI,
         "fallback_emoji": FALLBACK_EMOJI,
         "artist_cap": artist_cap,
