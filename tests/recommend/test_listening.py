@@ -149,6 +149,9 @@ def test_no_chip_over_the_default_catalogue_names_an_emotion_the_reading_places_
 
 @pytest.mark.parametrize("word", ["calm", "Nostalgic"])
 def test_the_cli_accepts_mood_words(tmp_path, word):
+    from moodtune.recommend.builtin import open_catalogue
+
+    open_catalogue(tmp_path / "c.sqlite").close()  # a new catalogue holds the built-in clips
     options = ["--k", "3", "--seed", "0", "--catalogue", str(tmp_path / "c.sqlite"), "--json"]
     done = subprocess.run(
         [sys.executable, "-m", "moodtune", "recommend", "-e", word, *options],

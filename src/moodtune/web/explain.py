@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from moodtune.emotions import EMOTIONS
 from moodtune.recommend.modes import MODES
 
 __all__ = ["chip", "explain", "feel"]
@@ -74,7 +75,10 @@ _READING_AROUSAL = ((-0.2, "gentle"), (0.2, "steady"), (1.01, "energetic"))
 
 
 def chip(track: Mapping[str, Any]) -> str | None:
-    """The emotion the page's chip shows for a track: its most likely one (None without)."""
+    """The emotion the page's chip shows for a track: the recommender's ``chip`` (the most
+    likely emotion its reading allows), else its most likely one (None without)."""
+    if track.get("chip"):
+        return track["chip"]
     probabilities = track.get("probabilities") or {}
     return max(probabilities, key=probabilities.__getitem__) if probabilities else None
 
@@ -113,7 +117,7 @@ def explain(
     definition = MODES.get(mode)
     if definition is None or definition.end is None:
         shown = chip(track)
-        if shown is not None and shown != mood:
+        if shown is not None and shown != mood and mood in EMOTIONS:
             return (
                 f"{sound.capitalize()}: it sounds {_ADJECTIVE.get(shown, shown)} rather than "
                 f"{_ADJECTIVE.get(mood, mood)}, the nearest here to {the_mood}."

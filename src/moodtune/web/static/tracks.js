@@ -56,7 +56,7 @@ for (const name of ["online", "offline"]) {
 }
 
 function trackItem(track, rank, data) {
-  const top = topOf(track.probabilities);
+  const top = track.chip || topOf(track.probabilities);
   const item = el("li", { class: `track${top ? " e-" + top : ""}`, "data-track-id": track.track_id,
     "data-playback": track.playback || "none" });
   const thanks = el("p", { class: "thanks", role: "status" });
