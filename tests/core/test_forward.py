@@ -10,6 +10,7 @@ import pytest
 from moodtune.errors import MissingExtraError
 from moodtune.model.artifact import EmotionModel
 from moodtune.model.forward import CHUNK, SoftmaxMLP, mlp_outputs, softmax_mlp
+from moodtune.model.reading_views import expand
 
 TOLERANCE = 1e-5
 
@@ -100,14 +101,26 @@ def test_a_rows_probabilities_do_not_depend_on_its_place_in_the_batch(model):
         np.testing.assert_array_equal(model.classifier_proba(x[row : row + 1])[0], whole[row])
 
 
+def raw_ranges(head) -> tuple[np.ndarray, np.ndarray]:
+    """The training range of a reading's raw features: its scaler's, or for a reading with
+    views the first and last knots of its quantile view."""
+    for view in head.views:
+        if view["kind"] == "quantile":
+            knots = [view["knots"][name][0] for name in head.feature_names]
+            return np.array([k[0] for k in knots]), np.array([k[-1] for k in knots])
+    return head.scale_min, head.scale_max
+
+
 def test_the_readings_match_float64_and_do_not_depend_on_the_batch(model):
-    assert {len(head.feature_names) for head in model.readings} == {7, 11}  # 1 and 2 pieces
+    assert {len(head.feature_names) for head in model.readings} == {7, 11}
     rng = np.random.default_rng(4)
     for head in model.readings:
-        x = rng.uniform(head.scale_min, head.scale_max, (5 * CHUNK + 7, len(head.feature_names)))
-        x = x.astype(np.float32)
+        # the 11-feature reading reads 2 views (22 inputs: 4 pieces), the 7-feature one 1 piece
+        low, high = raw_ranges(head)
+        x = rng.uniform(low, high, (5 * CHUNK + 7, len(low))).astype(np.float32)
         whole = head.predict(x)
-        raw = reference_outputs(head.weights, head.scale_min, head.scale_max, x)
+        seen = expand(head.views, x, head.feature_names)
+        raw = reference_outputs(head.weights, head.scale_min, head.scale_max, seen)
         expected = np.clip(raw, -1.0, 1.0)
         np.testing.assert_allclose(whole, expected, rtol=0, atol=TOLERANCE)
         cuts = np.sort(rng.choice(np.arange(1, len(x)), size=6, replace=False))
