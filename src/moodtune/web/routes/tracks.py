@@ -12,12 +12,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from moodtune.web import replies, schemas
+from moodtune.web.audio import Fetched
 from moodtune.web.bodies import check_range, read_json
-from moodtune.web.deps import Service
+from moodtune.web.deps import Audio, Service
 from moodtune.web.responses import FastJSONResponse, errors, json_body
 
 __all__ = ["AUDIO_TYPES", "TrackId", "router"]
@@ -57,16 +58,29 @@ AUDIO_TYPES = {
     },
     response_class=FileResponse,
 )
-async def audio(request: Request, track_id: TrackId, service: Service) -> FileResponse:
+async def audio(request: Request, track_id: TrackId, service: Service, files: Audio) -> Response:
     """The local audio of a catalogue track, with HTTP range requests (206)."""
-    path = await run_in_threadpool(service.audio_file, track_id)
-    if request.headers.get("range") is not None:
-        await run_in_threadpool(check_range, request.headers["range"], path)
+    header = request.headers.get("range")
+    if files is not None:
+        fetched = await files.fetch(track_id, header)
+    else:  # a catalogue without a file (tests): through the service
+        path = await run_in_threadpool(service.audio_file, track_id)
+        if header is not None:
+            await run_in_threadpool(check_range, header, path)
+        fetched = Fetched(path, path.stat())
+    media_type = AUDIO_TYPES.get(fetched.path.suffix.lower(), "application/octet-stream")
+    headers = {"Cache-Control": "private, max-age=3600"}
+    if fetched.part is not None and request.method == "GET" and "if-range" not in request.headers:
+        start, end, data = fetched.part
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{fetched.stat.st_size}"
+        headers["Accept-Ranges"] = "bytes"
+        return Response(data, status_code=206, media_type=media_type, headers=headers)
     return FileResponse(
-        path,
-        media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"),
-        headers={"Cache-Control": "private, max-age=3600"},
+        fetched.path,
+        media_type=media_type,
+        headers=headers,
         content_disposition_type="inline",
+        stat_result=fetched.stat,
     )
 
 
