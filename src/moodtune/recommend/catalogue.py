@@ -39,6 +39,7 @@ from moodtune.recommend.ingest import ImportReport, artist_key
 from moodtune.recommend.queries import CatalogueStats, Feedback, TrackRecord
 from moodtune.recommend.snapshot import SHARED_ARRAYS, Snapshot
 from moodtune.recommend.store import DEFAULT_NAME, ENV_VAR, Store, default_path
+from moodtune.recommend.taste import FeedbackLog, FeedbackState
 
 __all__ = [
     "DEFAULT_NAME",
@@ -187,9 +188,9 @@ class Catalogue(Store):
         >>> before is None, taken.arrays.size, after.arrays is taken.arrays
         (True, 28, True)
         """
-        return Snapshot(
-            self.arrays(), self.recent_rowids(plays), self.disliked_rowids(), self.liked_rowids()
-        )
+        feedback = self.feedback_state()
+        arrays, recent = self.arrays(), self.recent_rowids(plays)
+        return Snapshot(arrays, recent, feedback.disliked, feedback.liked, feedback)
 
     def snapshot_in_memory(self, plays: int) -> Snapshot | None:
         """:meth:`snapshot` when all of it is in memory for the file as it is now, else None.
@@ -203,12 +204,12 @@ class Catalogue(Store):
             parts = (
                 self.recall(("arrays", self._model.version)),
                 self.recall(("recent", max(int(plays), 0))) if plays > 0 else _NONE,
-                self.recall("disliked"),
-                self.recall("liked"),
+                self.recall("feedback"),
             )
         if any(part is None for part in parts):
             return None
-        return Snapshot(*parts)
+        arrays, recent, feedback = parts
+        return Snapshot(arrays, recent, feedback.disliked, feedback.liked, feedback)
 
     # --- tracks ----------------------------------------------------------------------------
 
@@ -262,11 +263,21 @@ class Catalogue(Store):
     def disliked_rowids(self) -> np.ndarray:
         """Row ids of tracks whose latest feedback is a dislike, shape (m,), int64, the most
         recent first; remembered while the file does not change."""
-        return self.remember("disliked", lambda: queries.latest_feedback(self, False))
+        return self.feedback_state().disliked
 
     def liked_rowids(self) -> np.ndarray:
         """Row ids of tracks whose latest feedback is a like (as :meth:`disliked_rowids`)."""
-        return self.remember("liked", lambda: queries.latest_feedback(self, True))
+        return self.feedback_state().liked
+
+    def feedback_state(self) -> FeedbackState:
+        """The latest 👍/👎 of each track (:class:`~moodtune.recommend.taste.FeedbackState`),
+        brought up to date from the rows added since it was last read (never the whole
+        feedback table again, unless rows were undone)."""
+        log = self.__dict__.get("_feedback_log") or self.__dict__.setdefault(
+            "_feedback_log", FeedbackLog()
+        )
+        log.prepare(self)
+        return self.remember("feedback", lambda: log.refresh(self))
 
     def stats(self) -> CatalogueStats:
         """Counts per top emotion and source, feature coverage, history and feedback sizes."""

@@ -51,7 +51,7 @@ from moodtune.recommend.ranking import by_distribution, by_plane
 from moodtune.recommend.shown import Recommendation, describe, web_url
 from moodtune.recommend.snapshot import Snapshot
 from moodtune.recommend.supply import PRELOAD_TRACKS, Compute, Loader, Memory
-from moodtune.recommend.taste import Taste
+from moodtune.recommend.taste import FeedbackState, Taste
 
 __all__ = ["K_MAX", "K_MIN", "MODES", "MusicRecommender", "Recommendation", "Request", "web_url"]
 
@@ -203,22 +203,16 @@ class MusicRecommender:
                 f"the catalogue {self.catalogue.path} is empty: add tracks with "
                 "'moodtune catalog import FILE'"
             )
-        taste = (
-            Taste.of(
-                arrays.vectors, arrays.indices(snapshot.liked), arrays.indices(snapshot.disliked)
-            )
-            if self.taste_weight > 0
-            else None
-        )
+        disliked, taste = self._feedback(snapshot)
         # The history never empties the catalogue: when too few tracks are left, the window
         # of recent plays shrinks (by half each time), so the least recently played come back.
         window = len(snapshot.recent)
         while True:
-            skipped = np.concatenate([snapshot.recent[:window], snapshot.disliked])
-            excluded = set(arrays.indices(skipped).tolist())
+            excluded = set(arrays.indices(snapshot.recent[:window]).tolist())
             picker = Picker(
                 arrays, excluded, self.artist_cap, self.duplicate_distance, request.k, taste
             )
+            picker.mask = disliked
             walk = _Walk(arrays, picker, np.random.default_rng(self.seed), source)
             picks = (self._match if request.mode.end is None else self._path)(request, walk)
             if picks is None:
@@ -237,6 +231,15 @@ class MusicRecommender:
                 item.close = is_close(wanted, top, arrays.reading_z[index])
         return results
 
+    def _feedback(self, snapshot: Snapshot) -> tuple[np.ndarray | None, Taste | None]:
+        """The mask of disliked tracks over the arrays (None: none disliked) and the taste
+        (None: no feedback, or ``taste_weight`` 0), kept per feedback state and arrays."""
+        arrays, state = snapshot.arrays, snapshot.feedback
+        if state is None:
+            state = FeedbackState(snapshot.liked, snapshot.disliked)
+        mask, taste = state.for_arrays(arrays)
+        return (mask if len(state.disliked) else None), (taste if self.taste_weight > 0 else None)
+
     def _search(
         self,
         walk: _Walk,
@@ -251,16 +254,27 @@ class MusicRecommender:
         ``attempt``; when its picks are not ``enough``, the pool grows ×4 and it tries
         again, until the pool is the whole catalogue. None when ``source`` lacks the ranking.
         """
-        arrays = walk.arrays
+        arrays, mask = walk.arrays, walk.picker.mask
         want = min(arrays.size, want)
         while True:
-            ranking = walk.source.ranking(arrays, key, want, compute)
+            ranking, fetched = walk.source.ranking(arrays, key, want, compute), want
+            while ranking is not None and mask is not None:
+                # Disliked tracks are dropped from the head by one lookup each; the head
+                # grows until it holds ``want`` others (or is the whole catalogue).
+                eligible = int(np.count_nonzero(~mask[ranking.indices[:fetched]]))
+                if eligible >= want or fetched >= arrays.size:
+                    break
+                fetched = min(arrays.size, 2 * fetched + 2 * (want - eligible))
+                ranking = walk.source.ranking(arrays, key, fetched, compute)
             if ranking is None:
                 return None
-            scores = ranking.scores[:want]
-            order = self._order(walk, ranking.indices[:want], scores)
-            picked = attempt(ranking.indices[order], scores[order])
-            if enough(picked) or len(scores) >= arrays.size:
+            indices, scores = ranking.indices[:fetched], ranking.scores[:fetched]
+            if mask is not None:
+                keep = ~mask[indices]
+                indices, scores = indices[keep][:want], scores[keep][:want]
+            order = self._order(walk, indices, scores)
+            picked = attempt(indices[order], scores[order])
+            if enough(picked) or min(fetched, len(ranking)) >= arrays.size:
                 return picked
             want = min(arrays.size, want * 4)
 
