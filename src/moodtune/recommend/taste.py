@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 BANDWIDTH = 0.15
 #: At most this many of the most recent likes (and dislikes) count.
 MAX_EXAMPLES = 200
+#: Rankings whose tracks left after the dislikes a feedback state keeps (then it forgets all).
+MAX_KEPT_RANKINGS = 2048
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class Taste:
     liked: np.ndarray
     disliked: np.ndarray
     bandwidth: float = BANDWIDTH
+    #: (n,) float32, NaN where not yet known: each track's taste, kept by
+    #: :meth:`scores_at` for the arrays it was made for (see :meth:`FeedbackState.for_arrays`).
+    memo: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, vectors: np.ndarray, liked: np.ndarray, disliked: np.ndarray) -> Taste | None:
@@ -79,11 +84,34 @@ class Taste:
         """Taste of each candidate vector (m, f): shape (m,), −1..1."""
         return self._closeness(candidates, self.liked) - self._closeness(candidates, self.disliked)
 
+    def scores_at(self, vectors: np.ndarray, indices: np.ndarray) -> np.ndarray:
+        """Taste of the tracks at ``indices`` of ``vectors`` (n, f), as float32 values (so
+        that a value computed now and one kept from before are the same number); computed
+        once per track and kept in :attr:`memo` when there is one for these vectors."""
+        memo = self.memo
+        if memo is None or len(memo) != len(vectors):
+            return self.scores(vectors[indices]).astype(np.float32).astype(np.float64)
+        found = memo[indices]
+        missing = np.isnan(found)
+        if missing.any():
+            fresh = self.scores(vectors[indices[missing]]).astype(np.float32)
+            memo[indices[missing]] = fresh  # the same values whichever thread writes them
+            found[missing] = fresh
+        return found.astype(np.float64)
+
     def _closeness(self, candidates: np.ndarray, examples: np.ndarray) -> np.ndarray:
-        if len(examples) == 0:
+        """The kernel of each candidate's squared distance to its nearest example, from
+        ``|c|² + |e|² − 2 c·e`` (one small matrix product, no (m, p, f) array of gaps)."""
+        if len(examples) == 0 or len(candidates) == 0:
             return np.zeros(len(candidates))
-        gaps = candidates[:, None, :] - examples[None, :, :]
-        nearest = np.einsum("mpf,mpf->mp", gaps, gaps).min(axis=1)
+        points = np.asarray(candidates, dtype=np.float64)
+        known = np.asarray(examples, dtype=np.float64)
+        squared = (
+            np.einsum("mf,mf->m", points, points)[:, None]
+            + np.einsum("pf,pf->p", known, known)[None, :]
+            - 2.0 * (points @ known.T)
+        )
+        nearest = np.maximum(squared.min(axis=1), 0.0)
         return np.exp(-nearest / (2.0 * self.bandwidth**2))
 
 
@@ -99,7 +127,24 @@ class FeedbackState:
     liked: np.ndarray
     disliked: np.ndarray
     _seen: dict[int, tuple[Any, np.ndarray, Taste | None]] = field(default_factory=dict)
+    _eligible: dict[int, tuple[Any, np.ndarray, np.ndarray]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def eligible(self, ranking: Any, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The indices and scores of ``ranking`` (a :class:`~moodtune.recommend.ranking.
+        Ranking`) without the tracks of ``mask`` (from :meth:`for_arrays`), in its order;
+        computed once per ranking and kept while this state lasts."""
+        with self._lock:
+            kept = self._eligible.get(id(ranking))
+        if kept is not None and kept[0] is ranking:
+            return kept[1], kept[2]
+        keep = ~mask[ranking.indices]
+        indices, scores = ranking.indices[keep], ranking.scores[keep]
+        with self._lock:
+            if len(self._eligible) >= MAX_KEPT_RANKINGS:
+                self._eligible.clear()
+            self._eligible[id(ranking)] = (ranking, indices, scores)  # holds it: no id reuse
+        return indices, scores
 
     def for_arrays(self, arrays: CatalogueArrays) -> tuple[np.ndarray, Taste | None]:
         """The mask of disliked tracks over ``arrays`` ((n,) bool, read-only) and the taste
@@ -113,6 +158,9 @@ class FeedbackState:
         mask[disliked] = True
         mask.flags.writeable = False
         taste = Taste.of(arrays.vectors, arrays.indices(self.liked), disliked)
+        if taste is not None:
+            memo = np.full(arrays.size, np.nan, dtype=np.float32)
+            taste = Taste(taste.liked, taste.disliked, taste.bandwidth, memo)
         with self._lock:
             self._seen = {id(arrays): (arrays, mask, taste)}  # one revision at a time
         return mask, taste
@@ -166,4 +214,11 @@ def _newest_first(entries: dict[int, int]) -> np.ndarray:
     return array
 
 
-__all__ = ["BANDWIDTH", "MAX_EXAMPLES", "FeedbackLog", "FeedbackState", "Taste"]
+__all__ = [
+    "BANDWIDTH",
+    "MAX_EXAMPLES",
+    "MAX_KEPT_RANKINGS",
+    "FeedbackLog",
+    "FeedbackState",
+    "Taste",
+]
