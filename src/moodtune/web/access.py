@@ -5,7 +5,8 @@
 - **Host**: a request is answered only when its ``Host`` names this server (see
   :class:`AccessPolicy`); any other gets ``421`` with a JSON reason. A page of another site
   whose name was made to resolve to 127.0.0.1 (DNS rebinding) sends its own name as Host, so
-  it can neither read nor change anything here.
+  it can neither read nor change anything here. (A request without Host, HTTP/1.0 from a
+  script, is not a browser's and passes.)
 - **Origin**: a request that changes something (``POST``, ``PUT``, ``PATCH``, ``DELETE``) is
   refused (``403``) when its ``Origin`` is another site's (a browser always sends it on such
   requests; non-browser clients send none and pass). Origins given with ``--cors-origin``
@@ -202,10 +203,7 @@ class AccessGuard:
         headers = dict(scope.get("headers") or [])
         host = headers.get(b"host", b"").decode("latin-1")
         method, path = scope.get("method", "GET"), str(scope.get("path", "/"))
-        if not host:
-            await _json(send, 400, "a Host header is required")
-            return
-        if not self.policy.host_allowed(host):
+        if host and not self.policy.host_allowed(host):  # no Host: not a browser
             await _json(send, 421, f"this server does not answer to the host name {host[:100]!r}")
             return
         origin = headers.get(b"origin")
