@@ -471,7 +471,11 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values) * 1000, q)) if values else float("nan")
 
 
-def run_version(label: str, src: Path, catalogue: Path, options, image: bytes) -> dict:
+def run_version(label: str, src: Path, built: Path, options, image: bytes) -> dict:
+    import shutil
+
+    catalogue = built.parent / f"catalogue-{label.replace(' ', '-')}.sqlite"
+    shutil.copy(built, catalogue)  # each version starts from the same file (the load writes)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = catalogue.parent / f"server-{label}.log"
