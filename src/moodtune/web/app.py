@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from moodtune import __version__
 from moodtune.web.access import AccessGuard, AccessPolicy
-from moodtune.web.deps import start
+from moodtune.web.deps import start, warm_emotions
 from moodtune.web.docs import DocsPage, install_docs
 from moodtune.web.errors import install_error_handlers
 from moodtune.web.limits import Guard
@@ -104,12 +104,14 @@ def create_app(
 def _lifespan(
     load: Callable[[], MoodService],
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """The app's lifespan: load the service in a worker thread, close it at shutdown."""
+    """The app's lifespan: load the service and warm the named emotions' rankings in a worker
+    thread, close it at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = await run_in_threadpool(load)
         start(app, service)
+        await run_in_threadpool(warm_emotions, service)
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from moodtune.recommend.target import ResolvedTarget as Target
 from moodtune.web.audio import AudioFiles
 from moodtune.web.limits import (
+    Batcher,
     PixelBudget,
     WorkGate,
     image_pixels,
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
     from moodtune.vision.reading import EmotionReading
 
-__all__ = ["Audio", "Service", "Work", "Workshop", "start"]
+__all__ = ["Audio", "Service", "Work", "Workshop", "remember_history", "start", "warm_emotions"]
 
 #: Threads that read images at once: decoding runs in parallel, inference one at a time.
 READ_THREADS = 2
@@ -38,11 +39,14 @@ READ_QUEUE = 16
 RECOMMEND_THREADS = 2
 RECOMMEND_QUEUE = 30
 #: Recommendations for a named emotion that memory could not answer at once (the catalogue
-#: changed, e.g. after a 👍 or a play, and its history must be read again; their rankings are
-#: few and kept): the cheap kind, a few milliseconds each, with a queue of their own so they
-#: never wait behind readings or new distributions.
-CHEAP_THREADS = 2
-CHEAP_QUEUE = 256
+#: changed, e.g. after a 👍 or a play, and its history must be read again, or another thread
+#: held it; their rankings are few and kept): the cheap kind, well under a millisecond each
+#: once the history is read, run in batches by one thread of their own
+#: (:class:`~moodtune.web.limits.Batcher`), so they never wait behind readings or new
+#: distributions; at most this many wait.
+CHEAP_QUEUE = 512
+#: The k whose rankings :func:`warm_emotions` computes at start-up (the page's default).
+WARM_K = 10
 #: How often (seconds) a thread running Python must let another take the GIL (Python's
 #: default is 5 ms). The event loop gives the GIL up at every poll for the network and must
 #: then wait for it behind a recommendation or an image in a worker thread: with 1 ms, a
@@ -63,15 +67,15 @@ class Workshop:
     (the reader runs one inference at a time, and 40 queued photos must not hold every thread
     of the pool, which the catalogue calls of other requests need); recommendations for a new
     distribution in ``recommend_gate``. Cheap: recommendations for a named emotion that
-    memory could not answer at once wait in ``cheap_gate``. A full gate refuses (503 with
-    ``Retry-After``) only its own kind. ``pixels`` bounds the decoded pixels held at once.
+    memory could not answer at once are run in batches by ``cheap``. A full gate refuses (503
+    with ``Retry-After``) only its own kind. ``pixels`` bounds the decoded pixels held at once.
     """
 
     service: MoodService
     read_gate: WorkGate
     recommend_gate: WorkGate
     pixels: PixelBudget
-    cheap_gate: WorkGate
+    cheap: Batcher
 
     @classmethod
     def around(cls, service: MoodService) -> Workshop:
@@ -81,7 +85,7 @@ class Workshop:
             WorkGate(READ_THREADS, READ_QUEUE, "image readings"),
             WorkGate(RECOMMEND_THREADS, RECOMMEND_QUEUE, "recommendations"),
             PixelBudget(DECODE_PIXELS),
-            WorkGate(CHEAP_THREADS, CHEAP_QUEUE, "recommendations for an emotion"),
+            Batcher(CHEAP_QUEUE, "recommendations for an emotion"),
         )
 
     async def read(self, image: bytes | None, text: str | None) -> EmotionReading:
@@ -105,12 +109,38 @@ class Workshop:
     async def recommend(self, target: Target, k: int, mode: str) -> list[dict[str, Any]]:
         """``k`` tracks for ``target``: answered on the event loop when everything is cached
         (~0.2 ms, less than a hand-over to the thread pool costs under load), else in
-        :attr:`cheap_gate` for a named emotion, :attr:`recommend_gate` for the rest."""
+        :attr:`cheap` for a named emotion, :attr:`recommend_gate` for the rest."""
         tracks = self.service.recommend_now(target, k, mode)
-        if tracks is None:
-            gate = self.cheap_gate if target.given_as == "emotion" else self.recommend_gate
-            tracks = await gate.run(self.service.recommend, target, k, mode)
+        if tracks is None and target.given_as == "emotion":
+            tracks = await self.cheap.run(self.service.recommend, target, k, mode)
+        elif tracks is None:
+            tracks = await self.recommend_gate.run(self.service.recommend, target, k, mode)
         return tracks
+
+
+def remember_history(service: MoodService) -> None:
+    """Read what the recommender needs of the catalogue as it is now (recent plays, 👍/👎)."""
+    recommender = service.recommender
+    snapshot = getattr(getattr(recommender, "catalogue", None), "snapshot", None)
+    if snapshot is not None:
+        snapshot(getattr(recommender, "exclude_recent", 0))
+
+
+def warm_emotions(service: MoodService, k: int = WARM_K) -> None:
+    """Recommend once for every named emotion in every mode (``k`` tracks), so that their
+    rankings are in memory before the first requests (a few milliseconds each; the server
+    calls this at start-up, in a worker thread). Problems are left to the requests."""
+    from moodtune.emotions import EMOTIONS
+    from moodtune.errors import MoodtuneError
+    from moodtune.recommend.modes import MODES
+    from moodtune.recommend.target import resolve_target
+
+    for emotion in EMOTIONS:
+        for mode in MODES:
+            try:
+                service.recommend(resolve_target(emotion=emotion), k, mode)
+            except MoodtuneError:
+                return
 
 
 def start(app: FastAPI, service: MoodService) -> None:
@@ -122,7 +152,7 @@ def start(app: FastAPI, service: MoodService) -> None:
     # The gates by name too, for a look from outside (tests, a debugger).
     app.state.read_gate = workshop.read_gate
     app.state.recommend_gate = workshop.recommend_gate
-    app.state.cheap_gate = workshop.cheap_gate
+    app.state.cheap = workshop.cheap
     path = getattr(service.catalogue, "path", None)
     app.state.audio = AudioFiles(path) if path is not None else None
     if sys.getswitchinterval() > SWITCH_INTERVAL:

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from moodtune.web import replies, schemas
 from moodtune.web.audio import Fetched
 from moodtune.web.bodies import check_range, read_json
-from moodtune.web.deps import Audio, Service
+from moodtune.web.deps import Audio, Service, remember_history
 from moodtune.web.responses import FastJSONResponse, errors, json_body
 from moodtune.web.service import MoodService
 
@@ -130,7 +130,4 @@ def _then_remember(service: MoodService, write: Callable[..., None], *args: Any)
     (recent plays, 👍/👎) in this same worker thread, so that recommendations asked after a
     play or a 👍 are answered from memory on the event loop, not each in a worker thread."""
     write(*args)
-    recommender = service.recommender
-    snapshot = getattr(getattr(recommender, "catalogue", None), "snapshot", None)
-    if snapshot is not None:
-        snapshot(getattr(recommender, "exclude_recent", 0))
+    remember_history(service)
