@@ -34,9 +34,10 @@ READ_THREADS = 2
 #: Image readings queued behind those at most; more are refused (503, ``Retry-After``).
 READ_QUEUE = 16
 #: Recommendations for a new distribution (a ranking of the whole catalogue to compute),
-#: computed in worker threads at once (they hold the GIL most of the time: more threads only
-#: add switching), and queued behind them at most: the expensive kind.
-RECOMMEND_THREADS = 2
+#: computed in worker threads at once (they hold the GIL most of the time: a second thread
+#: took the GIL from the event loop's cheap answers, p95 1.6 s → 0.9 s with one under the
+#: mixed load of bench_abuse.py), and queued behind them at most: the expensive kind.
+RECOMMEND_THREADS = 1
 RECOMMEND_QUEUE = 30
 #: Recommendations for a named emotion that memory could not answer at once (the catalogue
 #: changed, e.g. after a 👍 or a play, and its history must be read again, or another thread
