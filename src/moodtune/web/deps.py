@@ -12,8 +12,8 @@ from fastapi import Depends, Request
 
 from moodtune.recommend.target import ResolvedTarget as Target
 from moodtune.web.audio import AudioFiles
+from moodtune.web.batches import Batcher
 from moodtune.web.limits import (
-    Batcher,
     PixelBudget,
     WorkGate,
     image_pixels,
@@ -43,7 +43,7 @@ RECOMMEND_QUEUE = 30
 #: changed, e.g. after a 👍 or a play, and its history must be read again, or another thread
 #: held it; their rankings are few and kept): the cheap kind, well under a millisecond each
 #: once the history is read, run in batches by one thread of their own
-#: (:class:`~moodtune.web.limits.Batcher`), so they never wait behind readings or new
+#: (:class:`~moodtune.web.batches.Batcher`), so they never wait behind readings or new
 #: distributions; at most this many wait.
 CHEAP_QUEUE = 512
 #: The k whose rankings :func:`warm_emotions` computes at start-up (the page's default).
