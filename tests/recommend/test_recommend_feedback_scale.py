@@ -112,3 +112,21 @@ def test_a_disliked_track_never_comes_back_however_deep_it_is(tmp_path, emotion_
     for mode in ("match", "uplift", "calm"):
         assert {t.track_id for t in recommender.recommend("anger", 10, mode)} == keep
     catalogue.close()
+
+
+def test_undone_rows_are_seen_even_when_the_counter_lost_its_trigger(
+    tmp_path, emotion_model, make_table
+):
+    """A migration that rebuilds the feedback table drops its triggers: the catalogue then
+    reads the whole table again rather than miss an undo."""
+    catalogue = Catalogue.open(tmp_path / "c.sqlite", model=emotion_model, fill_builtin=False)
+    catalogue.import_table(make_table(30, seed=6), source="small")
+    rowids = catalogue.arrays().rowids
+    add_rows(catalogue.path, np.random.default_rng(1), rowids, 300)
+    assert catalogue.disliked_rowids().size > 0  # read once: the counter is in place
+    with sqlite3.connect(catalogue.path) as connection:
+        connection.execute("DROP TRIGGER feedback_undone_count")
+        connection.execute("DELETE FROM feedback WHERE liked = 0")
+    assert catalogue.disliked_rowids().size == 0
+    assert catalogue.liked_rowids().tolist() == queries.latest_feedback(catalogue, True).tolist()
+    catalogue.close()

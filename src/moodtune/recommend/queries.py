@@ -266,10 +266,16 @@ def feedback_since(store: Store, last: int) -> tuple[int, int | None, list[tuple
 
 
 def _undone(store: Store) -> int | None:
+    """The count of deleted feedback rows, or None when it is not being kept (no counter, or
+    its trigger gone: a migration that rebuilt the feedback table drops its triggers)."""
     try:
-        return int(store.query_one("SELECT n FROM feedback_undone WHERE id = 1"))
-    except (sqlite3.OperationalError, TypeError):  # no counter
+        row = store.fetch(
+            "SELECT n, (SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+            "AND name = 'feedback_undone_count') FROM feedback_undone WHERE id = 1"
+        )
+    except sqlite3.OperationalError:  # no counter
         return None
+    return int(row[0][0]) if row and row[0][1] else None
 
 
 def count_undone_feedback(store: Store) -> bool:
