@@ -502,7 +502,7 @@ def run_version(label: str, src: Path, built: Path, options, image: bytes) -> di
     finally:
         common.stop(process)
     if "dislikes" in options.phases:
-        figures["dislikes"] = dislikes_phase(src, catalogue)
+        figures["dislikes"] = dislikes_phase(src, built)  # without the load's feedback
         print(f"[{label}] dislikes done", flush=True)
     text = log.read_text(errors="replace")
     figures["tracebacks"] = text.count("Traceback")
