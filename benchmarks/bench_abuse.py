@@ -2,7 +2,7 @@
 
 Starts ``moodtune serve`` (one worker) in a subprocess on 127.0.0.1 over a temporary
 catalogue (the built-in tracks plus the 28,356 unique tidytuesday tracks), with the common
-soft limit of 1,024 open files, and runs three phases against it:
+soft limit of 1,024 open files, and runs five phases against it (``--phases``):
 
 1. **mixed load**: ``--clients`` (200) closed-loop keep-alive clients for ``--seconds`` (20)
    on ``POST /api/recommend``, each request with a random mode (match/uplift/calm), a random
@@ -13,7 +13,14 @@ soft limit of 1,024 open files, and runs three phases against it:
 2. **slow clients**: ``--slow`` (2,000) connections that send a request head one byte every
    2 s (never finishing it), while a fresh client asks ``/api/health`` every 250 ms; the phase
    ends when every slow connection was dropped by the server, or after 30 s.
-3. **large images**: ``--images`` (8) concurrent ``POST /api/emotion`` with a 39.9-megapixel
+3. **every kind of request** (phase ``mixed``, issue 22): ``--clients`` clients for
+   ``--seconds``, each request of a kind drawn at random (cheap: a named emotion's
+   recommendation, health, a 64 KB audio range, static, history, a play, a 👍/👎; expensive:
+   a new distribution's ranking, words, a photo; see ``abuse_mixed.py``): answers, 503 share
+   and p50/p95 per kind. The figures of the issue are printed beside, labelled as such.
+4. **dislikes** (phase ``dislikes``, issue 22): the time of one recommendation (in process,
+   match and uplift, k=10) at 0 / 1,000 / 3,000 / 100,000 dislike rows (``abuse_dislikes.py``).
+5. **large images**: ``--images`` (8) concurrent ``POST /api/emotion`` with a 39.9-megapixel
    PNG of 319 KB (flat colour, a noisy corner); the server's resident memory (VmRSS, all its
    processes) is sampled every 20 ms: before, peak, and 3 s after the last answer.
 
@@ -25,6 +32,7 @@ Run::
 
     .venv/bin/python benchmarks/bench_abuse.py                  # about 2 minutes
     .venv/bin/python benchmarks/bench_abuse.py --baseline-src /tmp/before/src   # about 4 minutes
+    .venv/bin/python benchmarks/bench_abuse.py --phases mixed,dislikes --baseline-src /tmp/b/src
 """
 
 from __future__ import annotations
@@ -52,6 +60,8 @@ from moodtune.recommend.modes import MODES as REGISTERED_MODES
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import abuse_mixed  # noqa: E402
+import bench_web  # noqa: E402
 from bench_web import (  # noqa: E402
     Connection,
     build_catalogue,
@@ -213,6 +223,73 @@ def mixed_phase(port: int, clients: int, seconds: float) -> tuple[LoadResult, li
         if worker.is_alive():
             worker.kill()
     return result, health, failed
+
+
+# --- phases mixed and dislikes (issue 22) -------------------------------------------------------
+
+#: What the issue measured before (another run, same catalogue size and load), labelled so.
+BEFORE_MIXED = (
+    "200 clients, every /api endpoint, 20 s: 4,435 of 11,811 answers 503 (38%), 89% of them "
+    "cheap emotion recommendations; p95 2.11 s; 64 KB audio ranges p50 1.75 s"
+)
+BEFORE_DISLIKES = "match 3.1 → 18.9 → 76 ms at 0 / 1,000 / 3,000 👎; uplift 5.1 → 142 → 448 ms"
+
+
+def mixed_process(port: int, clients: int, seconds: float, ids: tuple, out) -> None:
+    _raise_file_limit()
+    out.put(asyncio.run(abuse_mixed.run(port, clients, seconds, *ids)))
+
+
+def track_ids(catalogue: Path) -> tuple[list[str], list[str]]:
+    """2,000 track ids (seeded) and the ids of the tracks with local audio."""
+    import sqlite3
+
+    with sqlite3.connect(catalogue) as connection:
+        every = [row[0] for row in connection.execute("SELECT id FROM tracks ORDER BY rowid")]
+        audio = [
+            row[0]
+            for row in connection.execute("SELECT id FROM tracks WHERE audio_path IS NOT NULL")
+        ]
+    return random.Random(22).sample(every, min(2000, len(every))), audio
+
+
+def every_kind_phase(port: int, clients: int, seconds: float, catalogue: Path) -> dict:
+    context = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue = context.Queue()
+    worker = context.Process(
+        target=mixed_process, args=(port, clients, seconds, track_ids(catalogue), queue)
+    )
+    worker.start()
+    try:
+        return queue.get(timeout=seconds + DRAIN_BOUND + 60)
+    finally:
+        worker.join(timeout=10)
+        if worker.is_alive():
+            worker.kill()
+
+
+def dislikes_phase(src: Path, catalogue: Path) -> dict:
+    command = [sys.executable, str(HERE / "abuse_dislikes.py"), str(catalogue)]
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _dislike_rows(runs: list[dict]) -> list[tuple[str, list[str]]]:
+    steps = list(runs[0]["dislikes"])
+    rows = []
+    for mode in ("match", "uplift"):
+        for step in steps:
+            cells = [f"{run['dislikes'][step][mode]:.2f}" for run in runs]
+            tracks = runs[0]["dislikes"][step]["disliked tracks"]
+            rows.append((f"  {mode}, {int(step):,} 👎 rows ({tracks:,} tracks) ms", cells))
+        spread = [
+            max(run["dislikes"][s][mode] for s in steps)
+            / min(run["dislikes"][s][mode] for s in steps)
+            for run in runs
+        ]
+        rows.append((f"  {mode}: slowest / fastest", [f"{x:.2f}x" for x in spread]))
+    return rows
 
 
 # --- phase 2: slow clients ---------------------------------------------------------------------
@@ -394,7 +471,11 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values) * 1000, q)) if values else float("nan")
 
 
-def run_version(label: str, src: Path, catalogue: Path, options, image: bytes) -> dict:
+def run_version(label: str, src: Path, built: Path, options, image: bytes) -> dict:
+    import shutil
+
+    catalogue = built.parent / f"catalogue-{label.replace(' ', '-')}.sqlite"
+    shutil.copy(built, catalogue)  # each version starts from the same file (the load writes)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = catalogue.parent / f"server-{label}.log"
@@ -409,6 +490,9 @@ def run_version(label: str, src: Path, catalogue: Path, options, image: bytes) -
             load, health, failed = mixed_phase(port, options.clients, options.seconds)
             figures["load"] = (load, health, failed)
             print(f"[{label}] mixed load done", flush=True)
+        if "mixed" in options.phases:
+            figures["mixed"] = every_kind_phase(port, options.clients, options.seconds, catalogue)
+            print(f"[{label}] every kind of request done", flush=True)
         if "slow" in options.phases:
             figures["slow"] = asyncio.run(slow_phase(port, options.slow))
             print(f"[{label}] slow clients done", flush=True)
@@ -417,6 +501,9 @@ def run_version(label: str, src: Path, catalogue: Path, options, image: bytes) -
             print(f"[{label}] large images done", flush=True)
     finally:
         common.stop(process)
+    if "dislikes" in options.phases:
+        figures["dislikes"] = dislikes_phase(src, built)  # without the load's feedback
+        print(f"[{label}] dislikes done", flush=True)
     text = log.read_text(errors="replace")
     figures["tracebacks"] = text.count("Traceback")
     figures["log_kb"] = len(text.encode()) / 1024
@@ -479,6 +566,16 @@ def report(runs: list[dict], options) -> None:
         ]
         values = [_load_rows(*run["load"]) for run in runs]
         rows += [(f"  {n}", [v[i] for v in values]) for i, n in enumerate(names)]
+    if "mixed" in options.phases:
+        rows.append(
+            (f"every kind of request: {options.clients} clients, {options.seconds:g} s", blank)
+        )
+        rows.append(("  answers · 503 (share) · p50/p95 of 2xx", blank))
+        per_run = [dict(abuse_mixed.rows(run["mixed"])) for run in runs]
+        rows += [(f"  {name}", [r[name] for r in per_run]) for name in per_run[0]]
+    if "dislikes" in options.phases:
+        rows.append(("one recommendation at N dislike rows (in process)", blank))
+        rows += _dislike_rows(runs)
     if "slow" in options.phases:
         rows.append((f"slow clients: {options.slow}, bound {SLOW_BOUND:g} s", blank))
         names = [
@@ -520,14 +617,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--slow", type=int, default=2000)
     parser.add_argument("--images", type=int, default=8)
-    parser.add_argument("--phases", default="load,slow,images")
+    parser.add_argument("--phases", default="load,mixed,dislikes,slow,images")
     parser.add_argument("--baseline-src", type=Path, help="src folder of the version to compare")
+    parser.add_argument(
+        "--datasets", type=Path, help="the shared data sets folder (default: ../shared/datasets)"
+    )
     options = parser.parse_args(argv)
     if not (1 <= options.clients <= 500 and 2 <= options.seconds <= 60):
         parser.error("bounded: --clients 1–500, --seconds 2–60")
     if not (1 <= options.slow <= 4000 and 1 <= options.images <= 16):
         parser.error("bounded: --slow 1–4000, --images 1–16")
     _raise_file_limit()
+    if options.datasets is not None:
+        bench_web.DATASETS = options.datasets
     load = os.getloadavg()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python "
@@ -542,6 +644,10 @@ def main(argv: list[str] | None = None) -> None:
         catalogue = build_catalogue(Path(scratch))
         runs = [run_version(label, src, catalogue, options, image) for label, src in versions]
     report(runs, options)
+    if "mixed" in options.phases:
+        print(f"\nbefore, from the issue (not measured in this run): {BEFORE_MIXED}")
+    if "dislikes" in options.phases:
+        print(f"before, from the issue (over HTTP, not measured in this run): {BEFORE_DISLIKES}")
     print(f"load average after the run {os.getloadavg()[0]:.2f}")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from moodtune.cli.web_commands import _is_loopback
+from moodtune.web.access import is_loopback as _is_loopback
 
 
 def test_serve_help_lists_the_options(run_cli):

@@ -152,9 +152,13 @@ def test_serve_closes_its_catalogue_when_the_server_stops(
     catalogue_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ):
     """A real uvicorn that cannot bind its port (taken here) stops after start-up; the
-    catalogue ``serve`` opened must be closed then."""
+    catalogue ``serve`` opened must be closed then. (``serve`` checks the port itself before
+    opening anything; this is the port taken between that check and uvicorn's bind.)"""
+    from moodtune.cli import web_commands
     from moodtune.cli.main import main
     from moodtune.recommend.catalogue import Catalogue
+
+    monkeypatch.setattr(web_commands, "_check_port_free", lambda host, port: None)
 
     copy = tmp_path / "catalogue.sqlite"
     with sqlite3.connect(catalogue_path) as source, sqlite3.connect(copy) as target:

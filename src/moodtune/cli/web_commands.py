@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
+import errno
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,6 +20,28 @@ if TYPE_CHECKING:
 __all__ = ["LOG_LEVELS", "register", "serve"]
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+#: ``--auth``: the token every request must carry (see :mod:`moodtune.web.access`).
+AuthOption = Annotated[
+    str | None,
+    typer.Option(
+        "--auth",
+        help="A token (password) every request must carry: needed with a --host other "
+        "than loopback. Better given as $MOODTUNE_AUTH or in .env (a command line is "
+        "visible to other users of the machine).",
+        show_default=False,
+    ),
+]
+#: ``--allow-host``: more host names the server answers to.
+AllowHostOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-host",
+        help="Another host name the server answers to (repeatable), e.g. a name on the "
+        "LAN; loopback names and --host are always allowed.",
+    ),
+]
 
 
 def serve(
@@ -46,16 +69,17 @@ def serve(
     log_level: Annotated[
         str, typer.Option("--log-level", help="uvicorn log level: error, warning, info, debug.")
     ] = "info",
+    auth: AuthOption = None,
+    allow_host: AllowHostOption = None,
 ) -> None:
     """Serve the page and the JSON API (docs at /docs) until interrupted."""
     _check_options(port, workers, log_level)
     uvicorn, uvicorn_options = _server_modules()
+    token = _check_access(host, auth, allow_host or [])
+    _check_port_free(host, port)
     catalogue = _export_settings(catalogue, cors_origin)
-    if not _is_loopback(host):
-        console.note(
-            f"listening on {host}: the app has no login; anyone who can reach this address "
-            "can use it"
-        )
+    if token:
+        console.note(f"listening on {host}: a login is needed (the --auth token; see docs/web.md)")
     opened = None
     if workers == 1:
         # Open the catalogue here, so that a bad file is a clear message, not a traceback
@@ -90,6 +114,56 @@ def _check_options(port: int, workers: int, log_level: str) -> None:
         raise MoodtuneError(f"--workers {workers}: use from 1 to 32 worker processes")
     if log_level.lower() not in LOG_LEVELS:
         raise MoodtuneError(f"--log-level {log_level!r}: use one of {', '.join(LOG_LEVELS)}")
+
+
+def _check_access(host: str, auth: str | None, allow_host: list[str]) -> str | None:
+    """The token (``--auth``, else ``$MOODTUNE_AUTH``, else ``MOODTUNE_AUTH`` in ./.env), put
+    in the environment with the host names for the app; one-line errors when a host beyond
+    loopback has no token or the token is too short."""
+    from moodtune.web.access import MIN_TOKEN_LENGTH, is_loopback
+
+    token = auth or os.environ.get("MOODTUNE_AUTH") or _dotenv_token()
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        raise MoodtuneError(f"--auth: use a token of at least {MIN_TOKEN_LENGTH} characters")
+    if token is None and not is_loopback(host):
+        raise MoodtuneError(
+            f"--host {host} serves other machines: give --auth TOKEN (or set MOODTUNE_AUTH) "
+            "so that only people with the token can use it"
+        )
+    os.environ["MOODTUNE_HOST"] = host
+    os.environ["MOODTUNE_ALLOWED_HOSTS"] = ",".join(h.strip() for h in allow_host if h.strip())
+    os.environ["MOODTUNE_AUTH"] = token or ""
+    return token
+
+
+def _dotenv_token(path: Path = Path(".env")) -> str | None:
+    """``MOODTUNE_AUTH`` from a ``.env`` file in the working folder (python-dotenv, when
+    installed), else None."""
+    if not path.is_file():
+        return None
+    try:
+        from dotenv import dotenv_values
+    except ImportError:
+        return None
+    return dotenv_values(path).get("MOODTUNE_AUTH") or None
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """One clear error, before anything is loaded or shown, when ``host:port`` cannot be
+    listened on (uvicorn would say it only after the models loaded)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise MoodtuneError(
+                f"cannot listen on {shown}: the port is already in use (another server?); "
+                "choose another --port"
+            ) from None
+        raise MoodtuneError(f"cannot listen on {shown}: {error.strerror or error}") from None
 
 
 def _server_modules() -> tuple[Any, Callable[[str], dict[str, Any]]]:
@@ -131,19 +205,15 @@ def _application(opened: Catalogue | None) -> object:
     or without its lifespan, closing twice is harmless); else the factory each worker calls."""
     if opened is None:
         return "moodtune.web.app:app_from_environment"
-    from moodtune.web.app import create_app
+    from moodtune.web.app import access_from_environment, create_app
 
     origins = [o for o in os.environ.get("MOODTUNE_CORS_ORIGINS", "").split(",") if o]
-    return create_app(catalogue=opened, cors_origins=origins, owns_catalogue=True)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return create_app(
+        catalogue=opened,
+        cors_origins=origins,
+        owns_catalogue=True,
+        access=access_from_environment(origins),
+    )
 
 
 def register(app: typer.Typer) -> None:

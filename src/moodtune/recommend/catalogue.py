@@ -39,6 +39,7 @@ from moodtune.recommend.ingest import ImportReport, artist_key
 from moodtune.recommend.queries import CatalogueStats, Feedback, TrackRecord
 from moodtune.recommend.snapshot import SHARED_ARRAYS, Snapshot
 from moodtune.recommend.store import DEFAULT_NAME, ENV_VAR, Store, default_path
+from moodtune.recommend.taste import FeedbackLog, FeedbackState
 
 __all__ = [
     "DEFAULT_NAME",
@@ -100,6 +101,16 @@ class Catalogue(Store):
             self._model = EmotionModel.default()
         return self._model
 
+    def model_version_now(self) -> str:
+        """``self.model.version``, hashed once per model object (a model is not changed in
+        place; hashing its weights took ~0.7 ms, on every request)."""
+        model = self.model
+        kept = self.__dict__.get("_version_of")
+        if kept is None or kept[0] is not model:
+            kept = (model, model.version)
+            self.__dict__["_version_of"] = kept
+        return kept[1]
+
     def import_table(
         self,
         table: TrackTable,
@@ -144,7 +155,7 @@ class Catalogue(Store):
         Returns True when it reclassified.
         """
         stored = self.model_version  # None while the catalogue is empty
-        if stored is None or stored == self.model.version:
+        if stored is None or stored == self.model_version_now():
             return False
         with self.transaction() as connection:
             return classification.classify_all(self, connection, self.model, force=False) > 0
@@ -159,7 +170,7 @@ class Catalogue(Store):
         <moodtune.recommend.snapshot.SHARED_ARRAYS>`), so opening one per request does not
         reload them. While the file does not change, this costs one ``PRAGMA data_version``.
         """
-        return self.remember(("arrays", self.model.version), self._current_arrays)
+        return self.remember(("arrays", self.model_version_now()), self._current_arrays)
 
     def _current_arrays(self) -> CatalogueArrays:
         self.ensure_classified()
@@ -187,9 +198,9 @@ class Catalogue(Store):
         >>> before is None, taken.arrays.size, after.arrays is taken.arrays
         (True, 28, True)
         """
-        return Snapshot(
-            self.arrays(), self.recent_rowids(plays), self.disliked_rowids(), self.liked_rowids()
-        )
+        feedback = self.feedback_state()
+        arrays, recent = self.arrays(), self.recent_rowids(plays)
+        return Snapshot(arrays, recent, feedback.disliked, feedback.liked, feedback)
 
     def snapshot_in_memory(self, plays: int) -> Snapshot | None:
         """:meth:`snapshot` when all of it is in memory for the file as it is now, else None.
@@ -201,14 +212,14 @@ class Catalogue(Store):
             return None
         with self._lock:
             parts = (
-                self.recall(("arrays", self._model.version)),
+                self.recall(("arrays", self.model_version_now())),
                 self.recall(("recent", max(int(plays), 0))) if plays > 0 else _NONE,
-                self.recall("disliked"),
-                self.recall("liked"),
+                self.recall("feedback"),
             )
         if any(part is None for part in parts):
             return None
-        return Snapshot(*parts)
+        arrays, recent, feedback = parts
+        return Snapshot(arrays, recent, feedback.disliked, feedback.liked, feedback)
 
     # --- tracks ----------------------------------------------------------------------------
 
@@ -262,11 +273,21 @@ class Catalogue(Store):
     def disliked_rowids(self) -> np.ndarray:
         """Row ids of tracks whose latest feedback is a dislike, shape (m,), int64, the most
         recent first; remembered while the file does not change."""
-        return self.remember("disliked", lambda: queries.latest_feedback(self, False))
+        return self.feedback_state().disliked
 
     def liked_rowids(self) -> np.ndarray:
         """Row ids of tracks whose latest feedback is a like (as :meth:`disliked_rowids`)."""
-        return self.remember("liked", lambda: queries.latest_feedback(self, True))
+        return self.feedback_state().liked
+
+    def feedback_state(self) -> FeedbackState:
+        """The latest 👍/👎 of each track (:class:`~moodtune.recommend.taste.FeedbackState`),
+        brought up to date from the rows added since it was last read (never the whole
+        feedback table again, unless rows were undone)."""
+        log = self.__dict__.get("_feedback_log") or self.__dict__.setdefault(
+            "_feedback_log", FeedbackLog()
+        )
+        log.prepare(self)
+        return self.remember("feedback", lambda: log.refresh(self))
 
     def stats(self) -> CatalogueStats:
         """Counts per top emotion and source, feature coverage, history and feedback sizes."""

@@ -41,6 +41,12 @@ class Picker:
         The most tracks that will be chosen (k).
     taste : Taste or None
         The listener's taste, used by the recommender to order the candidates.
+
+    Attributes
+    ----------
+    mask : numpy.ndarray or None
+        (n,) bool: True for the tracks never chosen either (the disliked ones); one lookup
+        each, however many they are.
     """
 
     def __init__(
@@ -54,6 +60,7 @@ class Picker:
     ) -> None:
         self.arrays = arrays
         self.excluded = excluded
+        self.mask: np.ndarray | None = None
         self.taste = taste
         self.cap = cap
         self.duplicate = duplicate
@@ -68,6 +75,8 @@ class Picker:
 
     def acceptable(self, index: int) -> bool:
         if index in self.excluded or index in self.taken:
+            return False
+        if self.mask is not None and self.mask[index]:
             return False
         artist = int(self.arrays.artists[index])
         if artist >= 0 and self.cap is not None and self.per_artist.get(artist, 0) >= self.cap:

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,12 @@ __all__ = [
     "TrackRecord",
     "add_feedback",
     "audio_path",
+    "count_undone_feedback",
     "display_rows",
     "feedback",
+    "feedback_since",
     "latest_feedback",
+    "latest_feedback_rows",
     "recent_rowids",
     "record_played",
     "stats",
@@ -235,6 +239,66 @@ def latest_feedback(store: Store, liked: bool) -> np.ndarray:
         (int(liked),),
     )
     return _read_only(np.array([row["track"] for row in rows], dtype=np.int64))
+
+
+#: A counter of deleted feedback rows, kept by a trigger, so that a reader notices an undone
+#: 👍/👎 without counting the table (see :func:`feedback_since`). Created on first use by this
+#: module (additive: the catalogue schema itself does not need it).
+_UNDONE_COUNTER = (
+    "CREATE TABLE IF NOT EXISTS feedback_undone (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER)",
+    "INSERT OR IGNORE INTO feedback_undone (id, n) VALUES (1, 0)",
+    "CREATE TRIGGER IF NOT EXISTS feedback_undone_count AFTER DELETE ON feedback "
+    "BEGIN UPDATE feedback_undone SET n = n + 1 WHERE id = 1; END",
+)
+
+
+def feedback_since(store: Store, last: int) -> tuple[int, int | None, list[tuple[int, int, bool]]]:
+    """``(highest id, rows deleted so far, (id, track row id, liked) of the rows after
+    ``last``)`` of the feedback table: an indexed look at the rows added since, whatever the
+    size of the table. The count of deleted rows is None when it cannot be kept (a catalogue
+    that cannot be written to): the caller then reads :func:`latest_feedback_rows`."""
+    undone = _undone(store)
+    top = int(store.query_one("SELECT COALESCE(MAX(id), 0) FROM feedback"))
+    rows = store.fetch(
+        "SELECT id, track, liked FROM feedback WHERE id > ? ORDER BY id", (int(last),)
+    )
+    return top, undone, [(int(n), int(t), bool(liked)) for n, t, liked in rows]
+
+
+def _undone(store: Store) -> int | None:
+    """The count of deleted feedback rows, or None when it is not being kept (no counter, or
+    its trigger gone: a migration that rebuilt the feedback table drops its triggers)."""
+    try:
+        row = store.fetch(
+            "SELECT n, (SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+            "AND name = 'feedback_undone_count') FROM feedback_undone WHERE id = 1"
+        )
+    except sqlite3.OperationalError:  # no counter
+        return None
+    return int(row[0][0]) if row and row[0][1] else None
+
+
+def count_undone_feedback(store: Store) -> bool:
+    """Make the catalogue count its deleted feedback rows (for :func:`feedback_since`);
+    False when it cannot (a catalogue that cannot be written to)."""
+    if _undone(store) is not None:
+        return True
+    try:
+        with store.transaction() as connection:
+            for statement in _UNDONE_COUNTER:
+                connection.execute(statement)
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
+def latest_feedback_rows(store: Store) -> list[tuple[int, int, bool]]:
+    """``(id, track row id, liked)`` of the latest feedback of each track, oldest first."""
+    rows = store.fetch(
+        "SELECT f.id, f.track, f.liked FROM feedback f JOIN (SELECT track, MAX(id) AS id "
+        "FROM feedback GROUP BY track) l ON l.id = f.id ORDER BY f.id"
+    )
+    return [(int(n), int(t), bool(liked)) for n, t, liked in rows]
 
 
 # --- statistics --------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ from moodtune.recommend.shown import Recommendation, describe, web_url
 from moodtune.recommend.snapshot import Snapshot
 from moodtune.recommend.supply import PRELOAD_TRACKS, Compute, Loader, Memory
 from moodtune.recommend.target import ResolvedTarget
-from moodtune.recommend.taste import Taste
+from moodtune.recommend.taste import FeedbackState, Taste
 
 __all__ = ["K_MAX", "K_MIN", "MODES", "MusicRecommender", "Recommendation", "Request", "web_url"]
 
@@ -78,6 +78,7 @@ class _Walk:
     picker: Picker
     rng: np.random.Generator
     source: Loader | Memory
+    feedback: FeedbackState | None = None
 
 
 @dataclass(frozen=True)
@@ -226,23 +227,17 @@ class MusicRecommender:
                 f"the catalogue {self.catalogue.path} is empty: add tracks with "
                 "'moodtune catalog import FILE'"
             )
-        taste = (
-            Taste.of(
-                arrays.vectors, arrays.indices(snapshot.liked), arrays.indices(snapshot.disliked)
-            )
-            if self.taste_weight > 0
-            else None
-        )
+        feedback, disliked, taste = self._feedback(snapshot)
         # The history never empties the catalogue: when too few tracks are left, the window
         # of recent plays shrinks (by half each time), so the least recently played come back.
         window = len(snapshot.recent)
         while True:
-            skipped = np.concatenate([snapshot.recent[:window], snapshot.disliked])
-            excluded = set(arrays.indices(skipped).tolist())
+            excluded = set(arrays.indices(snapshot.recent[:window]).tolist())
             picker = Picker(
                 arrays, excluded, self.artist_cap, self.duplicate_distance, request.k, taste
             )
-            walk = _Walk(arrays, picker, np.random.default_rng(self.seed), source)
+            picker.mask = disliked
+            walk = _Walk(arrays, picker, np.random.default_rng(self.seed), source, feedback)
             picks = (self._match if request.mode.end is None else self._path)(request, walk)
             if picks is None:
                 return None
@@ -258,6 +253,22 @@ class MusicRecommender:
             for item, (index, _, _) in zip(results, picks, strict=True):
                 item.close = is_close(region, arrays.reading_z[index])
         return results
+
+    def _feedback(
+        self, snapshot: Snapshot
+    ) -> tuple[FeedbackState, np.ndarray | None, Taste | None]:
+        """The feedback state, the mask of disliked tracks over the arrays (None: none
+        disliked) and the taste (None: no feedback, or ``taste_weight`` 0), kept per feedback
+        state and arrays."""
+        arrays, state = snapshot.arrays, snapshot.feedback
+        if state is None:
+            state = FeedbackState(snapshot.liked, snapshot.disliked)
+        mask, taste = state.for_arrays(arrays)
+        return (
+            state,
+            mask if len(state.disliked) else None,
+            taste if self.taste_weight > 0 else None,
+        )
 
     def _search(
         self,
@@ -276,15 +287,36 @@ class MusicRecommender:
         arrays = walk.arrays
         want = min(arrays.size, want)
         while True:
-            ranking = walk.source.ranking(arrays, key, want, compute)
-            if ranking is None:
+            found = self._head(walk, key, compute, want)
+            if found is None:
                 return None
-            scores = ranking.scores[:want]
-            order = self._order(walk, ranking.indices[:want], scores)
-            picked = attempt(ranking.indices[order], scores[order])
-            if enough(picked) or len(scores) >= arrays.size:
+            indices, scores, whole = found
+            order = self._order(walk, indices, scores)
+            picked = attempt(indices[order], scores[order])
+            if enough(picked) or whole:
                 return picked
             want = min(arrays.size, want * 4)
+
+    def _head(
+        self, walk: _Walk, key: tuple, compute: Compute, want: int
+    ) -> tuple[np.ndarray, np.ndarray, bool] | None:
+        """The first ``want`` tracks of the ranking for ``key`` that are not disliked (their
+        indices and scores), and whether they are all the catalogue has; None when the source
+        lacks the ranking. Disliked tracks are dropped by the feedback state's mask, once per
+        ranking; the ranking grows past them until ``want`` others are found."""
+        arrays, mask = walk.arrays, walk.picker.mask
+        ranking = walk.source.ranking(arrays, key, want, compute)
+        while ranking is not None:
+            if mask is None or walk.feedback is None:
+                indices, scores = ranking.indices, ranking.scores
+            else:
+                indices, scores = walk.feedback.eligible(ranking, mask)
+            whole = len(ranking) >= arrays.size
+            if len(indices) >= want or whole:
+                return indices[:want], scores[:want], whole and len(indices) <= want
+            bigger = min(arrays.size, 2 * len(ranking) + 2 * (want - len(indices)))
+            ranking = walk.source.ranking(arrays, key, bigger, compute)
+        return None
 
     def _order(self, walk: _Walk, indices: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """The order to try candidates in: by score, plus the listener's taste (weighted),
@@ -292,7 +324,7 @@ class MusicRecommender:
         jittered = scores + walk.rng.uniform(0.0, self.tolerance, len(scores))
         taste = walk.picker.taste
         if taste is not None:
-            jittered += self.taste_weight * taste.scores(walk.arrays.vectors[indices])
+            jittered += self.taste_weight * taste.scores_at(walk.arrays.vectors, indices)
         return np.argsort(-jittered, kind="stable")
 
     # --- the two kinds of mode ----------------------------------------------------------------

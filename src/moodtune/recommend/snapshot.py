@@ -24,10 +24,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from moodtune.recommend.arrays import CatalogueArrays
+
+if TYPE_CHECKING:
+    from moodtune.recommend.taste import FeedbackState
 
 __all__ = ["SHARED_ARRAYS", "ArraysCache", "Snapshot"]
 
@@ -83,9 +87,13 @@ class Snapshot:
         Row ids of the recently played tracks, (m,) int64, the most recent first.
     disliked, liked : numpy.ndarray
         Row ids of the tracks whose latest feedback is a dislike / a like, (m,) int64.
+    feedback : FeedbackState or None
+        The same feedback with what a request needs of it kept per arrays (the mask of
+        disliked tracks, the taste); None: computed from ``disliked`` and ``liked``.
     """
 
     arrays: CatalogueArrays
     recent: np.ndarray
     disliked: np.ndarray
     liked: np.ndarray
+    feedback: FeedbackState | None = None

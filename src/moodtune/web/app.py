@@ -23,13 +23,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from moodtune import __version__
-from moodtune.web.deps import start
+from moodtune.web.access import AccessGuard, AccessPolicy
+from moodtune.web.deps import start, warm_emotions
 from moodtune.web.docs import DocsPage, install_docs
 from moodtune.web.errors import install_error_handlers
 from moodtune.web.limits import Guard
 from moodtune.web.responses import FastJSONResponse, MoodtuneAPI
 from moodtune.web.routes import ROUTERS
-from moodtune.web.security import SecurityHeaders, docs_policy
+from moodtune.web.security import AllowedMethods, SecurityHeaders, docs_policy
 from moodtune.web.service import MoodService
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from moodtune.recommend.recommender import MusicRecommender
     from moodtune.vision import EmotionReader
 
-__all__ = ["app_from_environment", "create_app"]
+__all__ = ["access_from_environment", "app_from_environment", "create_app"]
 
 HERE = Path(__file__).parent
 DESCRIPTION = (
@@ -55,6 +56,7 @@ def create_app(
     catalogue_path: str | Path | None = None,
     cors_origins: Sequence[str] = (),
     owns_catalogue: bool = False,
+    access: AccessPolicy | None = None,
 ) -> FastAPI:
     """Build the moodtune web app.
 
@@ -64,7 +66,9 @@ def create_app(
     catalogue, see ``Catalogue.open``). ``cors_origins`` lists the origins allowed to call the
     API from a browser; it is empty (CORS off) by default. With ``owns_catalogue`` the given
     catalogue is handed to the app, which closes it when the server stops (a catalogue the
-    app opens itself is always closed then).
+    app opens itself is always closed then). ``access`` says which host names the server
+    answers to, which origins may write and whether a token is needed
+    (:class:`~moodtune.web.access.AccessPolicy`; default: the loopback names, no token).
     """
     load = partial(
         MoodService.load,
@@ -90,7 +94,9 @@ def create_app(
     install_docs(app, docs_page)
     for router in ROUTERS:
         app.include_router(router)
-    _add_middleware(app, docs_page, cors_origins)
+    if access is None:
+        access = AccessPolicy.for_host("127.0.0.1", None, origins=cors_origins)
+    _add_middleware(app, docs_page, cors_origins, access)
     install_error_handlers(app)
     return app
 
@@ -98,12 +104,14 @@ def create_app(
 def _lifespan(
     load: Callable[[], MoodService],
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """The app's lifespan: load the service in a worker thread, close it at shutdown."""
+    """The app's lifespan: load the service and warm the named emotions' rankings in a worker
+    thread, close it at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = await run_in_threadpool(load)
         start(app, service)
+        await run_in_threadpool(warm_emotions, service)
         try:
             yield
         finally:
@@ -112,11 +120,14 @@ def _lifespan(
     return lifespan
 
 
-def _add_middleware(app: FastAPI, docs_page: DocsPage, cors_origins: Sequence[str]) -> None:
-    """The guard (one JSON 500 for anything unexpected), the security headers and, when
-    origins are given, CORS."""
-    app.add_middleware(Guard)  # inside the headers middleware: its 500 gets them too
-    app.add_middleware(SecurityHeaders, docs_policy=docs_policy(docs_page.script_hashes))
+def _add_middleware(
+    app: FastAPI, docs_page: DocsPage, cors_origins: Sequence[str], access: AccessPolicy
+) -> None:
+    """From the inside out: the guard (one JSON 500 for anything unexpected), the ``Allow``
+    headers, CORS when origins are given, the host/origin/login checks, and the security
+    headers (on every answer, the checks' too)."""
+    app.add_middleware(Guard)
+    app.add_middleware(AllowedMethods, routes=app.router.routes)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -124,15 +135,32 @@ def _add_middleware(app: FastAPI, docs_page: DocsPage, cors_origins: Sequence[st
             CORSMiddleware,
             allow_origins=list(cors_origins),
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Content-Type", "Range"],
+            allow_headers=["Content-Type", "Range", "Authorization"],
         )
+    app.add_middleware(AccessGuard, policy=access)
+    app.add_middleware(SecurityHeaders, docs_policy=docs_policy(docs_page.script_hashes))
 
 
 def app_from_environment() -> FastAPI:
     """App factory for ``uvicorn --factory`` (used by ``moodtune serve --workers N``).
 
-    Reads ``MOODTUNE_CATALOGUE`` (through ``Catalogue.open``) and ``MOODTUNE_CORS_ORIGINS``
-    (comma-separated origins; empty means CORS off).
+    Reads ``MOODTUNE_CATALOGUE`` (through ``Catalogue.open``), ``MOODTUNE_CORS_ORIGINS``
+    (comma-separated origins; empty means CORS off), and what :func:`access_from_environment`
+    reads.
     """
     origins = [o.strip() for o in os.environ.get("MOODTUNE_CORS_ORIGINS", "").split(",")]
-    return create_app(cors_origins=[o for o in origins if o])
+    origins = [o for o in origins if o]
+    return create_app(cors_origins=origins, access=access_from_environment(origins))
+
+
+def access_from_environment(origins: Sequence[str] = ()) -> AccessPolicy:
+    """The access policy ``moodtune serve`` hands its workers: ``MOODTUNE_HOST`` (the address
+    listened on), ``MOODTUNE_ALLOWED_HOSTS`` (comma-separated extra host names) and
+    ``MOODTUNE_AUTH`` (the token; none when empty)."""
+    allowed = os.environ.get("MOODTUNE_ALLOWED_HOSTS", "").split(",")
+    return AccessPolicy.for_host(
+        os.environ.get("MOODTUNE_HOST", "127.0.0.1"),
+        os.environ.get("MOODTUNE_AUTH") or None,
+        allow=[a for a in allowed if a.strip()],
+        origins=origins,
+    )

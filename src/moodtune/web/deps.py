@@ -11,6 +11,8 @@ import anyio.to_thread
 from fastapi import Depends, Request
 
 from moodtune.recommend.target import ResolvedTarget as Target
+from moodtune.web.audio import AudioFiles
+from moodtune.web.batches import Batcher
 from moodtune.web.limits import (
     PixelBudget,
     WorkGate,
@@ -25,16 +27,27 @@ if TYPE_CHECKING:
 
     from moodtune.vision.reading import EmotionReading
 
-__all__ = ["Service", "Work", "Workshop", "start"]
+__all__ = ["Audio", "Service", "Work", "Workshop", "remember_history", "start", "warm_emotions"]
 
 #: Threads that read images at once: decoding runs in parallel, inference one at a time.
 READ_THREADS = 2
 #: Image readings queued behind those at most; more are refused (503, ``Retry-After``).
 READ_QUEUE = 16
-#: Recommendations computed in worker threads at once (they hold the GIL and the catalogue's
-#: lock most of the time: more threads only add switching), and queued behind them at most.
-RECOMMEND_THREADS = 2
+#: Recommendations for a new distribution (a ranking of the whole catalogue to compute),
+#: computed in worker threads at once (they hold the GIL most of the time: a second thread
+#: took the GIL from the event loop's cheap answers, p95 1.6 s → 0.9 s with one under the
+#: mixed load of bench_abuse.py), and queued behind them at most: the expensive kind.
+RECOMMEND_THREADS = 1
 RECOMMEND_QUEUE = 30
+#: Recommendations for a named emotion that memory could not answer at once (the catalogue
+#: changed, e.g. after a 👍 or a play, and its history must be read again, or another thread
+#: held it; their rankings are few and kept): the cheap kind, well under a millisecond each
+#: once the history is read, run in batches by one thread of their own
+#: (:class:`~moodtune.web.batches.Batcher`), so they never wait behind readings or new
+#: distributions; at most this many wait.
+CHEAP_QUEUE = 512
+#: The k whose rankings :func:`warm_emotions` computes at start-up (the page's default).
+WARM_K = 10
 #: How often (seconds) a thread running Python must let another take the GIL (Python's
 #: default is 5 ms). The event loop gives the GIL up at every poll for the network and must
 #: then wait for it behind a recommendation or an image in a worker thread: with 1 ms, a
@@ -49,18 +62,21 @@ LARGE_IMAGE_PIXELS = 4_000_000
 
 @dataclass
 class Workshop:
-    """The service and the gates its CPU-bound work waits in.
+    """The service and the gates its CPU-bound work waits in, one per kind of cost.
 
-    Image readings wait in ``read_gate``, not in the shared thread pool: the reader runs one
-    inference at a time, and 40 queued photos must not hold every thread of the pool (which
-    the catalogue calls of other requests need). ``pixels`` bounds the decoded pixels held
-    at once.
+    Expensive: image and words readings wait in ``read_gate``, not in the shared thread pool
+    (the reader runs one inference at a time, and 40 queued photos must not hold every thread
+    of the pool, which the catalogue calls of other requests need); recommendations for a new
+    distribution in ``recommend_gate``. Cheap: recommendations for a named emotion that
+    memory could not answer at once are run in batches by ``cheap``. A full gate refuses (503
+    with ``Retry-After``) only its own kind. ``pixels`` bounds the decoded pixels held at once.
     """
 
     service: MoodService
     read_gate: WorkGate
     recommend_gate: WorkGate
     pixels: PixelBudget
+    cheap: Batcher
 
     @classmethod
     def around(cls, service: MoodService) -> Workshop:
@@ -70,6 +86,7 @@ class Workshop:
             WorkGate(READ_THREADS, READ_QUEUE, "image readings"),
             WorkGate(RECOMMEND_THREADS, RECOMMEND_QUEUE, "recommendations"),
             PixelBudget(DECODE_PIXELS),
+            Batcher(CHEAP_QUEUE, "recommendations for an emotion"),
         )
 
     async def read(self, image: bytes | None, text: str | None) -> EmotionReading:
@@ -95,13 +112,38 @@ class Workshop:
     ) -> list[dict[str, Any]]:
         """``k`` tracks for ``target``: answered on the event loop when everything is cached
         (~0.2 ms, less than a hand-over to the thread pool costs under load), else in
-        :attr:`recommend_gate`. ``artist_cap``: see ``MoodService.recommender_for``."""
+        :attr:`cheap` for a named emotion, :attr:`recommend_gate` for the rest.
+        ``artist_cap``: see ``MoodService.recommender_for``."""
         tracks = self.service.recommend_now(target, k, mode, artist_cap)
         if tracks is None:
-            tracks = await self.recommend_gate.run(
-                self.service.recommend, target, k, mode, artist_cap
-            )
+            gate = self.cheap if target.given_as == "emotion" else self.recommend_gate
+            tracks = await gate.run(self.service.recommend, target, k, mode, artist_cap)
         return tracks
+
+
+def remember_history(service: MoodService) -> None:
+    """Read what the recommender needs of the catalogue as it is now (recent plays, 👍/👎)."""
+    recommender = service.recommender
+    snapshot = getattr(getattr(recommender, "catalogue", None), "snapshot", None)
+    if snapshot is not None:
+        snapshot(getattr(recommender, "exclude_recent", 0))
+
+
+def warm_emotions(service: MoodService, k: int = WARM_K) -> None:
+    """Recommend once for every named emotion in every mode (``k`` tracks), so that their
+    rankings are in memory before the first requests (a few milliseconds each; the server
+    calls this at start-up, in a worker thread). Problems are left to the requests."""
+    from moodtune.emotions import EMOTIONS
+    from moodtune.errors import MoodtuneError
+    from moodtune.recommend.modes import MODES
+    from moodtune.recommend.target import resolve_target
+
+    for emotion in EMOTIONS:
+        for mode in MODES:
+            try:
+                service.recommend(resolve_target(emotion=emotion), k, mode)
+            except MoodtuneError:
+                return
 
 
 def start(app: FastAPI, service: MoodService) -> None:
@@ -113,6 +155,9 @@ def start(app: FastAPI, service: MoodService) -> None:
     # The gates by name too, for a look from outside (tests, a debugger).
     app.state.read_gate = workshop.read_gate
     app.state.recommend_gate = workshop.recommend_gate
+    app.state.cheap = workshop.cheap
+    path = getattr(service.catalogue, "path", None)
+    app.state.audio = AudioFiles(path) if path is not None else None
     if sys.getswitchinterval() > SWITCH_INTERVAL:
         sys.setswitchinterval(SWITCH_INTERVAL)  # process-wide: this process serves the app
     keep_large_buffers_returnable()
@@ -132,3 +177,12 @@ async def _workshop(request: Request) -> Workshop:
 Service = Annotated[MoodService, Depends(_service)]
 #: The service with its work gates, for routes that read images or recommend.
 Work = Annotated[Workshop, Depends(_workshop)]
+
+
+async def _audio(request: Request) -> AudioFiles | None:
+    audio: AudioFiles | None = getattr(request.app.state, "audio", None)
+    return audio
+
+
+#: The audio files of the catalogue (None when the catalogue has no file).
+Audio = Annotated[AudioFiles | None, Depends(_audio)]

@@ -2,7 +2,9 @@
 
 - :class:`WorkGate`: at most ``running`` calls at once in worker threads and at most
   ``waiting`` more queued; the next one is refused at once with :class:`Overloaded` (HTTP 503
-  with ``Retry-After``) instead of queueing without end.
+  with ``Retry-After``: how long the calls ahead take) instead of queueing without end. The
+  app keeps one gate per kind of cost (see :mod:`moodtune.web.deps`), so cheap answers never
+  queue behind expensive ones.
 - :class:`PixelBudget`: decoded images held at once, counted in pixels, so that eight 40-
   megapixel photos are decoded one after another, not together (each takes ~0.5 GB while it
   is read), while small photos still go two at a time.
@@ -22,6 +24,7 @@ import logging
 import math
 import re
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -36,6 +39,7 @@ from moodtune.errors import MoodtuneError
 __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_NUMBER_DIGITS",
+    "MAX_RETRY_AFTER",
     "RETRY_AFTER_SECONDS",
     "BadJSON",
     "Guard",
@@ -55,8 +59,10 @@ T = TypeVar("T")
 MAX_JSON_DEPTH = 32
 #: Most digits accepted in one JSON number (a float has 17 significant digits).
 MAX_NUMBER_DIGITS = 40
-#: Seconds a client is told to wait (``Retry-After``) when the server is busy.
+#: Seconds a client is told to wait (``Retry-After``) when the server is busy: at least this,
+#: at most MAX_RETRY_AFTER (see :meth:`WorkGate.retry_after`).
 RETRY_AFTER_SECONDS = 1
+MAX_RETRY_AFTER = 30
 
 
 class Overloaded(MoodtuneError):
@@ -80,24 +86,43 @@ class WorkGate:
 
     ``what`` names the work in the 503 message. Counting is done on the event loop (no lock
     needed): a call is refused, without waiting, when ``running + waiting`` calls are already
-    in the gate.
+    in the gate. The refusal says how long to wait: the calls ahead of a new one, times the
+    recent mean time of one call (an exponential average, clock ``clock``), over the threads,
+    from 1 to :data:`MAX_RETRY_AFTER` seconds.
     """
 
-    def __init__(self, running: int, waiting: int, what: str) -> None:
+    def __init__(
+        self,
+        running: int,
+        waiting: int,
+        what: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if running < 1 or waiting < 0:
             raise ValueError(f"running must be ≥ 1 and waiting ≥ 0; got {running}, {waiting}")
         self.limiter = anyio.CapacityLimiter(running)
+        self.running = running
         self.capacity = running + waiting
         self.what = what
         self.inside = 0
+        self.clock = clock
+        #: Recent mean seconds of one call (exponential average over about 20 calls).
+        self.mean_seconds = 0.0
+
+    def retry_after(self) -> int:
+        """Seconds a refused caller should wait before trying again."""
+        estimate = self.mean_seconds * (self.inside + 1) / self.running
+        return int(min(MAX_RETRY_AFTER, max(RETRY_AFTER_SECONDS, math.ceil(estimate))))
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """A place in the gate for the block (:class:`Overloaded` at once when it is full)."""
         if self.inside >= self.capacity:
+            wait = self.retry_after()
             raise Overloaded(
                 f"the server is busy ({self.capacity} {self.what} in progress or queued); "
-                f"retry in {RETRY_AFTER_SECONDS} s"
+                f"retry in {wait} s",
+                retry_after=wait,
             )
         self.inside += 1
         try:
@@ -108,7 +133,16 @@ class WorkGate:
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         """``func(*args)`` in a worker thread, or :class:`Overloaded` when the gate is full."""
         async with self.slot():
-            return await anyio.to_thread.run_sync(func, *args, limiter=self.limiter)
+            return await anyio.to_thread.run_sync(self.timed, func, *args, limiter=self.limiter)
+
+    def timed(self, func: Callable[..., T], *args: Any) -> T:
+        """``func(*args)``, its time counted in :attr:`mean_seconds` (in the worker thread)."""
+        started = self.clock()
+        try:
+            return func(*args)
+        finally:
+            took = self.clock() - started
+            self.mean_seconds += (took - self.mean_seconds) * 0.05
 
 
 class PixelBudget:

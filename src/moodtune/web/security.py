@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DOCS_PREFIX", "PAGE_POLICY", "SecurityHeaders", "docs_policy"]
+__all__ = ["DOCS_PREFIX", "PAGE_POLICY", "AllowedMethods", "SecurityHeaders", "docs_policy"]
 
 PAGE_POLICY = "; ".join(
     [
@@ -62,6 +62,7 @@ _COMMON = [
     (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
 ]
 DOCS_PREFIX = "/docs"
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 class SecurityHeaders:
@@ -90,3 +91,52 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class AllowedMethods:
+    """Answer ``OPTIONS`` and fix ``Allow`` on a 405 with every method of every route of the
+    path (Starlette lists only the first route's: ``OPTIONS /api/history`` said ``GET``).
+
+    ``routes``: the app's routes (read when a request needs them, so routes added later
+    count). A CORS preflight is left to the CORS middleware.
+    """
+
+    def __init__(self, app: ASGIApp, routes: Sequence[object]) -> None:
+        self.app = app
+        self.routes = routes
+
+    def methods(self, path: str) -> list[str]:
+        """The methods of ``path`` (and OPTIONS), empty when no route has it."""
+        from starlette.routing import Match, Mount
+
+        found: set[str] = set()
+        for route in self.routes:
+            for method in _METHODS:
+                scope = {"type": "http", "path": path, "method": method, "root_path": ""}
+                scope["headers"] = []
+                if route.matches(scope)[0] == Match.FULL:  # type: ignore[attr-defined]
+                    found |= {"GET", "HEAD"} if isinstance(route, Mount) else {method}
+        return sorted(found | {"OPTIONS"}) if found else []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        names = {name for name, _ in scope.get("headers") or []}
+        if scope.get("method") == "OPTIONS" and b"access-control-request-method" not in names:
+            allowed = self.methods(path)
+            if allowed:
+                headers = [(b"allow", ", ".join(allowed).encode()), (b"content-length", b"0")]
+                await send({"type": "http.response.start", "status": 204, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+                return
+
+        async def fixed(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                allow = ", ".join(self.methods(path)).encode()
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                message["headers"] = [*kept, (b"allow", allow)]
+            await send(message)
+
+        await self.app(scope, receive, fixed)

@@ -8,17 +8,20 @@ listener's history or feedback (cross-site request forgery).
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from moodtune.web import replies, schemas
+from moodtune.web.audio import Fetched
 from moodtune.web.bodies import check_range, read_json
-from moodtune.web.deps import Service
+from moodtune.web.deps import Audio, Service, remember_history
 from moodtune.web.responses import FastJSONResponse, errors, json_body
+from moodtune.web.service import MoodService
 
 __all__ = ["AUDIO_TYPES", "TrackId", "router"]
 
@@ -57,16 +60,29 @@ AUDIO_TYPES = {
     },
     response_class=FileResponse,
 )
-async def audio(request: Request, track_id: TrackId, service: Service) -> FileResponse:
+async def audio(request: Request, track_id: TrackId, service: Service, files: Audio) -> Response:
     """The local audio of a catalogue track, with HTTP range requests (206)."""
-    path = await run_in_threadpool(service.audio_file, track_id)
-    if request.headers.get("range") is not None:
-        await run_in_threadpool(check_range, request.headers["range"], path)
+    header = request.headers.get("range")
+    if files is not None:
+        fetched = await files.fetch(track_id, header)
+    else:  # a catalogue without a file (tests): through the service
+        path = await run_in_threadpool(service.audio_file, track_id)
+        if header is not None:
+            await run_in_threadpool(check_range, header, path)
+        fetched = Fetched(path, path.stat())
+    media_type = AUDIO_TYPES.get(fetched.path.suffix.lower(), "application/octet-stream")
+    headers = {"Cache-Control": "private, max-age=3600"}
+    if fetched.part is not None and request.method == "GET" and "if-range" not in request.headers:
+        start, end, data = fetched.part
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{fetched.stat.st_size}"
+        headers["Accept-Ranges"] = "bytes"
+        return Response(data, status_code=206, media_type=media_type, headers=headers)
     return FileResponse(
-        path,
-        media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"),
-        headers={"Cache-Control": "private, max-age=3600"},
+        fetched.path,
+        media_type=media_type,
+        headers=headers,
         content_disposition_type="inline",
+        stat_result=fetched.stat,
     )
 
 
@@ -87,7 +103,7 @@ async def played(request: Request, track_id: TrackId, service: Service) -> None:
     another website cannot record plays from the listener's browser.
     """
     await read_json(request, schemas.PlayedRequest, require_type=True)
-    await run_in_threadpool(service.played, track_id)
+    await run_in_threadpool(_then_remember, service, service.played, track_id)
 
 
 @router.post(
@@ -101,7 +117,17 @@ async def feedback(request: Request, service: Service) -> FastJSONResponse:
     """Store a 👍 or 👎 for a track, with the mood it was recommended for."""
     body = await read_json(request, schemas.FeedbackRequest, require_type=True)
     context = body.context.model_dump(exclude_none=True) if body.context else None
-    await run_in_threadpool(service.feedback, body.track_id, body.liked, context)
+    await run_in_threadpool(
+        _then_remember, service, service.feedback, body.track_id, body.liked, context
+    )
     return FastJSONResponse(
         {"stored": True, "track_id": body.track_id, "liked": body.liked}, status_code=201
     )
+
+
+def _then_remember(service: MoodService, write: Callable[..., None], *args: Any) -> None:
+    """``write(*args)``, then read what the next recommendation needs of the changed catalogue
+    (recent plays, 👍/👎) in this same worker thread, so that recommendations asked after a
+    play or a 👍 are answered from memory on the event loop, not each in a worker thread."""
+    write(*args)
+    remember_history(service)

@@ -1,0 +1,214 @@
+"""Mixed load on every kind of /api request (issue 22, item 2), for ``bench_abuse.py``.
+
+``--clients`` closed-loop keep-alive clients (in a process of their own) each pick the kind
+of their next request at random with the weights of :data:`KINDS`: cheap ones (a named
+emotion's recommendation, health, a 64 KB audio range, a static file, the history, a play,
+a 👍/👎) and expensive ones (a new distribution's ranking, words read and recommended for,
+words read alone, a small photo read). A client told 503 waits the ``Retry-After`` it was
+given (at most 5 s). Reported per kind: answers, 503s, other errors, p50/p95 of the 2xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import random
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bench_web import Connection
+
+EMOTION_NAMES = ("anger", "disgust", "fear", "happiness", "neutral", "sadness", "surprise")
+MODES = ("match", "uplift", "calm")
+WORDS = (
+    "I miss her so much tonight",
+    "best day ever, we won the match!",
+    "stuck in traffic and furious about it",
+    "quiet sunday morning with coffee",
+    "nervous about the exam tomorrow",
+    "that movie was disgusting",
+)
+#: kind → (weight, expensive?)
+KINDS: dict[str, tuple[int, bool]] = {
+    "emotion": (35, False),
+    "health": (10, False),
+    "audio 64 KB": (15, False),
+    "static": (5, False),
+    "history": (5, False),
+    "played": (5, False),
+    "feedback": (5, False),
+    "distribution": (10, True),
+    "words": (5, True),
+    "read words": (3, True),
+    "read photo": (2, True),
+}
+#: Longest Retry-After a client honours (seconds).
+MAX_WAIT = 5.0
+
+
+@dataclass
+class KindResult:
+    latencies: list[float] = field(default_factory=list)
+    busy: int = 0
+    errors: int = 0
+
+
+def _post(path: str, kind: str, body: bytes) -> bytes:
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {kind}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def _get(path: str, extra: str = "") -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode()
+
+
+def _multipart(fields: dict[str, bytes], filename: str | None = None) -> tuple[str, bytes]:
+    boundary = "moodtunemixedboundary"
+    parts = []
+    for name, value in fields.items():
+        disposition = f'form-data; name="{name}"'
+        if name == "image":
+            disposition += f'; filename="{filename}"\r\nContent-Type: image/png'
+        parts.append(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode())
+        parts.append(value + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
+def small_png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 120, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def request_for(kind: str, rng: random.Random, tracks: list[str], audio: list[str]) -> bytes:
+    """One request of ``kind`` (see :data:`KINDS`)."""
+    if kind == "emotion":
+        body = {"emotion": rng.choice(EMOTION_NAMES), "mode": rng.choice(MODES), "k": 10}
+        return _post("/api/recommend", "application/json", json.dumps(body).encode())
+    if kind == "distribution":
+        weights = [round(rng.random() ** 3, 4) + 0.0001 for _ in EMOTION_NAMES]
+        body = {"distribution": weights, "mode": rng.choice(MODES), "k": rng.randint(1, 50)}
+        return _post("/api/recommend", "application/json", json.dumps(body).encode())
+    if kind == "words":
+        body = {"text": rng.choice(WORDS), "mode": rng.choice(MODES), "k": 10}
+        return _post("/api/recommend", "application/json", json.dumps(body).encode())
+    if kind == "read words":
+        content_type, data = _multipart({"text": rng.choice(WORDS).encode()})
+        return _post("/api/emotion", content_type, data)
+    if kind == "read photo":
+        content_type, data = _multipart({"image": PNG}, "small.png")
+        return _post("/api/emotion", content_type, data)
+    if kind == "health":
+        return _get("/api/health")
+    if kind == "audio 64 KB":
+        start = rng.randrange(0, 64) * 1024
+        return _get(
+            f"/api/tracks/{rng.choice(audio)}/audio", f"Range: bytes={start}-{start + 65535}\r\n"
+        )
+    if kind == "static":
+        return _get("/static/app.css")
+    if kind == "history":
+        return _get("/api/history?limit=20")
+    if kind == "played":
+        return _post(f"/api/tracks/{rng.choice(audio)}/played", "application/json", b"{}")
+    body = {"track_id": rng.choice(tracks), "liked": rng.random() < 0.5}
+    return _post("/api/feedback", "application/json", json.dumps(body).encode())
+
+
+PNG = b""
+
+
+async def _send(connection: Connection, request: bytes) -> tuple[int, float]:
+    """Status and Retry-After (0 when none) of one request."""
+    writer, reader = connection.writer, connection.reader
+    writer.write(request)
+    await writer.drain()
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    headers = {n.strip().lower(): v.strip() for n, _, v in (h.partition(":") for h in head[1:])}
+    if "content-length" in headers:
+        await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding", "").lower() == "chunked":
+        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+            await reader.readexactly(size + 2)
+        await reader.readuntil(b"\r\n")
+    return int(head[0].split(" ", 2)[1]), float(headers.get("retry-after", 0) or 0)
+
+
+async def run(
+    port: int, clients: int, seconds: float, tracks: list[str], audio: list[str]
+) -> dict[str, dict]:
+    global PNG
+    PNG = small_png()
+    results = {kind: KindResult() for kind in KINDS}
+    names, weights = list(KINDS), [w for w, _ in KINDS.values()]
+    stop = time.perf_counter() + seconds
+
+    async def client(number: int) -> None:
+        rng = random.Random(number)
+        connection = None
+        while time.perf_counter() < stop:
+            kind = rng.choices(names, weights)[0]
+            try:
+                if connection is None:
+                    connection = await Connection.open(port)
+                started = time.perf_counter()
+                status, wait = await asyncio.wait_for(
+                    _send(connection, request_for(kind, rng, tracks, audio)), timeout=30
+                )
+            except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError):
+                results[kind].errors += 1
+                if connection is not None:
+                    connection.close()
+                connection = None
+                await asyncio.sleep(0.1)
+                continue
+            if 200 <= status < 300:
+                results[kind].latencies.append(time.perf_counter() - started)
+            elif status == 503:
+                results[kind].busy += 1
+                await asyncio.sleep(min(MAX_WAIT, max(wait, 0.1)))
+            else:
+                results[kind].errors += 1
+        if connection is not None:
+            connection.close()
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return {kind: vars(result) for kind, result in results.items()}
+
+
+def rows(figures: dict[str, dict]) -> list[tuple[str, str]]:
+    """(name, "answers · 503 share · p50/p95 ms · errors") per kind and for all."""
+    out = []
+    every = KindResult()
+    for kind, data in figures.items():
+        result = KindResult(**data)
+        every.latencies += result.latencies
+        every.busy += result.busy
+        every.errors += result.errors
+        out.append((f"{kind}{' (expensive)' if KINDS[kind][1] else ''}", _cell(result)))
+    out.append(("all kinds", _cell(every)))
+    return out
+
+
+def _cell(result: KindResult) -> str:
+    answered = len(result.latencies) + result.busy
+    if not answered:
+        return f"none answered, {result.errors} errors"
+    p50, p95 = (
+        np.percentile(np.array(result.latencies) * 1000, [50, 95])
+        if result.latencies
+        else (float("nan"), float("nan"))
+    )
+    share = result.busy / answered
+    return f"{answered} · 503 {result.busy} ({share:.0%}) · {p50:.0f}/{p95:.0f} ms" + (
+        f" · {result.errors} err" if result.errors else ""
+    )
