@@ -9,11 +9,11 @@ import sqlite3
 import numpy as np
 import pytest
 
-from moodtune import emotions
 from moodtune.recommend import queries
 from moodtune.recommend.catalogue import Catalogue
-from moodtune.recommend.ranking import by_distribution
-from moodtune.recommend.recommender import MusicRecommender
+from moodtune.recommend.moods import aim
+from moodtune.recommend.ranking import by_point
+from moodtune.recommend.recommender import MusicRecommender, Request
 from moodtune.recommend.taste import Taste
 
 WEIGHT = 0.3
@@ -40,13 +40,15 @@ def undo_rows(path, rng: np.random.Generator, count: int) -> None:
 
 
 def brute_force(catalogue: Catalogue, target: str, k: int) -> list[str]:
-    """The definition, from the whole table: rank every track for ``target``, leave out those
+    """The definition, from the whole table: rank every track for ``target`` (as ``match``
+    ranks: :func:`by_point` at the target's aim), leave out those
     whose latest feedback is a 👎, order by score + weight × taste (the nearest of the 200
     most recent 👍 and 👎), keep the first k, shown by score."""
     liked = queries.latest_feedback(catalogue, True)
     disliked = queries.latest_feedback(catalogue, False)
     arrays = catalogue.arrays()
-    ranking = by_distribution(arrays, emotions.distribution(target), arrays.size)
+    request = Request.of(target, k, "match")
+    ranking = by_point(arrays, aim(request.point), request.distribution, arrays.size)
     taste = Taste.of(arrays.vectors, arrays.indices(liked), arrays.indices(disliked))
     bonus = taste.scores(arrays.vectors[ranking.indices]).astype(np.float32).astype(float)
     total = ranking.scores + WEIGHT * bonus
