@@ -1,0 +1,47 @@
+"""Names and other free text from tables and catalogues: control characters out, length bounded.
+
+A title, artist or album comes from a file anyone may have written. At import it is cleaned
+(:func:`clean_text`): line breaks and tabs become one space, every other control character
+(C0, DEL, C1: ESC, NUL, …) and the bidirectional overrides, embeddings and isolates
+(U+202A–U+202E, U+2066–U+2069, which can reorder the text that follows) are removed, as are
+the characters XML 1.0 forbids (U+FFFE, U+FFFF, lone surrogates). The directional marks
+(U+200E, U+200F, U+061C) stay: right-to-left titles need them. A name is then cut to
+:data:`NAME_LIMIT` characters (any other text field to :data:`TEXT_LIMIT`), ending in "…".
+
+Examples
+--------
+>>> clean_text("Line one\\nline\\x1b[31m two\\u202e")
+'Line one line[31m two'
+>>> clean_text("x" * 600, NAME_LIMIT)[-3:], len(clean_text("x" * 600, NAME_LIMIT))
+('xx…', 500)
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["NAME_LIMIT", "TEXT_LIMIT", "clean_text", "is_cut"]
+
+#: The longest title, artist or album kept at import, in characters.
+NAME_LIMIT = 500
+#: The longest value kept of any other free-text field (a reason, a URL), in characters.
+TEXT_LIMIT = 4096
+
+_SPACES = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1f\x85\u2028\u2029]+")
+_REMOVED = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]"
+)
+
+
+def clean_text(text: str, limit: int | None = None) -> str:
+    """``text`` with line breaks as spaces, control characters removed, and at most ``limit``
+    characters (cut ones end in "…"); surrounding spaces stripped."""
+    cleaned = _REMOVED.sub("", _SPACES.sub(" ", text)).strip()
+    if limit is not None and len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1].rstrip() + "…"
+    return cleaned
+
+
+def is_cut(text: str, limit: int) -> bool:
+    """Whether :func:`clean_text` shortens ``text`` to fit ``limit`` characters."""
+    return len(text) > limit and len(clean_text(text)) > limit
