@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NAME_LIMIT", "TEXT_LIMIT", "clean_text", "is_cut"]
+__all__ = ["NAME_LIMIT", "TEXT_LIMIT", "clean_names", "clean_text", "is_cut"]
 
 #: The longest title, artist or album kept at import, in characters.
 NAME_LIMIT = 500
@@ -45,3 +45,20 @@ def clean_text(text: str, limit: int | None = None) -> str:
 def is_cut(text: str, limit: int) -> bool:
     """Whether :func:`clean_text` shortens ``text`` to fit ``limit`` characters."""
     return len(text) > limit and len(clean_text(text)) > limit
+
+
+def clean_names(values: list[object], limit: int = NAME_LIMIT) -> tuple[list[object], int]:
+    """Each string of ``values`` through :func:`clean_text` (a name left empty becomes None;
+    other values are kept); with how many were cut to ``limit`` characters.
+
+    >>> clean_names(["a\\x00b", "  ", None, "y" * 501])[1]
+    1
+    """
+    cleaned: list[object] = []
+    cut = 0
+    for value in values:
+        if isinstance(value, str):
+            cut += is_cut(value, limit)
+            value = clean_text(value, limit) or None
+        cleaned.append(value)
+    return cleaned, cut
