@@ -28,6 +28,8 @@ pytest.importorskip("distributed", reason="needs the 'dask' extra")
 import moodtune
 from moodtune.distributed import INCOMPLETE
 
+pytestmark = pytest.mark.slow
+
 #: Upper bound for any wait: a bound on a hang, not a timing assertion.
 DEADLINE = 300.0
 
