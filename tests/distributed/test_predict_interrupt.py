@@ -147,3 +147,18 @@ def test_a_folder_of_another_unfinished_run_is_refused(songs, tmp_path, run_cli)
     assert code == 2
     assert "unfinished run on other files" in " ".join(err.split())
     assert sorted(p.name for p in out.iterdir()) == [INCOMPLETE]
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_predict(songs, tmp_path, run_cli):
+    """The in-process ``predict`` writes its table atomically; a temporary file left by a
+    writer that no longer runs (SIGKILL) goes at the next write, a running writer's stays."""
+    _, parts, _ = songs
+    out = tmp_path / "emotions.parquet"
+    dead = tmp_path / ".emotions.parquet.999999999-abc.tmp"  # no process has this id
+    dead.write_bytes(b"half a table")
+    running = tmp_path / f".emotions.parquet.{os.getpid()}-abc.tmp"
+    running.write_bytes(b"being written")
+    code, _, err = run_cli("predict", str(parts / "songs-0.parquet"), "--out", str(out))
+    assert code == 0, err
+    assert not dead.exists() and running.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, running.name])
