@@ -121,6 +121,7 @@ def test_hostile_names_are_cleaned_and_bounded_at_import(run_main, datasets, tmp
     frame = pd.read_csv(datasets / "tidytuesday/spotify_songs.csv", nrows=4)
     frame["track_name"] = ["\x1b[31mred\x00", "t" * 100_000, "=1+1\nnext", "\u202egnp.exe"]
     frame["track_artist"] = ["a" * 5_000_000, "ok", "b\x07", "c"]
+    frame.loc[3, "track_id"] = "i" * 5_000_000  # a 5 MB id
     frame.to_parquet(table, index=False)
     catalogue = tmp_path / "c.sqlite"
     result = run_main(
@@ -128,11 +129,13 @@ def test_hostile_names_are_cleaned_and_bounded_at_import(run_main, datasets, tmp
     )
     assert result.exit_code == 0, result.output
     assert f"2 names longer than {NAME_LIMIT} characters were cut" in result.stderr
+    assert "1 track ids longer than 256 characters replaced" in result.stderr
     with sqlite3.connect(catalogue) as connection:
         rows = dict(connection.execute("SELECT id, title FROM tracks").fetchall())
         artists = [a for (a,) in connection.execute("SELECT artists FROM tracks")]
     connection.close()
-    titles = [rows[i] for i in frame["track_id"]]
+    long_id = "t:" + hashlib.sha256(frame["track_id"][3].encode()).hexdigest()
+    titles = [rows[i] for i in [*frame["track_id"][:3], long_id]]
     assert titles[0] == "[31mred"
     assert len(titles[1]) == NAME_LIMIT and titles[1].endswith("…")
     assert titles[2:] == ["=1+1 next", "gnp.exe"]

@@ -20,10 +20,22 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NAME_LIMIT", "TEXT_LIMIT", "clean_names", "clean_text", "is_cut"]
+import pandas as pd
+
+__all__ = [
+    "ID_LIMIT",
+    "NAME_LIMIT",
+    "TEXT_LIMIT",
+    "bound_ids",
+    "clean_names",
+    "clean_text",
+    "is_cut",
+]
 
 #: The longest title, artist or album kept at import, in characters.
 NAME_LIMIT = 500
+#: The longest track id kept as it is; a longer one is replaced by a digest of it.
+ID_LIMIT = 256
 #: The longest value kept of any other free-text field (a reason, a URL), in characters.
 TEXT_LIMIT = 4096
 
@@ -62,3 +74,43 @@ def clean_names(values: list[object], limit: int = NAME_LIMIT) -> tuple[list[obj
             value = clean_text(value, limit) or None
         cleaned.append(value)
     return cleaned, cut
+
+
+def bound_ids(ids: list[str], limit: int = ID_LIMIT) -> tuple[list[str], int]:
+    """Track ids longer than ``limit`` characters replaced by ``t:`` and a SHA-256 digest of
+    the id (the same id always gives the same digest, so a re-import finds the track again);
+    with how many were replaced.
+
+    >>> bound_ids(["abc", "x" * 300])[0][1][:10], bound_ids(["abc", "x" * 300])[1]
+    ('t:0d4e2ca9', 1)
+    """
+    import hashlib
+
+    bounded = [
+        i if len(i) <= limit else "t:" + hashlib.sha256(i.encode("utf-8", "replace")).hexdigest()
+        for i in ids
+    ]
+    return bounded, sum(len(i) > limit for i in ids)
+
+
+def bound_records(records: pd.DataFrame, source: str) -> list[str]:
+    """In place: the ``title``, ``artists`` and ``album`` of track records cleaned and cut to
+    :data:`NAME_LIMIT`, ids over :data:`ID_LIMIT` replaced (:func:`bound_ids`); returns one
+    note for each kind of change made, counting them.
+
+    >>> records = pd.DataFrame({"id": ["a"], "title": ["t" * 501], "artists": ["x\x1b"],
+    ...                         "album": [None]})
+    >>> bound_records(records, "in.csv"), records["artists"][0]
+    (['in.csv: 1 names longer than 500 characters were cut'], 'x')
+    """
+    notes = []
+    cut = 0
+    for column in ("title", "artists", "album"):
+        records[column], count = clean_names(records[column].tolist())
+        cut += count
+    if cut:
+        notes.append(f"{source}: {cut} names longer than {NAME_LIMIT} characters were cut")
+    records["id"], long = bound_ids(records["id"].tolist())
+    if long:
+        notes.append(f"{source}: {long} track ids longer than {ID_LIMIT} characters replaced")
+    return notes

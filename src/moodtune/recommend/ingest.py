@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from moodtune.data.features import FEATURE_NAMES
-from moodtune.data.names import NAME_LIMIT, clean_names
+from moodtune.data.names import bound_records
 from moodtune.data.repeats import resolve_repeats
 from moodtune.data.spotify_ids import is_spotify_id
 from moodtune.data.table import TrackTable
@@ -189,7 +189,7 @@ def _prepare(
     previews = _per_row(preview_urls, rows, "preview_urls")
     records = _records_frame(frame, origin, audio, previews)
     notes = list(table.notes)
-    _bound_names(records, source, notes)
+    notes += bound_records(records, source)
     features = table.matrix(model.feature_names)
     bad = ~np.isfinite(features).all(axis=1)
     if bad.any():
@@ -228,17 +228,6 @@ def _merge_repeats(
             f"{source}: a track id appears more than once with different values ({error})"
         ) from None
     return merged["_row"].to_numpy()
-
-
-def _bound_names(records: pd.DataFrame, source: str, notes: list[str]) -> None:
-    """Titles, artists and albums cleaned of control characters and cut to ``NAME_LIMIT``
-    characters (:mod:`moodtune.data.names`), with one note counting the cut ones."""
-    cut = 0
-    for column in ("title", "artists", "album"):
-        records[column], count = clean_names(records[column].tolist())
-        cut += count
-    if cut:
-        notes.append(f"{source}: {cut} names longer than {NAME_LIMIT} characters were cut")
 
 
 def _provenance(provenance: str | Mapping[str, str], names: Sequence[str]) -> dict[str, str]:
