@@ -14,8 +14,9 @@ future's lock and entering its ``with`` block, leaving the lock held: the pool's
 thread then blocks on it forever and ``shutdown`` waits for that thread, so the process never
 answers (seen once in CI under load). So while the pool runs, SIGINT only sets a flag, which
 the loop waiting for results checks at least every :data:`_POLL` seconds, then raises as the
-handler it replaced would (SIGTERM likewise); and SIGINT is blocked
-while worker processes are started, so a worker never receives it before it ignores it.
+handler it replaced would (SIGTERM likewise); and worker processes start with SIGINT ignored
+(the parent ignores it for the moment it starts them), so a Ctrl-C in the terminal never
+reaches a worker that is still starting up.
 """
 
 from __future__ import annotations
@@ -200,7 +201,7 @@ def _run(todo: list[Path], *, jobs: int, estimate: bool) -> Generator[Outcome, N
     )
     try:
         with _interrupts_deferred() as check_signals:
-            with _sigint_blocked():  # the workers start here, with SIGINT blocked
+            with _sigint_ignored():  # the workers start here, ignoring SIGINT
                 futures = {pool.submit(_analyse_one, str(path), estimate): path for path in todo}
             pending = set(futures)
             while pending:
@@ -260,17 +261,18 @@ def _interrupts_deferred() -> Iterator[Callable[[], None]]:
 
 
 @contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """SIGINT blocked in this thread (processes started here inherit the mask) for the block;
-    one that came meanwhile is delivered when it ends."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored by this process for the block (main thread only), so that worker
+    processes started meanwhile inherit "ignore" from their first instruction (a handler or,
+    with "spawn", the signal mask is not inherited). A Ctrl-C in these milliseconds is lost."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        signal.signal(signal.SIGINT, previous)
 
 
 def _terminate_workers(pool: ProcessPoolExecutor) -> None:
@@ -290,11 +292,9 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _start_worker(parent: int) -> None:
-    """Initialise a worker process: end with ``parent``, leave SIGINT to it (the worker
-    starts with SIGINT blocked, see :func:`_sigint_blocked`: a pending one is dropped)."""
+    """Initialise a worker process: end with ``parent``, leave SIGINT to it (it already
+    ignores SIGINT from its start, see :func:`_sigint_ignored`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if not _die_with_parent():
         threading.Thread(
             target=_watch_parent, args=(parent,), name="parent-watch", daemon=True
