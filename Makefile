@@ -32,8 +32,13 @@ browser:
 run: setup
 	$(BIN)/moodtune serve
 
+# The tests in parallel processes (pytest-xdist), one test file per process at a time (a
+# file's module fixtures, e.g. a Dask cluster or a served app, are built once); TEST_WORKERS=0
+# runs them in this one process.
+TEST_WORKERS ?= auto
+
 test: setup browser lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

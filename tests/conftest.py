@@ -9,8 +9,10 @@ those; a test that needs another data set is skipped, with the reason, when it i
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,26 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets"
 VENDORED = ROOT / "tests" / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each test process (``pytest -n``: each worker) gets its own user data folder, where
+    the default catalogue lives: processes running tests in parallel never share one, and no
+    test writes the user's (subprocesses inherit it through XDG_DATA_HOME)."""
+    folder = tempfile.mkdtemp(prefix="moodtune-tests-data-")
+    config._moodtune_data = (folder, os.environ.get("XDG_DATA_HOME"))  # type: ignore[attr-defined]
+    os.environ["XDG_DATA_HOME"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder, before = getattr(config, "_moodtune_data", (None, None))
+    if folder is None:
+        return
+    if before is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = before
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 class Datasets:

@@ -22,7 +22,10 @@ def replace_atomically(
 ) -> Path:
     """Replace ``path`` all at once or not at all: ``write`` fills a temporary file beside it.
 
-    The temporary file (``.<name>.<random>.tmp``) is flushed to disk and renamed over ``path``;
+    The temporary file (``.<name>.<pid>-<random>.tmp``, ``pid`` the writer's process id) is
+    flushed to disk and renamed over ``path``; temporary files of ``path`` left by a writer
+    that no longer runs (killed with SIGKILL, say) are removed first (see
+    :func:`remove_dead_leftovers`);
     the folder is synced too, so readers see the old file or the whole new one after an
     error, a SIGKILL or a crash of the machine. ``mode`` sets the permissions (e.g. ``0o600``
     for a secret, which then never exists with wider ones); by default the file keeps those
@@ -36,8 +39,11 @@ def replace_atomically(
     target = Path(path)
     if not target.parent.is_dir():
         raise MoodtuneError(f"the folder {str(target.parent)!r} does not exist")
+    remove_dead_leftovers(target)
     handle, name = tempfile.mkstemp(
-        prefix=f".{target.name[:NAME_PART]}.", suffix=TEMPORARY_SUFFIX, dir=target.parent
+        prefix=f".{target.name[:NAME_PART]}.{os.getpid()}-",
+        suffix=TEMPORARY_SUFFIX,
+        dir=target.parent,
     )
     os.close(handle)
     temporary = Path(name)
@@ -70,6 +76,41 @@ def remove_leftovers(path: str | Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def remove_dead_leftovers(path: str | Path) -> list[Path]:
+    """Delete the temporary files beside ``path`` whose writer no longer runs (its process id
+    is in their name: no process has it now); those of running writers stay. Returns the
+    files removed.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / ".out.csv.999999999-abc.tmp").write_text("half")  # no such process
+    >>> [p.name for p in remove_dead_leftovers(folder / "out.csv")], list(folder.iterdir())
+    (['.out.csv.999999999-abc.tmp'], [])
+    """
+    target = Path(path)
+    prefix = f".{target.name[:NAME_PART]}."
+    removed = []
+    for leftover in target.parent.glob(f"{glob.escape(prefix)}*{TEMPORARY_SUFFIX}"):
+        writer = leftover.name[len(prefix) :].split("-", 1)[0]
+        if writer.isdigit() and not _running(int(writer)):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with id ``pid`` exists (this process does)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
@@ -89,4 +130,10 @@ def _sync_folder(folder: Path) -> None:
         os.close(handle)
 
 
-__all__ = ["TEMPORARY_SUFFIX", "remove_leftovers", "replace_atomically", "write_atomic"]
+__all__ = [
+    "TEMPORARY_SUFFIX",
+    "remove_dead_leftovers",
+    "remove_leftovers",
+    "replace_atomically",
+    "write_atomic",
+]

@@ -68,11 +68,23 @@ def test_xspf_is_valid_and_names_spotify_tracks(run_cli, spotify_catalogue, tmp_
     listed = root.findall(f"{XSPF}trackList/{XSPF}track")
     assert [t.findtext(f"{XSPF}title") for t in listed] == [t["title"] for t in tracks]
     for element, track in zip(listed, tracks, strict=True):
-        assert element.findtext(f"{XSPF}identifier") == f"spotify:track:{track['spotify_id']}"
-        assert element.findtext(f"{XSPF}location") == (
-            f"https://open.spotify.com/track/{track['spotify_id']}"
-        )
+        # The Spotify URI and link are identifiers: no media player plays a web page, so a
+        # track only Spotify plays has no <location>.
+        assert [e.text for e in element.findall(f"{XSPF}identifier")] == [
+            f"spotify:track:{track['spotify_id']}",
+            f"https://open.spotify.com/track/{track['spotify_id']}",
+        ]
+        assert element.find(f"{XSPF}location") is None
         assert element.findtext(f"{XSPF}creator") == track["artist"]
+
+
+def test_m3u8_of_spotify_tracks_lists_their_spotify_uris(run_cli, spotify_catalogue, tmp_path):
+    playlist = tmp_path / "happy.m3u8"
+    tracks = recommend(run_cli, spotify_catalogue, playlist)
+    lines = playlist.read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if not line.startswith("#")] == [
+        f"spotify:track:{t['spotify_id']}" for t in tracks
+    ]
 
 
 def test_jspf_is_json_in_the_xspf_shape(run_cli, spotify_catalogue, tmp_path: Path):
@@ -81,10 +93,10 @@ def test_jspf_is_json_in_the_xspf_shape(run_cli, spotify_catalogue, tmp_path: Pa
     document = json.loads(playlist.read_text(encoding="utf-8"))
     listed = document["playlist"]["track"]
     assert [t["title"] for t in listed] == [t["title"] for t in tracks]
-    assert [t["identifier"] for t in listed] == [
-        [f"spotify:track:{t['spotify_id']}"] for t in tracks
+    assert [t["identifier"][0] for t in listed] == [
+        f"spotify:track:{t['spotify_id']}" for t in tracks
     ]
-    assert all(isinstance(t["location"], list) for t in listed)
+    assert all("location" not in t for t in listed)
 
 
 def test_csv_has_spotify_uris_in_order(run_cli, spotify_catalogue, tmp_path: Path):
@@ -97,6 +109,10 @@ def test_csv_has_spotify_uris_in_order(run_cli, spotify_catalogue, tmp_path: Pat
         f"spotify:track:{t['spotify_id']}" for t in tracks
     ]
     assert [row["artist"] for row in rows] == [t["artist"] for t in tracks]
+    assert [float(row["score"]) for row in rows] == pytest.approx(
+        [t["score"] for t in tracks], abs=1e-4
+    )
+    assert [row["reason"] for row in rows] == [t["reason"] for t in tracks]
 
 
 @pytest.mark.parametrize(
@@ -125,7 +141,10 @@ def test_titles_that_would_break_the_formats_are_kept_whole():
     m3u8 = render_playlist([tricky], "m3u8").decode().splitlines()
     assert m3u8[2] == "#EXTINF:-1,A & B <duo> - Line one line two & <three>"
     root = ET.fromstring(render_playlist([tricky], "xspf"))
-    assert root.findtext(f"{XSPF}trackList/{XSPF}track/{XSPF}title") == tricky.title
+    # A line break is a space in every format (names are one line).
+    assert root.findtext(f"{XSPF}trackList/{XSPF}track/{XSPF}title") == (
+        "Line one line two & <three>"
+    )
     xmlschema.XMLSchema11(SCHEMA).validate(render_playlist([tricky], "xspf").decode())
 
 

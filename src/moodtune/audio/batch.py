@@ -7,6 +7,16 @@ SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``; elsewhere a thread wa
 multiprocessing resource tracker either (it exits when the last process holding its pipe
 does). Workers ignore SIGINT: an interruption reaches the parent, which terminates them
 at once instead of waiting for the files in progress.
+
+Ctrl-C while the pool runs is handled at known points only. A KeyboardInterrupt raised at an
+arbitrary bytecode of the parent can land inside ``concurrent.futures`` between taking a
+future's lock and entering its ``with`` block, leaving the lock held: the pool's manager
+thread then blocks on it forever and ``shutdown`` waits for that thread, so the process never
+answers (seen once in CI under load). So while the pool runs, SIGINT only sets a flag, which
+the loop waiting for results checks at least every :data:`_POLL` seconds, then raises as the
+handler it replaced would (SIGTERM likewise); and worker processes start with SIGINT ignored
+(the parent ignores it for the moment it starts them), so a Ctrl-C in the terminal never
+reaches a worker that is still starting up.
 """
 
 from __future__ import annotations
@@ -15,9 +25,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Generator, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import closing
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,17 +200,79 @@ def _run(todo: list[Path], *, jobs: int, estimate: bool) -> Generator[Outcome, N
         initargs=(os.getpid(),),
     )
     try:
-        futures = {pool.submit(_analyse_one, str(path), estimate): path for path in todo}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except Exception as error:  # the worker process died (e.g. out of memory)
-                yield str(futures[future]), None, f"the analysis process failed ({error})"
+        with _interrupts_deferred() as check_signals:
+            with _sigint_ignored():  # the workers start here, ignoring SIGINT
+                futures = {pool.submit(_analyse_one, str(path), estimate): path for path in todo}
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+                check_signals()
+                for future in done:
+                    yield _outcome(future, futures[future])
     except BaseException:  # interrupted (Ctrl-C, SIGTERM, a callback): end the workers now
         _terminate_workers(pool)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: How often (seconds) the parent looks for a Ctrl-C while it waits for results.
+_POLL = 0.1
+
+
+def _outcome(future: Future[Outcome], path: Path) -> Outcome:
+    try:
+        return future.result()
+    except Exception as error:  # the worker process died (e.g. out of memory)
+        return str(path), None, f"the analysis process failed ({error})"
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[Callable[[], None]]:
+    """While the block runs (in the main thread), SIGINT and SIGTERM only note that they
+    came; yields ``check()``, which hands a signal that came to the handler it would have
+    had (raising KeyboardInterrupt for Ctrl-C, or the CLI's SIGTERM handler's exception), at
+    a point the caller chooses. Elsewhere than the main thread, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+    came: list[int] = []
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    previous = {kind: signal.signal(kind, lambda signum, _: came.append(signum)) for kind in kinds}
+
+    def restore() -> None:
+        for kind, handler in previous.items():
+            signal.signal(kind, handler)
+
+    def check() -> None:
+        if came:
+            restore()
+            handler = previous[came[0]]
+            if callable(handler):
+                handler(came[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(came[0])
+
+    try:
+        yield check
+    finally:
+        restore()
+    check()
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored by this process for the block (main thread only), so that worker
+    processes started meanwhile inherit "ignore" from their first instruction (a handler or,
+    with "spawn", the signal mask is not inherited). A Ctrl-C in these milliseconds is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _terminate_workers(pool: ProcessPoolExecutor) -> None:
@@ -220,7 +292,8 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _start_worker(parent: int) -> None:
-    """Initialise a worker process: end with ``parent``, leave SIGINT to it."""
+    """Initialise a worker process: end with ``parent``, leave SIGINT to it (it already
+    ignores SIGINT from its start, see :func:`_sigint_ignored`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not _die_with_parent():
         threading.Thread(

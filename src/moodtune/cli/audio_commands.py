@@ -269,11 +269,14 @@ def _stop_on_sigterm(out: Path) -> Iterator[None]:
         yield
     except (Terminated, KeyboardInterrupt) as stop:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut this
-        console.error(
-            f"{'stopped by SIGTERM' if isinstance(stop, Terminated) else 'interrupted'}: "
+        saved = (
             f"every file analysed so far is saved in {out}; run the same command again to "
             "analyse the rest"
+            if out.exists()
+            else f"no file was analysed yet ({out} not written)"
         )
+        kind = "stopped by SIGTERM" if isinstance(stop, Terminated) else "interrupted"
+        console.error(f"{kind}: {saved}")
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -147,7 +147,7 @@ def _predict_on_dask(
 ) -> None:
     import time
 
-    from moodtune.distributed import dask_client, predict_dataset
+    from moodtune.distributed import INCOMPLETE, dask_client, predict_dataset
 
     if skip_invalid:
         raise MoodtuneError(
@@ -155,12 +155,20 @@ def _predict_on_dask(
             "the run with its file and row named"
         )
     started = time.perf_counter()
-    with dask_client(scheduler, cluster) as client:
-        done = predict_dataset(emotion_model, table, out, client)
+    try:
+        with dask_client(scheduler, cluster) as client:
+            done = predict_dataset(emotion_model, table, out, client)
+    except KeyboardInterrupt:  # the cluster is stopped; the parts written stay, marked
+        console.error(
+            f"interrupted: {out} is marked unfinished ({INCOMPLETE}); run the same command "
+            "again to predict the missing parts"
+        )
+        raise SystemExit(130) from None
     seconds = time.perf_counter() - started
     summary = ", ".join(f"{name} {count}" for name, count in done.counts.items())
+    resumed = f", {done.resumed} of them from the stopped run" if done.resumed else ""
     console.done(
-        f"predicted {done.rows} tracks in {done.partitions} partitions → {done.out}/ "
+        f"predicted {done.rows} tracks in {done.partitions} partitions{resumed} → {done.out}/ "
         f"({summary}; {done.rows / max(seconds, 1e-9):,.0f} tracks/s in all)"
     )
 

@@ -21,6 +21,7 @@ from moodtune.distributed._analyze import (
 from moodtune.distributed._cluster import dask_client, parse_cluster
 from moodtune.distributed._import import import_dataset, read_partition
 from moodtune.distributed._predict import (
+    INCOMPLETE,
     DatasetPrediction,
     dataset_files,
     predict_dataset,
@@ -29,6 +30,7 @@ from moodtune.distributed._predict import (
 
 __all__ = [
     "ANALYSE_CONFIG",
+    "INCOMPLETE",
     "DaskRunner",
     "DatasetPrediction",
     "WorkLog",

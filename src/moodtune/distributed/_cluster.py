@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import signal
+import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from moodtune.errors import MissingExtraError, MoodtuneError
@@ -32,7 +35,10 @@ def dask_client(
 
     ``scheduler`` is the address of a running Dask scheduler (``tcp://host:8786``); ``cluster``
     ``"local:N"`` starts a ``LocalCluster`` of N single-threaded worker processes on this
-    machine (stopped at the end of the block). ``config`` (Dask settings such as
+    machine (stopped at the end of the block, also after Ctrl-C). Its worker processes ignore
+    SIGINT, so a Ctrl-C in the terminal is handled by this process alone, which stops the
+    cluster, instead of each worker printing its own traceback (a Ctrl-C while the cluster
+    starts, a few seconds, is ignored too). ``config`` (Dask settings such as
     ``{"distributed.scheduler.allowed-failures": 2}``) applies to the local cluster's
     scheduler; a running scheduler keeps its own.
     """
@@ -49,13 +55,20 @@ def dask_client(
         import dask
 
         workers = parse_cluster(cluster)
-        with (
-            dask.config.set(dict(config or {})),
-            LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-            ) as local,
-            Client(local) as client,
-        ):
+        with ExitStack() as stack:
+            stack.enter_context(dask.config.set(dict(config or {})))
+            with _sigint_ignored():  # the cluster's processes inherit "ignore SIGINT"
+                local = stack.enter_context(
+                    LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",
+                        # a task cancelled after an error or Ctrl-C is not worth a warning
+                        silence_logs=logging.ERROR,
+                    )
+                )
+                client = stack.enter_context(Client(local))
             yield client
         return
     try:
@@ -64,3 +77,19 @@ def dask_client(
         raise MoodtuneError(f"--scheduler: cannot reach {scheduler!r} ({error})") from None
     with client:
         yield client
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored by this process for the block, so that the processes started meanwhile
+    inherit "ignore" (a disposition that survives their start, unlike a handler or, with
+    multiprocessing's spawn, the signal mask). Only the main thread can change it; elsewhere
+    nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,9 +1,17 @@
 """``predict`` over a Parquet dataset of any size: one Dask task per file through the numpy
-model on the workers, each part written there with pyarrow."""
+model on the workers, each part written there with pyarrow.
+
+An output folder is whole or marked: while a run writes it, it holds :data:`INCOMPLETE`
+(what the run reads and with which model); each part is written under a temporary name and
+renamed, so it is whole or absent. A run that stops (Ctrl-C, an error, a kill) leaves the
+marker; the same command again finishes the missing parts (temporary files of the stopped run
+are removed) and removes the marker.
+"""
 
 from __future__ import annotations
 
 import glob
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,9 +20,11 @@ import pandas as pd
 
 from moodtune.data.readers import read_frame, tidy
 from moodtune.errors import MoodtuneError
+from moodtune.files import remove_leftovers, write_atomic
 from moodtune.model.artifact import EmotionModel
 
 __all__ = [
+    "INCOMPLETE",
     "DatasetPrediction",
     "dataset_files",
     "partition_result",
@@ -48,12 +58,18 @@ def predict_frame(model: EmotionModel, frame: pd.DataFrame, source: str) -> pd.D
 @dataclass(frozen=True)
 class DatasetPrediction:
     """What ``predict_dataset`` wrote: ``rows`` predictions in ``partitions`` Parquet files
-    under ``out``, and how many tracks each label got."""
+    under ``out``, and how many tracks each label got; ``resumed`` parts were already
+    written by an earlier run that stopped."""
 
     out: Path
     rows: int
     partitions: int
     counts: dict[str, int]
+    resumed: int = 0
+
+
+#: The file that marks an output folder whose run has not finished (see the module's text).
+INCOMPLETE = "_INCOMPLETE"
 
 
 def predict_dataset(
@@ -65,29 +81,34 @@ def predict_dataset(
     and row), predicts with ``model`` and writes as ``out/part.N.parquet`` (N: the file's
     place in path order; written under a temporary name and renamed, so a part is whole or
     absent): memory is bounded by the largest file, not by the dataset, and only the label
-    counts come back to this process. ``out`` must be a new or empty folder.
+    counts come back to this process. ``out`` must be a new or empty folder, or the folder of
+    a run of the same files and model that stopped (marked :data:`INCOMPLETE`): then only the
+    missing parts are predicted.
     """
     files = dataset_files(source)
-    target = _empty_folder(Path(out))
-    shared = client.scatter(model, broadcast=True, hash=False)
+    target, done = _output_folder(Path(out), files, model)
+    todo = [number for number in range(len(files)) if number not in done]
+    shared = client.scatter(model, broadcast=True, hash=False) if todo else None
     futures = [
-        client.submit(
-            predict_file, shared, str(path), str(target / f"part.{number}.parquet"), pure=False
-        )
-        for number, path in enumerate(files)
+        client.submit(predict_file, shared, str(files[n]), str(_part(target, n)), pure=False)
+        for n in todo
     ]
     try:
-        counted = [
-            partition_result(future, path) for future, path in zip(futures, files, strict=True)
-        ]
-    finally:  # after an error: the other partitions stop (the parts written stay)
+        counted = [partition_result(f, files[n]) for f, n in zip(futures, todo, strict=True)]
+    finally:  # after an error or Ctrl-C: the other partitions stop (the parts written stay)
         client.cancel(futures)
+    counted += [_part_counts(_part(target, number)) for number in sorted(done)]
+    (target / INCOMPLETE).unlink(missing_ok=True)
     totals: dict[str, int] = dict.fromkeys(model.labels, 0)
     for counts in counted:
         for label, count in counts.items():
             totals[label] = totals.get(label, 0) + count
     return DatasetPrediction(
-        out=target, rows=sum(totals.values()), partitions=len(files), counts=totals
+        out=target,
+        rows=sum(totals.values()),
+        partitions=len(files),
+        counts=totals,
+        resumed=len(done),
     )
 
 
@@ -135,7 +156,38 @@ def partition_result(future: Any, path: str | Path) -> Any:
         ) from None
 
 
-def _empty_folder(folder: Path) -> Path:
+def _part(folder: Path, number: int) -> Path:
+    return folder / f"part.{number}.parquet"
+
+
+def _part_counts(path: Path) -> dict[str, int]:
+    """How many tracks each label got in a part written earlier."""
+    counts = pd.read_parquet(path, columns=["emotion"])["emotion"].value_counts()
+    return {str(label): int(count) for label, count in counts.items()}
+
+
+def _output_folder(folder: Path, files: list[Path], model: EmotionModel) -> tuple[Path, set[int]]:
+    """The output folder, marked :data:`INCOMPLETE`, and the numbers of the parts an earlier
+    stopped run of the same files and model already wrote (their temporary files removed).
+
+    A new or empty folder is used as it is; one marked by a stopped run is resumed; any other
+    folder is refused.
+    """
+    plan = {"files": [str(path.resolve()) for path in files], "model": model.version}
+    marker = folder / INCOMPLETE
+    if marker.is_file():
+        try:
+            earlier = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            earlier = None
+        if earlier != plan:
+            raise MoodtuneError(
+                f"--out {str(folder)!r} holds an unfinished run on other files or with another "
+                "model: run that command again to finish it, or name a new or empty folder"
+            )
+        for number in range(len(files)):
+            remove_leftovers(_part(folder, number))
+        return folder, {n for n in range(len(files)) if _part(folder, n).is_file()}
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise MoodtuneError(
             f"--out {str(folder)!r}: a dataset is written as a folder of Parquet files; "
@@ -144,4 +196,5 @@ def _empty_folder(folder: Path) -> Path:
     if not folder.parent.is_dir():
         raise MoodtuneError(f"the folder {str(folder.parent)!r} does not exist")
     folder.mkdir(exist_ok=True)
-    return folder
+    write_atomic(marker, json.dumps(plan, indent=1).encode())
+    return folder, set()

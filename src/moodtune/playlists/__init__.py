@@ -2,14 +2,19 @@
 
 >>> from datetime import UTC, datetime
 >>> from moodtune.playlists import PlaylistEntry, render_playlist
->>> entry = PlaylistEntry("Clair de lune", "Debussy", "https://open.spotify.com/track/x", None,
+>>> entry = PlaylistEntry("Clair de lune", "Debussy", "spotify:track:x", None,
 ...                       "spotify:track:x", 0.9, "calm and tender")
 >>> print(render_playlist([entry], "m3u8", title="calm", created=datetime(2026, 1, 1)).decode())
 #EXTM3U
 #PLAYLIST:calm
 #EXTINF:-1,Debussy - Clair de lune
-https://open.spotify.com/track/x
+spotify:track:x
 <BLANKLINE>
+
+Local files are listed by path; a track only Spotify plays by its ``spotify:track:ID`` URI
+(in XSPF and JSPF as an ``identifier``, with its open.spotify.com link, never as a
+``location``). Names are cleaned of control characters and CSV cells neutralised against
+formulas (see :mod:`moodtune.playlists._formats`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,13 @@
-"""Playlist files: M3U8, XSPF, JSPF and CSV, each rendered to bytes."""
+"""Playlist files: M3U8, XSPF, JSPF and CSV, each rendered to bytes.
+
+Every text written (titles, artists, reasons, the playlist's title) first goes through
+:func:`moodtune.data.names.clean_text`: line breaks become spaces and control characters
+(ESC, NUL, …), bidirectional overrides and the characters XML 1.0 forbids are removed, so each
+format stays well-formed for any name (an M3U8 entry stays on its lines, an XSPF file parses).
+CSV text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+``@``, tab or carriage return: the OWASP rule) get a leading ``'``; the ``position`` and
+``score`` cells are numbers this module formats itself and stay numbers.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +18,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from moodtune.data.names import clean_text
 from moodtune.playlists._entries import PlaylistEntry
 
 __all__ = [
@@ -32,10 +42,10 @@ def render_m3u8(entries: Sequence[PlaylistEntry], title: str, created: datetime)
 
     Entries without a location cannot be in an M3U playlist: ``write_playlist`` refuses them.
     """
-    lines = ["#EXTM3U", f"#PLAYLIST:{_one_line(title)}"]
+    lines = ["#EXTM3U", f"#PLAYLIST:{clean_text(title)}"]
     for entry in entries:
         name = f"{entry.artist} - {entry.title}" if entry.artist else entry.title
-        lines += [f"#EXTINF:-1,{_one_line(name)}", _one_line(entry.location or "")]
+        lines += [f"#EXTINF:-1,{clean_text(name)}", clean_text(entry.line or "")]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -44,7 +54,7 @@ def render_xspf(entries: Sequence[PlaylistEntry], title: str, created: datetime)
     ET.register_namespace("", XSPF_NAMESPACE)
 
     def child(parent: ET.Element, tag: str, text: str | None) -> None:
-        if text:
+        if text and (text := clean_text(text)):
             ET.SubElement(parent, f"{{{XSPF_NAMESPACE}}}{tag}").text = text
 
     playlist = ET.Element(f"{{{XSPF_NAMESPACE}}}playlist", version="1")
@@ -55,7 +65,8 @@ def render_xspf(entries: Sequence[PlaylistEntry], title: str, created: datetime)
     for entry in entries:
         track = ET.SubElement(track_list, f"{{{XSPF_NAMESPACE}}}track")
         child(track, "location", entry.uri)
-        child(track, "identifier", entry.spotify_uri)
+        for identifier in entry.identifiers:
+            child(track, "identifier", identifier)
         child(track, "title", entry.title)
         child(track, "creator", entry.artist)
         child(track, "annotation", entry.reason)
@@ -66,17 +77,17 @@ def render_jspf(entries: Sequence[PlaylistEntry], title: str, created: datetime)
     """JSPF: XSPF's JSON form (``location`` and ``identifier`` are lists)."""
     tracks = []
     for entry in entries:
-        track: dict[str, object] = {"title": entry.title}
+        track: dict[str, object] = {"title": clean_text(entry.title)}
         if entry.artist:
-            track["creator"] = entry.artist
+            track["creator"] = clean_text(entry.artist)
         if entry.uri:
-            track["location"] = [entry.uri]
-        if entry.spotify_uri:
-            track["identifier"] = [entry.spotify_uri]
-        track["annotation"] = entry.reason
+            track["location"] = [clean_text(entry.uri)]
+        if entry.identifiers:
+            track["identifier"] = entry.identifiers
+        track["annotation"] = clean_text(entry.reason)
         tracks.append(track)
     playlist = {
-        "title": title,
+        "title": clean_text(title),
         "creator": GENERATOR,
         "date": created.isoformat(timespec="seconds"),
         "track": tracks,
@@ -88,7 +99,8 @@ CSV_COLUMNS = ("position", "title", "artist", "spotify_uri", "location", "score"
 
 
 def render_csv(entries: Sequence[PlaylistEntry], title: str, created: datetime) -> bytes:
-    """One row per track: position, title, artist, Spotify URI, location, score, reason."""
+    """One row per track: position, title, artist, Spotify URI, location, score, reason (text
+    cells cleaned and neutralised against formulas, see the module's docstring)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -96,20 +108,25 @@ def render_csv(entries: Sequence[PlaylistEntry], title: str, created: datetime) 
         writer.writerow(
             [
                 position,
-                entry.title,
-                entry.artist or "",
-                entry.spotify_uri or "",
-                entry.location or "",
+                _cell(entry.title),
+                _cell(entry.artist or ""),
+                _cell(entry.spotify_uri or ""),
+                _cell(entry.location or ""),
                 f"{entry.score:.4f}",
-                entry.reason,
+                _cell(entry.reason),
             ]
         )
     return buffer.getvalue().encode("utf-8")
 
 
-def _one_line(text: str) -> str:
-    """M3U is line-based: a line break inside a title would start a new entry."""
-    return " ".join(text.split())
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """A CSV text cell: cleaned, and prefixed with ``'`` when a spreadsheet would read it as a
+    formula (OWASP's CSV injection rule)."""
+    cleaned = clean_text(text)
+    return f"'{cleaned}" if cleaned.startswith(_FORMULA_STARTS) else cleaned
 
 
 Renderer = Callable[[Sequence[PlaylistEntry], str, datetime], bytes]

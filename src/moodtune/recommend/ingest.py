@@ -35,21 +35,14 @@ import numpy as np
 import pandas as pd
 
 from moodtune.data.features import FEATURE_NAMES
+from moodtune.data.names import bound_records
 from moodtune.data.repeats import resolve_repeats
 from moodtune.data.spotify_ids import is_spotify_id
 from moodtune.data.table import TrackTable
 from moodtune.errors import InputError, MoodtuneError
 from moodtune.model.artifact import EmotionModel
-from moodtune.recommend.classification import (
-    Classified,
-    classify,
-    classify_all,
-    write_predictions,
-)
-from moodtune.recommend.schema import (
-    PROVENANCES,
-    provenance_column,
-)
+from moodtune.recommend.classification import Classified, classify, classify_all, write_predictions
+from moodtune.recommend.schema import PROVENANCES, provenance_column
 from moodtune.recommend.store import Store
 
 __all__ = ["ImportReport", "artist_key", "import_table"]
@@ -113,9 +106,6 @@ class ImportReport:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields, with ``changed``."""
         return {**asdict(self), "changed": self.changed}
-
-
-# --- import ------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -198,6 +188,8 @@ def _prepare(
     audio = _per_row(audio_paths, rows, "audio_paths")
     previews = _per_row(preview_urls, rows, "preview_urls")
     records = _records_frame(frame, origin, audio, previews)
+    notes = list(table.notes)
+    notes += bound_records(records, source)
     features = table.matrix(model.feature_names)
     bad = ~np.isfinite(features).all(axis=1)
     if bad.any():
@@ -210,7 +202,6 @@ def _prepare(
     records["content_hash"] = (
         pd.util.hash_pandas_object(records, index=False).to_numpy(dtype=np.uint64).view(np.int64)
     )
-    notes = list(table.notes)
     if table.has_labels:
         notes.append(
             "the label column was not stored: the catalogue keeps the emotions the model predicts"
@@ -361,9 +352,6 @@ def _write(
     )
 
 
-# --- helpers -----------------------------------------------------------------------------------
-
-
 def _feature_matrix(table: TrackTable) -> np.ndarray:
     """All :data:`FEATURE_NAMES` of a table, (n, 11), NaN for the columns it lacks."""
     matrix = np.full((len(table.frame), len(FEATURE_NAMES)), np.nan)
@@ -376,8 +364,7 @@ def _feature_matrix(table: TrackTable) -> np.ndarray:
 def _per_row(values: Sequence[Any] | None, rows: int, name: str) -> list[Any]:
     if values is None:
         return [None] * rows
-    values = list(values)
-    if len(values) != rows:
+    if len(values := list(values)) != rows:
         raise MoodtuneError(f"{name} has {len(values)} entries for {rows} tracks")
     return [None if v is None or not str(v).strip() else str(v) for v in values]
 

@@ -17,23 +17,35 @@ Examples
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.schema import connect
 
-__all__ = ["DEFAULT_NAME", "ENV_VAR", "Remembered", "Store", "default_path"]
+__all__ = ["DEFAULT_NAME", "ENV_VAR", "DiskFullError", "Remembered", "Store", "default_path"]
 
 #: Environment variable that names the catalogue file when no path is given.
 ENV_VAR = "MOODTUNE_CATALOGUE"
 #: File name of the default catalogue inside the user's data directory.
 DEFAULT_NAME = "catalogue.sqlite"
+
+
+class DiskFullError(MoodtuneError):
+    """The disk (or SQLite's page limit) could not take a change: nothing of it was written."""
+
+
+def _is_full(error: BaseException) -> bool:
+    """Whether ``error`` says the disk or the database is full (SQLITE_FULL or ENOSPC)."""
+    if isinstance(error, sqlite3.Error):
+        return (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF == sqlite3.SQLITE_FULL
+    return isinstance(error, OSError) and error.errno == errno.ENOSPC
 
 
 def default_path() -> Path:
@@ -128,6 +140,8 @@ class Store:
         self._connection = connection
         self._lock = threading.RLock()
         self._remembered = Remembered(connection)
+        #: Whether this store created its file (see :meth:`__exit__`).
+        self.created = False
 
     @classmethod
     def open(cls, path: str | Path | None = None, **options: Any) -> Any:
@@ -136,7 +150,19 @@ class Store:
         ``options`` go to the constructor of the class it is called on.
         """
         target = Path(path).expanduser() if path is not None else default_path()
-        return cls(target, connect(target), **options)
+        created = not target.exists()
+        try:
+            store = cls(target, connect(target), **options)
+        except sqlite3.Error as error:
+            if created:
+                _remove_catalogue(target)
+            if _is_full(error):
+                raise DiskFullError(
+                    f"cannot create the catalogue {str(target)!r}: the disk is full"
+                ) from None
+            raise
+        store.created = created
+        return store
 
     def close(self) -> None:
         """Close the connection (closing twice is harmless)."""
@@ -146,8 +172,12 @@ class Store:
     def __enter__(self) -> Any:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        """Close; a catalogue this store created, left by a :class:`DiskFullError`, is removed
+        with its WAL files (a full disk leaves no half-filled new catalogue)."""
         self.close()
+        if isinstance(error, DiskFullError) and self.created:
+            _remove_catalogue(self.path)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r})"
@@ -206,10 +236,24 @@ class Store:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
+                connection.execute("COMMIT")
+            except BaseException as error:
+                if connection.in_transaction:  # SQLite may have rolled back already
+                    connection.execute("ROLLBACK")
+                if _is_full(error):
+                    raise self._disk_full() from None
                 raise
-            connection.execute("COMMIT")
+
+    def _disk_full(self) -> DiskFullError:
+        """After a change a full disk stopped (rolled back): give the WAL's space back and
+        say so in one line."""
+        with suppress(sqlite3.Error):
+            self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        gone = " (the new catalogue is removed)" if self.created else ""
+        return DiskFullError(
+            f"the disk holding the catalogue {str(self.path)!r} is full: nothing of this change "
+            f"was written{gone}; free some space and run it again"
+        )
 
     def query(self, query: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Every row of ``query`` (rows read by column name: ``row["title"]``)."""
@@ -255,3 +299,9 @@ class Store:
         if rowid is None:
             raise MoodtuneError(f"no track with id {track_id!r} in the catalogue {self.path}")
         return int(rowid)
+
+
+def _remove_catalogue(path: Path) -> None:
+    """Remove a catalogue file and its ``-wal`` and ``-shm`` files, where they exist."""
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        name.unlink(missing_ok=True)
