@@ -23,6 +23,14 @@ def test_serve_refuses_a_catalogue_in_a_missing_folder(run_cli, tmp_path: Path):
     assert "does not exist" in err and "Traceback" not in err
 
 
+def test_serve_refuses_a_catalogue_that_does_not_exist(run_cli, tmp_path: Path):
+    """A mistyped --catalogue is an error, not a new catalogue holding only the clips."""
+    code, _, err = run_cli("serve", "--catalogue", str(tmp_path / "my-libary.sqlite"))
+    assert code == 2
+    assert "no such file" in err and "my-libary.sqlite" in err and "Traceback" not in err
+    assert not (tmp_path / "my-libary.sqlite").exists()
+
+
 def test_serve_refuses_a_file_that_is_not_a_catalogue(run_cli, tmp_path: Path):
     bogus = tmp_path / "notes.sqlite"
     bogus.write_text("these are my notes, not a database")

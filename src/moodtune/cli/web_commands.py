@@ -191,7 +191,12 @@ def _export_settings(catalogue: Path | None, cors_origin: list[str] | None) -> P
                 f"--catalogue {str(catalogue)!r}: the folder {str(catalogue.parent)!r} "
                 "does not exist"
             )
-        if catalogue.exists() and not catalogue.is_file():
+        if not catalogue.exists():  # a typo would otherwise serve a new, nearly empty one
+            raise MoodtuneError(
+                f"--catalogue {str(catalogue)!r}: no such file (a catalogue is made by "
+                "'moodtune catalog import' or 'moodtune library add')"
+            )
+        if not catalogue.is_file():
             raise MoodtuneError(f"--catalogue {str(catalogue)!r} is not a file")
         os.environ["MOODTUNE_CATALOGUE"] = str(catalogue)  # for worker processes
     origins = [o.strip() for o in cors_origin or [] if o.strip()]
