@@ -372,7 +372,7 @@ class MusicRecommender:
             if not found:
                 break  # the catalogue has no eligible track left
             chosen.extend(found)
-        order = mode.along(arrays.position[[index for index, _ in chosen]])
+        order = mode.along(_places(arrays, np.array([index for index, _ in chosen], dtype=int)))
         picks: Picks = []
         for number, (index, score) in enumerate((chosen[i] for i in order), start=1):
             v, a = arrays.position[index]
@@ -381,3 +381,10 @@ class MusicRecommender:
             text = f"step {number}/{k} from {request.name} toward {goal}, {where}"
             picks.append((index, score, text))
         return picks
+
+
+def _places(arrays: CatalogueArrays, indices: np.ndarray) -> np.ndarray:
+    """Where the tracks at ``indices`` lie on the plane, unclipped: half their reading's z
+    (their plane position before the clip to ±1), their position when they have no reading."""
+    z = arrays.reading_z[indices].astype(np.float64)
+    return np.where(np.isfinite(z).all(axis=1)[:, None], 0.5 * z, arrays.position[indices])
