@@ -114,6 +114,19 @@ def test_calm_lowers_energy(catalogue, start):
     assert energy[-4:].mean() < energy[:4].mean()
 
 
+@pytest.mark.parametrize(("mode", "axis", "sign"), [("uplift", 0, 1.0), ("calm", 1, -1.0)])
+@pytest.mark.parametrize("start", ["sadness", "anger", "happiness", "calm"])
+def test_a_path_never_steps_back_on_its_axis(catalogue, mode, axis, sign, start):
+    """A path is listed in order of its tracks' reading on the mode's axis (valence rising for
+    uplift, arousal falling for calm), its steps numbered in that order."""
+    results = MusicRecommender(catalogue, seed=3).recommend(start, k=12, mode=mode)
+    assert len(results) == 12 and all(r.reading is not None for r in results)
+    along = sign * np.array([r.reading[axis] for r in results])
+    assert np.all(np.diff(along) >= 0) and along[-1] > along[0]
+    for number, result in enumerate(results, start=1):
+        assert f"; step {number}/12 from " in result.reason
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_same_seed_same_list_and_other_seeds_vary(catalogue, mode):
     def ids(seed):

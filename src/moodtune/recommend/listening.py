@@ -154,6 +154,7 @@ def _run_fold(
                 found, _ = brute_force_path(
                     position, fold.artists, aim(mood.point), finish, k, cap=CAP
                 )
+                found = found[MODES[mode].along(position[found])]  # listed as moodtune lists
                 scores.add_path(method, name, mode, fold.listeners, found)
         for _ in range(3):
             picks = rng.choice(len(test), size=min(k, len(test)), replace=False)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from moodtune.emotions import CIRCUMPLEX, Circumplex
 from moodtune.errors import MoodtuneError
 
@@ -51,6 +53,11 @@ class Mode:
     verb : str
         How the line above a path's tracks says what they do ("5 tracks lifting sadness");
         the mode's name when empty.
+    axis : int or None
+        The axis of the plane a path moves along (0 valence, 1 arousal; None for ``match``):
+        its tracks are listed in order of their place on it (:meth:`along`).
+    rising : bool
+        Whether a path rises along ``axis`` (uplift: valence up) or falls (calm: arousal down).
     """
 
     name: str
@@ -59,6 +66,22 @@ class Mode:
     end: Circumplex | None = None
     goal: str = ""
     verb: str = ""
+    axis: int | None = None
+    rising: bool = True
+
+    def along(self, positions: np.ndarray) -> np.ndarray:
+        """The order (m,) in which to list tracks at ``positions`` (m, 2) so that a path never
+        steps back on its axis: by position on :attr:`axis`, rising or falling (ties keep their
+        order); the order as given for ``match``.
+
+        >>> MODES["calm"].along(np.array([[0.0, -0.5], [0.2, 0.4], [0.1, 0.0]])).tolist()
+        [1, 2, 0]
+        """
+        positions = np.asarray(positions, dtype=np.float64).reshape(-1, 2)
+        if self.axis is None:
+            return np.arange(len(positions))
+        key = positions[:, self.axis]
+        return np.argsort(key if self.rising else -key, kind="stable")
 
 
 #: Every mode, in the order the page and the help list them.
@@ -73,6 +96,7 @@ MODES: dict[str, Mode] = {
             end=CIRCUMPLEX["happiness"],
             goal="happiness",
             verb="lifting",
+            axis=0,
         ),
         Mode(
             "calm",
@@ -81,6 +105,8 @@ MODES: dict[str, Mode] = {
             end=Circumplex(valence=CIRCUMPLEX["neutral"].valence, arousal=-0.6),
             goal="calm",
             verb="calming",
+            axis=1,
+            rising=False,
         ),
     )
 }

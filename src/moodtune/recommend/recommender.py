@@ -353,13 +353,12 @@ class MusicRecommender:
         return [(i, s, f"match {s:.2f} to {named}") for i, s in picks]
 
     def _path(self, request: Request, walk: _Walk) -> Picks | None:
-        """One track per step from the target's point on the plane to the mode's end."""
-        k, end, arrays, picker = request.k, request.mode.end, walk.arrays, walk.picker
-        finish = np.array([end.valence, end.arousal])  # type: ignore[union-attr]
-        waypoints = path_points(aim(request.point), aim(finish), k)
-        origin = request.name
-        picks: Picks = []
-        for number, point in enumerate(waypoints, start=1):
+        """One track per step from the target's point on the plane to the mode's end, listed
+        in order along the mode's axis (:meth:`Mode.along`): a path never steps back."""
+        k, mode, arrays, picker = request.k, request.mode, walk.arrays, walk.picker
+        finish = np.array([mode.end.valence, mode.end.arousal])  # type: ignore[union-attr]
+        chosen: list[tuple[int, float]] = []
+        for point in path_points(aim(request.point), aim(finish), k):
             found = self._search(
                 walk,
                 ("plane", point.tobytes()),
@@ -372,9 +371,20 @@ class MusicRecommender:
                 return None
             if not found:
                 break  # the catalogue has no eligible track left
-            [(index, score)] = found
+            chosen.extend(found)
+        order = mode.along(_places(arrays, np.array([index for index, _ in chosen], dtype=int)))
+        picks: Picks = []
+        for number, (index, score) in enumerate((chosen[i] for i in order), start=1):
             v, a = arrays.position[index]
             where = f"at ({v:+.2f}, {a:+.2f}) on the valence/arousal plane"
-            goal = request.mode.goal or request.mode.name
-            picks.append((index, score, f"step {number}/{k} from {origin} toward {goal}, {where}"))
+            goal = mode.goal or mode.name
+            text = f"step {number}/{k} from {request.name} toward {goal}, {where}"
+            picks.append((index, score, text))
         return picks
+
+
+def _places(arrays: CatalogueArrays, indices: np.ndarray) -> np.ndarray:
+    """Where the tracks at ``indices`` lie on the plane, unclipped: half their reading's z
+    (their plane position before the clip to ±1), their position when they have no reading."""
+    z = arrays.reading_z[indices].astype(np.float64)
+    return np.where(np.isfinite(z).all(axis=1)[:, None], 0.5 * z, arrays.position[indices])
