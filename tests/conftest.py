@@ -31,6 +31,11 @@ def pytest_configure(config: pytest.Config) -> None:
     folder = tempfile.mkdtemp(prefix="moodtune-tests-data-")
     config._moodtune_data = (folder, os.environ.get("XDG_DATA_HOME"))  # type: ignore[attr-defined]
     os.environ["XDG_DATA_HOME"] = folder
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # numba writes librosa's JIT cache without a lock: two test processes compiling the
+        # same function at once can leave a cache that crashes later processes (SIGSEGV). Each
+        # test process (and the subprocesses it starts) compiles into a cache of its own.
+        os.environ["NUMBA_CACHE_DIR"] = os.path.join(folder, "numba-cache")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

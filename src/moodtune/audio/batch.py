@@ -189,6 +189,9 @@ def _run(todo: list[Path], *, jobs: int, estimate: bool) -> Generator[Outcome, N
         return
     import multiprocessing
 
+    from moodtune.audio.measure import warm_up
+
+    warm_up()  # the JIT cache complete before workers load it (see warm_up)
     # "spawn": a forked child would inherit the thread pools of numba and onnxruntime.
     context = multiprocessing.get_context("spawn")
     # The workers are started from this thread (ProcessPoolExecutor.submit starts them on

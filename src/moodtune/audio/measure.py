@@ -42,6 +42,7 @@ __all__ = [
     "measure",
     "onset_envelope",
     "resample",
+    "warm_up",
 ]
 
 #: Sample rate the signal is resampled to before the tempo and key analysis (Hz).
@@ -136,6 +137,19 @@ def measure(samples: np.ndarray, rate: int) -> Measured:
         tempo_strength=tempo_strength,
         key_strength=key_strength,
     )
+
+
+def warm_up() -> None:
+    """Measure two seconds of a tone once in this process, so that the analysis' JIT-compiled
+    parts (librosa's numba functions) are compiled and cached before worker processes start.
+
+    numba writes its cache files beside librosa without a lock: on a fresh install, workers
+    compiling the same function at once can leave a cache that crashes (SIGSEGV) every later
+    process loading it. Called in the parent before a pool or cluster starts, the workers
+    only read a complete cache (a few ms once cached; about 15 s the very first time).
+    """
+    time = np.arange(2 * ANALYSIS_RATE, dtype=np.float32) / ANALYSIS_RATE
+    measure(0.5 * np.sin(2 * np.pi * 440.0 * time), ANALYSIS_RATE)
 
 
 def resample(y: np.ndarray, rate: int, target: int) -> np.ndarray:
