@@ -105,7 +105,9 @@ def test_one_command_makes_a_playable_library_and_a_rerun_analyses_nothing(
     code, _, err = run_cli("library", "playlist", str(library), "-e", "calm", "--k", "20")
     assert code == 0, err
     paths = _playlist_paths(library / "moodtune calm (match).m3u8")
-    assert len(paths) == len(set(paths)) == files + 1  # each file once
+    # Each file once (the changed file's earlier version is not listed again); the picks are
+    # the recommender's (its variety rules may leave out a near-duplicate of another track).
+    assert len(paths) == len(set(paths)) >= files and "Later/Album/new.flac" in paths
 
 
 def test_the_playlist_is_written_into_the_folder_with_relative_paths(
