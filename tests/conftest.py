@@ -9,11 +9,12 @@ those; a test that needs another data set is skipped, with the reason, when it i
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     else:
         os.environ["XDG_DATA_HOME"] = before
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _moodtune_logger_as_it_was() -> Iterator[None]:
+    """The ``moodtune`` logger's handlers, level and propagation put back after each test: a
+    test that shows notes (the CLI, uvicorn's log set-up) must not leave a handler writing to
+    a stream that a later test in the same process finds closed."""
+    logger = logging.getLogger("moodtune")
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+    logger.propagate = propagate
 
 
 class Datasets:
