@@ -113,10 +113,22 @@ def test_the_calibration_moves_only_estimates_so_the_reading_is_its_target() -> 
         np.array([[values[n] for n in calibrator.head.feature_names]], dtype=np.float32)
     )[0]
     # The reading of the moved row is its target, or much nearer to it than VibeNet's was
-    # (an extreme target may lie beyond what the 4 estimates can reach within 0..1).
+    # (an extreme target may lie beyond what the 4 estimates can reach within 0..1; then one
+    # axis may be traded for the other, as for ~30% of Emotify's clips with the merged model).
     assert np.abs(raw - target).sum() > 0.05
     assert np.abs(reading - target).sum() < 0.5 * np.abs(raw - target).sum()
-    assert np.sign(reading - raw).tolist() == np.sign(target - raw).tolist()
+    # Over all the rows: half of them on the target, and the gaps down to under a half. (With
+    # the merged model's head a few rows end further than they started: 1 of these 40, 21 of
+    # Emotify's 400; docs/audio.md, Limits.)
+    head = calibrator.head
+    inputs = frame[list(INPUTS)].to_numpy()
+    before = frame[list(head.feature_names)].to_numpy()
+    after = calibrator.calibrate_matrix(inputs, before)
+    targets = calibrator.target(inputs)
+    gap_before = np.abs(head.predict(before.astype(np.float32)) - targets).sum(axis=1)
+    gap_after = np.abs(head.predict(after.astype(np.float32)) - targets).sum(axis=1)
+    assert (gap_after < 0.01).mean() >= 0.4
+    assert gap_after.sum() < 0.5 * gap_before.sum()
 
 
 def test_shipped_calibration_loads_and_says_what_it_was_fitted_on() -> None:
@@ -202,8 +214,10 @@ def test_a_table_from_before_the_calibration_is_recalibrated_without_decoding(
     again, _, _ = analyse_to_table([music_folder], out)
     assert again.reused == len(first.analyses)  # no file decoded again
     redone = pd.read_csv(out).sort_values("path").reset_index(drop=True)
-    for name in ESTIMATED_FEATURES:  # the strengths are stored rounded: nearly equal
-        assert redone[name].to_numpy() == pytest.approx(fresh[name].to_numpy(), abs=2e-3)
+    # The strengths are stored rounded: nearly equal (the moves through the merged model's
+    # head amplify a 1e-4 change of the target up to ~0.005 in one estimate).
+    for name in ESTIMATED_FEATURES:
+        assert redone[name].to_numpy() == pytest.approx(fresh[name].to_numpy(), abs=1e-2)
     assert (redone["estimated_by"] == first.estimated_by).all()
 
 
@@ -234,11 +248,11 @@ def test_add_audio_stores_the_calibrated_estimates_and_their_emotions(
                 moved += abs(row[name] - row[f"vibenet_{name}"]) > 1e-3
             names = list(dict.fromkeys([*model.feature_names, *model.readings[0].feature_names]))
             expected = model.predict_columns(
-                np.array([[record.features[n] for n in names]], "f4"), names
+                np.array([[record.features[n] for n in names]], "f4"), names, follow_reading=True
             ).probabilities[0]
             assert record.probabilities == pytest.approx(
                 dict(zip(model.labels, expected.tolist(), strict=True)), abs=1e-3
-            )  # its emotions are the model's on those calibrated features
+            )  # the model's on those calibrated features, following their reading
     assert moved > 0
 
 

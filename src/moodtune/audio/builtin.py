@@ -320,7 +320,7 @@ def _predict(frame: pd.DataFrame) -> dict | None:
         log.warning("no default model yet (%s); emotions not stored", error)
         return None
     table = tidy(frame, source="built-in catalogue")
-    predictions = model.predict_table(table)
+    predictions = model.predict_table(table, follow_reading=True)  # calibrated estimates
     for column in predictions.columns:
         if _is_prediction(column):
             frame[column] = predictions[column].to_numpy()

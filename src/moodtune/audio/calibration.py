@@ -24,7 +24,7 @@ Examples
 --------
 >>> calibration = load_calibration()
 >>> calibration.name
-'emotify-2'
+'emotify-3'
 >>> len(calibration.inputs), calibration.weights.shape
 (12, (2, 12))
 """
@@ -164,8 +164,16 @@ class Calibrator:
         goal = self.target(rows)
         x = np.asarray(features, dtype=np.float64).copy()
         weights = np.array([WEIGHTS.get(self.head.feature_names[c], 1.0) for c in self._free])
-        for _ in range(_ITERATIONS):
+        best, gap = x.copy(), np.full(len(x), np.inf)
+        for iteration in range(_ITERATIONS + 1):
             now = self.head.predict(x.astype(np.float32)).astype(np.float64)
+            # Each row keeps its best step: clipped at 0 or 1, a step can trade one axis for
+            # the other and end further from the target than it started.
+            gaps = np.abs(goal - now).sum(axis=1)
+            better = gaps < gap
+            best[better], gap[better] = x[better], gaps[better]
+            if iteration == _ITERATIONS:
+                break
             jacobian = np.empty((len(x), 2, len(self._free)))
             for k, column in enumerate(self._free):
                 moved = x.copy()
@@ -176,7 +184,7 @@ class Calibrator:
             step = jacobian.transpose(0, 2, 1) @ np.linalg.solve(square, (goal - now)[:, :, None])
             step = step[:, :, 0] * weights
             x[:, self._free] = np.clip(x[:, self._free] + step * self._range, 0.0, 1.0)
-        return x
+        return best
 
     def calibrate(self, values: dict[str, float], strengths: dict[str, float]) -> dict[str, float]:
         """The calibrated estimated features of one analysed file.

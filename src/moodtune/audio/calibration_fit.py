@@ -40,7 +40,7 @@ def calibration_inputs(frame: pd.DataFrame) -> np.ndarray:
 
 
 def fit_calibration(
-    inputs: np.ndarray, targets: np.ndarray, *, alpha: float = ALPHA, name: str = "emotify-2"
+    inputs: np.ndarray, targets: np.ndarray, *, alpha: float = ALPHA, name: str = "emotify-3"
 ) -> Calibration:
     """Ridge regressions of the two targets (n, 2) on the standardised inputs (n, 12), folded
     into one linear score per axis over the raw inputs, scaled so that the scores of the

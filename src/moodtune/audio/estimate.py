@@ -49,7 +49,7 @@ def vibenet_available() -> bool:
 def vibenet_version() -> str:
     """What the estimates are labelled with: VibeNet's version, the calibration's name and
     the model whose reading it was applied with, e.g. ``"vibenet 0.1.0, calibrated
-    emotify-2 for model 05e7b9585a55"`` (an analysis made otherwise is made again)."""
+    emotify-3 for model 1760552e4a47"`` (an analysis made otherwise is made again)."""
     from moodtune.audio.calibration import load_calibration
     from moodtune.model.artifact import load_model
 

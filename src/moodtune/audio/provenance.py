@@ -67,4 +67,16 @@ def read_provenance(table: str | Path) -> dict[str, str] | None:
     return dict(provenance)
 
 
-__all__ = ["feature_provenance", "read_provenance", "sidecar_path"]
+def analysed_audio(table: str | Path) -> bool:
+    """True for a ``moodtune analyze`` table with VibeNet's estimates (calibrated by the
+    analysis): ``moodtune predict`` confines its emotions to what the calibrated reading
+    allows (``EmotionModel.predict_table(follow_reading=True)``, docs/audio.md). A table
+    without a usable sidecar is not one."""
+    try:
+        provenance = read_provenance(table)
+    except InputError:
+        return False
+    return bool(provenance) and ESTIMATED in provenance.values()
+
+
+__all__ = ["analysed_audio", "feature_provenance", "read_provenance", "sidecar_path"]

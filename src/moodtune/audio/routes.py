@@ -46,7 +46,9 @@ def _predict(model: EmotionModel, frame: pd.DataFrame, raw: bool) -> tuple[np.nd
             for c in names
         ]
     )
-    prediction = model.predict_columns(values, names)
+    # The shipped route names the emotion as analyze + predict do: confined to what the
+    # calibrated reading allows; the route before the calibration as it was.
+    prediction = model.predict_columns(values, names, follow_reading=not raw)
     emotion = np.asarray(model.labels)[prediction.probabilities.argmax(axis=1)]
     reading = prediction.reading
     if reading is None:

@@ -181,7 +181,8 @@ def _write_tags(result: BatchResult) -> None:
             f"--write-tags needs the features the emotion model reads ({', '.join(lacking)} "
             "are estimated by VibeNet: install the audio-ml extra); no tag was written"
         )
-    predicted = model.predict_table(tidy(frame, source="the analysis", merge_repeats=False))
+    table = tidy(frame, source="the analysis", merge_repeats=False)
+    predicted = model.predict_table(table, follow_reading=True)  # calibrated estimates
     written = unchanged = 0
     refused: list[str] = []
     for analysis, row in zip(result.analyses, predicted.to_dict("records"), strict=True):

@@ -118,6 +118,7 @@ def _predict_here(
     """Today's in-process path: one table, or a (small) Parquet dataset file by file."""
     import pandas as pd
 
+    from moodtune.audio.provenance import analysed_audio
     from moodtune.data.readers import read_tracks
     from moodtune.model.pipeline import log_notes
 
@@ -133,7 +134,8 @@ def _predict_here(
             path, skip_invalid=skip_invalid, merge_repeats=False, id_column=id_column
         )
         log_notes(tracks)
-        parts.append(emotion_model.predict_table(tracks))
+        follow = analysed_audio(path)  # emotions follow the calibrated reading
+        parts.append(emotion_model.predict_table(tracks, follow_reading=follow))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 

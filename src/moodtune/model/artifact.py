@@ -184,15 +184,22 @@ class EmotionModel:
         return self._net.proba(x, chunk=min(chunk, forward.CHUNK))
 
     def _combine(
-        self, classifier: np.ndarray, head: ReadingHead | None, reading_input: np.ndarray | None
+        self,
+        classifier: np.ndarray,
+        head: ReadingHead | None,
+        reading_input: np.ndarray | None,
+        follow: bool = False,
     ) -> Prediction:
         if head is None or reading_input is None:
             return Prediction(classifier, classifier)
         reading = head.predict(reading_input)
         if head.combination is None:
             return Prediction(classifier, classifier, reading, None, head.feature_names)
+        combined = head.combination.apply(classifier, reading, self.labels)
+        if follow:
+            combined = head.combination.follow_reading(combined, reading, self.labels)
         return Prediction(
-            head.combination.apply(classifier, reading, self.labels),
+            combined,
             classifier,
             reading,
             head.combination.contradicted(reading, self.labels),
@@ -210,19 +217,23 @@ class EmotionModel:
         )
         return self._combine(self.classifier_proba(x), head, x[:, columns] if head else None)
 
-    def predict_table_all(self, table: TrackTable) -> Prediction:
-        """:meth:`predict_all` for a table, with the richest reading its features allow."""
+    def predict_table_all(self, table: TrackTable, *, follow_reading: bool = False) -> Prediction:
+        """:meth:`predict_all` for a table, with the richest reading its features allow;
+        ``follow_reading``: confined to the emotions the reading allows
+        (:meth:`Combination.follow_reading`, for analysed audio files)."""
         classifier = self.classifier_proba(table.matrix(self.feature_names))
         head = self.reading_head(table.feature_names)
-        return self._combine(
-            classifier, head, table.matrix(head.feature_names) if head is not None else None
-        )
+        matrix = table.matrix(head.feature_names) if head is not None else None
+        return self._combine(classifier, head, matrix, follow_reading)
 
-    def predict_columns(self, values: np.ndarray, names: Sequence[str]) -> Prediction:
+    def predict_columns(
+        self, values: np.ndarray, names: Sequence[str], *, follow_reading: bool = False
+    ) -> Prediction:
         """:meth:`predict_all` for a matrix ``values`` (n, m) whose columns are the features
         ``names``, NaN where a track lacks a value: each row gets the richest reading whose
         features it has (rows with none keep the classifier's distribution and a NaN
-        reading). The classifier's own features must be present in every row."""
+        reading). The classifier's own features must be present in every row.
+        ``follow_reading`` as in :meth:`predict_table_all`."""
         values = np.asarray(values, dtype=np.float32)
         names = tuple(names)
         classifier = self.classifier_proba(values[:, [names.index(f) for f in self.feature_names]])
@@ -239,7 +250,7 @@ class EmotionModel:
             rows = todo & np.isfinite(x).all(axis=1)
             if not rows.any():
                 continue
-            part = self._combine(classifier[rows], head, x[rows])
+            part = self._combine(classifier[rows], head, x[rows], follow_reading)
             probabilities[rows] = part.probabilities
             reading[rows] = part.reading
             if head.combination is not None:
@@ -281,12 +292,13 @@ class EmotionModel:
         """The most probable label for each row, shape (n,)."""
         return np.asarray(self.labels)[self.predict_proba(features).argmax(axis=1)]
 
-    def predict_table(self, table: TrackTable) -> pd.DataFrame:
+    def predict_table(self, table: TrackTable, *, follow_reading: bool = False) -> pd.DataFrame:
         """Identity columns, ``emotion`` (top label), ``confidence``, one ``p_<label>`` column
         per label and, for a model with a reading, ``reading_valence`` and ``reading_arousal``
         (−1..1, learned from listeners' tags; not Spotify's ``valence``), computed from the
-        richest features the table has. One row per table row."""
-        prediction = self.predict_table_all(table)
+        richest features the table has. One row per table row. ``follow_reading``: as in
+        :meth:`predict_table_all` (analysed audio files)."""
+        prediction = self.predict_table_all(table, follow_reading=follow_reading)
         probabilities = prediction.probabilities
         result = table.identity().reset_index(drop=True).copy()
         top = probabilities.argmax(axis=1)

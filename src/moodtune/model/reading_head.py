@@ -226,6 +226,32 @@ class Combination:
         safe = np.where(total > 0, total, 1.0)
         return np.where(total > 0, combined / safe, p).astype(np.float32)
 
+    def follow_reading(
+        self, probabilities: np.ndarray, reading: np.ndarray, labels: tuple[str, ...]
+    ) -> np.ndarray:
+        """The distribution (n, k) confined to the classes whose sides the reading is on.
+
+        The guard of :meth:`apply` at every reading (τ = 0): each axis is split at a typical
+        track (z = 0) and a class with a side on it (:meth:`_signs`) keeps its probability
+        only when the reading lies on that side; classes without a side (neutral, the
+        origin) keep theirs only where no sided class is allowed (brighter and calmer than
+        typical, where none of the seven lies). Renormalised; rows without a finite reading
+        or with nothing left keep ``probabilities``. Used for analysed audio files, whose
+        reading is calibrated against listeners while the classifier meets moved estimates
+        (docs/audio.md); :meth:`apply` alone is the model.
+        """
+        p = np.asarray(probabilities, dtype=np.float32)
+        z = self.standardise(reading)
+        side = np.where(z >= 0, 1, -1)[:, None, :]  # (n, 1, 2)
+        signs = self._signs(labels)[None]  # (1, k, 2)
+        sided = (signs != 0).any(axis=2)  # (1, k)
+        allowed = ((signs == 0) | (signs == side)).all(axis=2) & sided
+        allowed |= ~sided & ~allowed.any(axis=1, keepdims=True)
+        kept = np.where(allowed, p, 0.0)
+        total = kept.sum(axis=1, keepdims=True)
+        usable = (total > 0) & np.isfinite(z).all(axis=1, keepdims=True)
+        return np.where(usable, kept / np.where(total > 0, total, 1.0), p).astype(np.float32)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "center": [float(v) for v in self.center],

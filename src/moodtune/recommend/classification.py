@@ -48,17 +48,25 @@ class Classified:
         return Classified(self.probabilities[keep], self.reading[keep])
 
 
-def classify(model: EmotionModel, every: np.ndarray) -> Classified:
-    """Classify tracks given all :data:`FEATURE_NAMES` (n, 11; NaN where unknown)."""
+def classify(model: EmotionModel, every: np.ndarray, audio: np.ndarray | None = None) -> Classified:
+    """Classify tracks given all :data:`FEATURE_NAMES` (n, 11; NaN where unknown).
+    ``audio`` (n,) bool: the tracks whose valence was estimated from their audio (calibrated
+    by ``analyze``), whose emotions follow the reading (``follow_reading``, docs/audio.md)."""
     if sorted(model.labels) != sorted(EMOTIONS):
         raise MoodtuneError(
             f"the model {model.version} predicts {', '.join(model.labels)}; the catalogue needs "
             f"the {len(EMOTIONS)} emotions ({', '.join(EMOTIONS)})"
         )
-    prediction = model.predict_columns(every, FEATURE_NAMES)
+    audio = np.zeros(len(every), dtype=bool) if audio is None else np.asarray(audio, bool)
+    probabilities = np.empty((len(every), len(EMOTIONS)), dtype=np.float32)
+    reading = np.empty((len(every), 4))
     order = [model.labels.index(name) for name in EMOTIONS]
-    reading = np.concatenate([prediction.reading, prediction.standardised], axis=1)
-    return Classified(prediction.probabilities[:, order], reading.astype(np.float64))
+    for rows in (~audio, audio):
+        if rows.any():
+            part = model.predict_columns(every[rows], FEATURE_NAMES, follow_reading=rows is audio)
+            probabilities[rows] = part.probabilities[:, order]
+            reading[rows] = np.concatenate([part.reading, part.standardised], axis=1)
+    return Classified(probabilities, reading)
 
 
 def write_predictions(
@@ -94,12 +102,13 @@ def classify_all(
     if unknown:
         raise MoodtuneError(f"the model needs unknown feature(s) {', '.join(unknown)}")
     cursor = connection.execute(
-        f"SELECT t.rowid, {', '.join('f.' + n for n in FEATURE_NAMES)} FROM tracks t "
+        f"SELECT t.rowid, {', '.join('f.' + n for n in FEATURE_NAMES)}, "
+        "f.valence_from = 'estimated' FROM tracks t "
         "LEFT JOIN features f ON f.track = t.rowid ORDER BY t.rowid"
     )
-    table = fetch_matrix(cursor, total, 1 + len(FEATURE_NAMES))
+    table = fetch_matrix(cursor, total, 2 + len(FEATURE_NAMES))
     rowids = table[:, 0].astype(np.int64)
-    every = table[:, 1:]
+    every, audio = table[:, 1:-1], table[:, -1] == 1
     features = every[:, [FEATURE_NAMES.index(n) for n in names]]
     lacking = ~np.isfinite(features).all(axis=1)
     if lacking.any():
@@ -109,7 +118,8 @@ def classify_all(
         )
     for start in range(0, len(rowids), _CHUNK):
         part = slice(start, start + _CHUNK)
-        write_predictions(connection, rowids[part], classify(model, every[part]), model.version)
+        classified = classify(model, every[part], audio[part])
+        write_predictions(connection, rowids[part], classified, model.version)
     store.set_meta(connection, "model_version", model.version)
     store.bump(connection)
     return len(rowids)

@@ -209,7 +209,8 @@ def _prepare(
     kept = _merge_repeats(frame, records, source, notes)
     records = records.iloc[kept].reset_index(drop=True)
     every = _feature_matrix(table)[kept]
-    return _Incoming(records, classify(model, every), rows, rows - len(kept), notes)
+    audio = np.full(len(every), origin.get("valence") == "estimated")  # analysed audio files
+    return _Incoming(records, classify(model, every, audio), rows, rows - len(kept), notes)
 
 
 def _merge_repeats(
