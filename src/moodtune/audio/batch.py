@@ -45,6 +45,7 @@ __all__ = [
     "analyse_batch",
     "default_jobs",
     "find_audio",
+    "sigint_ignored",
 ]
 
 
@@ -204,7 +205,7 @@ def _run(todo: list[Path], *, jobs: int, estimate: bool) -> Generator[Outcome, N
     )
     try:
         with _interrupts_deferred() as check_signals:
-            with _sigint_ignored():  # the workers start here, ignoring SIGINT
+            with sigint_ignored():  # the workers start here, ignoring SIGINT
                 futures = {pool.submit(_analyse_one, str(path), estimate): path for path in todo}
             pending = set(futures)
             while pending:
@@ -264,7 +265,7 @@ def _interrupts_deferred() -> Iterator[Callable[[], None]]:
 
 
 @contextmanager
-def _sigint_ignored() -> Iterator[None]:
+def sigint_ignored() -> Iterator[None]:
     """SIGINT ignored by this process for the block (main thread only), so that worker
     processes started meanwhile inherit "ignore" from their first instruction (a handler or,
     with "spawn", the signal mask is not inherited). A Ctrl-C in these milliseconds is lost."""
@@ -296,7 +297,7 @@ _PR_SET_PDEATHSIG = 1
 
 def _start_worker(parent: int) -> None:
     """Initialise a worker process: end with ``parent``, leave SIGINT to it (it already
-    ignores SIGINT from its start, see :func:`_sigint_ignored`)."""
+    ignores SIGINT from its start, see :func:`sigint_ignored`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not _die_with_parent():
         threading.Thread(

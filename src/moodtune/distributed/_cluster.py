@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import signal
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -57,7 +55,9 @@ def dask_client(
         workers = parse_cluster(cluster)
         with ExitStack() as stack:
             stack.enter_context(dask.config.set(dict(config or {})))
-            with _sigint_ignored():  # the cluster's processes inherit "ignore SIGINT"
+            from moodtune.audio.batch import sigint_ignored
+
+            with sigint_ignored():  # the cluster's processes inherit "ignore SIGINT"
                 local = stack.enter_context(
                     LocalCluster(
                         n_workers=workers,
@@ -77,19 +77,3 @@ def dask_client(
         raise MoodtuneError(f"--scheduler: cannot reach {scheduler!r} ({error})") from None
     with client:
         yield client
-
-
-@contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """SIGINT ignored by this process for the block, so that the processes started meanwhile
-    inherit "ignore" (a disposition that survives their start, unlike a handler or, with
-    multiprocessing's spawn, the signal mask). Only the main thread can change it; elsewhere
-    nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
