@@ -64,7 +64,6 @@ import abuse_mixed  # noqa: E402
 import bench_web  # noqa: E402
 from bench_web import (  # noqa: E402
     Connection,
-    build_catalogue,
     free_port,
     http_request,
     process_tree,
@@ -471,6 +470,19 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values) * 1000, q)) if values else float("nan")
 
 
+def build_shared_catalogue(folder: Path, src: Path) -> Path:
+    """The shared catalogue, built by the oldest version compared (``src``): a newer version
+    migrates its own copy when it opens it, an older one cannot read a newer schema."""
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import bench_web; "
+        "bench_web.DATASETS = Path(sys.argv[2]); bench_web.build_catalogue(Path(sys.argv[3]))"
+    )
+    arguments = [str(Path(__file__).parent), str(bench_web.DATASETS), str(folder)]
+    environment = {**os.environ, "PYTHONPATH": str(src)}
+    subprocess.run([sys.executable, "-c", code, *arguments], check=True, env=environment)
+    return folder / "catalogue.sqlite"
+
+
 def run_version(label: str, src: Path, built: Path, options, image: bytes) -> dict:
     import shutil
 
@@ -641,7 +653,7 @@ def main(argv: list[str] | None = None) -> None:
         versions.append(("baseline", options.baseline_src.resolve()))
     image = big_png() if "images" in options.phases else b""
     with tempfile.TemporaryDirectory(prefix="moodtune-bench-abuse-") as scratch:
-        catalogue = build_catalogue(Path(scratch))
+        catalogue = build_shared_catalogue(Path(scratch), versions[-1][1])
         runs = [run_version(label, src, catalogue, options, image) for label, src in versions]
     report(runs, options)
     if "mixed" in options.phases:
