@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from moodtune.audio.estimate import ESTIMATED_FEATURES
 from moodtune.errors import MoodtuneError
 
 if TYPE_CHECKING:
@@ -49,13 +50,7 @@ __all__ = ["INPUTS", "MOVED", "WEIGHTS", "Calibration", "Calibrator", "load_cali
 
 #: What the linear scores read: VibeNet's 7 raw estimates and 5 measured values.
 INPUTS: tuple[str, ...] = (
-    "danceability",
-    "energy",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
+    *ESTIMATED_FEATURES,
     "loudness",
     "mode",
     "tempo",
