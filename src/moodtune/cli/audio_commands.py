@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,7 +14,15 @@ from moodtune.cli import console
 if TYPE_CHECKING:
     from moodtune.audio.batch import BatchResult, Failure
 
-__all__ = ["EstimateOption", "JobsOption", "Terminated", "add_audio_command", "analyze", "register"]
+__all__ = [
+    "EstimateOption",
+    "JobsOption",
+    "Terminated",
+    "add_audio_command",
+    "analyze",
+    "register",
+    "show_folder_report",
+]
 
 JobsOption = Annotated[
     int,
@@ -236,6 +244,12 @@ def add_audio_command(
     except EmptyAnalysisError as error:
         _report_failures(error.result.failures, failed=True)
         raise
+    show_folder_report(report)
+
+
+def show_folder_report(report: Any) -> None:
+    """What :func:`~moodtune.pipelines.audio_folder.add_audio_folder` did: the files it did
+    not analyse, its notes and its one-line summary."""
     _report_failures(report.failures)
     for line in report.notes():
         console.note(line)

@@ -16,6 +16,7 @@ from moodtune.cli.audio_commands import (
     _progress,
     _report_failures,
     _stop_on_sigterm,
+    show_folder_report,
 )
 from moodtune.cli.recommend_commands import (
     ArtistCapOption,
@@ -97,10 +98,7 @@ def add(
     except EmptyAnalysisError as error:
         _report_failures(error.result.failures, failed=True)
         raise
-    _report_failures(report.failures)
-    for line in report.notes():
-        console.note(line)
-    console.done(report.summary())
+    show_folder_report(report)
     if catalogue is None:
         console.note(
             f"recommend from it: moodtune library playlist {folder} --emotion calm; or "
