@@ -38,7 +38,7 @@ def add_dislikes(path: Path, rowids: np.ndarray) -> None:
 
 
 def time_answers(path: Path, rounds: int) -> dict[str, float]:
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.recommend.recommender import MusicRecommender
 
     with Catalogue.open(path, fill_builtin=False) as catalogue:

@@ -34,11 +34,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from moodtune.catalogue.songs import default_songs
 from moodtune.data.features import FEATURE_NAMES
 from moodtune.distributed import dask_client, predict_dataset
 from moodtune.distributed._predict import predict_file
 from moodtune.model.artifact import EmotionModel
-from moodtune.recommend.songs import default_songs
 
 MB = 2**20
 

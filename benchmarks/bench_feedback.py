@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from moodtune.recommend.catalogue import Catalogue
+from moodtune.catalogue.songs import default_songs
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.recommend.recommender import MusicRecommender
 from moodtune.recommend.simulation import simulate
-from moodtune.recommend.songs import default_songs
 
 
 def acoustic(features) -> bool:

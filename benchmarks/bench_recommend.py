@@ -43,9 +43,9 @@ def memory() -> dict[str, float]:
 
 
 def bench_tidytuesday(workdir: Path, model: Path | None) -> dict[str, float]:
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.data.readers import read_tracks
     from moodtune.model.artifact import load_model
-    from moodtune.recommend.catalogue import Catalogue
 
     path = workdir / "tidytuesday.sqlite"
     for stale in workdir.glob("tidytuesday.sqlite*"):
@@ -75,11 +75,11 @@ def build_synthetic(path: Path, tracks: int, model: Path | None, seed: int = 0) 
     import numpy as np
     import pandas as pd
 
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.data.features import FEATURES, SEED_FEATURES
     from moodtune.data.readers import read_tracks
     from moodtune.data.table import TrackTable
     from moodtune.model.artifact import load_model
-    from moodtune.recommend.catalogue import Catalogue
 
     rng = np.random.default_rng(seed)
     source = read_tracks(TIDYTUESDAY).frame
@@ -111,9 +111,9 @@ def measure(path: Path, queries: int, model: Path | None, seed: int = 0) -> dict
     """Latency of ``recommend`` (k=10, artist cap 2) and resident memory (child process)."""
     import numpy as np
 
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.emotions import EMOTIONS
     from moodtune.model.artifact import load_model
-    from moodtune.recommend.catalogue import Catalogue
     from moodtune.recommend.modes import MODES
     from moodtune.recommend.recommender import MusicRecommender
 

@@ -7,7 +7,7 @@ For each size N (default 1,000,000 and 10,000,000):
    the listeners' reading, hence plane positions exactly as the catalogue computes them),
    artists Zipf-distributed (one artist holds ~25 % of the tracks: the cap bites). Written as
    .npy files to a temporary folder.
-2. A fresh child process loads them, builds :class:`~moodtune.recommend.index.TrackIndex`
+2. A fresh child process loads them, builds :class:`~moodtune.index.TrackIndex`
    (build time), drops its inputs and reads its resident memory (VmRSS, and the peak VmHWM of
    the build) — the figure a server holding the index would show. It then reloads the inputs
    for the floor and runs the queries, ours and the floor interleaved (so both see the same
@@ -77,11 +77,11 @@ def memory_mb() -> dict[str, float]:
 
 def synthetic(n: int, seed: int = 0, chunk: int = 1_000_000):
     """Distributions (n, 7) float32, plane positions (n, 2) float32, artists (n,) int32."""
+    from moodtune.catalogue.arrays import plane_position
+    from moodtune.catalogue.songs import default_songs
+    from moodtune.catalogue.sqlite import classify
     from moodtune.data.features import FEATURE_NAMES, FEATURES
     from moodtune.model.artifact import EmotionModel
-    from moodtune.recommend.arrays import plane_position
-    from moodtune.recommend.catalogue import classify
-    from moodtune.recommend.songs import default_songs
 
     rng = np.random.default_rng(seed)
     frame = default_songs().frame
@@ -134,7 +134,7 @@ def measure(
     folder: Path, queries: int, floor_queries: int, today: bool, seed: int, with_faiss: bool
 ) -> None:
     from moodtune.emotions import CIRCUMPLEX, coordinates
-    from moodtune.recommend.index import (
+    from moodtune.index import (
         TrackIndex,
         brute_force_match,
         brute_force_path,
@@ -245,7 +245,7 @@ def _faiss(index, columns, artists, queries: int, seed: int) -> dict[str, object
     excluded + 32, ×4 while the rules reject too many) and the same selection applied."""
     import faiss
 
-    from moodtune.recommend.index import match_weights, select
+    from moodtune.index import match_weights, select
 
     faiss.omp_set_num_threads(1)
     vectors = np.ascontiguousarray(columns.T)
@@ -295,7 +295,7 @@ def _faiss(index, columns, artists, queries: int, seed: int) -> dict[str, object
 def _today_arrays(distributions, positions, artists, index):
     """The recommender's CatalogueArrays (only the fields the ranking reads are real) over
     ``index``, the TrackIndex the catalogue would build from the same arrays."""
-    from moodtune.recommend.arrays import CatalogueArrays
+    from moodtune.catalogue.arrays import CatalogueArrays
 
     n = len(artists)
     blank = np.zeros(0, np.float32)
@@ -428,7 +428,7 @@ def report(n: int, generated: dict, figures: dict, before: str, after: str) -> N
 def build_shard(shard: int, shard_size: int, folder: str) -> dict[str, float]:
     """One shard of a sharded catalogue, as a Dask task: its tracks (synthetic, seeded by the
     shard: the stand-in for reading its Parquet partition), its index, written to a file."""
-    from moodtune.recommend.index import TrackIndex
+    from moodtune.index import TrackIndex
 
     started = time.perf_counter()
     distributions, positions, artists = synthetic(shard_size, seed=1000 + shard)
@@ -452,7 +452,7 @@ def simulate(total: int, shard_size: int, built: int, workers: int, queries: int
     query them, and extrapolate to the whole catalogue (an estimate, labelled so)."""
     from dask.distributed import Client, LocalCluster
 
-    from moodtune.recommend.index import TrackIndex, brute_force_match, merge
+    from moodtune.index import TrackIndex, brute_force_match, merge
 
     shards = -(-total // shard_size)
     print(f"machine: {machine()}")

@@ -137,8 +137,8 @@ def free_port() -> int:
 
 def build_catalogue(folder: Path) -> Path:
     """A catalogue with the built-in tracks and all of tidytuesday, in ``folder``."""
+    from moodtune.catalogue.builtin import open_catalogue
     from moodtune.data.readers import read_tracks
-    from moodtune.recommend.builtin import open_catalogue
 
     path = folder / "catalogue.sqlite"
     table = read_tracks(DATASETS / "tidytuesday" / "spotify_songs.csv")

@@ -11,7 +11,7 @@ pytest.importorskip("vibenet")
 pytest.importorskip("librosa")
 
 from moodtune.audio.decode import content_id
-from moodtune.recommend.catalogue import Catalogue
+from moodtune.catalogue.sqlite import Catalogue
 
 
 @pytest.fixture

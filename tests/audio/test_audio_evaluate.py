@@ -227,7 +227,7 @@ def test_add_audio_stores_the_calibrated_estimates_and_their_emotions(
     pytest.importorskip("vibenet")
     pytest.importorskip("librosa")
     from moodtune.audio.decode import content_id
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     database = tmp_path / "catalogue.sqlite"

@@ -34,7 +34,7 @@ def test_with_vibenet_an_imported_analysis_keeps_measured_and_estimated_apart(
     music_folder: Path, tmp_path: Path
 ) -> None:
     pytest.importorskip("vibenet")
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
 
     out = tmp_path / "features.parquet"
     analyse_to_table([music_folder], out)
@@ -77,7 +77,7 @@ def test_catalog_import_of_an_analysis_takes_the_sidecar(
     music_folder: Path, tmp_path: Path, run_main
 ) -> None:
     pytest.importorskip("vibenet")  # the catalogue classifies: it needs the estimated features
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
 
     out = tmp_path / "features.csv"
     analyse_to_table([music_folder], out)

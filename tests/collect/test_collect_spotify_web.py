@@ -21,7 +21,7 @@ from moodtune.data.readers import read_tracks
 @pytest.fixture
 def app_catalogue(songs: pd.DataFrame, tmp_path: Path, datasets: Path):
     """A moodtune catalogue of the built-in clips and 60 real Spotify tracks."""
-    from moodtune.recommend.builtin import open_catalogue
+    from moodtune.catalogue.builtin import open_catalogue
 
     table = tmp_path / "songs.csv"
     source = pd.read_csv(datasets / "tidytuesday/spotify_songs.csv", nrows=60)

@@ -12,8 +12,8 @@ import pytest
 
 pytest.importorskip("distributed", reason="needs the 'dask' extra")
 
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.distributed import dask_client, import_dataset
-from moodtune.recommend.catalogue import Catalogue
 
 
 def catalogue_rows(path: Path) -> pd.DataFrame:

@@ -14,9 +14,9 @@ soundfile = pytest.importorskip("soundfile")
 
 from moodtune.audio.decode import content_id  # noqa: E402
 from moodtune.audio.output import EmptyAnalysisError  # noqa: E402
+from moodtune.catalogue.sqlite import Catalogue  # noqa: E402
 from moodtune.errors import MoodtuneError  # noqa: E402
 from moodtune.pipelines import add_audio_folder  # noqa: E402
-from moodtune.recommend.catalogue import Catalogue  # noqa: E402
 
 RATE = 22_050
 

@@ -20,8 +20,8 @@ from audio_synth import RATE, clicks, progression  # noqa: E402
 
 from moodtune.audio.builtin import tracks_folder  # noqa: E402
 from moodtune.audio.decode import content_id, decode  # noqa: E402
+from moodtune.catalogue.sqlite import Catalogue  # noqa: E402
 from moodtune.pipelines.library import library_catalogue_path  # noqa: E402
-from moodtune.recommend.catalogue import Catalogue  # noqa: E402
 
 
 def _tagged(path: Path, samples, **tags: str) -> Path:

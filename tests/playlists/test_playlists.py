@@ -27,8 +27,8 @@ def spotify_catalogue(tmp_path_factory: pytest.TempPathFactory, datasets) -> Pat
     table = folder / "songs.csv"
     pd.read_csv(datasets / "tidytuesday/spotify_songs.csv", nrows=300).to_csv(table, index=False)
     path = folder / "songs.sqlite"
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.data.readers import read_tracks
-    from moodtune.recommend.catalogue import Catalogue
 
     with Catalogue.open(path, fill_builtin=False) as opened:
         opened.import_table(read_tracks(table), source="tidytuesday")
@@ -46,7 +46,7 @@ def recommend(run_cli, catalogue: Path, playlist: Path, k: int = 6) -> list[dict
 
 
 def test_m3u8_of_local_clips_lists_their_files(run_cli, tmp_path: Path):
-    from moodtune.recommend.builtin import open_catalogue
+    from moodtune.catalogue.builtin import open_catalogue
 
     playlist = tmp_path / "happy.m3u8"
     open_catalogue(tmp_path / "builtin.sqlite").close()  # a new one holds the built-in clips

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from moodtune.catalogue.sqlite import Catalogue, ImportReport
 from moodtune.data.features import SEED_FEATURES
 from moodtune.data.readers import read_tracks, tidy
 from moodtune.data.table import TrackTable
 from moodtune.emotions import EMOTIONS
 from moodtune.model.artifact import EmotionModel
-from moodtune.recommend.catalogue import Catalogue, ImportReport
 
 
 @pytest.fixture(scope="session")

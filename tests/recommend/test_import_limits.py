@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from moodtune.catalogue import store as store_module
+from moodtune.catalogue.builtin import open_catalogue
 from moodtune.data.names import NAME_LIMIT
-from moodtune.recommend import store as store_module
-from moodtune.recommend.builtin import open_catalogue
 
 
 def contents(path: Path) -> str:

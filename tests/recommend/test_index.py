@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from moodtune.catalogue.arrays import CatalogueArrays
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.arrays import CatalogueArrays
-from moodtune.recommend.index import (
+from moodtune.index import (
     TrackIndex,
     brute_force_match,
     brute_force_path,

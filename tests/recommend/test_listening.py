@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from moodtune.catalogue.builtin import open_catalogue
 from moodtune.data.features import SEED_FEATURES
 from moodtune.emotions import EMOTIONS
 from moodtune.model.listeners import read_listener_table
 from moodtune.model.training import ReadingConfig
 from moodtune.recommend import listening_report
-from moodtune.recommend.builtin import open_catalogue
 from moodtune.recommend.listening import METHODS, evaluate_recommendations
 from moodtune.recommend.listening_scores import choose_thresholds, listener_hits, path_rho
 from moodtune.recommend.matching import chip_allowed, sides
@@ -149,7 +149,7 @@ def test_no_chip_over_the_default_catalogue_names_an_emotion_the_reading_places_
 
 @pytest.mark.parametrize("word", ["calm", "Nostalgic"])
 def test_the_cli_accepts_mood_words(tmp_path, word):
-    from moodtune.recommend.builtin import open_catalogue
+    from moodtune.catalogue.builtin import open_catalogue
 
     open_catalogue(tmp_path / "c.sqlite").close()  # a new catalogue holds the built-in clips
     options = ["--k", "3", "--seed", "0", "--catalogue", str(tmp_path / "c.sqlite"), "--json"]
@@ -166,7 +166,7 @@ def test_the_cli_accepts_mood_words(tmp_path, word):
 
 @pytest.mark.parametrize("cap", [None, 1, 2])
 def test_the_chebyshev_plane_query_is_the_brute_force_one(cap):
-    from moodtune.recommend.index import TrackIndex, brute_force_plane
+    from moodtune.index import TrackIndex, brute_force_plane
 
     rng = np.random.default_rng(3)
     positions = np.clip(rng.normal(0, 0.5, (20000, 2)), -1, 1).astype(np.float32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from moodtune.recommend.arrays import weighted_sum
+from moodtune.catalogue.arrays import weighted_sum
 
 
 def test_weighted_sum_matches_numpy():

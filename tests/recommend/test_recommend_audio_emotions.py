@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from moodtune.catalogue.classification import classify
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.data.features import FEATURE_NAMES, SEED_FEATURES
 from moodtune.emotions import EMOTIONS
-from moodtune.recommend.catalogue import Catalogue
-from moodtune.recommend.classification import classify
 
 
 def _stored(catalogue: Catalogue, ids) -> np.ndarray:

@@ -8,10 +8,10 @@ import threading
 import numpy as np
 import pytest
 
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.data.readers import tidy
 from moodtune.emotions import coordinates
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.catalogue import Catalogue
 from moodtune.recommend.ranking import PLANE_DIAMETER, RevisionCache, by_distribution, by_plane
 from moodtune.recommend.recommender import MODES, MusicRecommender
 

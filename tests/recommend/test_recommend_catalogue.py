@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from moodtune.catalogue import sqlite as catalogue_module
+from moodtune.catalogue.builtin import open_catalogue
+from moodtune.catalogue.schema import SCHEMA_VERSION
+from moodtune.catalogue.sqlite import Catalogue, artist_key, default_path
 from moodtune.data.features import SEED_FEATURES
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import InputError, MoodtuneError
-from moodtune.recommend import catalogue as catalogue_module
-from moodtune.recommend.builtin import open_catalogue
-from moodtune.recommend.catalogue import Catalogue, artist_key, default_path
-from moodtune.recommend.schema import SCHEMA_VERSION
 
 
 def test_tidytuesday_import_counts_every_unique_track(tidy_catalogue, tidytuesday, emotion_model):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.cli.recommend_commands import parse_distribution
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.catalogue import Catalogue
 from moodtune.recommend.modes import K_MAX
 from moodtune.recommend.recommender import MusicRecommender
 

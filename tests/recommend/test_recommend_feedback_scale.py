@@ -9,12 +9,12 @@ import sqlite3
 import numpy as np
 import pytest
 
-from moodtune.recommend import queries
-from moodtune.recommend.catalogue import Catalogue
+from moodtune.catalogue import queries
+from moodtune.catalogue.sqlite import Catalogue
+from moodtune.catalogue.taste import Taste
 from moodtune.recommend.moods import aim
 from moodtune.recommend.ranking import by_point
 from moodtune.recommend.recommender import MusicRecommender, Request
-from moodtune.recommend.taste import Taste
 
 WEIGHT = 0.3
 

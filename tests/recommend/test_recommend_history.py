@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from moodtune.recommend.builtin import open_catalogue
-from moodtune.recommend.catalogue import Catalogue
+from moodtune.catalogue.builtin import open_catalogue
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.recommend.recommender import MODES, MusicRecommender
 
 

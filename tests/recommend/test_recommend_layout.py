@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from moodtune.catalogue.builtin import open_catalogue
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.emotions import CIRCUMPLEX, EMOTIONS
 from moodtune.errors import MoodtuneError
 from moodtune.recommend import modes
 from moodtune.recommend.answer import recommend_for, recommend_for_image
-from moodtune.recommend.builtin import open_catalogue
-from moodtune.recommend.catalogue import Catalogue
 from moodtune.recommend.modes import Mode
 from moodtune.recommend.recommender import MusicRecommender
 from moodtune.recommend.target import parse_distribution, resolve_target

@@ -10,12 +10,12 @@ import sqlite3
 import numpy as np
 import pytest
 
+from moodtune.catalogue.builtin import open_catalogue
+from moodtune.catalogue.schema import READING_COLUMNS, SCHEMA_VERSION
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.emotions import EMOTIONS
-from moodtune.recommend.builtin import open_catalogue
-from moodtune.recommend.catalogue import Catalogue
 from moodtune.recommend.matching import CLOSE_Z, chip, chip_allowed, is_close, match_summary, sides
 from moodtune.recommend.recommender import MusicRecommender
-from moodtune.recommend.schema import READING_COLUMNS, SCHEMA_VERSION
 
 
 def test_sides_follow_the_circumplex():

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from moodtune.catalogue.arrays import TEMPO_SCALE
+from moodtune.catalogue.sqlite import Catalogue, artist_key
 from moodtune.data.readers import tidy
 from moodtune.emotions import EMOTIONS, UnknownEmotionError, valence_arousal
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.arrays import TEMPO_SCALE
-from moodtune.recommend.catalogue import Catalogue, artist_key
 from moodtune.recommend.modes import K_MAX
 from moodtune.recommend.moods import MOODS, aim, mood_named, region
 from moodtune.recommend.recommender import MODES, MusicRecommender

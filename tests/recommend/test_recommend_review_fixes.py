@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from moodtune.catalogue import builtin as builtin_module
+from moodtune.catalogue import schema
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.errors import MoodtuneError
-from moodtune.recommend import builtin as builtin_module
 from moodtune.recommend import recommender as recommender_module
-from moodtune.recommend import schema
-from moodtune.recommend.catalogue import Catalogue
 from moodtune.recommend.recommender import MODES, MusicRecommender
 
 
@@ -80,7 +80,7 @@ def test_web_url_keeps_only_http_urls_with_a_host(value, kept):
 
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[sqlite3.Connection]:
-    """Every connection :func:`moodtune.recommend.schema.connect` opens (a spy around the real
+    """Every connection :func:`moodtune.catalogue.schema.connect` opens (a spy around the real
     ``sqlite3.connect``: the connections are real)."""
     connections: list[sqlite3.Connection] = []
     real = sqlite3.connect

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from moodtune.catalogue.taste import Taste
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.recommender import MusicRecommender
 from moodtune.recommend.simulation import simulate
-from moodtune.recommend.taste import Taste
 
 
 def test_taste_is_plus_one_beside_a_like_minus_one_beside_a_dislike_zero_far_away():

@@ -12,7 +12,7 @@ def test_recommend_for_a_smiling_face_uses_the_face_reading(
 ):
     photo = tmp_path / "astronaut.jpg"
     photo.write_bytes(encode(astronaut))
-    from moodtune.recommend.builtin import open_catalogue
+    from moodtune.catalogue.builtin import open_catalogue
 
     catalogue = tmp_path / "catalogue.sqlite"
     open_catalogue(catalogue).close()  # a new catalogue holds the built-in clips

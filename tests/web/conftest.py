@@ -29,9 +29,9 @@ TONES = 8
 @pytest.fixture(scope="session")
 def catalogue_path(tmp_path_factory: pytest.TempPathFactory, datasets: Path) -> Path:
     """Path of the test catalogue (SQLite), built once per session and then closed."""
+    from moodtune.catalogue.builtin import open_catalogue
     from moodtune.data.readers import read_tracks
     from moodtune.data.table import TrackTable
-    from moodtune.recommend.builtin import open_catalogue
 
     folder = tmp_path_factory.mktemp("web-catalogue")
     audio = folder / "audio"
@@ -50,7 +50,7 @@ def catalogue_path(tmp_path_factory: pytest.TempPathFactory, datasets: Path) -> 
 
 @pytest.fixture(scope="session")
 def catalogue(catalogue_path: Path):
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
 
     with Catalogue.open(catalogue_path) as opened:
         yield opened

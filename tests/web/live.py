@@ -31,7 +31,7 @@ class QuickReader:
 
 def small_catalogue(folder: Path):
     """The built-in catalogue (28 tracks, some with local audio) in ``folder``."""
-    from moodtune.recommend.builtin import open_catalogue
+    from moodtune.catalogue.builtin import open_catalogue
 
     return open_catalogue(folder / "catalogue.sqlite")
 

@@ -170,7 +170,7 @@ def test_serve_with_auth_answers_401_without_the_token_and_200_with_it(tmp_path)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    from moodtune.recommend.builtin import open_catalogue
+    from moodtune.catalogue.builtin import open_catalogue
 
     open_catalogue(tmp_path / "c.sqlite").close()  # serve opens an existing catalogue
     log = tmp_path / "serve.log"

@@ -583,7 +583,7 @@ def test_cached_recommendations_follow_feedback_and_plays(catalogue_path, reader
 
     from fastapi.testclient import TestClient
 
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.recommend.target import resolve_target
     from moodtune.web import create_app
 

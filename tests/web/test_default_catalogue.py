@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from moodtune.recommend.builtin import open_catalogue
-from moodtune.recommend.songs import default_songs
+from moodtune.catalogue.builtin import open_catalogue
+from moodtune.catalogue.songs import default_songs
 
 
 def test_the_shipped_songs_are_the_tidytuesday_tracks():

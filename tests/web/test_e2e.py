@@ -44,7 +44,7 @@ def catalogue_path(catalogue_path: Path, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture(scope="module")
 def catalogue(catalogue_path: Path) -> Iterator:
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
 
     with Catalogue.open(catalogue_path) as opened:
         yield opened

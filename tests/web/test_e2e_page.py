@@ -200,7 +200,7 @@ def test_the_playlist_downloads_in_the_chosen_format(page):
 
 
 def test_the_history_page_undoes_one_entry_and_clears_all(page, catalogue_path):
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
 
     pick(page, "happiness", k=3)
     first = page.locator("#tracks > li").first

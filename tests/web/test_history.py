@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from moodtune.recommend.catalogue import Catalogue
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.recommend.history import clear_history, history, undo
 from moodtune.recommend.recommender import MusicRecommender
 
@@ -245,7 +245,7 @@ def test_a_writer_killed_mid_journal_leaves_the_file_whole(private):
     track = recommended(private)[0]
     script = (
         "import sys\n"
-        "from moodtune.recommend.catalogue import Catalogue\n"
+        "from moodtune.catalogue.sqlite import Catalogue\n"
         "from moodtune.recommend.journal import Asked, record\n"
         "with Catalogue.open(sys.argv[1]) as catalogue:\n"
         "    while True:\n"

@@ -22,9 +22,9 @@ def remote_client(datasets: Path, reader, tmp_path_factory: pytest.TempPathFacto
     """An app over a small catalogue: tracks with an https URL, a local WAV, or nothing."""
     from fastapi.testclient import TestClient
 
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.data.readers import read_tracks
     from moodtune.data.table import TrackTable
-    from moodtune.recommend.catalogue import Catalogue
     from moodtune.web import create_app
 
     from .helpers import write_tone
@@ -154,9 +154,9 @@ def test_serve_closes_its_catalogue_when_the_server_stops(
     """A real uvicorn that cannot bind its port (taken here) stops after start-up; the
     catalogue ``serve`` opened must be closed then. (``serve`` checks the port itself before
     opening anything; this is the port taken between that check and uvicorn's bind.)"""
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.cli import web_commands
     from moodtune.cli.main import main
-    from moodtune.recommend.catalogue import Catalogue
 
     monkeypatch.setattr(web_commands, "_check_port_free", lambda host, port: None)
 

@@ -24,7 +24,7 @@ EXAMPLES = 100
 @pytest.fixture(scope="module")
 def api_schema(catalogue_path: Path, reader, tmp_path_factory):
     """The schema of an app over a private copy of the test catalogue (feedback is written)."""
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.web import create_app
 
     copy = tmp_path_factory.mktemp("fuzz") / "catalogue.sqlite"

@@ -2,7 +2,7 @@
 
 ``moodtune analyze`` writes ``<table>.provenance.json`` beside its table; its ``provenance``
 entry maps every feature column to ``"measured"`` or ``"estimated"`` — exactly the
-``provenance`` argument of :meth:`moodtune.recommend.catalogue.Catalogue.import_table`. The
+``provenance`` argument of :meth:`moodtune.catalogue.sqlite.Catalogue.import_table`. The
 catalogue's readers do not keep the table's per-row ``provenance`` column, so an importer of
 an analysis table reads this mapping with :func:`read_provenance` instead of storing the
 values as a provider's. (Every row of one analysis table has the same provenance: a table

@@ -30,9 +30,9 @@ def import_dataset_command(
     cluster: str | None,
 ) -> None:
     """Import the dataset ``file`` partition by partition and print the report."""
+    from moodtune.catalogue.builtin import open_catalogue
     from moodtune.cli.model_support import progress_bar
     from moodtune.distributed import dask_client, import_dataset
-    from moodtune.recommend.builtin import open_catalogue
 
     name = source or (file.name if file.is_dir() else str(file))
     with (

@@ -1,5 +1,5 @@
 """``moodtune catalog import|stats|reclassify`` and ``moodtune recommend``: shells over the
-library (:mod:`moodtune.recommend.builtin`, :mod:`moodtune.recommend.target`,
+library (:mod:`moodtune.catalogue.builtin`, :mod:`moodtune.recommend.target`,
 :mod:`moodtune.recommend.answer`) that parse options and print."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODE
 from moodtune.recommend.target import parse_distribution
 
 if TYPE_CHECKING:
+    from moodtune.catalogue.sqlite import Catalogue, CatalogueStats
     from moodtune.playlists import PlaylistEntry
     from moodtune.playlists.spotify import UserAuth
     from moodtune.recommend.answer import Answer
-    from moodtune.recommend.catalogue import Catalogue, CatalogueStats
     from moodtune.recommend.recommender import Recommendation
 
 __all__ = [
@@ -113,9 +113,9 @@ def import_tracks(
 ) -> None:
     """Add the tracks of FILE to the catalogue and classify them (a repeat changes nothing)."""
     from moodtune.audio.provenance import read_provenance, sidecar_path
+    from moodtune.catalogue.builtin import open_catalogue
     from moodtune.cli.dataset_import import import_dataset_command, is_dataset
     from moodtune.data.readers import read_tracks
-    from moodtune.recommend.builtin import open_catalogue
 
     if scheduler or cluster or is_dataset(file):  # a Parquet dataset (folder or glob), by file
         options = dict(source=source, provenance=provenance, skip_invalid=skip_invalid)
@@ -146,7 +146,7 @@ def import_tracks(
 @catalog_app.command("stats")
 def stats(catalogue: CatalogueOption = None, as_json: JsonOption = False) -> None:
     """Tracks per top emotion and per source, and how many have each feature (by origin)."""
-    from moodtune.recommend.builtin import open_catalogue
+    from moodtune.catalogue.builtin import open_catalogue
 
     with open_catalogue(existing_catalogue(catalogue)) as opened:
         figures = opened.stats()
@@ -165,8 +165,8 @@ def reclassify(
     catalogue: CatalogueOption = None,
 ) -> None:
     """Classify every track again (done automatically when the model version changes)."""
+    from moodtune.catalogue.builtin import open_catalogue
     from moodtune.model.artifact import load_model
-    from moodtune.recommend.builtin import open_catalogue
 
     catalogue = existing_catalogue(catalogue)
     emotion_model = load_model(model)
@@ -249,8 +249,8 @@ def recommend(
     as_json: JsonOption = False,
 ) -> None:
     """Recommend tracks for an emotion, a distribution of emotions, or a picture."""
+    from moodtune.catalogue.builtin import open_catalogue
     from moodtune.recommend.answer import recommend_for
-    from moodtune.recommend.builtin import open_catalogue
     from moodtune.recommend.recommender import MusicRecommender
     from moodtune.recommend.target import resolve_target
 

@@ -15,7 +15,7 @@ from moodtune.cli import console
 from moodtune.errors import MoodtuneError
 
 if TYPE_CHECKING:
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
 
 __all__ = ["LOG_LEVELS", "register", "serve"]
 
@@ -84,7 +84,7 @@ def serve(
     if workers == 1:
         # Open the catalogue here, so that a bad file is a clear message, not a traceback
         # from the server's start-up; the image models load when the server starts.
-        from moodtune.recommend.builtin import open_catalogue
+        from moodtune.catalogue.builtin import open_catalogue
 
         opened = open_catalogue(catalogue)
     try:

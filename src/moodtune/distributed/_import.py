@@ -15,7 +15,7 @@ from moodtune.distributed._predict import dataset_files, partition_result
 from moodtune.errors import MoodtuneError
 
 if TYPE_CHECKING:
-    from moodtune.recommend.catalogue import Catalogue, ImportReport
+    from moodtune.catalogue.sqlite import Catalogue, ImportReport
 
 __all__ = ["ImportProgress", "import_dataset", "read_partition"]
 
@@ -118,7 +118,7 @@ def _read_on(
 
 
 def _combined(reports: list[ImportReport], source: str, seconds: float) -> ImportReport:
-    from moodtune.recommend.catalogue import ImportReport
+    from moodtune.catalogue.sqlite import ImportReport
 
     if not reports:
         raise MoodtuneError(f"{source}: the dataset has no tracks to import")

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
     from moodtune.audio.analysis import TrackAnalysis
     from moodtune.audio.batch import BatchResult, Failure
+    from moodtune.catalogue.sqlite import Catalogue, ImportReport
     from moodtune.progress import Progress
-    from moodtune.recommend.catalogue import Catalogue, ImportReport
 
 __all__ = [
     "AudioFolderReport",
@@ -139,7 +139,7 @@ def add_audio_folder(
 ) -> AudioFolderReport:
     """Analyse the audio files in ``folder`` (recursively) and add them to ``catalogue``.
 
-    ``catalogue``: an open :class:`~moodtune.recommend.catalogue.Catalogue`, or the path of
+    ``catalogue``: an open :class:`~moodtune.catalogue.sqlite.Catalogue`, or the path of
     one to open and close (None: the default catalogue). ``jobs``: processes to analyse
     with. ``analysis_table``: where the analysis is kept and resumed from (default
     :func:`analysis_table_path`). ``progress`` is told ``(files done, files in all, path)``
@@ -214,9 +214,9 @@ def _import(
     """Import the analyses into the catalogue (opened here when given as a path)."""
     from moodtune.audio.output import to_frame
     from moodtune.audio.provenance import feature_provenance
+    from moodtune.catalogue.builtin import open_catalogue
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.data.readers import tidy
-    from moodtune.recommend.builtin import open_catalogue
-    from moodtune.recommend.catalogue import Catalogue
 
     table = tidy(_named(to_frame(analyses), folder), source=str(folder))
     path_of = {item.track_id: item.path for item in analyses}

@@ -139,9 +139,9 @@ def write_library_playlist(
     Raises :class:`MoodtuneError` when the folder or the catalogue is missing, the name is
     not a plain ``.m3u8`` file name, or no recommended track is a file of the library.
     """
+    from moodtune.catalogue.builtin import open_catalogue
     from moodtune.playlists import entries_from, write_playlist
     from moodtune.recommend.answer import recommend_for
-    from moodtune.recommend.builtin import open_catalogue
     from moodtune.recommend.recommender import MusicRecommender
 
     root = Path(folder).expanduser().resolve()

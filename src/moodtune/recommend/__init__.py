@@ -1,8 +1,8 @@
-"""The music catalogue (SQLite) and the recommender that picks tracks for an emotion.
+"""The recommender that picks tracks for an emotion from a catalogue (:mod:`moodtune.catalogue`).
 
 Importing this package is light; the classes load on first use::
 
-    from moodtune.recommend import MusicRecommender, open_catalogue, resolve_target
+    from moodtune.recommend import MusicRecommender, resolve_target
 
 See docs/recommend.md ("Layout") for which module holds what.
 """
@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from moodtune.recommend.answer import Answer, recommend_for, recommend_for_image
-    from moodtune.recommend.builtin import open_catalogue
-    from moodtune.recommend.catalogue import Catalogue, ImportReport, TrackRecord
     from moodtune.recommend.recommender import MusicRecommender, Recommendation
     from moodtune.recommend.target import ResolvedTarget, resolve_target
 
@@ -22,25 +20,17 @@ _EXPORTS = {
     "Answer": "moodtune.recommend.answer",
     "recommend_for": "moodtune.recommend.answer",
     "recommend_for_image": "moodtune.recommend.answer",
-    "open_catalogue": "moodtune.recommend.builtin",
     "ResolvedTarget": "moodtune.recommend.target",
     "resolve_target": "moodtune.recommend.target",
-    "Catalogue": "moodtune.recommend.catalogue",
-    "ImportReport": "moodtune.recommend.catalogue",
-    "TrackRecord": "moodtune.recommend.catalogue",
     "MusicRecommender": "moodtune.recommend.recommender",
     "Recommendation": "moodtune.recommend.recommender",
 }
 
 __all__ = [
     "Answer",
-    "Catalogue",
-    "ImportReport",
     "MusicRecommender",
     "Recommendation",
     "ResolvedTarget",
-    "TrackRecord",
-    "open_catalogue",
     "recommend_for",
     "recommend_for_image",
     "resolve_target",

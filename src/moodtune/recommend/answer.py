@@ -65,7 +65,7 @@ def recommend_for(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from moodtune.recommend.builtin import open_catalogue
+    >>> from moodtune.catalogue.builtin import open_catalogue
     >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
     ...     recommender = MusicRecommender(catalogue, seed=0)
     ...     answer = recommend_for(recommender, resolve_target(emotion="sad"), k=4)
@@ -94,7 +94,7 @@ def recommend_for_image(
     Examples
     --------
     >>> import numpy as np, tempfile, pathlib
-    >>> from moodtune.recommend.builtin import open_catalogue
+    >>> from moodtune.catalogue.builtin import open_catalogue
     >>> from moodtune.vision.reading import EmotionReading
     >>> def smiling(image, text):  # stands for the image reader (a model download)
     ...     return EmotionReading.from_vector(np.eye(7)[3], source="face", confidence="high")

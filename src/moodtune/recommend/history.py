@@ -2,7 +2,7 @@
 undoable, and all of it clearable.
 
 Plays are in the catalogue's ``history`` table, likes and dislikes in ``feedback`` (see
-:mod:`moodtune.recommend.schema`). Undoing an entry deletes its row, so what the recommender
+:mod:`moodtune.catalogue.schema`). Undoing an entry deletes its row, so what the recommender
 reads from them (the recently played tracks it leaves out, the taste it learns from 👍/👎)
 forgets it at once: undoing the only like of a track removes its pull on later rankings.
 
@@ -11,7 +11,7 @@ lets it sit beside the catalogue's); the catalogue sees the change at its next r
 
 Examples
 --------
->>> from moodtune.recommend.catalogue import Catalogue
+>>> from moodtune.catalogue.sqlite import Catalogue
 >>> from moodtune.recommend.history import clear_history, history, undo
 >>> catalogue = Catalogue.open("catalogue.sqlite")           # doctest: +SKIP
 >>> [(e.kind, e.track.title) for e in history(catalogue, limit=2)]  # doctest: +SKIP
@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from moodtune.catalogue.schema import connect
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.recommender import Recommendation, web_url
-from moodtune.recommend.schema import connect
 
 if TYPE_CHECKING:
-    from moodtune.recommend.catalogue import Catalogue, TrackRecord
+    from moodtune.catalogue.sqlite import Catalogue, TrackRecord
 
 __all__ = [
     "DEFAULT_LIMIT",

@@ -1,6 +1,6 @@
 """The mood journal: each request for music, with the mood read and the list given.
 
-One row of the catalogue's ``requests`` table (see :mod:`moodtune.recommend.schema`) per
+One row of the catalogue's ``requests`` table (see :mod:`moodtune.catalogue.schema`) per
 request: when, where the mood came from (a photo, words, a picked mood), the emotion read
 and how sure the reading was, the mode, and the tracks given in order with their scores and
 reasons, so that a past list can be played or exported again as it was. Each row is written
@@ -13,7 +13,7 @@ These functions use a connection of their own to the catalogue's file, as
 Examples
 --------
 >>> import tempfile, pathlib
->>> from moodtune.recommend.builtin import open_catalogue
+>>> from moodtune.catalogue.builtin import open_catalogue
 >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
 ...     some = [(row["id"], 0.9, "match") for row in catalogue.query("SELECT id FROM tracks")]
 ...     number = record(catalogue, Asked("picked", "sadness", 1.0, "uplift", some[:2]))
@@ -34,7 +34,7 @@ from moodtune.errors import MoodtuneError
 from moodtune.recommend.history import connection_to
 
 if TYPE_CHECKING:
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
 
 __all__ = [
     "MAX_ENTRIES",

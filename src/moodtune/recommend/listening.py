@@ -36,10 +36,10 @@ from typing import Any
 import numpy as np
 
 from moodtune.errors import MoodtuneError
+from moodtune.index import brute_force_path, brute_force_plane
 from moodtune.model.artifact import EmotionModel
 from moodtune.model.listeners import ListenerTable
 from moodtune.progress import Progress
-from moodtune.recommend.index import brute_force_path, brute_force_plane
 from moodtune.recommend.listening_scores import METHODS, FoldScores, RecommendationReport
 from moodtune.recommend.modes import MODES
 from moodtune.recommend.moods import MOODS, aim, mood_named, region
@@ -204,8 +204,8 @@ def _recommend_fold(
     folder: Path,
 ) -> None:
     """Import the fold into a catalogue in ``folder`` and score moodtune's picks."""
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.data.table import TrackTable
-    from moodtune.recommend.catalogue import Catalogue
     from moodtune.recommend.recommender import MusicRecommender
 
     frame = listeners.table.frame.iloc[fold.rows].copy()

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from moodtune.recommend.taste import Taste
+from moodtune.catalogue.taste import Taste
 
 if TYPE_CHECKING:
-    from moodtune.recommend.arrays import CatalogueArrays
+    from moodtune.catalogue.arrays import CatalogueArrays
 
 __all__ = ["Picker"]
 

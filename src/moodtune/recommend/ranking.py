@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from moodtune.recommend.arrays import CatalogueArrays
-from moodtune.recommend.index.common import PLANE_DIAMETER
+from moodtune.catalogue.arrays import CatalogueArrays
+from moodtune.index.common import PLANE_DIAMETER
 
 __all__ = [
     "PLANE_DIAMETER",
@@ -94,7 +94,7 @@ def by_distribution(arrays: CatalogueArrays, distribution: np.ndarray, count: in
     """At least ``count`` tracks (or all) by Hellinger closeness to ``distribution`` (7,).
 
     Scores are ``1 - Hellinger distance`` (1 = the same distribution). The candidates are
-    the exact top of :meth:`TrackIndex.match <moodtune.recommend.index.TrackIndex.match>`.
+    the exact top of :meth:`TrackIndex.match <moodtune.index.TrackIndex.match>`.
     """
     return _prefix(arrays, count, lambda asked: arrays.index.match(distribution, asked))
 
@@ -102,7 +102,7 @@ def by_distribution(arrays: CatalogueArrays, distribution: np.ndarray, count: in
 def by_plane(arrays: CatalogueArrays, point: np.ndarray, count: int) -> Ranking:
     """At least ``count`` tracks (or all) by closeness to ``point`` (2,) on the valence/arousal
     plane. Scores are ``1 - distance / PLANE_DIAMETER``; the candidates are the exact top of
-    :meth:`TrackIndex.plane <moodtune.recommend.index.TrackIndex.plane>`."""
+    :meth:`TrackIndex.plane <moodtune.index.TrackIndex.plane>`."""
     point = np.asarray(point, dtype=np.float32)
     return _prefix(arrays, count, lambda asked: arrays.index.plane(point, asked))
 

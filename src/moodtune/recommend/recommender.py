@@ -22,12 +22,12 @@ choice (seedable) among candidates whose scores are within ``tolerance`` of each
 Speed: the rankings and the shown data of tracks are kept per catalogue revision
 (:mod:`moodtune.recommend.supply`); a request for a target seen before only draws the random
 choice and applies the variety rules. History and dislikes are read again whenever the
-catalogue file changed (:class:`moodtune.recommend.store.Remembered`).
+catalogue file changed (:class:`moodtune.catalogue.store.Remembered`).
 
 Examples
 --------
 >>> import tempfile, pathlib
->>> from moodtune.recommend.builtin import open_catalogue
+>>> from moodtune.catalogue.builtin import open_catalogue
 >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
 ...     tracks = MusicRecommender(catalogue, seed=0).recommend("sadness", k=3, mode="calm")
 >>> [item.reason.split("; ")[1].split(",")[0] for item in tracks]  # doctest: +NORMALIZE_WHITESPACE
@@ -43,21 +43,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from moodtune import emotions
+from moodtune.catalogue.arrays import CatalogueArrays
+from moodtune.catalogue.snapshot import Snapshot
+from moodtune.catalogue.sqlite import Catalogue
+from moodtune.catalogue.taste import FeedbackState, Taste
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.arrays import CatalogueArrays
-from moodtune.recommend.catalogue import Catalogue
-from moodtune.recommend.index import path_points
+from moodtune.index import path_points
 from moodtune.recommend.matching import is_close, sides
 from moodtune.recommend.modes import K_MAX, K_MIN, MODES, Mode, mode_named
 from moodtune.recommend.moods import aim, mood_named
 from moodtune.recommend.picker import Picker
 from moodtune.recommend.ranking import by_plane, by_point
 from moodtune.recommend.shown import Recommendation, describe, web_url
-from moodtune.recommend.snapshot import Snapshot
 from moodtune.recommend.supply import PRELOAD_TRACKS, Compute, Loader, Memory
 from moodtune.recommend.target import ResolvedTarget
-from moodtune.recommend.taste import FeedbackState, Taste
 
 __all__ = ["K_MAX", "K_MIN", "MODES", "MusicRecommender", "Recommendation", "Request", "web_url"]
 

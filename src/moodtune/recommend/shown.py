@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from moodtune.catalogue.arrays import CatalogueArrays
+from moodtune.catalogue.queries import TrackRecord
 from moodtune.emotions import EMOTIONS
-from moodtune.recommend.arrays import CatalogueArrays
 from moodtune.recommend.matching import chip
-from moodtune.recommend.queries import TrackRecord
 
 __all__ = ["Recommendation", "TrackInfo", "describe", "summary", "web_url"]
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.emotions import EMOTIONS
-from moodtune.recommend.catalogue import Catalogue
 from moodtune.recommend.recommender import MusicRecommender
 
 

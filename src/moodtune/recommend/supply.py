@@ -30,8 +30,8 @@ from moodtune.recommend.ranking import Ranking, RevisionCache
 from moodtune.recommend.shown import TrackInfo
 
 if TYPE_CHECKING:
-    from moodtune.recommend.arrays import CatalogueArrays
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.arrays import CatalogueArrays
+    from moodtune.catalogue.sqlite import Catalogue
 
 __all__ = [
     "MAX_CACHED_RANKING",

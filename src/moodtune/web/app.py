@@ -34,7 +34,7 @@ from moodtune.web.security import AllowedMethods, SecurityHeaders, docs_policy
 from moodtune.web.service import MoodService
 
 if TYPE_CHECKING:
-    from moodtune.recommend.catalogue import Catalogue
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.recommend.recommender import MusicRecommender
     from moodtune.vision import EmotionReader
 
@@ -60,7 +60,7 @@ def create_app(
 ) -> FastAPI:
     """Build the moodtune web app.
 
-    ``catalogue`` (a :class:`~moodtune.recommend.catalogue.Catalogue`), ``reader`` (an
+    ``catalogue`` (a :class:`~moodtune.catalogue.sqlite.Catalogue`), ``reader`` (an
     :class:`~moodtune.vision.EmotionReader`) and ``recommender`` are used as given; whatever is
     None is loaded at start-up: the catalogue from ``catalogue_path`` (default: the user's
     catalogue, see ``Catalogue.open``). ``cors_origins`` lists the origins allowed to call the

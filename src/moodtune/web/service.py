@@ -21,8 +21,8 @@ from moodtune.errors import MoodtuneError
 from moodtune.recommend.target import ResolvedTarget as Target
 
 if TYPE_CHECKING:
+    from moodtune.catalogue.sqlite import Catalogue
     from moodtune.playlists import PlaylistEntry
-    from moodtune.recommend.catalogue import Catalogue
     from moodtune.recommend.recommender import MusicRecommender, Recommendation
     from moodtune.text.reader import TextReader
     from moodtune.vision import EmotionReader
@@ -57,7 +57,7 @@ class UnavailableError(MoodtuneError):
 class MoodService:
     """The loaded parts of the app, shared by all requests.
 
-    ``catalogue`` is a :class:`moodtune.recommend.catalogue.Catalogue`; ``recommender`` a
+    ``catalogue`` is a :class:`moodtune.catalogue.sqlite.Catalogue`; ``recommender`` a
     :class:`moodtune.recommend.recommender.MusicRecommender` over it; ``reader`` an
     :class:`moodtune.vision.EmotionReader` or None when image reading could not be loaded
     (``reader_problem`` then says why, and image requests answer 503); ``words_problem`` says
@@ -99,7 +99,7 @@ class MoodService:
         """
         owns = catalogue is None or owns_catalogue
         if catalogue is None:
-            from moodtune.recommend.builtin import open_catalogue
+            from moodtune.catalogue.builtin import open_catalogue
 
             catalogue = open_catalogue(catalogue_path)
         try:

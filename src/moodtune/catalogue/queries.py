@@ -1,13 +1,13 @@
 """Reading a catalogue: track records, listening history, feedback and statistics.
 
 Rows are read by column name (``sqlite3.Row``), never by position. Every function takes the
-:class:`~moodtune.recommend.store.Store` to read; :class:`~moodtune.recommend.catalogue.Catalogue`
+:class:`~moodtune.catalogue.store.Store` to read; :class:`~moodtune.catalogue.sqlite.Catalogue`
 offers them as methods.
 
 Examples
 --------
 >>> import tempfile, pathlib
->>> from moodtune.recommend.store import Store
+>>> from moodtune.catalogue.store import Store
 >>> with Store.open(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as store:
 ...     (track_records(store, "t.id = ?", ["nope"]), stats(store).tracks)
 ([], 0)
@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from moodtune.catalogue.schema import PROBABILITY_COLUMNS, PROVENANCES, provenance_column
+from moodtune.catalogue.store import Store
 from moodtune.data.features import FEATURE_NAMES
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.schema import PROBABILITY_COLUMNS, PROVENANCES, provenance_column
-from moodtune.recommend.store import Store
 
 __all__ = [
     "DISPLAY_COLUMNS",

@@ -52,7 +52,7 @@ catalogue from the shards' answers (docs/scale.md).
 Examples
 --------
 >>> import numpy as np
->>> from moodtune.recommend.index import TrackIndex, brute_force_match
+>>> from moodtune.index import TrackIndex, brute_force_match
 >>> rng = np.random.default_rng(0)
 >>> distributions = rng.dirichlet(np.ones(7), 5000).astype(np.float32)
 >>> positions = rng.uniform(-1, 1, (5000, 2)).astype(np.float32)
@@ -77,15 +77,15 @@ from pathlib import Path
 import numpy as np
 
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.index.brute import (
+from moodtune.index.brute import (
     _walk,
     brute_force_match,
     brute_force_path,
     brute_force_plane,
     path_points,
 )
-from moodtune.recommend.index.build import _build_grid, _build_groups, _one_blas_thread
-from moodtune.recommend.index.common import (
+from moodtune.index.build import _build_grid, _build_groups, _one_blas_thread
+from moodtune.index.common import (
     CELL,
     LEAF,
     PLANE_DIAMETER,
@@ -93,9 +93,9 @@ from moodtune.recommend.index.common import (
     select,
     weighted_sum,
 )
-from moodtune.recommend.index.match import match_query
-from moodtune.recommend.index.plane import plane_query
-from moodtune.recommend.index.shards import load_index, merge, save_index
+from moodtune.index.match import match_query
+from moodtune.index.plane import plane_query
+from moodtune.index.shards import load_index, merge, save_index
 
 __all__ = [
     "CELL",
@@ -134,7 +134,7 @@ class TrackIndex:
     Notes
     -----
     Build time is linear in n (k-means fitted on samples; every track is assigned once per
-    level). See :mod:`moodtune.recommend.index` for the design and docs/scale.md for figures.
+    level). See :mod:`moodtune.index` for the design and docs/scale.md for figures.
     """
 
     def __init__(

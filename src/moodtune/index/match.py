@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from moodtune.recommend.index.build import _Groups, _Level
-from moodtune.recommend.index.common import (
+from moodtune.index.build import _Groups, _Level
+from moodtune.index.common import (
     _BISECTIONS,
     _EMPTY,
     _SLACK,

@@ -1,9 +1,9 @@
 """Opening a catalogue ready to use: a new one is filled with the built-in tracks.
 
-:class:`~moodtune.recommend.catalogue.Catalogue` itself starts empty; the command line and
+:class:`~moodtune.catalogue.sqlite.Catalogue` itself starts empty; the command line and
 the web app open catalogues through :func:`open_catalogue`, which fills a new, empty one with
 the 28 built-in playable clips (:mod:`moodtune.audio.builtin`) and, for the user's default
-catalogue, TidyTuesday's 28,356 Spotify songs first (:mod:`moodtune.recommend.songs`), so
+catalogue, TidyTuesday's 28,356 Spotify songs first (:mod:`moodtune.catalogue.songs`), so
 that ``moodtune serve`` recommends real songs at once.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from moodtune.catalogue.sqlite import Catalogue, ImportReport
 from moodtune.model.artifact import EmotionModel
-from moodtune.recommend.catalogue import Catalogue, ImportReport
 
 __all__ = ["fill_builtin", "open_catalogue"]
 
@@ -30,7 +30,7 @@ def open_catalogue(
     ----------
     path : str or Path or None
         The catalogue file (created when missing); None: the user's default catalogue
-        (:func:`moodtune.recommend.store.default_path`).
+        (:func:`moodtune.catalogue.store.default_path`).
     model : EmotionModel or None
         The model that classifies the tracks (default: the one shipped with moodtune).
     builtin : bool
@@ -75,7 +75,7 @@ def fill_builtin(catalogue: Catalogue, *, songs: bool = False) -> ImportReport:
     from moodtune.audio.builtin import builtin_catalogue
 
     if songs:
-        from moodtune.recommend.songs import SOURCE, default_songs
+        from moodtune.catalogue.songs import SOURCE, default_songs
 
         catalogue.import_table(default_songs(), source=SOURCE)
     table, audio_paths, provenance = builtin_catalogue()

@@ -1,7 +1,7 @@
 """Importing a track table into a catalogue.
 
 Importing classifies the tracks in the same transaction, so every track has probabilities
-from one model version (:mod:`~moodtune.recommend.classification`). Repeated rows of a track
+from one model version (:mod:`~moodtune.catalogue.classification`). Repeated rows of a track
 are merged as the table readers merge them (``moodtune.data.readers``).
 
 Examples
@@ -9,7 +9,7 @@ Examples
 >>> import tempfile, pathlib
 >>> from moodtune.data.readers import tidy
 >>> from moodtune.model.artifact import EmotionModel
->>> from moodtune.recommend.store import Store
+>>> from moodtune.catalogue.store import Store
 >>> table = tidy(pd.DataFrame({
 ...     "track_id": ["a", "b"], "tempo": [90.0, 150.0], "danceability": [0.3, 0.8],
 ...     "energy": [0.2, 0.9], "valence": [0.2, 0.9], "loudness": [-12.0, -4.0],
@@ -34,6 +34,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from moodtune.catalogue.classification import Classified, classify, classify_all, write_predictions
+from moodtune.catalogue.schema import PROVENANCES, provenance_column
+from moodtune.catalogue.store import Store
 from moodtune.data.features import FEATURE_NAMES
 from moodtune.data.names import bound_records
 from moodtune.data.repeats import resolve_repeats
@@ -41,9 +44,6 @@ from moodtune.data.spotify_ids import is_spotify_id
 from moodtune.data.table import TrackTable
 from moodtune.errors import InputError, MoodtuneError
 from moodtune.model.artifact import EmotionModel
-from moodtune.recommend.classification import Classified, classify, classify_all, write_predictions
-from moodtune.recommend.schema import PROVENANCES, provenance_column
-from moodtune.recommend.store import Store
 
 __all__ = ["ImportReport", "artist_key", "import_table"]
 
@@ -130,7 +130,7 @@ def import_table(
     preview_urls: Sequence[str | None] | None = None,
 ) -> ImportReport:
     """Add or update the tracks of ``table`` and classify them with ``model``, in one
-    transaction (see :meth:`moodtune.recommend.catalogue.Catalogue.import_table` and the
+    transaction (see :meth:`moodtune.catalogue.sqlite.Catalogue.import_table` and the
     module's example)."""
     started = time.perf_counter()
     incoming = _prepare(model, table, source, provenance, audio_paths, preview_urls)

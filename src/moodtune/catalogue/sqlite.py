@@ -1,15 +1,15 @@
 """The music catalogue: tracks, features with provenance, predicted emotions, history, feedback.
 
-A :class:`Catalogue` is one SQLite file (see :mod:`moodtune.recommend.schema`). Its parts
+A :class:`Catalogue` is one SQLite file (see :mod:`moodtune.catalogue.schema`). Its parts
 live in one module each: the file, its transactions and change detection in
-:mod:`~moodtune.recommend.store`, importing and classifying in
-:mod:`~moodtune.recommend.ingest`, reading tracks, history, feedback and statistics in
-:mod:`~moodtune.recommend.queries`, and what a recommendation reads in
-:mod:`~moodtune.recommend.snapshot`. The catalogue keeps every track classified by one
+:mod:`~moodtune.catalogue.store`, importing and classifying in
+:mod:`~moodtune.catalogue.ingest`, reading tracks, history, feedback and statistics in
+:mod:`~moodtune.catalogue.queries`, and what a recommendation reads in
+:mod:`~moodtune.catalogue.snapshot`. The catalogue keeps every track classified by one
 model version: when that version changes (a new default model, or another model given),
 it reclassifies itself before it is used.
 
-A catalogue opened here starts empty; :func:`moodtune.recommend.builtin.open_catalogue`
+A catalogue opened here starts empty; :func:`moodtune.catalogue.builtin.open_catalogue`
 opens one filled, when new, with the built-in tracks (what the CLI and the web app use).
 
 Examples
@@ -29,17 +29,17 @@ from typing import Any
 
 import numpy as np
 
+from moodtune.catalogue import classification, ingest, queries
+from moodtune.catalogue.arrays import CatalogueArrays, load_arrays
+from moodtune.catalogue.classification import Classified, classify
+from moodtune.catalogue.ingest import ImportReport, artist_key
+from moodtune.catalogue.queries import CatalogueStats, Feedback, TrackRecord
+from moodtune.catalogue.snapshot import SHARED_ARRAYS, Snapshot
+from moodtune.catalogue.store import DEFAULT_NAME, ENV_VAR, Store, default_path
+from moodtune.catalogue.taste import FeedbackLog, FeedbackState
 from moodtune.data.table import TrackTable
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import EmotionModel
-from moodtune.recommend import classification, ingest, queries
-from moodtune.recommend.arrays import CatalogueArrays, load_arrays
-from moodtune.recommend.classification import Classified, classify
-from moodtune.recommend.ingest import ImportReport, artist_key
-from moodtune.recommend.queries import CatalogueStats, Feedback, TrackRecord
-from moodtune.recommend.snapshot import SHARED_ARRAYS, Snapshot
-from moodtune.recommend.store import DEFAULT_NAME, ENV_VAR, Store, default_path
-from moodtune.recommend.taste import FeedbackLog, FeedbackState
 
 __all__ = [
     "DEFAULT_NAME",
@@ -83,12 +83,12 @@ class Catalogue(Store):
         ``None`` means :func:`default_path`. ``model`` classifies the tracks (default: the
         model shipped with moodtune). ``fill_builtin`` is kept for old calls and must be
         False: a catalogue filled with the built-in tracks is opened by
-        :func:`moodtune.recommend.builtin.open_catalogue`.
+        :func:`moodtune.catalogue.builtin.open_catalogue`.
         """
         if fill_builtin:
             raise MoodtuneError(
                 "Catalogue.open no longer fills a catalogue: use "
-                "moodtune.recommend.builtin.open_catalogue"
+                "moodtune.catalogue.builtin.open_catalogue"
             )
         return super().open(path, model=model)
 
@@ -167,7 +167,7 @@ class Catalogue(Store):
 
         Reclassifies first when the model version changed. The arrays are shared by every
         :class:`Catalogue` of this process open on the same file (:data:`SHARED_ARRAYS
-        <moodtune.recommend.snapshot.SHARED_ARRAYS>`), so opening one per request does not
+        <moodtune.catalogue.snapshot.SHARED_ARRAYS>`), so opening one per request does not
         reload them. While the file does not change, this costs one ``PRAGMA data_version``.
         """
         return self.remember(("arrays", self.model_version_now()), self._current_arrays)
@@ -190,7 +190,7 @@ class Catalogue(Store):
         Examples
         --------
         >>> import tempfile, pathlib
-        >>> from moodtune.recommend.builtin import open_catalogue
+        >>> from moodtune.catalogue.builtin import open_catalogue
         >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
         ...     before = catalogue.snapshot_in_memory(100)
         ...     taken = catalogue.snapshot(100)
@@ -240,7 +240,7 @@ class Catalogue(Store):
         """What a recommendation shows of the given row ids (None: of every track).
 
         Returns rowid → ``(id, title, artists, spotify_id, audio_path, audio_url,
-        preview_url)`` (:data:`~moodtune.recommend.queries.DISPLAY_COLUMNS`).
+        preview_url)`` (:data:`~moodtune.catalogue.queries.DISPLAY_COLUMNS`).
         """
         return queries.display_rows(self, None if rowids is None else list(rowids))
 
@@ -280,7 +280,7 @@ class Catalogue(Store):
         return self.feedback_state().liked
 
     def feedback_state(self) -> FeedbackState:
-        """The latest 👍/👎 of each track (:class:`~moodtune.recommend.taste.FeedbackState`),
+        """The latest 👍/👎 of each track (:class:`~moodtune.catalogue.taste.FeedbackState`),
         brought up to date from the rows added since it was last read (never the whole
         feedback table again, unless rows were undone)."""
         log = self.__dict__.get("_feedback_log") or self.__dict__.setdefault(

@@ -1,11 +1,11 @@
 """What one recommendation reads of a catalogue, and the arrays shared within a process.
 
 A :class:`Snapshot` is the catalogue as a request sees it: the numpy arrays of its current
-revision (:class:`~moodtune.recommend.arrays.CatalogueArrays`), the recently played tracks,
+revision (:class:`~moodtune.catalogue.arrays.CatalogueArrays`), the recently played tracks,
 the liked and the disliked ones. :meth:`Catalogue.snapshot
-<moodtune.recommend.catalogue.Catalogue.snapshot>` reads whatever is not in memory;
+<moodtune.catalogue.sqlite.Catalogue.snapshot>` reads whatever is not in memory;
 :meth:`Catalogue.snapshot_in_memory
-<moodtune.recommend.catalogue.Catalogue.snapshot_in_memory>` never waits: it answers None
+<moodtune.catalogue.sqlite.Catalogue.snapshot_in_memory>` never waits: it answers None
 unless all of it is in memory for the file as it is now.
 
 The arrays of a revision are loaded once per process: :data:`SHARED_ARRAYS` keeps those of
@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from moodtune.recommend.arrays import CatalogueArrays
+from moodtune.catalogue.arrays import CatalogueArrays
 
 if TYPE_CHECKING:
-    from moodtune.recommend.taste import FeedbackState
+    from moodtune.catalogue.taste import FeedbackState
 
 __all__ = ["SHARED_ARRAYS", "ArraysCache", "Snapshot"]
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from moodtune.recommend.index.common import (
+from moodtune.index.common import (
     PLANE_DIAMETER,
     _check_query,
     _excluded_array,

@@ -1,7 +1,7 @@
 """Feedback that changes later rankings: a listener's taste from their 👍 and 👎.
 
 Each liked or disliked track is a point in the space of the tracks' feature vectors (the
-seed's seven features, about 0..1; see :data:`moodtune.recommend.arrays.SIMILARITY_FEATURES`).
+seed's seven features, about 0..1; see :data:`moodtune.catalogue.arrays.SIMILARITY_FEATURES`).
 A candidate's *taste* is how close it lies to the nearest liked track minus how close it
 lies to the nearest disliked one, each closeness a Gaussian of the distance
 (``exp(-d² / 2h²)``, bandwidth h): +1 for a twin of a liked track, −1 for a twin of a disliked
@@ -15,7 +15,7 @@ What a request costs does not grow with the feedback given (issue 22: 76 ms per 
 3,000 👎 before). :class:`FeedbackLog` keeps, per catalogue, the latest 👍/👎 of each track,
 updated from the feedback rows added since it last looked (one indexed query for the new
 rows; a counter kept by a trigger tells when rows were undone, and only then is the latest
-feedback of each track read again, see :func:`moodtune.recommend.queries.feedback_since`);
+feedback of each track read again, see :func:`moodtune.catalogue.queries.feedback_since`);
 it never rereads the whole table on a new 👍/👎. Its :class:`FeedbackState` gives a
 request, once per catalogue revision and change of feedback, a boolean mask of the disliked
 tracks over the arrays (a disliked track is skipped by one array lookup, not by a search of
@@ -25,7 +25,7 @@ dislikes: a request then costs the same at 0 and at 100,000 feedback rows.
 Examples
 --------
 >>> import tempfile, pathlib
->>> from moodtune.recommend.builtin import open_catalogue
+>>> from moodtune.catalogue.builtin import open_catalogue
 >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
 ...     ids = [catalogue.tracks_by_rowid([r])[r].track_id for r in (1, 2)]
 ...     for track, liked in ((ids[0], False), (ids[1], True), (ids[0], True)):
@@ -43,11 +43,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from moodtune.recommend import queries
+from moodtune.catalogue import queries
 
 if TYPE_CHECKING:
-    from moodtune.recommend.arrays import CatalogueArrays
-    from moodtune.recommend.store import Store
+    from moodtune.catalogue.arrays import CatalogueArrays
+    from moodtune.catalogue.store import Store
 
 
 #: Gaussian bandwidth in the feature space (features about 0..1; 0.15 ≈ a clear neighbour).

@@ -3,9 +3,9 @@
 28,356 unique tracks with their Spotify ids, titles, artists, albums and the 11 audio
 features, stored in the package as ``tidytuesday.parquet`` (zstd) and imported, with the
 built-in playable clips, into the user's new default catalogue
-(:func:`moodtune.recommend.builtin.open_catalogue`); they
+(:func:`moodtune.catalogue.builtin.open_catalogue`); they
 play in the page through Spotify's embed player when the browser is online. The file is made
-from the public table by ``python -m moodtune.recommend.songs CSV`` (the command and the
+from the public table by ``python -m moodtune.catalogue.songs CSV`` (the command and the
 source's sha256 are in ``tidytuesday.json``).
 """
 
@@ -21,7 +21,7 @@ from moodtune.data.readers import read_tracks
 from moodtune.data.table import TrackTable
 
 #: Where the shipped files live, inside the package.
-DATA = "moodtune.recommend.data"
+DATA = "moodtune.catalogue.data"
 FILE = "tidytuesday.parquet"
 ABOUT = "tidytuesday.json"
 SOURCE = "tidytuesday"
@@ -48,7 +48,7 @@ def build(csv: Path, folder: Path) -> dict[str, object]:
         "source_sha256": hashlib.sha256(csv.read_bytes()).hexdigest(),
         "tracks": len(frame),
         "notes": table.notes,
-        "command": f"python -m moodtune.recommend.songs {csv.name}",
+        "command": f"python -m moodtune.catalogue.songs {csv.name}",
     }
     (folder / ABOUT).write_text(json.dumps(about, indent=1) + "\n")
     return about

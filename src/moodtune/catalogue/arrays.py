@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from moodtune.catalogue.schema import PROBABILITY_COLUMNS, READING_COLUMNS
 from moodtune.data.features import SEED_FEATURES
 from moodtune.emotions import to_plane, valence_arousal
-from moodtune.recommend.index import TrackIndex
-from moodtune.recommend.index.common import weighted_sum
-from moodtune.recommend.schema import PROBABILITY_COLUMNS, READING_COLUMNS
+from moodtune.index import TrackIndex
+from moodtune.index.common import weighted_sum
 
 #: Features compared to tell near-duplicate tracks apart (tempo divided by :data:`TEMPO_SCALE`).
 SIMILARITY_FEATURES: tuple[str, ...] = SEED_FEATURES
@@ -94,7 +94,7 @@ class CatalogueArrays:
     - ``position`` (n, 2) float32 on the valence/arousal plane (:func:`plane_position`);
     - ``vectors`` (n, 7) float32: the :data:`SIMILARITY_FEATURES` scaled to about 0..1;
     - ``artists`` (n,) int32 primary-artist codes, -1 when unknown;
-    - ``index``: the :class:`~moodtune.recommend.index.TrackIndex` of the distributions,
+    - ``index``: the :class:`~moodtune.index.TrackIndex` of the distributions,
       positions and artists, which the rankings (:mod:`moodtune.recommend.ranking`) search.
     """
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.index.build import _Grid
-from moodtune.recommend.index.common import (
+from moodtune.index.build import _Grid
+from moodtune.index.common import (
     _EMPTY,
     _SLACK,
     PLANE_DIAMETER,

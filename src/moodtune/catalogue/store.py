@@ -1,6 +1,6 @@
 """The catalogue file: its connection, transactions, revision and change detection.
 
-A :class:`Store` is one open SQLite catalogue (see :mod:`moodtune.recommend.schema`) shared
+A :class:`Store` is one open SQLite catalogue (see :mod:`moodtune.catalogue.schema`) shared
 by the threads of a process: one connection guarded by a lock. It knows whether the file
 changed since a value was read from it (:class:`Remembered`), so that what the catalogue
 derives from the file (the revision, the arrays, the history) is read again only after a
@@ -26,8 +26,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from moodtune.catalogue.schema import connect
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.schema import connect
 
 __all__ = ["DEFAULT_NAME", "ENV_VAR", "DiskFullError", "Remembered", "Store", "default_path"]
 

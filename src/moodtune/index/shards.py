@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.index.build import _LEVEL_FIELDS, _Grid, _Groups, _Level
-from moodtune.recommend.index.common import _EMPTY, select
+from moodtune.index.build import _LEVEL_FIELDS, _Grid, _Groups, _Level
+from moodtune.index.common import _EMPTY, select
 
 __all__ = ["load_index", "merge", "save_index"]
 

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from moodtune.catalogue.arrays import fetch_matrix
+from moodtune.catalogue.schema import PROBABILITY_COLUMNS, READING_COLUMNS
+from moodtune.catalogue.store import Store
 from moodtune.data.features import FEATURE_NAMES
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import EmotionModel
-from moodtune.recommend.arrays import fetch_matrix
-from moodtune.recommend.schema import PROBABILITY_COLUMNS, READING_COLUMNS
-from moodtune.recommend.store import Store
 
 __all__ = ["Classified", "classify", "classify_all", "write_predictions"]
 
