@@ -42,7 +42,7 @@ def recommend(run_cli, catalogue: Path, playlist: Path, k: int = 6) -> list[dict
     )  # fmt: skip
     assert code == 0, err
     assert f"playlist of {k} tracks" in err
-    return json.loads(out)["recommendations"]
+    return json.loads(out)["tracks"]
 
 
 def test_m3u8_of_local_clips_lists_their_files(run_cli, tmp_path: Path):

@@ -161,7 +161,7 @@ def test_the_cli_accepts_mood_words(tmp_path, word):
     )
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
-    assert word.lower() in answer["summary"] and len(answer["recommendations"]) == 3
+    assert word.lower() in answer["summary"] and len(answer["tracks"]) == 3
 
 
 @pytest.mark.parametrize("cap", [None, 1, 2])

@@ -74,10 +74,11 @@ def test_recommend_json_is_reproducible_with_a_seed(moods_catalogue: Path):
     first, second = run(*args), run(*args)
     assert first.returncode == 0, first.stderr
     payload = json.loads(first.stdout)
-    assert payload["mode"] == "uplift" and len(payload["recommendations"]) == 5
-    assert payload["target"]["sadness"] == 1.0
+    # The answer's one shape, as POST /api/recommend gives it (issue 23).
+    assert payload["mode"] == "uplift" and len(payload["tracks"]) == 5
+    assert payload["target"]["probabilities"]["sadness"] == 1.0
     assert {"track_id", "title", "artist", "score", "reason", "probabilities"} <= set(
-        payload["recommendations"][0]
+        payload["tracks"][0]
     )
     assert first.stdout == second.stdout
 

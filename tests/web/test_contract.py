@@ -123,7 +123,7 @@ def test_every_track_is_explained_in_words(client, mode):
 
 
 def test_explanations_name_the_feel_and_the_source():
-    from moodtune.web.explain import explain
+    from moodtune.recommend.explain import explain
 
     bright = {"valence": 0.9, "energy": 0.85}
     assert explain(bright, mood="happiness", given_as="face", mode="match", step=1, steps=5) == (

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from moodtune.playlists import PlaylistEntry
     from moodtune.playlists.spotify import UserAuth
     from moodtune.recommend.answer import Answer
-    from moodtune.recommend.recommender import Recommendation
 
 __all__ = [
     "catalog_app",
@@ -274,7 +273,7 @@ def recommend(
     if as_json:
         console.out.print_json(json.dumps(answer.to_dict()))
         return
-    _print_recommendations(answer.recommendations, answer.summary)
+    _print_recommendations(answer)
 
 
 def _check_outputs(playlist: Path | None, save_to_spotify: str | None) -> UserAuth | None:
@@ -313,23 +312,25 @@ def _save_to_spotify(
     console.done(f"saved {saved.added} tracks to Spotify as {name!r}{left}: {saved.url}")
 
 
-def _print_recommendations(results: list[Recommendation], summary: str) -> None:
+def _print_recommendations(answer: Answer) -> None:
+    """The answer as a table: each track with, under its title, why it was chosen in words
+    (dim: the numbers); readable at 80 columns."""
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=summary)
+    table = Table(title=answer.summary)
     table.add_column("#", justify="right")
-    table.add_column("title")
-    table.add_column("artist")
+    table.add_column("title · why", ratio=3)
+    table.add_column("artist", ratio=1)
     table.add_column("score", justify="right")
-    table.add_column("why")
-    for number, item in enumerate(results, 1):
-        table.add_row(
-            str(number),
-            item.title or item.track_id,
-            item.artist or "",
-            f"{item.score:.3f}",
-            item.reason if item.close is not False else f"{item.reason} (a weaker match)",
-        )
+    words = answer.explanations or [""] * len(answer.recommendations)
+    for number, (item, said) in enumerate(zip(answer.recommendations, words, strict=True), 1):
+        weaker = item.close is False and not said  # the words say "a looser match"
+        reason = f"{item.reason} (a weaker match)" if weaker else item.reason
+        cell = Text(item.title or item.track_id, style="bold")
+        cell.append(f"\n{said}" if said else "")
+        cell.append(f"\n{reason}", style="dim")
+        table.add_row(str(number), cell, item.artist or "", f"{item.score:.3f}")
     console.out.print(table)
 
 

@@ -1,22 +1,66 @@
-"""Recommendations for a resolved target, and for a picture: the library under CLI and web."""
+"""The answer to "music for this mood": what the CLI prints and the API returns.
+
+:class:`Answer` holds the target, the tracks, the line said above them and each track's
+explanation in listeners' words (:mod:`moodtune.recommend.explain`). :meth:`Answer.to_dict`
+is the one JSON shape of an answer, version :data:`ANSWER_VERSION`: ``moodtune recommend
+--json`` prints it, ``POST /api/recommend`` returns it with this server's URLs added
+(``request_id``; per track ``audio_url``, ``spotify_url``, ``playback``). Its JSON schema is
+docs/answer.schema.json, described in docs/recommend.md ("The answer").
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moodtune.recommend.explain import explain
 from moodtune.recommend.matching import summarise
-from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT
+from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, MODES
 from moodtune.recommend.recommender import MusicRecommender, Recommendation
 from moodtune.recommend.target import Reader, ResolvedTarget, resolve_target
 
-__all__ = ["Answer", "recommend_for", "recommend_for_image"]
+__all__ = [
+    "ANSWER_VERSION",
+    "Answer",
+    "recommend_for",
+    "recommend_for_image",
+    "track_dict",
+]
+
+#: The version of :meth:`Answer.to_dict`'s shape (``"version"`` in it); raised when a field
+#: changes meaning or goes away (new fields keep the version).
+ANSWER_VERSION = 1
+
+
+def track_dict(item: Recommendation, explanation: str | None = None) -> dict[str, Any]:
+    """One track of an answer as JSON-ready data: :meth:`Recommendation.to_dict` with
+    ``reading`` as ``{"valence": …, "arousal": …}`` (or None), ``explanation`` (the sentence in
+    listeners' words, None where no mood was asked for) and no ``audio_url`` (a server adds
+    its own URL for local files).
+
+    Examples
+    --------
+    >>> from moodtune.recommend.recommender import Recommendation
+    >>> item = Recommendation("t1", "Song", "Band", 0.9, "match 0.90", {"happiness": 1.0},
+    ...                       0.8, 0.7, None, None, None, False, reading=(0.41234, -0.2))
+    >>> data = track_dict(item, "Bright and energetic, like the happy mood you chose.")
+    >>> data["reading"], "audio_url" in data
+    ({'valence': 0.4123, 'arousal': -0.2}, False)
+    """
+    data = item.to_dict()
+    del data["audio_url"]
+    if item.reading is not None:
+        valence, arousal = item.reading
+        data["reading"] = {"valence": round(valence, 4), "arousal": round(arousal, 4)}
+    data["explanation"] = explanation
+    return data
 
 
 @dataclass
 class Answer:
-    """Recommendations with what they were asked for and the line said above them.
+    """Recommendations with what they were asked for, the line said above them and why each.
 
     Attributes
     ----------
@@ -30,6 +74,9 @@ class Answer:
         Up to ``k`` tracks, in order.
     summary : str
         One line about them (:func:`moodtune.recommend.matching.summarise`).
+    explanations : list of str
+        Per track, why it was chosen in listeners' words
+        (:func:`moodtune.recommend.explain.explain`).
     """
 
     target: ResolvedTarget
@@ -37,20 +84,53 @@ class Answer:
     k: int
     recommendations: list[Recommendation]
     summary: str
+    explanations: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, target: ResolvedTarget, tracks: Sequence[Recommendation], *, k: int, mode: str
+    ) -> Answer:
+        """The answer giving ``tracks`` for ``target``: its summary and explanations."""
+        given_as = target.reading.source if target.reading is not None else target.given_as
+        listed = [track_dict(item) for item in tracks]
+        explanations = [
+            explain(data, mood=target.top, given_as=given_as, mode=mode, step=i, steps=len(listed))
+            for i, data in enumerate(listed, 1)
+        ]
+        return cls(target, mode, k, list(tracks), summarise(listed, target.top, mode), explanations)
+
+    def tracks(self) -> list[dict[str, Any]]:
+        """The tracks as :meth:`to_dict` gives them (:func:`track_dict`, with the words)."""
+        words = self.explanations or [None] * len(self.recommendations)
+        return [
+            track_dict(item, said) for item, said in zip(self.recommendations, words, strict=True)
+        ]
+
+    def matches(self) -> dict[str, int] | None:
+        """``{"close": n, "weaker": m}`` in a mode that matches the target (how many tracks
+        closely match it, :mod:`moodtune.recommend.matching`); None in a path mode."""
+        kind = MODES.get(self.mode)
+        if kind is not None and kind.end is not None:
+            return None
+        close = sum(bool(item.close) for item in self.recommendations)
+        return {"close": close, "weaker": len(self.recommendations) - close}
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``target`` (emotion → weight), ``mode``, ``k``, ``summary``,
-        ``recommendations`` and, when something was read, ``reading``."""
-        payload: dict[str, Any] = {
-            "target": {e: round(float(w), 4) for e, w in self.target.probabilities.items()},
+        """JSON-ready, the shape of docs/answer.schema.json: ``version``, ``target`` (``top``,
+        ``probabilities``, ``given_as``, ``point``, ``notes``), ``reading`` (what was read
+        from a picture or words, else None), ``mode``, ``k``, ``summary``, ``matches`` and
+        ``tracks`` (:func:`track_dict`, each with its ``explanation``)."""
+        reading = self.target.reading
+        return {
+            "version": ANSWER_VERSION,
+            "target": self.target.to_dict(),
+            "reading": reading.to_dict() if reading is not None else None,
             "mode": self.mode,
             "k": self.k,
             "summary": self.summary,
-            "recommendations": [r.to_dict() for r in self.recommendations],
+            "matches": self.matches(),
+            "tracks": self.tracks(),
         }
-        if self.target.reading is not None:
-            payload["reading"] = self.target.reading.to_dict()
-        return payload
 
 
 def recommend_for(
@@ -60,7 +140,8 @@ def recommend_for(
     k: int = K_DEFAULT,
     mode: str = DEFAULT_MODE,
 ) -> Answer:
-    """``k`` tracks for ``target`` in ``mode``, with the line that sums them up.
+    """``k`` tracks for ``target`` in ``mode``, with the line that sums them up and why each
+    was chosen.
 
     Examples
     --------
@@ -69,12 +150,14 @@ def recommend_for(
     >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
     ...     recommender = MusicRecommender(catalogue, seed=0)
     ...     answer = recommend_for(recommender, resolve_target(emotion="sad"), k=4)
-    >>> len(answer.recommendations), answer.to_dict()["target"]["sadness"], answer.mode
+    >>> shown = answer.to_dict()
+    >>> len(shown["tracks"]), shown["target"]["probabilities"]["sadness"], shown["mode"]
     (4, 1.0, 'match')
+    >>> all("sad" in track["explanation"] for track in shown["tracks"])
+    True
     """
     tracks = recommender.recommend(target, k=k, mode=mode)
-    summary = summarise([r.to_dict() for r in tracks], target.top, mode)
-    return Answer(target, mode, k, tracks, summary)
+    return Answer.of(target, tracks, k=k, mode=mode)
 
 
 def recommend_for_image(
@@ -104,6 +187,8 @@ def recommend_for_image(
     ...     )
     >>> answer.target.reading.top, len(answer.recommendations)
     ('happiness', 3)
+    >>> "in your photo" in answer.explanations[0]
+    True
     """
     target = resolve_target(image=image, text=text, read=read)
     return recommend_for(recommender, target, k=k, mode=mode)

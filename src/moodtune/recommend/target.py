@@ -104,12 +104,14 @@ class ResolvedTarget:
         return self.mood or describe(self.vector)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``top``, the rounded ``probabilities`` and ``given_as``."""
+        """JSON-ready: ``top``, the rounded ``probabilities``, ``given_as``, ``point`` (on the
+        valence/arousal plane) and ``notes``."""
         return {
             "top": self.top,
             "probabilities": {k: round(float(v), 4) for k, v in self.probabilities.items()},
             "given_as": self.given_as,
             "point": [round(float(v), 4) for v in self.point],
+            "notes": list(self.notes),
         }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import anyio.to_thread
 from fastapi import Depends, Request
@@ -25,6 +25,7 @@ from moodtune.web.service import MoodService
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from moodtune.recommend.answer import Answer
     from moodtune.vision.reading import EmotionReading
 
 __all__ = ["Audio", "Service", "Work", "Workshop", "remember_history", "start", "warm_emotions"]
@@ -109,16 +110,17 @@ class Workshop:
 
     async def recommend(
         self, target: Target, k: int, mode: str, artist_cap: int | None = None
-    ) -> list[dict[str, Any]]:
-        """``k`` tracks for ``target``: answered on the event loop when everything is cached
-        (~0.2 ms, less than a hand-over to the thread pool costs under load), else in
-        :attr:`cheap` for a named emotion, :attr:`recommend_gate` for the rest.
+    ) -> Answer:
+        """``k`` tracks for ``target`` (the library's answer): answered on the event loop
+        when everything is cached (~0.2 ms, less than a hand-over to the thread pool costs
+        under load), else in :attr:`cheap` for a named emotion, :attr:`recommend_gate` for
+        the rest.
         ``artist_cap``: see ``MoodService.recommender_for``."""
-        tracks = self.service.recommend_now(target, k, mode, artist_cap)
-        if tracks is None:
+        answer = self.service.recommend_now(target, k, mode, artist_cap)
+        if answer is None:
             gate = self.cheap if target.given_as == "emotion" else self.recommend_gate
-            tracks = await gate.run(self.service.recommend, target, k, mode, artist_cap)
-        return tracks
+            answer = await gate.run(self.service.recommend, target, k, mode, artist_cap)
+        return answer
 
 
 def remember_history(service: MoodService) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from moodtune.web.schemas import ModeName
 
 __all__ = [
+    "AnswerOut",
+    "AnswerTrackOut",
     "ErrorItem",
     "ErrorOut",
     "FaceOut",
@@ -19,6 +21,7 @@ __all__ = [
     "JournalOut",
     "JournalRequestOut",
     "JournalSessionOut",
+    "MatchesOut",
     "PointOut",
     "ReadingOut",
     "RecommendOut",
@@ -26,6 +29,7 @@ __all__ = [
     "SpotifySavedOut",
     "TargetOut",
     "TrackOut",
+    "answer_schema",
 ]
 
 
@@ -39,7 +43,7 @@ _PROBABILITIES = {
     "sadness": 0.02,
     "surprise": 0.03,
 }
-_TRACK = {
+_ANSWER_TRACK = {
     "track_id": "1kPJ5BmYyMKqy5KPddm3bN",
     "title": "Here Comes the Sun",
     "artist": "The Beatles",
@@ -49,15 +53,35 @@ _TRACK = {
     "valence": 0.82,
     "energy": 0.77,
     "has_audio": True,
-    "audio_url": "/api/tracks/1kPJ5BmYyMKqy5KPddm3bN/audio",
     "remote_audio_url": None,
     "spotify_id": "6dGnYIeXmHdcikdzNNDMm2",
-    "spotify_url": "https://open.spotify.com/track/6dGnYIeXmHdcikdzNNDMm2",
     "preview_url": None,
     "reading": {"valence": 0.62, "arousal": 0.35},
     "close": True,
+    "chip": "happiness",
     "explanation": "Bright and energetic, like the happy mood you chose.",
+}
+_TRACK = _ANSWER_TRACK | {
+    "audio_url": "/api/tracks/1kPJ5BmYyMKqy5KPddm3bN/audio",
+    "spotify_url": "https://open.spotify.com/track/6dGnYIeXmHdcikdzNNDMm2",
     "playback": "local",
+}
+_TARGET = {
+    "top": "happiness",
+    "probabilities": _PROBABILITIES,
+    "given_as": "emotion",
+    "point": [0.75, 0.45],
+    "notes": [],
+}
+_ANSWER = {
+    "version": 1,
+    "target": _TARGET,
+    "reading": None,
+    "mode": "match",
+    "k": 1,
+    "summary": "1 tracks matching happiness",
+    "matches": {"close": 1, "weaker": 0},
+    "tracks": [_ANSWER_TRACK],
 }
 _READING = {
     "top": "happiness",
@@ -79,8 +103,8 @@ _READING = {
 }
 
 
-def _example(value: object) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"examples": [value]})
+def _example(value: object, **config: Any) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [value]}, **config)
 
 
 class PointOut(BaseModel):
@@ -116,52 +140,72 @@ class ReadingOut(BaseModel):
 
 
 class TargetOut(BaseModel):
-    model_config = _example(
-        {"top": "happiness", "probabilities": _PROBABILITIES, "given_as": "emotion"}
-    )
+    """What an answer was asked for (``ResolvedTarget.to_dict``)."""
 
-    top: str
-    probabilities: dict[str, float]
+    model_config = _example(_TARGET, extra="forbid")
+
+    top: str = Field(..., description="the mood asked for by name, else the heaviest emotion")
+    probabilities: dict[str, float] = Field(..., description="the 7 emotions, summing to 1")
     given_as: Literal["image", "text", "emotion", "distribution"]
+    point: list[float] = Field(
+        ..., min_length=2, max_length=2, description="valence, arousal on the plane, -1..1"
+    )
+    notes: list[str] = Field(..., description="about the target, e.g. weights normalised")
 
 
-class TrackOut(BaseModel):
-    model_config = _example(_TRACK)
+class MatchesOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    close: int = Field(..., description="tracks that closely match the target")
+    weaker: int = Field(..., description="the others: the nearest, weaker matches")
+
+
+class AnswerTrackOut(BaseModel):
+    """One track of an answer (``moodtune.recommend.answer.track_dict``)."""
+
+    model_config = _example(_ANSWER_TRACK, extra="forbid")
 
     track_id: str
     title: str | None
     artist: str | None
     score: float
-    reason: str
+    reason: str = Field(..., description="why it was chosen, with the numbers")
     probabilities: dict[str, float]
     valence: float | None
     energy: float | None
     has_audio: bool = Field(..., description="the track has a local audio file on this server")
-    audio_url: str | None = Field(
-        None, description="this API's URL for the local audio (range requests), if has_audio"
-    )
     remote_audio_url: str | None = Field(
-        None, description="the track's audio elsewhere (http(s); not fetched by this server)"
+        ..., description="the track's audio elsewhere (http(s); not fetched by this server)"
     )
     spotify_id: str | None
-    spotify_url: str | None
     preview_url: str | None
     reading: PointOut | None = Field(
-        None, description="valence and arousal learned from listeners, -1..1 (not Spotify's)"
+        ..., description="valence and arousal learned from listeners, -1..1 (not Spotify's)"
     )
     close: bool | None = Field(
-        None, description="match mode: whether the track closely matches the emotion asked for"
+        ..., description="match mode: whether the track closely matches the emotion asked for"
     )
     chip: str | None = Field(
-        None,
+        ...,
         description="the emotion to name on the track: the most probable one its reading "
         "allows (never one whose valence/arousal region the reading lies outside)",
     )
     explanation: str | None = Field(
-        None,
+        ...,
         description="why it was chosen, in words (e.g. 'Bright and energetic, like the smile "
-        "in your photo.'); `reason` has the numbers",
+        "in your photo.'); `reason` has the numbers; null outside an answer (history)",
     )
+
+
+class TrackOut(AnswerTrackOut):
+    """A track as this API shows it: the answer's track with this server's URLs."""
+
+    model_config = _example(_TRACK, extra="forbid")
+
+    audio_url: str | None = Field(
+        ..., description="this API's URL for the local audio (range requests), if has_audio"
+    )
+    spotify_url: str | None
     playback: Literal["local", "spotify", "web", "none"] = Field(
         ...,
         description="how it plays: local (a file this server sends, offline too), spotify "
@@ -169,30 +213,50 @@ class TrackOut(BaseModel):
     )
 
 
-class RecommendOut(BaseModel):
-    model_config = _example(
-        {
-            "reading": None,
-            "target": {"top": "happiness", "probabilities": _PROBABILITIES, "given_as": "emotion"},
-            "mode": "match",
-            "k": 1,
-            "summary": "1 close match for happiness",
-            "tracks": [_TRACK],
-            "request_id": 12,
-        }
-    )
+class AnswerOut(BaseModel):
+    """The answer to a recommendation request, version 1: what ``moodtune recommend --json``
+    prints (``Answer.to_dict``); ``POST /api/recommend`` adds ``request_id`` and, per track,
+    ``audio_url``, ``spotify_url`` and ``playback``."""
 
-    reading: ReadingOut | None = Field(None, description="present when an image or text was read")
+    model_config = _example(_ANSWER, extra="forbid", title="moodtune answer")
+
+    version: Literal[1] = Field(..., description="the version of this shape")
     target: TargetOut
+    reading: ReadingOut | None = Field(..., description="what was read from an image or words")
     mode: ModeName
-    k: int
+    k: int = Field(..., description="how many tracks were asked for")
     summary: str = Field(
         ..., description="one line about the list, e.g. '3 close matches for happiness, 7 weaker'"
     )
-    tracks: list[TrackOut]
-    request_id: int | None = Field(
-        None, description="the request's id in the mood journal, when it was kept (`journal`)"
+    matches: MatchesOut | None = Field(
+        ..., description="in a mode that matches the target (match), the close/weaker counts"
     )
+    tracks: list[AnswerTrackOut]
+
+
+class RecommendOut(AnswerOut):
+    model_config = _example(
+        _ANSWER | {"tracks": [_TRACK], "request_id": 12}, extra="forbid", title="RecommendOut"
+    )
+
+    tracks: list[TrackOut]  # type: ignore[assignment]
+    request_id: int | None = Field(
+        ..., description="the request's id in the mood journal, when it was kept (`journal`)"
+    )
+
+
+def answer_schema() -> dict[str, Any]:
+    """The JSON schema of an answer (:class:`AnswerOut`), as docs/answer.schema.json holds it.
+
+    Write the file again after changing the answer's shape (tests/web/test_answer.py checks
+    it is up to date)::
+
+        python -c "import json; from moodtune.web.replies import answer_schema; \\
+        print(json.dumps(answer_schema(), indent=2, ensure_ascii=False))" \\
+        > docs/answer.schema.json
+    """
+    schema = AnswerOut.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
 class FeedbackOut(BaseModel):

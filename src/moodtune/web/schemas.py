@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
-from moodtune.emotions import ALIASES, EMOTIONS, distribution
+from moodtune.emotions import ALIASES, EMOTIONS, canonical, distribution
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
 from moodtune.recommend.moods import MOODS, mood_named
@@ -82,9 +82,7 @@ def _emotion(value: str | None) -> str | None:
 
 
 def _distribution(value: Any) -> dict[str, float] | None:
-    """A normalised {emotion: weight} from a mapping or 7 weights; ValueError when invalid.
-
-    Weights must be JSON numbers (not true/false or text)."""
+    """{emotion: weight} of JSON numbers as given, checked (resolve_target normalises)."""
     if value is None:
         return None
     weights = value.values() if isinstance(value, dict) else value
@@ -93,10 +91,14 @@ def _distribution(value: Any) -> dict[str, float] | None:
     ):
         raise ValueError("give an object {emotion: weight} or a list of 7 weights, as numbers")
     try:
-        vector = distribution(value)
+        distribution(value)
     except MoodtuneError as error:
         raise ValueError(str(error)) from None
-    return {name: float(weight) for name, weight in zip(EMOTIONS, vector, strict=True)}
+    pairs = value.items() if isinstance(value, dict) else zip(EMOTIONS, value, strict=True)
+    given = dict.fromkeys(EMOTIONS, 0.0)
+    for name, weight in pairs:
+        given[canonical(name)] += float(weight)
+    return given
 
 
 def _not_null(value: Any) -> Any:

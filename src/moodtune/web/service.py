@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import numpy as np
 
@@ -23,19 +22,17 @@ from moodtune.recommend.target import ResolvedTarget as Target
 if TYPE_CHECKING:
     from moodtune.catalogue.sqlite import Catalogue
     from moodtune.playlists import PlaylistEntry
+    from moodtune.recommend.answer import Answer
     from moodtune.recommend.recommender import MusicRecommender, Recommendation
     from moodtune.text.reader import TextReader
     from moodtune.vision import EmotionReader
     from moodtune.vision.reading import EmotionReading
 
 __all__ = [
-    "PLAYBACK",
     "MoodService",
     "NotFoundError",
     "Target",
     "UnavailableError",
-    "audio_url",
-    "playback",
 ]
 
 log = logging.getLogger("moodtune.web")
@@ -205,52 +202,42 @@ class MoodService:
                 self._capped[wanted] = MusicRecommender(self.catalogue, artist_cap=wanted, **kept)
             return self._capped[wanted]
 
-    def recommend(
-        self, target: Target, k: int, mode: str, artist_cap: int | None = None
-    ) -> list[dict[str, Any]]:
-        """``k`` tracks for ``target`` as JSON-ready dicts, with this API's audio URL filled;
-        at most ``artist_cap`` per artist (see :meth:`recommender_for`)."""
-        recommender = self.recommender_for(artist_cap)
-        recommendations = recommender.recommend(target, k=k, mode=mode)
-        return [self.track_dict(item) for item in recommendations]
+    def recommend(self, target: Target, k: int, mode: str, artist_cap: int | None = None) -> Answer:
+        """``k`` tracks for ``target`` in ``mode``: the library's
+        :class:`~moodtune.recommend.answer.Answer` (:func:`moodtune.web.answer.reply` adds
+        this API's URLs); at most ``artist_cap`` per artist (see :meth:`recommender_for`)."""
+        from moodtune.recommend.answer import recommend_for
+
+        return recommend_for(self.recommender_for(artist_cap), target, k=k, mode=mode)
 
     def recommend_now(
         self, target: Target, k: int, mode: str, artist_cap: int | None = None
-    ) -> list[dict[str, Any]] | None:
+    ) -> Answer | None:
         """:meth:`recommend` when it can answer at once from memory, else None.
 
         At once: the catalogue is free and everything the request needs is cached (see
         ``MusicRecommender.recommend_cached``), a fraction of a millisecond, less than handing
         the call to a worker thread costs. None means: call :meth:`recommend` in a thread.
         """
+        from moodtune.recommend.answer import Answer
+
         quick = getattr(self.recommender_for(artist_cap), "recommend_cached", None)
         if quick is None:
             return None
         recommendations = quick(target, k=k, mode=mode)
         if recommendations is None:
             return None
-        return [self.track_dict(item) for item in recommendations]
+        return Answer.of(target, recommendations, k=k, mode=mode)
 
     @staticmethod
     def track_dict(item: Recommendation) -> dict[str, Any]:
-        """A Recommendation as a JSON-ready dict (``Recommendation.to_dict``) with this API's
-        URLs, ``reading`` as ``{"valence": …, "arousal": …}`` and ``playback``.
+        """A Recommendation as an answer shows a track
+        (:func:`moodtune.recommend.answer.track_dict`, ``explanation`` None) with this API's
+        URLs (:func:`moodtune.web.answer.with_urls`): for the history and the journal."""
+        from moodtune.recommend.answer import track_dict
+        from moodtune.web.answer import with_urls
 
-        ``audio_url`` is this API's URL for the local file, only when ``has_audio`` (the file
-        exists); ``remote_audio_url`` is passed on as the recommender gives it (only http(s)
-        URLs, see ``moodtune.recommend.recommender.web_url``; the server never fetches or
-        proxies it).
-        """
-        data = item.to_dict()
-        data["audio_url"] = audio_url(item.track_id) if item.has_audio else None
-        spotify = data.get("spotify_id")
-        data["spotify_url"] = f"https://open.spotify.com/track/{spotify}" if spotify else None
-        data["explanation"] = None  # in words, filled in where the mood is known
-        if item.reading is not None:
-            valence, arousal = item.reading
-            data["reading"] = {"valence": round(valence, 4), "arousal": round(arousal, 4)}
-        data["playback"] = playback(data)
-        return data
+        return with_urls(track_dict(item))
 
     # --- audio and feedback --------------------------------------------------------------
 
@@ -362,33 +349,3 @@ class MoodService:
             "words_reading_problem": self.words_problem,
         }
         return dict(self._health)
-
-
-#: How a track plays: here (a local file this server sends), on Spotify (the embed or the
-#: app, online), from another web address (online), or not at all.
-PLAYBACK = ("local", "spotify", "web", "none")
-
-
-def playback(track: dict[str, Any]) -> str:
-    """How a track (as :meth:`MoodService.track_dict` shows it) plays, one of
-    :data:`PLAYBACK`.
-
-    Examples
-    --------
-    >>> playback({"has_audio": False, "spotify_id": "4uLU6hMCjMI75M1A2tKUQC"})
-    'spotify'
-    >>> playback({"has_audio": False, "spotify_id": None, "remote_audio_url": None})
-    'none'
-    """
-    if track.get("has_audio"):
-        return "local"
-    if track.get("spotify_id"):
-        return "spotify"
-    if track.get("remote_audio_url") or track.get("preview_url"):
-        return "web"
-    return "none"
-
-
-def audio_url(track_id: str) -> str:
-    """This API's URL for the audio of a track (the id is percent-encoded)."""
-    return f"/api/tracks/{quote(track_id, safe='')}/audio"

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from moodtune.recommend.matching import summarise
 from moodtune.recommend.target import ResolvedTarget, resolve_target
 from moodtune.web import replies, schemas
+from moodtune.web.answer import reply
 from moodtune.web.bodies import filled, image_of, read_form, read_json, validate
 from moodtune.web.deps import Service, Work
-from moodtune.web.explain import explain
 from moodtune.web.journal import keep
 from moodtune.web.responses import FastJSONResponse, errors, json_body
 from moodtune.web.uploads import UploadError, media_type
@@ -80,33 +79,21 @@ async def recommend(request: Request, work: Work) -> FastJSONResponse:
     """Music for a photo (multipart) or for an emotion, distribution or words (JSON).
 
     Multipart: `image` and/or `text`, with `mode` and `k`. JSON: exactly one of
-    `emotion`, `distribution` or `text`, with `mode` and `k`.
+    `emotion`, `distribution` or `text`, with `mode` and `k`. The reply is the answer
+    `moodtune recommend --json` prints (docs/answer.schema.json) with `request_id` and, per
+    track, `audio_url`, `spotify_url` and `playback`.
     """
     if media_type(request.headers.get("content-type")) == "application/json":
         query = await _json_query(request, work)
     else:
         query = await _form_query(request, work)
-    reading, target, mode = query.reading, query.target, query.mode
-    tracks = await work.recommend(target, query.k, mode, query.artist_cap)
-    given_as = reading.source if reading is not None else target.given_as
-    for step, track in enumerate(tracks, 1):
-        track["explanation"] = explain(
-            track, mood=target.top, given_as=given_as, mode=mode, step=step, steps=len(tracks)
-        )
-    number = None
+    answer = await work.recommend(query.target, query.k, query.mode, query.artist_cap)
+    data = reply(answer)  # the library's answer (docs/answer.schema.json) with URLs
     if query.journal:
-        number = await run_in_threadpool(keep, work.service, reading, target, mode, tracks)
-    return FastJSONResponse(
-        {
-            "reading": reading.to_dict() if reading is not None else None,
-            "target": target.to_dict(),
-            "mode": mode,
-            "k": query.k,
-            "summary": summarise(tracks, target.top, mode),
-            "tracks": tracks,
-            "request_id": number,
-        }
-    )
+        data["request_id"] = await run_in_threadpool(
+            keep, work.service, query.reading, query.target, query.mode, data["tracks"]
+        )
+    return FastJSONResponse(data)
 
 
 async def _json_query(request: Request, work: Work) -> Query:

@@ -2,8 +2,9 @@
 import { $, EMOJI, el, pct, shown, topOf } from "./dom.js";
 
 // The mood: the top emotion and seven bars, largest first. Bars already shown are updated
-// in place, so that a reading that changes (live mode) moves them.
-export function showMood(reading, probabilities, source, sourceKind) {
+// in place, so that a reading that changes (live mode) moves them. The notes: the reading's,
+// then `more` (the answer's notes on its target, e.g. weights normalised).
+export function showMood(reading, probabilities, source, sourceKind, more = []) {
   const top = topOf(probabilities);
   $("status").replaceChildren();
   $("top-emoji").textContent = EMOJI[top] || "🎵";
@@ -21,7 +22,8 @@ export function showMood(reading, probabilities, source, sourceKind) {
     requestAnimationFrame(() => fill.style.setProperty("width", pct(p)));
     return row;
   }));
-  $("notes").replaceChildren(...((reading && reading.notes) || []).map((n) => el("li", { text: n })));
+  const notes = [...((reading && reading.notes) || []), ...more];
+  $("notes").replaceChildren(...notes.map((n) => el("li", { text: n })));
   $("reading").hidden = false;
 }
 

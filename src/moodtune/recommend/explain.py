@@ -1,8 +1,9 @@
 """Why a track was chosen, in words a listener understands.
 
 The recommender's reason is exact and numeric ("valence 0.82, energy 0.77 → happiness
-0.71; ..."); the page shows this sentence instead ("Bright and energetic, like the smile in
-your photo") and keeps the numbers behind a details toggle.
+0.71; ..."); every answer (:class:`moodtune.recommend.answer.Answer`) also says this sentence
+("Bright and energetic, like the smile in your photo"): the page shows it and keeps the
+numbers behind a details toggle, ``moodtune recommend`` prints it under each track.
 
 Examples
 --------
