@@ -85,6 +85,7 @@ class Answer:
     recommendations: list[Recommendation]
     summary: str
     explanations: list[str] = field(default_factory=list)
+    _listed: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(
@@ -97,14 +98,19 @@ class Answer:
             explain(data, mood=target.top, given_as=given_as, mode=mode, step=i, steps=len(listed))
             for i, data in enumerate(listed, 1)
         ]
-        return cls(target, mode, k, list(tracks), summarise(listed, target.top, mode), explanations)
+        summary = summarise(listed, target.top, mode)
+        for data, said in zip(listed, explanations, strict=True):
+            data["explanation"] = said
+        return cls(target, mode, k, list(tracks), summary, explanations, listed)
 
     def tracks(self) -> list[dict[str, Any]]:
-        """The tracks as :meth:`to_dict` gives them (:func:`track_dict`, with the words)."""
+        """The tracks as :meth:`to_dict` gives them (:func:`track_dict`, with the words); new
+        dicts at each call (made once by :meth:`of`, copied)."""
+        if self._listed is not None and len(self._listed) == len(self.recommendations):
+            return [dict(data) for data in self._listed]
         words = self.explanations or [None] * len(self.recommendations)
-        return [
-            track_dict(item, said) for item, said in zip(self.recommendations, words, strict=True)
-        ]
+        pairs = zip(self.recommendations, words, strict=True)
+        return [track_dict(item, said) for item, said in pairs]
 
     def matches(self) -> dict[str, int] | None:
         """``{"close": n, "weaker": m}`` in a mode that matches the target (how many tracks
