@@ -101,6 +101,19 @@ def test_recommend_table_and_distribution(moods_catalogue: Path):
     assert "normalised" in shown.stderr
 
 
+def test_recommend_table_says_why_in_words_within_80_columns(moods_catalogue: Path):
+    """Each track with its explanation in listeners' words under the title (issue 23), the
+    table fitting an 80-column terminal."""
+    args = ("recommend", "-e", "happy", "--k", "3", "--seed", "2")
+    shown = run(*args, "--catalogue", str(moods_catalogue), env={"COLUMNS": "80"})
+    assert shown.returncode == 0, shown.stderr
+    assert max(len(line) for line in shown.stdout.splitlines()) <= 80
+    answer = json.loads(run(*args, "--catalogue", str(moods_catalogue), "--json").stdout)
+    cells = " ".join(shown.stdout.replace("│", " ").split())
+    for track in answer["tracks"]:
+        assert track["explanation"] and " ".join(track["explanation"].split()[:2]) in cells
+
+
 def test_env_var_names_the_catalogue(moods_catalogue: Path):
     shown = run("catalog", "stats", "--json", env={"MOODTUNE_CATALOGUE": str(moods_catalogue)})
     assert json.loads(shown.stdout)["path"] == str(moods_catalogue)
