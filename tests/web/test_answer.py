@@ -95,7 +95,10 @@ def test_the_documented_schema_is_the_answers_own():
     """docs/answer.schema.json is generated from the models the answers are checked against
     (write it again as ``moodtune.web.replies.answer_schema``'s docstring says)."""
     written = json.loads((ROOT / "docs" / "answer.schema.json").read_text(encoding="utf-8"))
-    assert written == answer_schema(), "docs/answer.schema.json is out of date"
+    assert written == answer_schema(), (
+        "docs/answer.schema.json is out of date: write it again with the command in "
+        "moodtune.web.replies.answer_schema's docstring"
+    )
     assert written["properties"]["version"]["const"] == 1
     assert set(written["required"]) == set(AnswerOut.model_fields)
 
