@@ -30,7 +30,7 @@ import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import AbstractContextManager, nullcontext, suppress
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from moodtune.web.service import UnavailableError
@@ -74,8 +74,7 @@ class ReadingPool:
         them."""
         executor = self._executor or self._start()
         try:
-            with self._may_spawn(executor):
-                future = executor.submit(_read, image, text, pixels)
+            future = executor.submit(_read, image, text, pixels)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             self._drop(executor)
@@ -90,23 +89,21 @@ class ReadingPool:
             executor.shutdown(wait=True, cancel_futures=True)
 
     def _start(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("spawn")
-        self._executor = ProcessPoolExecutor(
-            self.processes, mp_context=context, initializer=_load_readers, initargs=self.recipe
-        )
-        log.info("reading in up to %d worker processes", self.processes)
-        return self._executor
-
-    def _may_spawn(self, executor: ProcessPoolExecutor) -> AbstractContextManager[None]:
-        """SIGINT ignored while a submit may start a worker process (with "spawn" the pool
-        starts them one per submit, up to its size), so that it ignores SIGINT from its
-        first instruction; nothing once all are running (a Ctrl-C then is never lost)."""
+        """The pool, with all its processes started now (with "spawn" a pool starts them one
+        per submit while none is idle) while SIGINT is ignored, so that they ignore it from
+        their first instruction; later submits start none (a Ctrl-C then is never lost)."""
         from moodtune.audio.batch import sigint_ignored
 
-        running = getattr(executor, "_processes", None)  # no public count (3.11–3.14)
-        if running is not None and len(running) >= self.processes:
-            return nullcontext()
-        return sigint_ignored()
+        context = multiprocessing.get_context("spawn")
+        executor = ProcessPoolExecutor(
+            self.processes, mp_context=context, initializer=_load_readers, initargs=self.recipe
+        )
+        with sigint_ignored():
+            for _ in range(self.processes):
+                executor.submit(_started)
+        self._executor = executor
+        log.info("reading in %d worker processes", self.processes)
+        return executor
 
     def _drop(self, executor: ProcessPoolExecutor) -> None:
         if self._executor is executor:
@@ -149,6 +146,10 @@ def _load_readers(
         words_problem=words_problem,
         words=words,
     )
+
+
+def _started() -> None:
+    """Nothing: a first task, so that the pool starts a process for it."""
 
 
 def _read(image: bytes | None, text: str | None, pixels: int) -> EmotionReading:
