@@ -110,7 +110,8 @@ class Workshop:
             self.pool.close()
 
     async def read(self, image: bytes | None, text: str | None) -> EmotionReading:
-        """The reading of ``image``/``text``, computed in a worker thread.
+        """The reading of ``image``/``text``, computed in a worker thread, or in a reading
+        process when the workshop has a :attr:`pool`.
 
         Refused (503) when :data:`READ_QUEUE` readings already wait; an image waits until its
         pixels fit in :data:`DECODE_PIXELS`, so that large photos are decoded one at a time.
