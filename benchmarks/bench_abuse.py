@@ -18,6 +18,7 @@ soft limit of 1,024 open files, and runs five phases against it (``--phases``):
    recommendation, health, a 64 KB audio range, static, history, a play, a 👍/👎; expensive:
    a new distribution's ranking, words, a photo; see ``abuse_mixed.py``): answers, 503 share
    and p50/p95 per kind. The figures of the issue are printed beside, labelled as such.
+   ``--without KIND,...`` leaves kinds out (an experiment: the cheap kinds alone).
 4. **dislikes** (phase ``dislikes``, issue 22): the time of one recommendation (in process,
    match and uplift, k=10) at 0 / 1,000 / 3,000 / 100,000 dislike rows (``abuse_dislikes.py``).
 5. **large images**: ``--images`` (8) concurrent ``POST /api/emotion`` with a 39.9-megapixel
