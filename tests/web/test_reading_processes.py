@@ -143,3 +143,23 @@ def test_ctrl_c_stops_serve_and_its_reading_processes_cleanly(catalogue_path, tm
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
     assert "Application shutdown complete" in text, text
     wait_for(lambda: all(gone(w) for w in workers), "the reading processes to stop")
+
+
+@pytest.mark.slow
+def test_a_killed_reading_process_answers_503_once_then_the_pool_starts_again(tmp_path):
+    catalogue = small_catalogue(tmp_path)
+    app = create_app(catalogue=catalogue, reading_processes=1)
+    words = {"text": "what a lovely day"}
+    with serving(app) as url, httpx.Client(base_url=url, timeout=NET) as client:
+        assert client.post("/api/emotion", data=words).status_code == 200
+        (worker,) = workers_of(os.getpid())
+        os.kill(worker, signal.SIGKILL)  # out of memory, or killed by hand
+        wait_for(lambda: gone(worker), "the pool to see its worker gone")
+        refused = client.post("/api/emotion", data=words)
+        assert refused.status_code == 503, refused.text
+        assert "stopped unexpectedly" in refused.json()["detail"]
+        again = client.post("/api/emotion", data=words)
+        assert again.status_code == 200, again.text
+        (started,) = workers_of(os.getpid())
+        assert started != worker
+    catalogue.close()
