@@ -5,7 +5,9 @@ of their next request at random with the weights of :data:`KINDS`: cheap ones (a
 emotion's recommendation, health, a 64 KB audio range, a static file, the history, a play,
 a 👍/👎) and expensive ones (a new distribution's ranking, words read and recommended for,
 words read alone, a small photo read). A client told 503 waits the ``Retry-After`` it was
-given (at most 5 s). Reported per kind: answers, 503s, other errors, p50/p95 of the 2xx.
+given (at most 5 s). Reported per kind: answers, 503s, other errors (and what they were),
+p50/p95 of the 2xx. One photo and one words reading are sent before the clock starts
+(:func:`warm_up`).
 """
 
 from __future__ import annotations
@@ -54,6 +56,12 @@ class KindResult:
     latencies: list[float] = field(default_factory=list)
     busy: int = 0
     errors: int = 0
+    #: What the errors were: an HTTP status or an exception's name → count.
+    causes: dict[str, int] = field(default_factory=dict)
+
+    def failed(self, cause: str) -> None:
+        self.errors += 1
+        self.causes[cause] = self.causes.get(cause, 0) + 1
 
 
 def _post(path: str, kind: str, body: bytes) -> bytes:
@@ -144,12 +152,22 @@ async def _send(connection: Connection, request: bytes) -> tuple[int, float]:
 
 
 async def run(
-    port: int, clients: int, seconds: float, tracks: list[str], audio: list[str]
+    port: int,
+    clients: int,
+    seconds: float,
+    tracks: list[str],
+    audio: list[str],
+    without: tuple[str, ...] = (),
 ) -> dict[str, dict]:
+    """Per kind, the answers of ``clients`` clients over ``seconds``; the kinds named in
+    ``without`` are never asked for (an experiment: the cheap kinds with and without the
+    expensive ones)."""
     global PNG
     PNG = small_png()
+    await warm_up(port, tracks, audio)
     results = {kind: KindResult() for kind in KINDS}
-    names, weights = list(KINDS), [w for w, _ in KINDS.values()]
+    names = list(KINDS)
+    weights = [0 if kind in without else w for kind, (w, _) in KINDS.items()]
     stop = time.perf_counter() + seconds
 
     async def client(number: int) -> None:
@@ -164,8 +182,8 @@ async def run(
                 status, wait = await asyncio.wait_for(
                     _send(connection, request_for(kind, rng, tracks, audio)), timeout=30
                 )
-            except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError):
-                results[kind].errors += 1
+            except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as error:
+                results[kind].failed(type(error).__name__)
                 if connection is not None:
                     connection.close()
                 connection = None
@@ -177,12 +195,28 @@ async def run(
                 results[kind].busy += 1
                 await asyncio.sleep(min(MAX_WAIT, max(wait, 0.1)))
             else:
-                results[kind].errors += 1
+                results[kind].failed(str(status))
         if connection is not None:
             connection.close()
 
     await asyncio.gather(*(client(i) for i in range(clients)))
     return {kind: vars(result) for kind, result in results.items()}
+
+
+async def warm_up(port: int, tracks: list[str], audio: list[str]) -> None:
+    """Before the clock starts: one photo and one words reading at once (not counted), so
+    that readers loaded at the first reading (reading processes) are loaded, as readers
+    loaded at start-up are."""
+
+    async def once(kind: str) -> None:
+        connection = await Connection.open(port)
+        try:
+            request = request_for(kind, random.Random(0), tracks, audio)
+            await asyncio.wait_for(_send(connection, request), timeout=120)
+        finally:
+            connection.close()
+
+    await asyncio.gather(once("read photo"), once("read words"))
 
 
 def rows(figures: dict[str, dict]) -> list[tuple[str, str]]:
@@ -194,6 +228,8 @@ def rows(figures: dict[str, dict]) -> list[tuple[str, str]]:
         every.latencies += result.latencies
         every.busy += result.busy
         every.errors += result.errors
+        for cause, count in result.causes.items():
+            every.causes[cause] = every.causes.get(cause, 0) + count
         out.append((f"{kind}{' (expensive)' if KINDS[kind][1] else ''}", _cell(result)))
     out.append(("all kinds", _cell(every)))
     return out
@@ -210,5 +246,7 @@ def _cell(result: KindResult) -> str:
     )
     share = result.busy / answered
     return f"{answered} · 503 {result.busy} ({share:.0%}) · {p50:.0f}/{p95:.0f} ms" + (
-        f" · {result.errors} err" if result.errors else ""
+        f" · {result.errors} err ({', '.join(f'{c} ×{n}' for c, n in result.causes.items())})"
+        if result.errors
+        else ""
     )

@@ -18,6 +18,7 @@ soft limit of 1,024 open files, and runs five phases against it (``--phases``):
    recommendation, health, a 64 KB audio range, static, history, a play, a 👍/👎; expensive:
    a new distribution's ranking, words, a photo; see ``abuse_mixed.py``): answers, 503 share
    and p50/p95 per kind. The figures of the issue are printed beside, labelled as such.
+   ``--without KIND,...`` leaves kinds out (an experiment: the cheap kinds alone).
 4. **dislikes** (phase ``dislikes``, issue 22): the time of one recommendation (in process,
    match and uplift, k=10) at 0 / 1,000 / 3,000 / 100,000 dislike rows (``abuse_dislikes.py``).
 5. **large images**: ``--images`` (8) concurrent ``POST /api/emotion`` with a 39.9-megapixel
@@ -234,9 +235,9 @@ BEFORE_MIXED = (
 BEFORE_DISLIKES = "match 3.1 → 18.9 → 76 ms at 0 / 1,000 / 3,000 👎; uplift 5.1 → 142 → 448 ms"
 
 
-def mixed_process(port: int, clients: int, seconds: float, ids: tuple, out) -> None:
+def mixed_process(port: int, clients: int, seconds: float, ids: tuple, without, out) -> None:
     _raise_file_limit()
-    out.put(asyncio.run(abuse_mixed.run(port, clients, seconds, *ids)))
+    out.put(asyncio.run(abuse_mixed.run(port, clients, seconds, *ids, without=without)))
 
 
 def track_ids(catalogue: Path) -> tuple[list[str], list[str]]:
@@ -252,11 +253,14 @@ def track_ids(catalogue: Path) -> tuple[list[str], list[str]]:
     return random.Random(22).sample(every, min(2000, len(every))), audio
 
 
-def every_kind_phase(port: int, clients: int, seconds: float, catalogue: Path) -> dict:
+def every_kind_phase(
+    port: int, clients: int, seconds: float, catalogue: Path, without: tuple[str, ...] = ()
+) -> dict:
     context = multiprocessing.get_context("spawn")
     queue: multiprocessing.Queue = context.Queue()
+    ids = track_ids(catalogue)
     worker = context.Process(
-        target=mixed_process, args=(port, clients, seconds, track_ids(catalogue), queue)
+        target=mixed_process, args=(port, clients, seconds, ids, without, queue)
     )
     worker.start()
     try:
@@ -503,7 +507,9 @@ def run_version(label: str, src: Path, built: Path, options, image: bytes) -> di
             figures["load"] = (load, health, failed)
             print(f"[{label}] mixed load done", flush=True)
         if "mixed" in options.phases:
-            figures["mixed"] = every_kind_phase(port, options.clients, options.seconds, catalogue)
+            figures["mixed"] = every_kind_phase(
+                port, options.clients, options.seconds, catalogue, options.without
+            )
             print(f"[{label}] every kind of request done", flush=True)
         if "slow" in options.phases:
             figures["slow"] = asyncio.run(slow_phase(port, options.slow))
@@ -632,6 +638,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--phases", default="load,mixed,dislikes,slow,images")
     parser.add_argument("--baseline-src", type=Path, help="src folder of the version to compare")
     parser.add_argument(
+        "--without",
+        type=lambda text: tuple(k.strip() for k in text.split(",") if k.strip()),
+        default=(),
+        help="phase mixed: kinds of request never asked for, comma-separated (an experiment)",
+    )
+    parser.add_argument(
         "--datasets", type=Path, help="the shared data sets folder (default: ../shared/datasets)"
     )
     options = parser.parse_args(argv)
@@ -639,6 +651,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("bounded: --clients 1–500, --seconds 2–60")
     if not (1 <= options.slow <= 4000 and 1 <= options.images <= 16):
         parser.error("bounded: --slow 1–4000, --images 1–16")
+    if unknown := set(options.without) - set(abuse_mixed.KINDS):
+        parser.error(
+            f"--without: unknown kinds {sorted(unknown)}; known: {list(abuse_mixed.KINDS)}"
+        )
     _raise_file_limit()
     if options.datasets is not None:
         bench_web.DATASETS = options.datasets

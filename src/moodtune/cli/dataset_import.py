@@ -35,21 +35,35 @@ def import_dataset_command(
     from moodtune.distributed import dask_client, import_dataset
 
     name = source or (file.name if file.is_dir() else str(file))
-    with (
-        dask_client(scheduler, cluster) as client,
-        open_catalogue(catalogue, builtin=builtin) as opened,
-        progress_bar("importing") as progress,
-    ):
-        report = import_dataset(
-            opened,
-            file,
-            source=name,
-            provenance=provenance or "provider",
-            skip_invalid=skip_invalid,
-            client=client,
-            progress=lambda done, total, path: progress(done, total, Path(path).name),
+    imported = [0, 0]  # files in the catalogue, files in the dataset
+
+    def moved(done: int, total: int, path: str) -> None:
+        imported[:] = [done, total]
+        progress(done, total, Path(path).name)
+
+    try:
+        with (
+            dask_client(scheduler, cluster) as client,
+            open_catalogue(catalogue, builtin=builtin) as opened,
+            progress_bar("importing") as progress,
+        ):
+            report = import_dataset(
+                opened,
+                file,
+                source=name,
+                provenance=provenance or "provider",
+                skip_invalid=skip_invalid,
+                client=client,
+                progress=moved,
+            )
+            path = opened.path
+    except KeyboardInterrupt:  # the cluster is stopped, the file being added rolled back
+        done, total = imported
+        console.error(
+            f"interrupted: {done} of {total or 'the'} files are in the catalogue; run the same "
+            "command again to import the rest (the files already in stay unchanged)"
         )
-        path = opened.path
+        raise SystemExit(130) from None
     if as_json:
         console.out.print_json(json.dumps({**report.to_dict(), "catalogue": str(path)}))
         return

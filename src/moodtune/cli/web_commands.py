@@ -211,6 +211,7 @@ def _application(opened: Catalogue | None) -> object:
     if opened is None:
         return "moodtune.web.app:app_from_environment"
     from moodtune.web.app import access_from_environment, create_app
+    from moodtune.web.workers import READ_PROCESSES
 
     origins = [o for o in os.environ.get("MOODTUNE_CORS_ORIGINS", "").split(",") if o]
     return create_app(
@@ -218,6 +219,7 @@ def _application(opened: Catalogue | None) -> object:
         cors_origins=origins,
         owns_catalogue=True,
         access=access_from_environment(origins),
+        reading_processes=READ_PROCESSES,
     )
 
 

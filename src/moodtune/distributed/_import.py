@@ -69,6 +69,8 @@ def import_dataset(
             f"{error} (the {len(reports)} file(s) before it are in the catalogue; importing "
             "again after the fix leaves them unchanged)"
         ) from None
+    finally:  # stopped early (an error, Ctrl-C): the reads in flight are cancelled now,
+        tables.close()  # while the client is open, not when the generator is collected
     return _combined(reports, source, time.perf_counter() - started)
 
 

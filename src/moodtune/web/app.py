@@ -57,6 +57,7 @@ def create_app(
     cors_origins: Sequence[str] = (),
     owns_catalogue: bool = False,
     access: AccessPolicy | None = None,
+    reading_processes: int = 0,
 ) -> FastAPI:
     """Build the moodtune web app.
 
@@ -69,6 +70,10 @@ def create_app(
     app opens itself is always closed then). ``access`` says which host names the server
     answers to, which origins may write and whether a token is needed
     (:class:`~moodtune.web.access.AccessPolicy`; default: the loopback names, no token).
+    ``reading_processes``: image and words readings run in that many worker processes
+    (``moodtune serve``: :data:`~moodtune.web.workers.READ_PROCESSES`), started at the first
+    reading with the reader classes the app loaded; 0 (default): in worker threads, with
+    the readers as given.
     """
     load = partial(
         MoodService.load,
@@ -83,7 +88,7 @@ def create_app(
         version=__version__,
         summary="A photo in, its emotion and music for it out.",
         description=DESCRIPTION,
-        lifespan=_lifespan(load),
+        lifespan=_lifespan(load, reading_processes),
         default_response_class=FastJSONResponse,
         # FastAPI's own docs load Swagger UI from a CDN; /docs is served locally instead.
         docs_url=None,
@@ -102,20 +107,23 @@ def create_app(
 
 
 def _lifespan(
-    load: Callable[[], MoodService],
+    load: Callable[[], MoodService], reading_processes: int = 0
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """The app's lifespan: load the service and warm the named emotions' rankings in a worker
-    thread, close it at shutdown."""
+    thread, stop the reading processes and close the service at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = await run_in_threadpool(load)
-        start(app, service)
-        await run_in_threadpool(warm_emotions, service)
+        start(app, service, reading_processes)
         try:
+            await run_in_threadpool(warm_emotions, service)
             yield
         finally:
-            service.close()
+            try:
+                app.state.workshop.close()
+            finally:
+                service.close()
 
     return lifespan
 

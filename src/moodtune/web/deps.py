@@ -3,6 +3,7 @@ through, set up once when the server starts (:func:`start`) and shared by every 
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +22,7 @@ from moodtune.web.limits import (
     return_freed_memory,
 )
 from moodtune.web.service import MoodService
+from moodtune.web.workers import ReadingPool
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -47,6 +49,13 @@ RECOMMEND_QUEUE = 30
 #: (:class:`~moodtune.web.batches.Batcher`), so they never wait behind readings or new
 #: distributions; at most this many wait.
 CHEAP_QUEUE = 512
+#: A named emotion's recommendation that memory could not answer at once (most often: a
+#: worker thread held the catalogue for a moment, e.g. writing a play) is tried again on the
+#: event loop this many times, NOW_PAUSE seconds apart, before it goes to :attr:`cheap`
+#: (issue 22: 4 in 10 of them went to the batch thread under mixed load, and waited there
+#: behind the catalogue's lock and the GIL).
+NOW_TRIES = 4
+NOW_PAUSE = 0.002
 #: The k whose rankings :func:`warm_emotions` computes at start-up (the page's default).
 WARM_K = 10
 #: How often (seconds) a thread running Python must let another take the GIL (Python's
@@ -78,20 +87,32 @@ class Workshop:
     recommend_gate: WorkGate
     pixels: PixelBudget
     cheap: Batcher
+    #: Worker processes the readings run in (``moodtune serve``), None: worker threads.
+    pool: ReadingPool | None = None
 
     @classmethod
-    def around(cls, service: MoodService) -> Workshop:
-        """A workshop with the default gates around ``service``."""
+    def around(cls, service: MoodService, reading_processes: int = 0) -> Workshop:
+        """A workshop with the default gates around ``service``; readings in
+        ``reading_processes`` worker processes (:class:`~moodtune.web.workers.ReadingPool`),
+        or in worker threads when 0."""
+        running = reading_processes or READ_THREADS
         return cls(
             service,
-            WorkGate(READ_THREADS, READ_QUEUE, "image readings"),
+            WorkGate(running, READ_QUEUE, "image readings"),
             WorkGate(RECOMMEND_THREADS, RECOMMEND_QUEUE, "recommendations"),
             PixelBudget(DECODE_PIXELS),
             Batcher(CHEAP_QUEUE, "recommendations for an emotion"),
+            ReadingPool(service, reading_processes) if reading_processes else None,
         )
 
+    def close(self) -> None:
+        """Stop the reading processes, if any were started."""
+        if self.pool is not None:
+            self.pool.close()
+
     async def read(self, image: bytes | None, text: str | None) -> EmotionReading:
-        """The reading of ``image``/``text``, computed in a worker thread.
+        """The reading of ``image``/``text``, computed in a worker thread, or in a reading
+        process when the workshop has a :attr:`pool`.
 
         Refused (503) when :data:`READ_QUEUE` readings already wait; an image waits until its
         pixels fit in :data:`DECODE_PIXELS`, so that large photos are decoded one at a time.
@@ -106,7 +127,11 @@ class Workshop:
                     return_freed_memory()
 
         async with self.read_gate.slot(), await self.pixels(pixels):
-            return await anyio.to_thread.run_sync(read, limiter=self.read_gate.limiter)
+            if self.pool is None:
+                return await anyio.to_thread.run_sync(read, limiter=self.read_gate.limiter)
+            # --- the hand-off to the reading processes (moodtune.web.workers) ---
+            async with self.read_gate.limiter:
+                return await self.read_gate.timed_async(self.pool.read, image, text, pixels)
 
     async def recommend(
         self, target: Target, k: int, mode: str, artist_cap: int | None = None
@@ -117,6 +142,11 @@ class Workshop:
         the rest.
         ``artist_cap``: see ``MoodService.recommender_for``."""
         answer = self.service.recommend_now(target, k, mode, artist_cap)
+        tries = NOW_TRIES if target.given_as == "emotion" else 0
+        while answer is None and tries:  # another thread may hold the catalogue a moment
+            tries -= 1
+            await asyncio.sleep(NOW_PAUSE)
+            answer = self.service.recommend_now(target, k, mode, artist_cap)
         if answer is None:
             gate = self.cheap if target.given_as == "emotion" else self.recommend_gate
             answer = await gate.run(self.service.recommend, target, k, mode, artist_cap)
@@ -148,10 +178,11 @@ def warm_emotions(service: MoodService, k: int = WARM_K) -> None:
                 return
 
 
-def start(app: FastAPI, service: MoodService) -> None:
+def start(app: FastAPI, service: MoodService, reading_processes: int = 0) -> None:
     """Make ``service`` the one the routes of ``app`` use (see :data:`Service`, :data:`Work`),
-    and tune this process for serving."""
-    workshop = Workshop.around(service)
+    with its readings in ``reading_processes`` worker processes (0: threads), and tune this
+    process for serving."""
+    workshop = Workshop.around(service, reading_processes)
     app.state.service = service
     app.state.workshop = workshop
     # The gates by name too, for a look from outside (tests, a debugger).

@@ -25,7 +25,7 @@ import math
 import re
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -134,6 +134,16 @@ class WorkGate:
         """``func(*args)`` in a worker thread, or :class:`Overloaded` when the gate is full."""
         async with self.slot():
             return await anyio.to_thread.run_sync(self.timed, func, *args, limiter=self.limiter)
+
+    async def timed_async(self, func: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """``await func(*args)``, its time counted in :attr:`mean_seconds` (work done
+        elsewhere, e.g. in a worker process, while the caller holds :attr:`limiter`)."""
+        started = self.clock()
+        try:
+            return await func(*args)
+        finally:
+            took = self.clock() - started
+            self.mean_seconds += (took - self.mean_seconds) * 0.05
 
     def timed(self, func: Callable[..., T], *args: Any) -> T:
         """``func(*args)``, its time counted in :attr:`mean_seconds` (in the worker thread)."""
