@@ -117,7 +117,7 @@ async def _json_query(request: Request, work: Work) -> Query:
         target = resolve_target(emotion=body.emotion, distribution=body.distribution)
         return Query(None, target, *options)
     reading = await work.read(None, body.text)
-    return Query(reading, resolve_target(text=body.text, read=lambda *_: reading), *options)
+    return Query(reading, resolve_target(text=body.text, read=lambda **_: reading), *options)
 
 
 async def _form_query(request: Request, work: Work) -> Query:
@@ -134,7 +134,7 @@ async def _form_query(request: Request, work: Work) -> Query:
     reading = await work.read(image, options.text)
     return Query(
         reading,
-        resolve_target(image=image, text=options.text, read=lambda *_: reading),
+        resolve_target(image=image, text=options.text, read=lambda **_: reading),
         options.mode,
         options.k,
         options.artist_cap,

@@ -101,6 +101,6 @@ async def history_page(request: Request) -> HTMLResponse:
 async def page(request: Request, service: Service) -> HTMLResponse:
     """The page."""
     cap = getattr(service.recommender, "artist_cap", 2) or 0
-    context = page_context(service.reader is not None, artist_cap=cap)
+    context = page_context(service.senses.available("image"), artist_cap=cap)
     context["spotify_save"] = await run_in_threadpool(spotify_login) is not None
     return templates.TemplateResponse(request, "index.html", context)
