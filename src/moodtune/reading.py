@@ -144,4 +144,5 @@ class EmotionReading:
             "faces": [face.to_dict() for face in self.faces],
             "image_size": list(self.image_size) if self.image_size else None,
             "notes": list(self.notes),
+            "unreadable": self.unreadable,
         }

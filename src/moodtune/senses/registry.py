@@ -38,6 +38,7 @@ __all__ = [
     "Sense",
     "SenseSpec",
     "file_fields",
+    "reading_sources",
     "register",
     "revision",
     "sense_for_field",
@@ -216,3 +217,13 @@ def file_fields() -> tuple[str, ...]:
 def text_fields() -> tuple[str, ...]:
     """The fields of the senses that read text, in order."""
     return tuple(s.field for s in SENSES.values() if s.kind == "text")
+
+
+def reading_sources() -> tuple[str, ...]:
+    """Every ``source`` a reading can have: each sense's, then "combined" (a mix).
+
+    >>> reading_sources()
+    ('face', 'scene', 'text', 'combined')
+    """
+    found = [source for sense in SENSES.values() for source in sense.sources or (sense.name,)]
+    return tuple(dict.fromkeys([*found, "combined"]))

@@ -89,8 +89,11 @@ class Workshop:
             Batcher(CHEAP_QUEUE, "recommendations for an emotion"),
         )
 
-    async def read(self, image: bytes | None, text: str | None) -> EmotionReading:
-        """The reading of ``image``/``text``, computed in a worker thread.
+    async def read(
+        self, image: bytes | None = None, text: str | None = None, **inputs: Any
+    ) -> EmotionReading:
+        """The reading of ``image``/``text`` (and other senses' ``inputs``, by field),
+        computed in a worker thread.
 
         Refused (503) when :data:`READ_QUEUE` readings already wait; an image waits until its
         pixels fit in :data:`DECODE_PIXELS`, so that large photos are decoded one at a time.
@@ -99,7 +102,7 @@ class Workshop:
 
         def read() -> EmotionReading:
             try:
-                return self.service.read(image, text)
+                return self.service.read(image, text, **inputs)
             finally:
                 if pixels > LARGE_IMAGE_PIXELS:
                     return_freed_memory()

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from moodtune.recommend.target import GIVEN_AS
+from moodtune.senses import reading_sources
 from moodtune.web.schemas import ModeName
 
 __all__ = [
@@ -13,6 +15,7 @@ __all__ = [
     "ErrorOut",
     "FaceOut",
     "FeedbackOut",
+    "GivenAs",
     "HealthOut",
     "HistoryEventOut",
     "HistoryOut",
@@ -21,6 +24,7 @@ __all__ = [
     "JournalSessionOut",
     "PointOut",
     "ReadingOut",
+    "ReadingSource",
     "RecommendOut",
     "RemovedOut",
     "SpotifySavedOut",
@@ -59,6 +63,9 @@ _TRACK = {
     "explanation": "Bright and energetic, like the happy mood you chose.",
     "playback": "local",
 }
+#: Where a reading came from, and how a target was given: from the registry of senses.
+ReadingSource = Literal[reading_sources()]  # type: ignore[valid-type]
+GivenAs = Literal[GIVEN_AS]  # type: ignore[valid-type]
 _READING = {
     "top": "happiness",
     "source": "face",
@@ -76,6 +83,7 @@ _READING = {
     ],
     "image_size": [512, 512],
     "notes": [],
+    "unreadable": False,
 }
 
 
@@ -105,7 +113,7 @@ class ReadingOut(BaseModel):
     model_config = _example(_READING)
 
     top: str
-    source: Literal["face", "scene", "text", "combined"]
+    source: ReadingSource
     confidence: Literal["high", "low"]
     probabilities: dict[str, float]
     valence: float
@@ -113,6 +121,9 @@ class ReadingOut(BaseModel):
     faces: list[FaceOut]
     image_size: list[int] | None = Field(None, description="width, height after EXIF rotation")
     notes: list[str]
+    unreadable: bool = Field(
+        False, description="the input held nothing to read (a neutral reading, left out of a mix)"
+    )
 
 
 class TargetOut(BaseModel):
@@ -122,7 +133,7 @@ class TargetOut(BaseModel):
 
     top: str
     probabilities: dict[str, float]
-    given_as: Literal["image", "text", "emotion", "distribution"]
+    given_as: GivenAs
 
 
 class TrackOut(BaseModel):

@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from moodtune.recommend.matching import summarise
 from moodtune.recommend.target import ResolvedTarget, resolve_target
+from moodtune.senses import text_fields
 from moodtune.web import replies, schemas
-from moodtune.web.bodies import filled, image_of, read_form, read_json, validate
+from moodtune.web.bodies import read_form, read_json, validate
 from moodtune.web.deps import Service, Work
 from moodtune.web.explain import explain
+from moodtune.web.inputs import files_of, filled
 from moodtune.web.journal import keep
 from moodtune.web.responses import FastJSONResponse, errors, json_body
 from moodtune.web.uploads import UploadError, media_type
@@ -23,6 +26,8 @@ if TYPE_CHECKING:
     from moodtune.vision.reading import EmotionReading
 
 __all__ = ["router"]
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,10 @@ async def emotion(request: Request, work: Work) -> FastJSONResponse:
     if media_type(request.headers.get("content-type")) == "application/json":
         words = await read_json(request, schemas.EmotionRequest)
         return FastJSONResponse((await work.read(None, words.text)).to_dict())
-    form = await read_form(request)
-    image = image_of(form)
-    options = validate(schemas.EmotionForm, filled(form))
-    if image is None and not options.text:
+    sensed, _ = await _form_inputs(request, schemas.emotion_form())
+    if not sensed:
         raise UploadError("send an image (field 'image') or words (field 'text')", status=422)
-    reading = await work.read(image, options.text)
+    reading = await work.read(**sensed)
     return FastJSONResponse(reading.to_dict())
 
 
@@ -111,32 +114,41 @@ async def recommend(request: Request, work: Work) -> FastJSONResponse:
 
 async def _json_query(request: Request, work: Work) -> Query:
     """The reading (of words, if sent), target, mode and k of a JSON request."""
-    body = await read_json(request, schemas.RecommendRequest)
+    body = await read_json(request, schemas.recommend_request())
     options = (body.mode, body.k, body.artist_cap, body.journal)
-    if not body.text:
+    sensed = {name: getattr(body, name) for name in text_fields() if getattr(body, name, None)}
+    if not sensed:
         target = resolve_target(emotion=body.emotion, distribution=body.distribution)
         return Query(None, target, *options)
-    reading = await work.read(None, body.text)
-    return Query(reading, resolve_target(text=body.text, read=lambda **_: reading), *options)
+    reading = await work.read(**sensed)
+    return Query(reading, resolve_target(inputs=sensed, read=lambda **_: reading), *options)
 
 
 async def _form_query(request: Request, work: Work) -> Query:
     """The reading, target, mode and k of a multipart request (an image and/or words)."""
-    form = await read_form(request)
-    image = image_of(form)
-    options = validate(schemas.FormOptions, filled(form))
-    if image is None and not options.text:
+    sensed, options = await _form_inputs(request, schemas.form_options())
+    if not sensed:
         raise UploadError(
             "send an image (field 'image') or words (field 'text'); to recommend for "
             'an emotion, send JSON {"emotion": ...}',
             status=422,
         )
-    reading = await work.read(image, options.text)
+    reading = await work.read(**sensed)
     return Query(
         reading,
-        resolve_target(image=image, text=options.text, read=lambda **_: reading),
+        resolve_target(inputs=sensed, read=lambda **_: reading),
         options.mode,
         options.k,
         options.artist_cap,
         options.journal,
     )
+
+
+async def _form_inputs(request: Request, model: type[M]) -> tuple[dict[str, Any], M]:
+    """The senses' inputs of a form (files and text fields, by field; those given) and its
+    fields as ``model``."""
+    form = await read_form(request)
+    files = files_of(form)
+    options = validate(model, filled(form))
+    texts = {name: getattr(options, name, None) for name in text_fields()}
+    return files | {name: value for name, value in texts.items() if value}, options
