@@ -34,7 +34,7 @@ from moodtune.senses.registry import (
 
 if TYPE_CHECKING:
     from moodtune.senses.holder import Senses, UnavailableError, asking, read_emotion
-    from moodtune.senses.mix import TEXT_WEIGHT, mix
+    from moodtune.senses.mixing import TEXT_WEIGHT, mix
 
 __all__ = [
     "FIELDS",
@@ -63,8 +63,8 @@ _LAZY = {
     "UnavailableError": "moodtune.senses.holder",
     "asking": "moodtune.senses.holder",
     "read_emotion": "moodtune.senses.holder",
-    "TEXT_WEIGHT": "moodtune.senses.mix",
-    "mix": "moodtune.senses.mix",
+    "TEXT_WEIGHT": "moodtune.senses.mixing",
+    "mix": "moodtune.senses.mixing",
 }
 
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
-from moodtune.senses.mix import mix
+from moodtune.senses.mixing import mix
 from moodtune.senses.registry import SENSES, Sense, sense_for_field
 
 if TYPE_CHECKING:
