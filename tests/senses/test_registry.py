@@ -1,7 +1,7 @@
 """A new source of emotion is one registration (issue 23): a fake sense, "hum", is added in
 one place (the fixture below, through the registry's public API) and the holder, the command
-line (``--sense hum=…``) and the JSON API (field ``hum``, JSON or form) accept it with no
-other edit."""
+line (``--sense hum=…``), the JSON API (field ``hum``, JSON or form) and the page (an input)
+accept it with no other edit."""
 
 from __future__ import annotations
 
@@ -101,6 +101,7 @@ def test_the_api_recommends_for_a_registered_sense(hum, tmp_path):
             assert form.json()["reading"]["top"] == "fear"
             mixed = client.post("/api/emotion", data={"hum": "mm", "text": "so tired"})
             assert mixed.status_code == 200 and mixed.json()["source"] == "combined"
+            assert 'name="hum"' in client.get("/").text  # the page's input for it
             twice = client.post("/api/recommend", json={"hum": "mm", "emotion": "sad"})
             assert twice.status_code == 422 and "exactly one" in twice.text
             unregister("hum")

@@ -95,6 +95,9 @@ class SenseSpec:
         The ``source`` values of its readings (for the API's reply types).
     doing : str
         How a problem names the reading ("image reading is unavailable: …").
+    label, example : str
+        How the page names a text sense's input ("Words"; the sense's name when empty), and
+        an example shown in it.
     """
 
     name: str
@@ -108,6 +111,8 @@ class SenseSpec:
     called: str = ""
     sources: tuple[str, ...] = ()
     doing: str = ""
+    label: str = ""
+    example: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -159,6 +164,8 @@ SENSES: dict[str, SenseSpec] = {
             called="words",
             sources=("text",),
             doing="reading words",
+            label="Words",
+            example="rainy Sunday, missing the sea",
         ),
     )
 }
