@@ -25,7 +25,7 @@ from moodtune.web.service import MoodService
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from moodtune.vision.reading import EmotionReading
+    from moodtune.reading import EmotionReading
 
 __all__ = ["Audio", "Service", "Work", "Workshop", "remember_history", "start", "warm_emotions"]
 

@@ -23,7 +23,7 @@ from moodtune.web.responses import FastJSONResponse, errors, json_body
 from moodtune.web.uploads import UploadError, media_type
 
 if TYPE_CHECKING:
-    from moodtune.vision.reading import EmotionReading
+    from moodtune.reading import EmotionReading
 
 __all__ = ["router"]
 
