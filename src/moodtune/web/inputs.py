@@ -123,10 +123,9 @@ def files_of(form: Form) -> dict[str, bytes]:
     return found
 
 
-def form_schema(with_target: bool, extra: dict[str, Any]) -> dict[str, Any]:
-    """JSON Schema of the multipart form of /api/emotion (and, ``with_target``, of
-    /api/recommend, whose other fields are ``extra``): the senses' inputs, at least one given
-    (text not blank)."""
+def form_schema(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """JSON Schema of the multipart form of /api/emotion (and, with the ``extra`` fields of
+    /api/recommend, of that): the senses' inputs, at least one given (text not blank)."""
     properties: dict[str, Any] = {}
     for sense in SENSES.values():
         if sense.kind == "file":
@@ -143,8 +142,7 @@ def form_schema(with_target: bool, extra: dict[str, Any]) -> dict[str, Any]:
                 "maxLength": MAX_TEXT,
                 "description": about if sense.field == "text" else sense.help,
             }
-    if with_target:
-        properties |= extra
+    properties |= extra or {}
     return {
         "type": "object",
         "additionalProperties": False,

@@ -53,7 +53,6 @@ __all__ = [
     "body_schema",
     "emotion_form",
     "form_options",
-    "form_schema",
     "recommend_request",
 ]
 
@@ -382,17 +381,3 @@ JSON_BODIES: tuple[type[BaseModel], ...] = (
 def body_schema(model: type[BaseModel], ref_template: str) -> dict[str, Any]:
     """The JSON Schema of a request body of :data:`JSON_BODIES`, exactly what it accepts."""
     return model.model_json_schema(ref_template=ref_template, schema_generator=_BodySchema)
-
-
-def form_schema(with_target: bool) -> dict[str, Any]:
-    """JSON Schema of the multipart form of /api/emotion (and, ``with_target``, of
-    /api/recommend): the senses' inputs (an image and/or words that are not blank)."""
-    from moodtune.web.inputs import form_schema as senses_form
-
-    extra = {
-        "mode": MODE_SCHEMA | {"default": DEFAULT_MODE},
-        "k": K_SCHEMA,
-        "artist_cap": ARTIST_CAP_SCHEMA,
-        "journal": JOURNAL_SCHEMA,
-    }
-    return senses_form(with_target, extra)

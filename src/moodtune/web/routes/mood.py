@@ -11,13 +11,14 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from moodtune.recommend.matching import summarise
+from moodtune.recommend.modes import DEFAULT_MODE
 from moodtune.recommend.target import ResolvedTarget, resolve_target
 from moodtune.senses import text_fields
 from moodtune.web import replies, schemas
 from moodtune.web.bodies import read_form, read_json, validate
 from moodtune.web.deps import Service, Work
 from moodtune.web.explain import explain
-from moodtune.web.inputs import files_of, filled
+from moodtune.web.inputs import files_of, filled, form_schema
 from moodtune.web.journal import keep
 from moodtune.web.responses import FastJSONResponse, errors, json_body
 from moodtune.web.uploads import UploadError, media_type
@@ -28,6 +29,13 @@ if TYPE_CHECKING:
 __all__ = ["router"]
 
 M = TypeVar("M", bound=BaseModel)
+#: The multipart fields of /api/recommend besides the senses' inputs.
+TARGET_FIELDS = {
+    "mode": schemas.MODE_SCHEMA | {"default": DEFAULT_MODE},
+    "k": schemas.K_SCHEMA,
+    "artist_cap": schemas.ARTIST_CAP_SCHEMA,
+    "journal": schemas.JOURNAL_SCHEMA,
+}
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ async def health(service: Service) -> FastJSONResponse:
     "/emotion",
     response_model=replies.ReadingOut,
     responses=errors(400, 413, 415, 422, 503),
-    openapi_extra=json_body(schemas.EmotionRequest, form=schemas.form_schema(with_target=False)),
+    openapi_extra=json_body(schemas.EmotionRequest, form=form_schema()),
 )
 async def emotion(request: Request, work: Work) -> FastJSONResponse:
     """Read the emotion of a photo (multipart field `image`) and/or words (`text`), or of
@@ -77,7 +85,7 @@ async def emotion(request: Request, work: Work) -> FastJSONResponse:
     "/recommend",
     response_model=replies.RecommendOut,
     responses=errors(400, 413, 415, 422, 503),
-    openapi_extra=json_body(schemas.RecommendRequest, form=schemas.form_schema(with_target=True)),
+    openapi_extra=json_body(schemas.RecommendRequest, form=form_schema(TARGET_FIELDS)),
 )
 async def recommend(request: Request, work: Work) -> FastJSONResponse:
     """Music for a photo (multipart) or for an emotion, distribution or words (JSON).
