@@ -99,6 +99,8 @@ def test_the_api_recommends_for_a_registered_sense(hum, tmp_path):
             form = client.post("/api/recommend", data={"hum": "mm-hm-hmm", "k": "2"})
             assert form.status_code == 200, form.text
             assert form.json()["reading"]["top"] == "fear"
+            read = client.post("/api/emotion", json={"hum": "mm"})
+            assert read.status_code == 200 and read.json()["top"] == "fear", read.text
             mixed = client.post("/api/emotion", data={"hum": "mm", "text": "so tired"})
             assert mixed.status_code == 200 and mixed.json()["source"] == "combined"
             assert 'name="hum"' in client.get("/").text  # the page's input for it

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, WithJsonSchema, create_model
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model, model_validator
+from pydantic.json_schema import JsonSchemaValue
 
 from moodtune.senses import SENSES, SenseSpec, file_fields, revision, text_fields
 from moodtune.text.reader import MAX_TEXT as READER_MAX_TEXT
@@ -22,6 +23,7 @@ __all__ = [
     "NOT_BLANK",
     "TEXT_SCHEMA",
     "Text",
+    "emotion_request",
     "files_of",
     "filled",
     "form_schema",
@@ -71,6 +73,35 @@ def with_senses(base: type[BaseModel], *, form: bool = False) -> type[BaseModel]
         name = base.__name__.lstrip("_").removesuffix("Base")
         _built[key] = create_model(name, __base__=base, __doc__=base.__doc__, **fields)
     return _built[key]
+
+
+class _EmotionRequestBase(BaseModel):
+    """Words to read a mood from, as JSON (``/api/emotion``; a photo goes as multipart): the
+    field of each sense that reads text, at least one given."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "rainy Sunday, missing the sea"}]},
+    )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: Any, handler: Any) -> JsonSchemaValue:
+        schema = handler(core)
+        fields = [field for field in text_fields() if field in cls.model_fields]
+        handler.resolve_ref_schema(schema)["anyOf"] = [{"required": [f]} for f in fields]
+        return schema
+
+    @model_validator(mode="after")
+    def _some_words(self) -> _EmotionRequestBase:
+        fields = [field for field in text_fields() if field in type(self).model_fields]
+        if all(getattr(self, field) is None for field in fields):
+            raise ValueError(f"give {' or '.join(fields)}: words to read a mood from")
+        return self
+
+
+def emotion_request() -> type[BaseModel]:
+    """The JSON body of /api/emotion as the registry of senses is now."""
+    return with_senses(_EmotionRequestBase)
 
 
 def given_phrase() -> str:

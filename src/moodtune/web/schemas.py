@@ -21,6 +21,7 @@ from moodtune.web.inputs import (
     NOT_BLANK,
     TEXT_SCHEMA,
     Text,
+    emotion_request,
     given_phrase,
     one_of_senses,
     with_senses,
@@ -287,15 +288,9 @@ EmotionForm = emotion_form()
 FormOptions = form_options()
 
 
-class EmotionRequest(BaseModel):
-    """Words to read a mood from, as JSON (``/api/emotion``; a photo goes as multipart)."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"text": "rainy Sunday, missing the sea"}]},
-    )
-
-    text: Annotated[Text, WithJsonSchema(TEXT_SCHEMA)]
+#: The JSON body of /api/emotion (its fields from the registry of senses, see
+#: :func:`moodtune.web.inputs.emotion_request`).
+EmotionRequest = emotion_request()
 
 
 class PlayedRequest(BaseModel):

@@ -72,8 +72,9 @@ async def emotion(request: Request, work: Work) -> FastJSONResponse:
     """Read the emotion of a photo (multipart field `image`) and/or words (`text`), or of
     words sent as JSON `{"text": ...}`."""
     if media_type(request.headers.get("content-type")) == "application/json":
-        words = await read_json(request, schemas.EmotionRequest)
-        return FastJSONResponse((await work.read(None, words.text)).to_dict())
+        body = await read_json(request, schemas.emotion_request())
+        words = {name: getattr(body, name) for name in text_fields() if getattr(body, name, None)}
+        return FastJSONResponse((await work.read(**words)).to_dict())
     sensed, _ = await _form_inputs(request, schemas.emotion_form())
     if not sensed:
         raise UploadError("send an image (field 'image') or words (field 'text')", status=422)
