@@ -190,8 +190,8 @@ def resolve_target(
 def _sensed(**inputs: Any) -> dict[str, Any]:
     """The senses' inputs that were given, by field in the registry's order (empty text
     counts as not given)."""
-    known = {sense.field for sense in SENSES.values()}
-    unknown = sorted(set(inputs) - known)
+    known = [sense.field for sense in SENSES.values()]
+    unknown = sorted(set(inputs) - set(known))
     if unknown:
         raise MoodtuneError(f"unknown input {unknown[0]!r}; use one of {', '.join(known)}")
     return {
