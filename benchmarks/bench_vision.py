@@ -63,6 +63,7 @@ def main() -> None:
 
     from skimage import data
 
+    from moodtune.senses import Senses
     from moodtune.text.classifier import TextEmotionClassifier
     from moodtune.vision import store
     from moodtune.vision.reader import EmotionReader
@@ -87,6 +88,7 @@ def main() -> None:
     print(f"face models in a fresh process (imports of Pillow and LiteRT + load): {cold} ms")
 
     reader = EmotionReader(offline=True, notify=None, threads=args.threads)
+    senses = Senses(offline=True, notify=None, readers={"image": reader})  # + the words reader
     face = jpeg_640x480(data.astronaut())
     scene = jpeg_640x480(data.coffee())
     first = reader.read(face)
@@ -97,8 +99,8 @@ def main() -> None:
         ("640×480 JPEG, no face (scene)", scene, None),
         ("640×480 JPEG, one face + words", face, "rainy evening, missing home"),
     ]:
-        reader.read(image, text)  # warm up
-        times = timed(lambda image=image, text=text: reader.read(image, text), args.repeats)
+        senses.read(image=image, text=text)  # warm up
+        times = timed(lambda i=image, t=text: senses.read(image=i, text=t), args.repeats)
         print(
             f"{name}: p50 {statistics.median(times):.1f} ms, p90 {percentile(times, 90):.1f} "
             f"ms over {args.repeats} reads (decode + detect + classify)"
@@ -110,7 +112,7 @@ def main() -> None:
         f"4000×3000 JPEG (12 MP), one face: p50 {statistics.median(times):.1f} ms over "
         f"{len(times)} reads (decoding alone is a large part)"
     )
-    words = timed(lambda: reader.read(text="rainy evening, missing home"), args.repeats)
+    words = timed(lambda: senses.read(text="rainy evening, missing home"), args.repeats)
     print(f"words only: p50 {statistics.median(words):.1f} ms")
 
 

@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("model",),
     ("text", "collect", "audio"),
     ("vision", "catalogue"),
+    ("senses",),
     ("recommend",),
     ("playlists", "distributed"),
     ("pipelines",),

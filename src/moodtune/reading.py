@@ -17,6 +17,8 @@ from moodtune.emotions import EMOTIONS, valence_arousal
 
 __all__ = ["CONFIDENCES", "SOURCES", "EmotionReading", "Face", "as_mapping", "as_vector"]
 
+#: The sources of the built-in senses' readings (a registered sense may add its own, see
+#: :mod:`moodtune.senses`): any lower-case name is accepted.
 SOURCES = ("face", "scene", "text", "combined")
 CONFIDENCES = ("high", "low")
 
@@ -66,7 +68,9 @@ class EmotionReading:
     ``probabilities`` maps the 7 emotions (in :data:`moodtune.emotions.EMOTIONS` order) to
     probabilities that sum to 1; ``source`` is one of face, scene, text, combined;
     ``image_size`` is (width, height) after EXIF orientation, None without an image;
-    ``confidence`` is "high" or "low" (scene estimates are always "low").
+    ``confidence`` is "high" or "low" (scene estimates are always "low"); ``unreadable`` is
+    True when the input held nothing to read (e.g. words of only symbols): the reading is
+    then neutral, and a mix of readings leaves it out (:func:`moodtune.senses.mix`).
     """
 
     probabilities: dict[str, float]
@@ -76,6 +80,7 @@ class EmotionReading:
     image_size: tuple[int, int] | None = None
     confidence: str = "low"
     notes: list[str] = field(default_factory=list)
+    unreadable: bool = False
 
     @classmethod
     def from_vector(
@@ -87,6 +92,7 @@ class EmotionReading:
         image_size: tuple[int, int] | None = None,
         confidence: str = "low",
         notes: list[str] | None = None,
+        unreadable: bool = False,
     ) -> EmotionReading:
         """Build a reading from a (7,) vector of non-negative weights (normalised here).
 
@@ -101,8 +107,8 @@ class EmotionReading:
             raise ValueError(f"expected {len(EMOTIONS)} finite weights, got {values!r}")
         values = np.clip(values, 0.0, None)
         values = values / values.sum()
-        if source not in SOURCES:
-            raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+        if not isinstance(source, str) or not source.isidentifier() or source != source.lower():
+            raise ValueError(f"source must be a lower-case name such as {SOURCES}, got {source!r}")
         if confidence not in CONFIDENCES:
             raise ValueError(f"confidence must be one of {CONFIDENCES}, got {confidence!r}")
         return cls(
@@ -113,6 +119,7 @@ class EmotionReading:
             image_size=image_size,
             confidence=confidence,
             notes=list(notes or []),
+            unreadable=unreadable,
         )
 
     def vector(self) -> np.ndarray:
@@ -137,4 +144,5 @@ class EmotionReading:
             "faces": [face.to_dict() for face in self.faces],
             "image_size": list(self.image_size) if self.image_size else None,
             "notes": list(self.notes),
+            "unreadable": self.unreadable,
         }

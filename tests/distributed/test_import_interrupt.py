@@ -23,12 +23,12 @@ import pytest
 
 pytest.importorskip("distributed", reason="needs the 'dask' extra")
 
+from moodtune.recommend.catalogue import Catalogue
 from test_import_dataset import catalogue_rows
 from test_predict_interrupt import HOOK, wait_for
 
 import moodtune
 from moodtune.distributed import import_dataset
-from moodtune.recommend.catalogue import Catalogue
 
 pytestmark = pytest.mark.slow
 

@@ -128,9 +128,9 @@ def astronaut(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def read():
     """The real image/words reader (models from the user's model cache)."""
-    from moodtune.vision import EmotionReader
+    from moodtune.senses import Senses
 
-    return EmotionReader(notify=None).read
+    return Senses(notify=None).read
 
 
 def test_recommend_for_an_image_reads_it_then_recommends(

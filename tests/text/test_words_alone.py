@@ -15,11 +15,11 @@ def no_image_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
     # The image runtime cannot be uninstalled for one test: an import of it fails as it
     # does on a machine without the 'vision' extra.
     monkeypatch.setitem(sys.modules, "ai_edge_litert", None)
-    monkeypatch.setattr("moodtune.vision._readers", {})
+    monkeypatch.setattr("moodtune.senses.holder._shared", {})
 
 
 def test_read_emotion_reads_words_without_the_image_runtime(text_env, no_image_runtime) -> None:
-    from moodtune.vision import read_emotion
+    from moodtune.senses import read_emotion
     from moodtune.vision.reader import EmotionReader
 
     with pytest.raises(MissingExtraError, match="vision"):
@@ -39,7 +39,7 @@ def test_the_emotion_command_reads_words_without_the_image_runtime(
 
 def test_read_emotion_without_image_or_words_says_what_to_give(no_image_runtime) -> None:
     from moodtune.errors import MoodtuneError
-    from moodtune.vision import read_emotion
+    from moodtune.senses import read_emotion
 
     with pytest.raises(MoodtuneError, match="give an image, some words, or both"):
         read_emotion()

@@ -29,9 +29,10 @@ def model_cache(model_root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def reader(model_cache: Path):
-    from moodtune.vision.reader import EmotionReader
+    """The holder of the image and words readers (moodtune.senses), as the app uses it."""
+    from moodtune.senses import Senses
 
-    return EmotionReader(offline=True, cache=model_cache, notify=None)
+    return Senses(offline=True, cache=model_cache, notify=None)
 
 
 @pytest.fixture

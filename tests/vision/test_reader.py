@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from moodtune.emotions import EMOTIONS
-from moodtune.vision import read_emotion
+from moodtune.senses import read_emotion
 from moodtune.vision.detector import (
     FULL_RANGE,
     SHORT_RANGE,

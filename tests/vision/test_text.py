@@ -10,8 +10,8 @@ import pytest
 
 from moodtune.data.readers import read_tracks
 from moodtune.emotions import EMOTIONS
+from moodtune.senses import TEXT_WEIGHT
 from moodtune.text.prototypes import PROTOTYPES
-from moodtune.vision.reader import TEXT_WEIGHT
 
 from .pictures import encode
 
@@ -29,7 +29,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def classifier(reader):
-    return reader.text_classifier()
+    return reader.reader("words").text_classifier()
 
 
 def test_cases_are_not_prototypes() -> None:

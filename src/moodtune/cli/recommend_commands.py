@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from moodtune.cli import console
+from moodtune.cli.senses import sense_option, with_sense_options
 from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
 from moodtune.recommend.target import parse_distribution
+from moodtune.senses import sense_for_field
 
 if TYPE_CHECKING:
     from moodtune.catalogue.sqlite import Catalogue, CatalogueStats
@@ -191,14 +193,6 @@ DistributionOption = Annotated[
     ),
 ]
 
-ImageOption = Annotated[
-    Path | None, typer.Option("--image", help="A picture: recommend for its emotion.")
-]
-
-TextOption = Annotated[
-    str | None, typer.Option("--text", help="A few words read with the picture (or alone).")
-]
-
 KOption = Annotated[int, typer.Option("--k", "-k", help=f"How many tracks ({K_MIN}–{K_MAX}).")]
 
 ModeOption = Annotated[str, typer.Option("--mode", "-m", help=_MODE_HELP)]
@@ -233,11 +227,15 @@ SpotifyOption = Annotated[
 ]
 
 
+#: ``--text WORDS``, as the registry's words sense describes it.
+TextOption = sense_option(sense_for_field("text"))
+
+
+@with_sense_options  # --image, --text, … and --sense FIELD=VALUE, from moodtune.senses
 def recommend(
     emotion: EmotionOption = None,
     distribution: DistributionOption = None,
-    image: ImageOption = None,
-    text: TextOption = None,
+    inputs: dict[str, Any] | None = None,
     k: KOption = K_DEFAULT,
     mode: ModeOption = DEFAULT_MODE,
     seed: SeedOption = None,
@@ -255,7 +253,7 @@ def recommend(
 
     spotify = _check_outputs(playlist, save_to_spotify)  # said before any work
     catalogue = existing_catalogue(catalogue)
-    target = resolve_target(emotion=emotion, distribution=distribution, image=image, text=text)
+    target = resolve_target(emotion=emotion, distribution=distribution, inputs=inputs)
     for line in target.notes:
         console.note(line)
     if target.reading is not None:

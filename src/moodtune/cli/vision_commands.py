@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from moodtune.cli import console
+from moodtune.cli.senses import SenseOption, sense_inputs
 
 __all__ = ["emotion", "fetch", "label", "register"]
 
@@ -28,19 +29,16 @@ def emotion(
     ] = None,
     offline: OfflineOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reading as JSON.")] = False,
+    sense: SenseOption = None,
 ) -> None:
     """Read the emotion of IMAGE (faces, else its colours) and/or of a few words (--text)."""
-    if image is None and text is None:
+    if image is None and text is None and not sense:
         raise typer.BadParameter("give an IMAGE, --text WORDS, or both")
-    if image is None:
-        from moodtune.text.reader import TextReader
+    from moodtune.senses import Senses
 
-        reading = TextReader(offline=offline, notify=console.note).read(text or "")
-    else:
-        from moodtune.vision.reader import EmotionReader
-
-        reader = EmotionReader(offline=offline, notify=console.note)
-        reading = reader.read(image, text)
+    inputs = sense_inputs(sense)
+    senses = Senses(offline=offline, notify=console.note)
+    reading = senses.read(image=image, text=text, **inputs)
     if as_json:
         import json
 
@@ -48,7 +46,7 @@ def emotion(
         return
     from rich.table import Table
 
-    title = image.name if image is not None else repr((text or "")[:40])
+    title = image.name if image is not None else repr((text or ", ".join(inputs))[:40])
     table = Table(title=f"{title} → {reading.top}")
     table.add_column("emotion")
     table.add_column("probability", justify="right")

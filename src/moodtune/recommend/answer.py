@@ -177,14 +177,14 @@ def recommend_for_image(
 ) -> Answer:
     """Read the emotion of a picture (and words with it), then recommend for it.
 
-    ``read`` is the reader (default :func:`moodtune.vision.read_emotion`); the reading is
+    ``read`` is the reader (default :func:`moodtune.senses.read_emotion`); the reading is
     in ``answer.target.reading``.
 
     Examples
     --------
     >>> import numpy as np, tempfile, pathlib
     >>> from moodtune.catalogue.builtin import open_catalogue
-    >>> from moodtune.vision.reading import EmotionReading
+    >>> from moodtune.reading import EmotionReading
     >>> def smiling(image, text):  # stands for the image reader (a model download)
     ...     return EmotionReading.from_vector(np.eye(7)[3], source="face", confidence="high")
     >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:

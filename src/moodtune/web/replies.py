@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from moodtune.recommend.target import GIVEN_AS
+from moodtune.senses import reading_sources
 from moodtune.web.schemas import ModeName
 
 __all__ = [
@@ -15,6 +17,7 @@ __all__ = [
     "ErrorOut",
     "FaceOut",
     "FeedbackOut",
+    "GivenAs",
     "HealthOut",
     "HistoryEventOut",
     "HistoryOut",
@@ -24,6 +27,7 @@ __all__ = [
     "MatchesOut",
     "PointOut",
     "ReadingOut",
+    "ReadingSource",
     "RecommendOut",
     "RemovedOut",
     "SpotifySavedOut",
@@ -83,6 +87,10 @@ _ANSWER = {
     "matches": {"close": 1, "weaker": 0},
     "tracks": [_ANSWER_TRACK],
 }
+
+#: Where a reading came from, and how a target was given: from the registry of senses.
+ReadingSource = Literal[reading_sources()]  # type: ignore[valid-type]
+GivenAs = Literal[GIVEN_AS]  # type: ignore[valid-type]
 _READING = {
     "top": "happiness",
     "source": "face",
@@ -100,6 +108,7 @@ _READING = {
     ],
     "image_size": [512, 512],
     "notes": [],
+    "unreadable": False,
 }
 
 
@@ -129,7 +138,7 @@ class ReadingOut(BaseModel):
     model_config = _example(_READING)
 
     top: str
-    source: Literal["face", "scene", "text", "combined"]
+    source: ReadingSource
     confidence: Literal["high", "low"]
     probabilities: dict[str, float]
     valence: float
@@ -137,6 +146,9 @@ class ReadingOut(BaseModel):
     faces: list[FaceOut]
     image_size: list[int] | None = Field(None, description="width, height after EXIF rotation")
     notes: list[str]
+    unreadable: bool = Field(
+        False, description="the input held nothing to read (a neutral reading, left out of a mix)"
+    )
 
 
 class TargetOut(BaseModel):
@@ -146,7 +158,7 @@ class TargetOut(BaseModel):
 
     top: str = Field(..., description="the mood asked for by name, else the heaviest emotion")
     probabilities: dict[str, float] = Field(..., description="the 7 emotions, summing to 1")
-    given_as: Literal["image", "text", "emotion", "distribution"]
+    given_as: GivenAs
     point: list[float] = Field(
         ..., min_length=2, max_length=2, description="valence, arousal on the plane, -1..1"
     )

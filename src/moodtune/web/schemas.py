@@ -15,7 +15,17 @@ from moodtune.emotions import ALIASES, EMOTIONS, canonical, distribution
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
 from moodtune.recommend.moods import MOODS, mood_named
-from moodtune.vision.reader import MAX_TEXT as READER_MAX_TEXT
+from moodtune.senses import text_fields
+from moodtune.web.inputs import (
+    MAX_TEXT,
+    NOT_BLANK,
+    TEXT_SCHEMA,
+    Text,
+    emotion_request,
+    given_phrase,
+    one_of_senses,
+    with_senses,
+)
 
 __all__ = [
     "ARTIST_CAP_SCHEMA",
@@ -42,7 +52,9 @@ __all__ = [
     "SpotifySaveRequest",
     "Text",
     "body_schema",
-    "form_schema",
+    "emotion_form",
+    "form_options",
+    "recommend_request",
 ]
 
 #: The name of a recommendation mode (from the registry :mod:`moodtune.recommend.modes`).
@@ -53,16 +65,10 @@ MODE_SCHEMA: dict[str, Any] = {
     "enum": list(MODES),
     "description": "; ".join(f"{m.name}: {m.help}" for m in MODES.values()),
 }
-#: Longest text accepted, in characters: the image/words reader's own limit, so the API's
-#: 422 and the reader agree.
-MAX_TEXT = READER_MAX_TEXT
 #: Longest track id accepted, in characters.
 MAX_TRACK_ID = 200
 
 
-#: What counts as a letter of words, the same in JSON Schema (ECMA 262), pydantic (Rust regex)
-#: and Python: a character that none of them calls white space. Text without one is blank.
-NOT_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
 #: Emotion names accepted (canonical names and aliases, then the mood words of
 #: moodtune.recommend.moods and their other words, lower case).
 EMOTION_NAMES: tuple[str, ...] = tuple(
@@ -115,13 +121,6 @@ EMOTION_SCHEMA: dict[str, Any] = {
     "enum": list(EMOTION_NAMES),
     "description": "An emotion, alias or mood word (calm, energetic, nostalgic, ...).",
 }
-TEXT_SCHEMA: dict[str, Any] = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": MAX_TEXT,
-    "pattern": NOT_BLANK,
-    "description": "Words to read a mood from (not blank).",
-}
 DISTRIBUTION_SCHEMA: dict[str, Any] = {
     "description": "Emotion weights: {name: weight} or 7 numbers.",
     "anyOf": [
@@ -167,7 +166,6 @@ ArtistCap = Annotated[
     Annotated[int, Field(ge=0, le=K_MAX, strict=True)] | None, WithJsonSchema(ARTIST_CAP_SCHEMA)
 ]
 
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK, strict=True)]
 EmotionName = Annotated[str, Field(max_length=40, strict=True)]
 
 
@@ -182,11 +180,12 @@ class _BodySchema(GenerateJsonSchema):
         return json_schema
 
 
-class RecommendRequest(BaseModel):
+class _RecommendRequestBase(BaseModel):
     """What to recommend for, when no image is sent: an emotion, a distribution or words.
 
-    Give exactly one of ``emotion``, ``distribution`` or ``text`` (a field left out is not
-    given; ``null`` is refused). ``distribution`` is an object emotion → weight or a list of
+    Give exactly one of ``emotion``, ``distribution`` or ``text`` (or the field of another
+    sense that reads text, see ``moodtune.senses``; a field left out is not given; ``null``
+    is refused). ``distribution`` is an object emotion → weight or a list of
     7 weights in the order of ``moodtune.emotions``; weights are normalised to sum to 1, at
     least one must be above 0. Types are strict: ``k`` is a JSON integer (not ``"10"`` or
     ``true``), text is not blank.
@@ -195,11 +194,6 @@ class RecommendRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "oneOf": [
-                {"required": ["emotion"]},
-                {"required": ["distribution"]},
-                {"required": ["text"]},
-            ],
             "examples": [
                 {"emotion": "happy", "mode": DEFAULT_MODE, "k": K_DEFAULT},
                 {"text": "rainy Sunday, missing the sea", "mode": "uplift", "k": 5},
@@ -210,7 +204,6 @@ class RecommendRequest(BaseModel):
 
     emotion: Annotated[EmotionName | None, WithJsonSchema(EMOTION_SCHEMA)] = None
     distribution: Annotated[Any, WithJsonSchema(DISTRIBUTION_SCHEMA)] = None
-    text: Annotated[Text | None, WithJsonSchema(TEXT_SCHEMA)] = None
     mode: Annotated[ModeName, WithJsonSchema(MODE_SCHEMA | {"default": DEFAULT_MODE})] = (
         DEFAULT_MODE
     )
@@ -218,9 +211,13 @@ class RecommendRequest(BaseModel):
     artist_cap: ArtistCap = None
     journal: Annotated[bool, Field(strict=True), WithJsonSchema(JOURNAL_SCHEMA)] = False
 
-    _nulls = field_validator(
-        "emotion", "distribution", "text", "mode", "k", "artist_cap", "journal", mode="before"
-    )(_not_null)
+    _nulls = field_validator("*", mode="before")(_not_null)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: Any, handler: Any) -> JsonSchemaValue:
+        schema = handler(core)
+        one_of_senses(handler.resolve_ref_schema(schema), cls)
+        return schema
 
     @field_validator("k", "artist_cap", mode="before")
     @classmethod
@@ -241,27 +238,35 @@ class RecommendRequest(BaseModel):
         return _distribution(value)
 
     @model_validator(mode="after")
-    def _one_target(self) -> RecommendRequest:
-        given = [
-            name for name in ("emotion", "distribution", "text") if getattr(self, name) is not None
-        ]
-        if len(given) != 1:
+    def _one_target(self) -> _RecommendRequestBase:
+        named = [name for name in ("emotion", "distribution") if getattr(self, name) is not None]
+        sensed = [name for name in text_fields() if getattr(self, name, None) is not None]
+        given = named + sensed
+        if len(named) + bool(sensed) != 1:
             raise ValueError(
-                "give exactly one of image, emotion, distribution or text"
+                f"give exactly one of {given_phrase()}"
                 + (f" (got {', '.join(given)})" if given else "")
             )
         return self
 
 
-class EmotionForm(BaseModel):
-    """The text field that may come with an image to /api/emotion (form values are text)."""
+#: The JSON body of /api/recommend with the senses registered when the app was built;
+#: :func:`recommend_request` follows the registry.
+RecommendRequest = with_senses(_RecommendRequestBase)
+
+
+def recommend_request() -> type[BaseModel]:
+    """:data:`RecommendRequest` as the registry of senses is now."""
+    return with_senses(_RecommendRequestBase)
+
+
+class _EmotionFormBase(BaseModel):
+    """The text fields that may come with an image to /api/emotion (form values are text)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str | None = Field(None, max_length=MAX_TEXT)
 
-
-class FormOptions(EmotionForm):
+class _FormOptionsBase(_EmotionFormBase):
     """The text fields that may come with an image to /api/recommend (``k``, ``artist_cap``
     and ``journal`` as text)."""
 
@@ -271,15 +276,23 @@ class FormOptions(EmotionForm):
     journal: bool = False
 
 
-class EmotionRequest(BaseModel):
-    """Words to read a mood from, as JSON (``/api/emotion``; a photo goes as multipart)."""
+def emotion_form() -> type[BaseModel]:
+    """The form fields of /api/emotion: one per sense that reads text (from the registry)."""
+    return with_senses(_EmotionFormBase, form=True)
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"text": "rainy Sunday, missing the sea"}]},
-    )
 
-    text: Annotated[Text, WithJsonSchema(TEXT_SCHEMA)]
+def form_options() -> type[BaseModel]:
+    """The form fields of /api/recommend: the senses' texts, ``mode``, ``k``, …"""
+    return with_senses(_FormOptionsBase, form=True)
+
+
+EmotionForm = emotion_form()
+FormOptions = form_options()
+
+
+#: The JSON body of /api/emotion (its fields from the registry of senses, see
+#: :func:`moodtune.web.inputs.emotion_request`).
+EmotionRequest = emotion_request()
 
 
 class PlayedRequest(BaseModel):
@@ -365,36 +378,3 @@ JSON_BODIES: tuple[type[BaseModel], ...] = (
 def body_schema(model: type[BaseModel], ref_template: str) -> dict[str, Any]:
     """The JSON Schema of a request body of :data:`JSON_BODIES`, exactly what it accepts."""
     return model.model_json_schema(ref_template=ref_template, schema_generator=_BodySchema)
-
-
-def form_schema(with_target: bool) -> dict[str, Any]:
-    """JSON Schema of the multipart form of /api/emotion (and, ``with_target``, of
-    /api/recommend): an image and/or words that are not blank."""
-    properties: dict[str, Any] = {
-        "image": {
-            "type": "string",
-            "format": "binary",
-            "description": "A photo: JPEG, PNG, WebP, GIF, BMP or TIFF, at most 20 MB.",
-        },
-        "text": {
-            "type": "string",
-            "maxLength": MAX_TEXT,
-            "description": "Words (blank counts as none when an image is sent).",
-        },
-    }
-    if with_target:
-        properties |= {
-            "mode": MODE_SCHEMA | {"default": DEFAULT_MODE},
-            "k": K_SCHEMA,
-            "artist_cap": ARTIST_CAP_SCHEMA,
-            "journal": JOURNAL_SCHEMA,
-        }
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": properties,
-        "anyOf": [
-            {"required": ["image"]},
-            {"required": ["text"], "properties": {"text": {"pattern": NOT_BLANK}}},
-        ],
-    }

@@ -2,7 +2,8 @@
 
 :class:`MoodService` holds the parts loaded once at start-up (the catalogue, the recommender
 and the image/text reader) and is shared by every request. Its methods are synchronous and
-CPU- or disk-bound; the app runs them in a thread pool.
+CPU- or disk-bound; the app runs them in a thread pool. Readings go through its
+:class:`moodtune.senses.Senses` (the holder of every sense's reader).
 """
 
 from __future__ import annotations
@@ -13,20 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 from moodtune.recommend.target import ResolvedTarget as Target
+from moodtune.senses import Senses
+from moodtune.senses.holder import UnavailableError
 
 if TYPE_CHECKING:
     from moodtune.catalogue.sqlite import Catalogue
     from moodtune.playlists import PlaylistEntry
+    from moodtune.reading import EmotionReading
     from moodtune.recommend.answer import Answer
     from moodtune.recommend.recommender import MusicRecommender, Recommendation
-    from moodtune.text.reader import TextReader
-    from moodtune.vision import EmotionReader
-    from moodtune.vision.reading import EmotionReading
+    from moodtune.senses import Sense
 
 __all__ = [
     "MoodService",
@@ -44,55 +43,63 @@ class NotFoundError(MoodtuneError):
     status = 404
 
 
-class UnavailableError(MoodtuneError):
-    """A part of the app that could not be loaded at start-up (HTTP 503)."""
-
-    status = 503
-
-
 @dataclass
 class MoodService:
     """The loaded parts of the app, shared by all requests.
 
     ``catalogue`` is a :class:`moodtune.catalogue.sqlite.Catalogue`; ``recommender`` a
-    :class:`moodtune.recommend.recommender.MusicRecommender` over it; ``reader`` an
-    :class:`moodtune.vision.EmotionReader` or None when image reading could not be loaded
-    (``reader_problem`` then says why, and image requests answer 503); ``words_problem`` says
-    why words cannot be read, when the words model could not be loaded. ``words`` is a
-    :class:`moodtune.text.reader.TextReader` that reads words alone when image reading could
-    not be loaded (words need only the words model). ``owns_catalogue``: :meth:`close` closes
-    the catalogue (the service opened it, or was handed it).
+    :class:`moodtune.recommend.recommender.MusicRecommender` over it; ``senses`` the
+    :class:`moodtune.senses.Senses` that reads every sense (made from ``reader``, ``words``
+    and the problems when not given). ``reader`` is the image reader given (a
+    :class:`moodtune.vision.EmotionReader`, or a stand-in reading ``(image, text)``) or None;
+    ``reader_problem`` and ``words_problem`` say why images or words cannot be read (those
+    requests answer 503); ``words`` a words reader given. ``owns_catalogue``: :meth:`close`
+    closes the catalogue (the service opened it, or was handed it).
     """
 
     catalogue: Catalogue
     recommender: MusicRecommender
-    reader: EmotionReader | None = None
+    reader: object | None = None
     reader_problem: str | None = None
     words_problem: str | None = None
     owns_catalogue: bool = False
-    words: EmotionReader | TextReader | None = None
+    words: Sense | None = None
+    senses: Senses = field(default=None, repr=False)  # type: ignore[assignment]
     _health: dict[str, Any] | None = field(default=None, repr=False)
     _health_revision: int | None = field(default=None, repr=False)
     _capped: dict[int | None, MusicRecommender] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.senses is None:
+            problems = {"image": self.reader_problem, "words": self.words_problem}
+            if self.reader is None:
+                problems["image"] = self.reader_problem or "image reading is unavailable"
+            known = {name: problem for name, problem in problems.items() if problem}
+            self.senses = Senses.around(self.reader, problems=known)
+            if self.words is not None and self.words is not self.reader:
+                self.senses.use("words", self.words)
+        self.reader_problem = self.senses.problem("image")
+        self.words_problem = self.senses.problem("words")
+
     @classmethod
     def load(
         cls,
         catalogue: Catalogue | None = None,
-        reader: EmotionReader | None = None,
+        reader: object | None = None,
         recommender: MusicRecommender | None = None,
         *,
         catalogue_path: str | Path | None = None,
         owns_catalogue: bool = False,
     ) -> MoodService:
-        """Open whatever was not given: the catalogue, the recommender and the reader.
+        """Open whatever was not given: the catalogue, the recommender and the senses' readers.
 
-        A catalogue problem is fatal (a MoodtuneError saying what is wrong); a reader that
-        cannot be loaded (missing optional dependency, missing model file) only disables
-        image reading, so the app still recommends for a named emotion. The service owns
-        (closes) a catalogue it opened, and a given one when ``owns_catalogue``; an owned
-        catalogue is closed when loading fails.
+        ``reader`` is a :class:`moodtune.senses.Senses`, an image reader or a stand-in (see
+        :meth:`Senses.around`). A catalogue problem is fatal (a MoodtuneError saying what is
+        wrong); a reader that cannot be loaded (missing optional dependency, missing model
+        file) only disables its sense, so the app still recommends for a named emotion. The
+        service owns (closes) a catalogue it opened, and a given one when ``owns_catalogue``;
+        an owned catalogue is closed when loading fails.
         """
         owns = catalogue is None or owns_catalogue
         if catalogue is None:
@@ -110,7 +117,7 @@ class MoodService:
     def _load_rest(
         cls,
         catalogue: Catalogue,
-        reader: EmotionReader | None,
+        reader: object | None,
         recommender: MusicRecommender | None,
         owns: bool,
     ) -> MoodService:
@@ -119,27 +126,9 @@ class MoodService:
             from moodtune.recommend.recommender import MusicRecommender
 
             recommender = MusicRecommender(catalogue)
-        problem = words_problem = None
-        if reader is None:
-            try:
-                from moodtune.vision import EmotionReader
-
-                reader = EmotionReader()
-            except (MoodtuneError, ImportError, OSError) as error:
-                problem = f"image reading is unavailable: {error}"
-                log.warning(problem)
-        words: EmotionReader | TextReader | None = reader
-        if words is None:  # words alone need only the words model
-            from moodtune.text.reader import TextReader
-
-            words = TextReader()
-        if hasattr(words, "text_classifier"):
-            try:  # the words model loads on first use: load it now, not in a request
-                words.text_classifier()
-            except (MoodtuneError, ImportError, OSError) as error:
-                words_problem = f"reading words is unavailable: {error}"
-                log.warning(words_problem)
-        service = cls(catalogue, recommender, reader, problem, words_problem, owns, words)
+        senses = Senses.around(reader).load_all()  # each sense's reader, once, not per request
+        image = None if reader is None or isinstance(reader, Senses) else reader
+        service = cls(catalogue, recommender, image, owns_catalogue=owns, senses=senses)
         if hasattr(recommender, "warm"):
             recommender.warm()  # arrays and track data now, not in the first requests
         service.health()  # remembered for health_now
@@ -152,37 +141,19 @@ class MoodService:
 
     # --- reading -------------------------------------------------------------------------
 
-    def read(self, image: bytes | None, text: str | None) -> EmotionReading:
-        """The :class:`~moodtune.vision.reading.EmotionReading` of an image and/or words.
+    def read(
+        self, image: bytes | None = None, text: str | None = None, **inputs: object
+    ) -> EmotionReading:
+        """The :class:`~moodtune.reading.EmotionReading` of an image, words and/or the input of
+        another sense (by field), read by :attr:`senses`.
 
-        Words that look like binary data are read as nothing readable, as words of only
+        Input that looks like binary data is read as nothing readable, as words of only
         symbols are: left out beside an image, a neutral reading (low confidence) alone, with
         a note saying so (the CLI refuses them; the API takes every text its schema allows).
+        Raises :class:`UnavailableError` (503) for a sense that could not be loaded.
         """
-        from moodtune.text.clean import TextInputError
-
-        try:
-            return self._read(image, text)
-        except TextInputError as error:
-            note = f"the words were not read: {error}"
-            if image is not None:
-                reading = self._read(image, None)
-                reading.notes.append(note)
-                return reading
-        from moodtune.vision.reading import EmotionReading
-
-        neutral = np.array([1.0 if e == "neutral" else 0.0 for e in EMOTIONS])
-        return EmotionReading.from_vector(neutral, source="text", confidence="low", notes=[note])
-
-    def _read(self, image: bytes | None, text: str | None) -> EmotionReading:
-        if text and self.words_problem:
-            raise UnavailableError(self.words_problem)
-        if image is None and text and self.reader is None and self.words is not None:
-            return self.words.read(text)
-        if self.reader is None:
-            raise UnavailableError(self.reader_problem or "image reading is unavailable")
-        # EmotionReader is safe to share between threads (it serialises inference itself).
-        return self.reader.read(image, text or None)
+        # The readers are safe to share between threads (each serialises its inference).
+        return self.senses.read(image=image, text=text, lenient=True, **inputs)
 
     # --- recommending --------------------------------------------------------------------
 
@@ -343,9 +314,9 @@ class MoodService:
             "version": __version__,
             "tracks": self.catalogue.count(),
             "model_version": self.catalogue.model_version,
-            "image_reading": self.reader is not None,
-            "image_reading_problem": self.reader_problem,
-            "words_reading": (self.reader or self.words) is not None and not self.words_problem,
-            "words_reading_problem": self.words_problem,
+            "image_reading": self.senses.available("image"),
+            "image_reading_problem": self.senses.problem("image"),
+            "words_reading": self.senses.available("words"),
+            "words_reading_problem": self.senses.problem("words"),
         }
         return dict(self._health)

@@ -8,8 +8,8 @@ started with a lower priority (``os.nice``, :data:`NICENESS`), the server proces
 CPU for the cheap answers and the readings take what is left.
 
 :class:`ReadingPool` starts its processes lazily, at the first reading (a server that never
-reads a photo starts none), each loading the readers once (the same reader classes the
-server loaded, made anew: a reader cannot be sent to another process); the processes ignore
+reads a photo starts none), each loading the registry's readers once (:class:`moodtune.senses.Senses`, with the
+server's unavailable senses left unavailable: a reader cannot be sent to another process); the processes ignore
 SIGINT from their first instruction (a Ctrl-C in the terminal reaches the whole process
 group: the server stops them, they print nothing), and :meth:`ReadingPool.close` stops them
 when the server stops. Admission is unchanged: the caller's gate bounds the readings running
@@ -33,6 +33,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
+from moodtune.senses import SENSES
 from moodtune.web.service import UnavailableError
 
 if TYPE_CHECKING:
@@ -113,38 +114,27 @@ class ReadingPool:
 
 
 def _recipe(service: MoodService) -> tuple[Any, ...]:
-    """What a worker needs to read as ``service`` does: its reader classes and problems."""
-    reader, words = service.reader, service.words
-    words_class = None if words is None or words is reader else type(words)
-    return (
-        None if reader is None else type(reader),
-        words_class,
-        service.reader_problem,
-        service.words_problem,
-    )
+    """What a worker needs to read as ``service`` does: the senses that must not be read (by
+    name: why), and where the readers' model files are (``offline``, ``cache``)."""
+    senses = service.senses
+    problems = {name: senses.problem(name) for name in SENSES if senses.problem(name)}
+    return problems, senses.offline, senses.cache
 
 
-def _load_readers(
-    reader_class: Any, words_class: Any, reader_problem: str | None, words_problem: str | None
-) -> None:
+def _load_readers(problems: dict[str, str], offline: bool, cache: Any) -> None:
     """Worker initializer: a lower priority, SIGINT ignored, the readers loaded once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with suppress(OSError):  # not allowed here: the same priority as the server
         os.nice(NICENESS)
+    from moodtune.senses import Senses
     from moodtune.web.service import MoodService
 
-    reader = reader_class() if reader_class is not None else None
-    words = words_class() if words_class is not None else reader
-    if words_problem is None and hasattr(words, "text_classifier"):
-        words.text_classifier()  # the words model now, not in the first reading
+    senses = Senses(offline=offline, cache=cache, problems=problems).load_all()
     global _SERVICE
     _SERVICE = MoodService(
         None,  # type: ignore[arg-type]  (reading needs neither catalogue nor recommender)
         None,  # type: ignore[arg-type]
-        reader=reader,
-        reader_problem=reader_problem,
-        words_problem=words_problem,
-        words=words,
+        senses=senses,
     )
 
 

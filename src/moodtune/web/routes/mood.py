@@ -4,24 +4,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from moodtune.recommend.modes import DEFAULT_MODE
 from moodtune.recommend.target import ResolvedTarget, resolve_target
+from moodtune.senses import text_fields
 from moodtune.web import replies, schemas
 from moodtune.web.answer import reply
-from moodtune.web.bodies import filled, image_of, read_form, read_json, validate
+from moodtune.web.bodies import read_form, read_json, validate
 from moodtune.web.deps import Service, Work
+from moodtune.web.inputs import files_of, filled, form_schema
 from moodtune.web.journal import keep
 from moodtune.web.responses import FastJSONResponse, errors, json_body
 from moodtune.web.uploads import UploadError, media_type
 
 if TYPE_CHECKING:
-    from moodtune.vision.reading import EmotionReading
+    from moodtune.reading import EmotionReading
 
 __all__ = ["router"]
+
+M = TypeVar("M", bound=BaseModel)
+#: The multipart fields of /api/recommend besides the senses' inputs.
+TARGET_FIELDS = {
+    "mode": schemas.MODE_SCHEMA | {"default": DEFAULT_MODE},
+    "k": schemas.K_SCHEMA,
+    "artist_cap": schemas.ARTIST_CAP_SCHEMA,
+    "journal": schemas.JOURNAL_SCHEMA,
+}
 
 
 @dataclass(frozen=True)
@@ -52,20 +65,19 @@ async def health(service: Service) -> FastJSONResponse:
     "/emotion",
     response_model=replies.ReadingOut,
     responses=errors(400, 413, 415, 422, 503),
-    openapi_extra=json_body(schemas.EmotionRequest, form=schemas.form_schema(with_target=False)),
+    openapi_extra=json_body(schemas.EmotionRequest, form=form_schema()),
 )
 async def emotion(request: Request, work: Work) -> FastJSONResponse:
     """Read the emotion of a photo (multipart field `image`) and/or words (`text`), or of
     words sent as JSON `{"text": ...}`."""
     if media_type(request.headers.get("content-type")) == "application/json":
-        words = await read_json(request, schemas.EmotionRequest)
-        return FastJSONResponse((await work.read(None, words.text)).to_dict())
-    form = await read_form(request)
-    image = image_of(form)
-    options = validate(schemas.EmotionForm, filled(form))
-    if image is None and not options.text:
+        body = await read_json(request, schemas.emotion_request())
+        words = {name: getattr(body, name) for name in text_fields() if getattr(body, name, None)}
+        return FastJSONResponse((await work.read(**words)).to_dict())
+    sensed, _ = await _form_inputs(request, schemas.emotion_form())
+    if not sensed:
         raise UploadError("send an image (field 'image') or words (field 'text')", status=422)
-    reading = await work.read(image, options.text)
+    reading = await work.read(**sensed)
     return FastJSONResponse(reading.to_dict())
 
 
@@ -73,7 +85,7 @@ async def emotion(request: Request, work: Work) -> FastJSONResponse:
     "/recommend",
     response_model=replies.RecommendOut,
     responses=errors(400, 413, 415, 422, 503),
-    openapi_extra=json_body(schemas.RecommendRequest, form=schemas.form_schema(with_target=True)),
+    openapi_extra=json_body(schemas.RecommendRequest, form=form_schema(TARGET_FIELDS)),
 )
 async def recommend(request: Request, work: Work) -> FastJSONResponse:
     """Music for a photo (multipart) or for an emotion, distribution or words (JSON).
@@ -98,32 +110,41 @@ async def recommend(request: Request, work: Work) -> FastJSONResponse:
 
 async def _json_query(request: Request, work: Work) -> Query:
     """The reading (of words, if sent), target, mode and k of a JSON request."""
-    body = await read_json(request, schemas.RecommendRequest)
+    body = await read_json(request, schemas.recommend_request())
     options = (body.mode, body.k, body.artist_cap, body.journal)
-    if not body.text:
+    sensed = {name: getattr(body, name) for name in text_fields() if getattr(body, name, None)}
+    if not sensed:
         target = resolve_target(emotion=body.emotion, distribution=body.distribution)
         return Query(None, target, *options)
-    reading = await work.read(None, body.text)
-    return Query(reading, resolve_target(text=body.text, read=lambda *_: reading), *options)
+    reading = await work.read(**sensed)
+    return Query(reading, resolve_target(inputs=sensed, read=lambda **_: reading), *options)
 
 
 async def _form_query(request: Request, work: Work) -> Query:
     """The reading, target, mode and k of a multipart request (an image and/or words)."""
-    form = await read_form(request)
-    image = image_of(form)
-    options = validate(schemas.FormOptions, filled(form))
-    if image is None and not options.text:
+    sensed, options = await _form_inputs(request, schemas.form_options())
+    if not sensed:
         raise UploadError(
             "send an image (field 'image') or words (field 'text'); to recommend for "
             'an emotion, send JSON {"emotion": ...}',
             status=422,
         )
-    reading = await work.read(image, options.text)
+    reading = await work.read(**sensed)
     return Query(
         reading,
-        resolve_target(image=image, text=options.text, read=lambda *_: reading),
+        resolve_target(inputs=sensed, read=lambda **_: reading),
         options.mode,
         options.k,
         options.artist_cap,
         options.journal,
     )
+
+
+async def _form_inputs(request: Request, model: type[M]) -> tuple[dict[str, Any], M]:
+    """The senses' inputs of a form (files and text fields, by field; those given) and its
+    fields as ``model``."""
+    form = await read_form(request)
+    files = files_of(form)
+    options = validate(model, filled(form))
+    texts = {name: getattr(options, name, None) for name in text_fields()}
+    return files | {name: value for name, value in texts.items() if value}, options

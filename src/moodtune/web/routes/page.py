@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from moodtune import __version__
 from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
 from moodtune.recommend.moods import MOODS
+from moodtune.senses import SENSES
 from moodtune.web.deps import Service
 from moodtune.web.schemas import MAX_TEXT
 from moodtune.web.spotify import spotify_login
@@ -81,6 +82,9 @@ def page_context(image_reading: bool, artist_cap: int = 2) -> dict[str, Any]:
         "max_text": MAX_TEXT,
         "version": __version__,
         "image_reading": image_reading,
+        # the text inputs, one per sense that reads text (moodtune.senses); photos are the
+        # file picker, camera and live mode above them
+        "text_senses": [s for s in SENSES.values() if s.kind == "text"],
     }
 
 
@@ -101,6 +105,6 @@ async def history_page(request: Request) -> HTMLResponse:
 async def page(request: Request, service: Service) -> HTMLResponse:
     """The page."""
     cap = getattr(service.recommender, "artist_cap", 2) or 0
-    context = page_context(service.reader is not None, artist_cap=cap)
+    context = page_context(service.senses.available("image"), artist_cap=cap)
     context["spotify_save"] = await run_in_threadpool(spotify_login) is not None
     return templates.TemplateResponse(request, "index.html", context)

@@ -196,9 +196,11 @@ form.addEventListener("submit", (event) => {
   event.preventDefault();
   if (busy) return;
   clearError();
-  const words = $("words").value.trim();
-  if (picked && (usePicked || (!photo && !words))) { askPicked(); return; }
-  if (!photo && !words) {
+  // The text inputs of the senses (the page renders one per sense that reads text).
+  const sensed = [...document.querySelectorAll("input[data-sense]")]
+    .map((input) => [input.name, input.value.trim()]).filter(([, value]) => value);
+  if (picked && (usePicked || (!photo && !sensed.length))) { askPicked(); return; }
+  if (!photo && !sensed.length) {
     showError("Choose a photo, write a few words or pick a mood first."); $("pick").focus(); return;
   }
   const k = chosenK();
@@ -206,7 +208,7 @@ form.addEventListener("submit", (event) => {
   if (cap === null) return;
   const body = new FormData();
   if (photo) body.append("image", photo, photo.name || "photo");
-  if (words) body.append("text", words);
+  for (const [name, value] of sensed) body.append(name, value);
   body.append("mode", form.elements.mode.value);
   body.append("k", String(k));
   body.append("artist_cap", String(cap));
@@ -223,7 +225,9 @@ for (const button of document.querySelectorAll("#picker button")) {
   });
 }
 // New words make the words (and photo) what "Find music" asks for again.
-$("words").addEventListener("input", () => { if ($("words").value.trim()) choosePicked(null); });
+for (const input of document.querySelectorAll("input[data-sense]")) {
+  input.addEventListener("input", () => { if (input.value.trim()) choosePicked(null); });
+}
 // Another mode: the list shown was for the old one, so it goes; the mood chosen stays.
 for (const radio of form.elements.mode) {
   radio.addEventListener("change", () => {

@@ -1,0 +1,17 @@
+"""Fixtures for the senses' tests: the words model files, fetched once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from moodtune import assets
+
+
+@pytest.fixture(scope="session")
+def words_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model folder holding the verified words model files (the real words reader)."""
+    folder = tmp_path_factory.mktemp("moodtune-senses-cache") / "models"
+    assets.fetch(assets.GROUPS["text"], cache=folder)
+    return folder
