@@ -175,6 +175,6 @@ def test_cli_saves_recommendations_to_spotify(
     )  # fmt: skip
     assert code == 0, err
     (playlist_id,) = server.user_playlists
-    ids = [r["spotify_id"] for r in json.loads(out)["recommendations"]]
+    ids = [r["spotify_id"] for r in json.loads(out)["tracks"]]
     assert server.added[playlist_id] == [[f"spotify:track:{i}" for i in ids]]
     assert "saved 7 tracks to Spotify as 'happy mix'" in err

@@ -72,7 +72,7 @@ def test_the_cli_recommends_for_a_registered_sense(hum, run_main, tmp_path):
     assert shown.exit_code == 0, shown.stderr
     payload = json.loads(shown.stdout)
     assert payload["reading"]["source"] == "hum" and payload["reading"]["top"] == "fear"
-    assert len(payload["recommendations"]) == 3
+    assert len(payload["tracks"]) == 3
     read = run_main("emotion", "--sense", "hum=mm-hm-hmm", "--json")
     assert read.exit_code == 0, read.stderr
     assert json.loads(read.stdout)["top"] == "fear"

@@ -75,16 +75,19 @@ def probabilities(answer: httpx.Response) -> list[float]:
 def test_readings_in_worker_processes_answer_as_this_process_reads(
     tmp_path, reader, astronaut_jpeg
 ):
+    from moodtune.senses import Senses
+
+    read = Senses.around(reader).read  # this process's image reader and words reader
     catalogue = small_catalogue(tmp_path)
     app = create_app(catalogue=catalogue, reading_processes=1)
     with serving(app) as url, httpx.Client(base_url=url, timeout=NET) as client:
         words = client.post("/api/emotion", data={"text": "I am so happy today!"})
-        here = reader.read(None, "I am so happy today!")
+        here = read(None, "I am so happy today!")
         assert probabilities(words) == pytest.approx(list(here.probabilities.values()), abs=1e-3)
         photo = client.post(
             "/api/emotion", files={"image": ("a.jpg", astronaut_jpeg, "image/jpeg")}
         )
-        here = reader.read(astronaut_jpeg, None)
+        here = read(astronaut_jpeg, None)
         assert probabilities(photo) == pytest.approx(list(here.probabilities.values()), abs=1e-3)
         assert len(photo.json()["faces"]) == len(here.faces) >= 1
         cut = client.post(

@@ -8,8 +8,9 @@ started with a lower priority (``os.nice``, :data:`NICENESS`), the server proces
 CPU for the cheap answers and the readings take what is left.
 
 :class:`ReadingPool` starts its processes lazily, at the first reading (a server that never
-reads a photo starts none), each loading the registry's readers once (:class:`moodtune.senses.Senses`, with the
-server's unavailable senses left unavailable: a reader cannot be sent to another process); the processes ignore
+reads a photo starts none), each loading the registry's readers once
+(:class:`moodtune.senses.Senses`; the server's unavailable senses stay unavailable: a reader
+cannot be sent to another process); the processes ignore
 SIGINT from their first instruction (a Ctrl-C in the terminal reaches the whole process
 group: the server stops them, they print nothing), and :meth:`ReadingPool.close` stops them
 when the server stops. Admission is unchanged: the caller's gate bounds the readings running
