@@ -1,6 +1,6 @@
 """The mood journal for the web app: keep a request, list the sessions, give a past list.
 
-The storage is :mod:`moodtune.recommend.journal`; this module turns a request of the API
+The storage is :mod:`moodtune.catalogue.journal`; this module turns a request of the API
 (its reading, target, mode and tracks) into a journal entry, and entries into JSON for the
 history page, each track shown as a recommendation is (``MoodService.track_dict``).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from moodtune.recommend import journal
+from moodtune.catalogue import journal
 from moodtune.web.service import MoodService, NotFoundError
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from moodtune.errors import MoodtuneError
 from moodtune.recommend.target import ResolvedTarget as Target
 
 if TYPE_CHECKING:
-    from moodtune.catalogue.sqlite import Catalogue
+    from moodtune.catalogue.protocol import ServedCatalogue
     from moodtune.playlists import PlaylistEntry
     from moodtune.recommend.recommender import MusicRecommender, Recommendation
     from moodtune.text.reader import TextReader
@@ -57,7 +57,8 @@ class UnavailableError(MoodtuneError):
 class MoodService:
     """The loaded parts of the app, shared by all requests.
 
-    ``catalogue`` is a :class:`moodtune.catalogue.sqlite.Catalogue`; ``recommender`` a
+    ``catalogue`` is a :class:`moodtune.catalogue.protocol.ServedCatalogue` (the SQLite
+    catalogue; the history and the journal need that one); ``recommender`` a
     :class:`moodtune.recommend.recommender.MusicRecommender` over it; ``reader`` an
     :class:`moodtune.vision.EmotionReader` or None when image reading could not be loaded
     (``reader_problem`` then says why, and image requests answer 503); ``words_problem`` says
@@ -67,7 +68,7 @@ class MoodService:
     the catalogue (the service opened it, or was handed it).
     """
 
-    catalogue: Catalogue
+    catalogue: ServedCatalogue
     recommender: MusicRecommender
     reader: EmotionReader | None = None
     reader_problem: str | None = None
@@ -82,7 +83,7 @@ class MoodService:
     @classmethod
     def load(
         cls,
-        catalogue: Catalogue | None = None,
+        catalogue: ServedCatalogue | None = None,
         reader: EmotionReader | None = None,
         recommender: MusicRecommender | None = None,
         *,
@@ -112,7 +113,7 @@ class MoodService:
     @classmethod
     def _load_rest(
         cls,
-        catalogue: Catalogue,
+        catalogue: ServedCatalogue,
         reader: EmotionReader | None,
         recommender: MusicRecommender | None,
         owns: bool,
@@ -266,7 +267,7 @@ class MoodService:
     def feedback(self, track_id: str, liked: bool, context: dict[str, Any] | None) -> None:
         """Store a 👍 (``liked``) or 👎 for a catalogue track, with where it was given; the
         same verdict twice in a row is stored once."""
-        from moodtune.recommend.history import give_feedback
+        from moodtune.catalogue.history import give_feedback
 
         if self.catalogue.track(track_id) is None:
             raise NotFoundError(f"no track {track_id!r} in the catalogue")
@@ -293,14 +294,14 @@ class MoodService:
 
     def undo(self, event_id: str) -> None:
         """Remove one history entry; :class:`NotFoundError` when there is none."""
-        from moodtune.recommend.history import undo
+        from moodtune.catalogue.history import undo
 
         if not undo(self.catalogue, event_id):
             raise NotFoundError(f"no history entry {event_id!r}")
 
     def clear_history(self) -> int:
         """Remove every play, like and dislike; how many entries went."""
-        from moodtune.recommend.history import clear_history
+        from moodtune.catalogue.history import clear_history
 
         return clear_history(self.catalogue)
 

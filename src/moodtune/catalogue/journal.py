@@ -8,7 +8,7 @@ in one statement (one transaction): a killed process leaves the journal whole. R
 close together in time form a session (:func:`sessions`).
 
 These functions use a connection of their own to the catalogue's file, as
-:mod:`moodtune.recommend.history` does.
+:mod:`moodtune.catalogue.history` does.
 
 Examples
 --------
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from moodtune.catalogue.history import connection_to
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.history import connection_to
 
 if TYPE_CHECKING:
     from moodtune.catalogue.sqlite import Catalogue

@@ -1,0 +1,134 @@
+"""What the recommender and the web read of a catalogue and write to it, whatever holds it.
+
+Two small protocols (:class:`typing.Protocol`: any class with these methods fits, no base
+class needed):
+
+- :class:`CatalogueView`, what a recommendation reads: the searchable arrays of the current
+  revision, a :class:`~moodtune.catalogue.snapshot.Snapshot` (the arrays with the recent
+  plays, likes and dislikes), the display rows of the k tracks returned (by their
+  positions in the arrays), the revision (a counter that changes whenever the tracks do)
+  and a busy check;
+- :class:`ListeningLog`, what listening writes: plays and 👍/👎 (and a track's record, which
+  the synthetic listener of :mod:`moodtune.recommend.simulation` looks at).
+
+:class:`ServedCatalogue` is both, with what the web app shows besides (count, model version,
+local audio). The SQLite :class:`~moodtune.catalogue.sqlite.Catalogue` implements all three
+(the catalogue the CLI and the web open, :func:`moodtune.catalogue.builtin.open_catalogue`);
+:class:`~moodtune.catalogue.memory.MemoryCatalogue` is one held in memory, for tests.
+
+The recommender speaks only of positions in the arrays (0..n-1) and of track ids; the keys a
+store gives its tracks (SQLite row ids) stay inside the store.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from moodtune.catalogue.builtin import open_catalogue
+>>> from moodtune.catalogue.memory import MemoryCatalogue
+>>> import pandas as pd
+>>> from moodtune.data.readers import tidy
+>>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
+...     on_file = isinstance(catalogue, ServedCatalogue)
+>>> table = tidy(pd.DataFrame({"track_id": ["a"], "tempo": [90.0], "danceability": [0.3],
+...     "energy": [0.2], "valence": [0.2], "loudness": [-12.0], "acousticness": [0.8],
+...     "instrumentalness": [0.1], "speechiness": [0.05], "liveness": [0.1]}), source="one")
+>>> on_file, isinstance(MemoryCatalogue.of(table), ServedCatalogue)
+(True, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from moodtune.catalogue.arrays import CatalogueArrays
+    from moodtune.catalogue.records import DisplayRow, TrackRecord
+    from moodtune.catalogue.snapshot import Snapshot
+
+__all__ = ["CatalogueView", "ListeningLog", "ServedCatalogue"]
+
+
+@runtime_checkable
+class CatalogueView(Protocol):
+    """What :class:`~moodtune.recommend.recommender.MusicRecommender` reads of a catalogue."""
+
+    @property
+    def where(self) -> str:
+        """Where the catalogue is, for messages (a file's path, "in memory")."""
+        ...
+
+    @property
+    def revision(self) -> int:
+        """A counter that changes whenever the tracks change (an import, a reclassification;
+        not plays nor feedback): equal revisions, equal tracks."""
+        ...
+
+    def unless_busy(self) -> AbstractContextManager[bool]:
+        """A context that holds the catalogue when no other thread is using it: it yields
+        True (held) or False (busy: the caller does not wait and answers otherwise)."""
+        ...
+
+    def arrays(self) -> CatalogueArrays:
+        """The searchable arrays of the current revision (the same object while the tracks
+        do not change: the recommender keeps its rankings per arrays object)."""
+        ...
+
+    def snapshot(self, plays: int) -> Snapshot:
+        """The arrays with the tracks among the last ``plays`` plays, the liked and the
+        disliked tracks (read now when not in memory)."""
+        ...
+
+    def snapshot_in_memory(self, plays: int) -> Snapshot | None:
+        """:meth:`snapshot` when it needs no reading, else None (never waits)."""
+        ...
+
+    def display_rows(
+        self, arrays: CatalogueArrays, positions: Sequence[int] | None = None
+    ) -> dict[int, DisplayRow]:
+        """Position in ``arrays`` → the :data:`~moodtune.catalogue.records.DisplayRow` of the
+        track there, for ``positions`` (None: every track)."""
+        ...
+
+
+@runtime_checkable
+class ListeningLog(Protocol):
+    """What listening writes to a catalogue (plays, 👍/👎), and a track's record."""
+
+    def track(self, track_id: str) -> TrackRecord | None:
+        """The track with this id, or None."""
+        ...
+
+    def record_played(self, track_id: str) -> None:
+        """Add a play of ``track_id`` to the listening history."""
+        ...
+
+    def add_feedback(
+        self, track_id: str, liked: bool, context: dict[str, Any] | None = None
+    ) -> None:
+        """Store a like (``liked``) or a dislike of ``track_id``, with where it was given."""
+        ...
+
+
+@runtime_checkable
+class ServedCatalogue(CatalogueView, ListeningLog, Protocol):
+    """A catalogue as the web app serves it: what the recommender reads, what listening
+    writes, and the track count, the model version and local audio files."""
+
+    @property
+    def model_version(self) -> str | None:
+        """The version of the model that classified the tracks (None: no tracks)."""
+        ...
+
+    def count(self) -> int:
+        """How many tracks the catalogue holds."""
+        ...
+
+    def audio_path(self, track_id: str) -> Path | None:
+        """The local audio file of a track, when it has one that exists."""
+        ...
+
+    def close(self) -> None:
+        """Let go of what the catalogue holds open."""
+        ...
