@@ -166,3 +166,29 @@ def test_bad_track_ids_and_an_empty_catalogue_are_refused(pair):
         in_memory.record_played("nope")
     with pytest.raises(MoodtuneError, match="no track with id 'nope'"):
         in_memory.add_feedback("nope", liked=True)
+
+
+def test_the_web_service_serves_a_memory_catalogue(pair):
+    """The web's service reads the catalogue through the protocol only: recommendations,
+    health, plays, 👍/👎 and playlists work on a catalogue in memory."""
+    from moodtune.recommend.target import resolve_target
+    from moodtune.web.service import MoodService, NotFoundError
+
+    services = [MoodService(c, MusicRecommender(c, seed=4)) for c in pair]
+    target = resolve_target(emotion="sad")
+    given = [s.recommend(target, 5, "match") for s in services]
+    assert given[0] == given[1] and len(given[1]) == 5
+    health = [s.health_now() for s in services]
+    assert health[1]["tracks"] == 400 and health[1]["model_version"] == health[0]["model_version"]
+    first = given[1][0]["track_id"]
+    for service in services:
+        service.played(first)
+        service.feedback(given[1][1]["track_id"], False, {"emotion": "sadness"})
+    again = [s.recommend(target, 5, "match") for s in services]
+    assert again[0] == again[1]
+    assert not {first, given[1][1]["track_id"]} & {t["track_id"] for t in again[1]}
+    assert services[1].playlist([first], "csv", "mine") == services[0].playlist(
+        [first], "csv", "mine"
+    )
+    with pytest.raises(NotFoundError):
+        services[1].played("nope")

@@ -41,6 +41,7 @@ from moodtune.catalogue.schema import connect
 from moodtune.errors import MoodtuneError
 
 if TYPE_CHECKING:
+    from moodtune.catalogue.protocol import ListeningLog
     from moodtune.catalogue.records import TrackRecord
     from moodtune.catalogue.sqlite import Catalogue
 
@@ -161,18 +162,14 @@ def _reason(kind: Kind, context: dict[str, Any] | None) -> str:
 
 
 def give_feedback(
-    catalogue: Catalogue, track_id: str, liked: bool, context: dict[str, Any] | None
+    catalogue: ListeningLog, track_id: str, liked: bool, context: dict[str, Any] | None
 ) -> bool:
     """Store a like or dislike of ``track_id`` unless it is already the track's latest
     verdict (liking a track twice makes one entry); whether it was stored. Callers that may
-    run at once for one catalogue serialise the calls (the web service holds a lock)."""
-    with connection_to(catalogue.path) as connection:
-        latest = connection.execute(
-            "SELECT f.liked FROM feedback f JOIN tracks t ON t.rowid = f.track "
-            "WHERE t.id = ? ORDER BY f.id DESC LIMIT 1",
-            (str(track_id),),
-        ).fetchone()
-    if latest is not None and bool(latest[0]) == bool(liked):
+    run at once for one catalogue serialise the calls (the web service holds a lock). Any
+    :class:`~moodtune.catalogue.protocol.ListeningLog` will do (not only SQLite's)."""
+    latest = catalogue.verdict(track_id)
+    if latest is not None and latest == bool(liked):
         return False
     catalogue.add_feedback(track_id, liked, context)
     return True

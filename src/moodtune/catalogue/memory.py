@@ -173,6 +173,10 @@ class MemoryCatalogue:
                 _keys([k for k, v in newest if v]), _keys([k for k, v in newest if not v])
             )
 
+    def verdict(self, track_id: str) -> bool | None:
+        """The latest 👍 (True) or 👎 (False) of ``track_id``, None when it has none."""
+        return self._verdicts.get(self._key(track_id))
+
     # --- what the web shows besides (ServedCatalogue) -------------------------------------
 
     @property

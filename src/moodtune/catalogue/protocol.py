@@ -8,8 +8,9 @@ class needed):
   plays, likes and dislikes), the display rows of the k tracks returned (by their
   positions in the arrays), the revision (a counter that changes whenever the tracks do)
   and a busy check;
-- :class:`ListeningLog`, what listening writes: plays and 👍/👎 (and a track's record, which
-  the synthetic listener of :mod:`moodtune.recommend.simulation` looks at).
+- :class:`ListeningLog`, what listening writes: plays and 👍/👎 (and reads back: a track's
+  latest verdict, and its record, which the synthetic listener of
+  :mod:`moodtune.recommend.simulation` looks at).
 
 :class:`ServedCatalogue` is both, with what the web app shows besides (count, model version,
 local audio). The SQLite :class:`~moodtune.catalogue.sqlite.Catalogue` implements all three
@@ -108,6 +109,10 @@ class ListeningLog(Protocol):
         self, track_id: str, liked: bool, context: dict[str, Any] | None = None
     ) -> None:
         """Store a like (``liked``) or a dislike of ``track_id``, with where it was given."""
+        ...
+
+    def verdict(self, track_id: str) -> bool | None:
+        """The latest like (True) or dislike (False) of ``track_id``, None when it has none."""
         ...
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "record_played",
     "stats",
     "track_records",
+    "verdict",
 ]
 
 #: What a recommendation shows of a track, in the order :func:`display_rows` gives it.
@@ -181,6 +182,16 @@ def add_feedback(store: Store, track_id: str, liked: bool, context: dict | None 
             "INSERT INTO feedback (track, liked, context) VALUES (?, ?, ?)",
             (rowid, int(bool(liked)), encoded),
         )
+
+
+def verdict(store: Store, track_id: str) -> bool | None:
+    """The latest feedback of ``track_id``: True (a like), False (a dislike), None (none)."""
+    latest = store.query_one(
+        "SELECT f.liked FROM feedback f JOIN tracks t ON t.rowid = f.track "
+        "WHERE t.id = ? ORDER BY f.id DESC LIMIT 1",
+        (str(track_id),),
+    )
+    return None if latest is None else bool(latest)
 
 
 def feedback(store: Store) -> list[Feedback]:

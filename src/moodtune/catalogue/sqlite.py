@@ -279,6 +279,10 @@ class Catalogue(Store):
         recommended again until liked."""
         queries.add_feedback(self, track_id, liked, context)
 
+    def verdict(self, track_id: str) -> bool | None:
+        """The latest 👍 (True) or 👎 (False) of ``track_id``, None when it has none."""
+        return queries.verdict(self, track_id)
+
     def feedback(self) -> list[Feedback]:
         """All feedback, oldest first."""
         return queries.feedback(self)
