@@ -100,7 +100,12 @@ def test_the_arrays_and_the_records_are_those_of_the_sqlite_catalogue(pair):
     assert on_file.model_version == in_memory.model_version
 
 
-def test_every_mode_gives_the_same_tracks_as_on_sqlite(pair):
+@pytest.mark.parametrize("whole", [True, False], ids=["read-whole", "read-by-position"])
+def test_every_mode_gives_the_same_tracks_as_on_sqlite(pair, whole, monkeypatch):
+    """Both ways the recommender reads display rows: every track at once (a small
+    catalogue), or the tracks it ranks, by position (a large one)."""
+    if not whole:
+        monkeypatch.setattr("moodtune.recommend.supply.PRELOAD_TRACKS", 0)
     on_file, in_memory = pair
     found = answers(in_memory)
     assert found == answers(on_file)

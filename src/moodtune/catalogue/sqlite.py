@@ -249,13 +249,13 @@ class Catalogue(Store):
         """What a recommendation shows of the tracks at ``positions`` of ``arrays`` (None:
         every track), by position: ``(id, title, artists, spotify_id, audio_path,
         audio_url, preview_url)`` (:data:`~moodtune.catalogue.queries.DISPLAY_COLUMNS`)."""
-        keys = arrays.rowids.tolist()
         if positions is None:
             rows = queries.display_rows(self, None)
-            return {at: rows[key] for at, key in enumerate(keys)}
+            return {at: rows[key] for at, key in enumerate(arrays.rowids.tolist())}
         wanted = [int(at) for at in positions]
-        rows = queries.display_rows(self, [keys[at] for at in wanted])
-        return {at: rows[keys[at]] for at in wanted}
+        keys = arrays.rowids[np.asarray(wanted, dtype=np.int64)].tolist()
+        rows = queries.display_rows(self, keys)
+        return {at: rows[key] for at, key in zip(wanted, keys, strict=True)}
 
     def audio_path(self, track_id: str) -> Path | None:
         """The local audio file of a catalogue track, when it has one that exists."""
