@@ -197,3 +197,46 @@ def test_the_web_service_serves_a_memory_catalogue(pair):
     )
     with pytest.raises(NotFoundError):
         services[1].played("nope")
+
+
+def test_the_history_and_the_journal_in_memory_are_those_of_sqlite(pair):
+    """Through the web's service: the history lists, undoes and clears alike; the mood
+    journal keeps, lists and gives back a request alike."""
+    from moodtune.recommend.target import resolve_target
+    from moodtune.web.journal import keep, past_list, the_journal
+    from moodtune.web.service import MoodService, NotFoundError
+
+    services = [MoodService(c, MusicRecommender(c, seed=6)) for c in pair]
+    target = resolve_target(emotion="happy")
+    given = services[0].recommend(target, 4, "uplift")
+    first, second = given[0]["track_id"], given[1]["track_id"]
+    shown = []
+    for service in services:
+        service.played(first)
+        service.feedback(second, True, {"emotion": "happiness"})
+        service.feedback(second, True, None)  # the same verdict again: one entry
+        number = keep(service, None, target, "uplift", given)
+        events = service.history(10)
+        journal = the_journal(service, 10)
+        shown.append(
+            (
+                [(e["kind"], e["track"]["track_id"], e["track"]["reason"]) for e in events],
+                [
+                    (r["source"], r["emotion"], r["mode"], [t["track_id"] for t in r["tracks"]])
+                    for g in journal
+                    for r in g["requests"]
+                ],
+                past_list(service, number),
+            )
+        )
+        service.undo(events[0]["id"])  # the like
+        assert service.catalogue.verdict(second) is None
+        with pytest.raises(NotFoundError):
+            service.undo(events[0]["id"])
+        assert service.clear_history() == 2  # the play and the request
+        assert service.history(10) == [] and the_journal(service, 10) == []
+    assert shown[0] == shown[1]
+    events, journal, tracks = shown[1]
+    assert events == [("like", second, "liked for happiness"), ("play", first, "played")]
+    assert journal == [("picked", "happiness", "uplift", [t["track_id"] for t in given])]
+    assert [track for track, _, _ in tracks] == [t["track_id"] for t in given]

@@ -54,6 +54,8 @@ __all__ = [
     "clear_history",
     "connection_to",
     "give_feedback",
+    "parse_event_id",
+    "reason_for",
     "rows",
     "undo",
 ]
@@ -107,7 +109,7 @@ def rows(catalogue: Catalogue, limit: int = DEFAULT_LIMIT) -> list[HistoryRow]:
             kind=kind,
             track=records[track],
             at=at,
-            reason=_reason(kind, _context(context)),
+            reason=reason_for(kind, _context(context)),
             context=_context(context),
         )
         for kind, number, track, at, context in found
@@ -117,13 +119,20 @@ def rows(catalogue: Catalogue, limit: int = DEFAULT_LIMIT) -> list[HistoryRow]:
 
 def undo(catalogue: Catalogue, event_id: str) -> bool:
     """Remove the entry ``event_id`` (see :attr:`HistoryEvent.id`); False when there is none."""
-    match = _EVENT_ID.fullmatch(event_id)
-    if match is None:
+    found = parse_event_id(event_id)
+    if found is None:
         return False
-    table, number = _TABLES[match.group(1)], int(event_id.rsplit("-", 1)[1])
+    table, number = _TABLES[found[0]], found[1]
     with connection_to(catalogue.path) as connection:
         removed = connection.execute(f"DELETE FROM {table} WHERE id = ?", (number,)).rowcount
     return removed > 0
+
+
+def parse_event_id(event_id: str) -> tuple[str, int] | None:
+    """``("play" or "feedback", number)`` of an entry's id (``play-12``), None for another
+    text."""
+    match = _EVENT_ID.fullmatch(event_id)
+    return None if match is None else (match.group(1), int(event_id.rsplit("-", 1)[1]))
 
 
 def clear_history(catalogue: Catalogue) -> int:
@@ -155,7 +164,7 @@ def _context(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _reason(kind: Kind, context: dict[str, Any] | None) -> str:
+def reason_for(kind: Kind, context: dict[str, Any] | None) -> str:
     """What happened: ``"played"``, ``"liked for sadness"``, ``"turned down"``."""
     mood = f" for {context['emotion']}" if context and context.get("emotion") else ""
     return {"play": "played", "like": f"liked{mood}", "dislike": f"turned down{mood}"}[kind]

@@ -1,6 +1,6 @@
 """What the recommender and the web read of a catalogue and write to it, whatever holds it.
 
-Two small protocols (:class:`typing.Protocol`: any class with these methods fits, no base
+Small protocols (:class:`typing.Protocol`: any class with these methods fits, no base
 class needed):
 
 - :class:`CatalogueView`, what a recommendation reads: the searchable arrays of the current
@@ -12,9 +12,10 @@ class needed):
   latest verdict, and its record, which the synthetic listener of
   :mod:`moodtune.recommend.simulation` looks at).
 
-:class:`ServedCatalogue` is both, with what the web app shows besides (count, model version,
-local audio). The SQLite :class:`~moodtune.catalogue.sqlite.Catalogue` implements all three
-(the catalogue the CLI and the web open, :func:`moodtune.catalogue.builtin.open_catalogue`);
+:class:`ServedCatalogue` is both, with :class:`ListeningHistory` (the history and the mood
+journal) and what the web app shows besides (count, model version, local audio). The SQLite
+:class:`~moodtune.catalogue.sqlite.Catalogue` implements them all (the catalogue the CLI and
+the web open, :func:`moodtune.catalogue.builtin.open_catalogue`);
 :class:`~moodtune.catalogue.memory.MemoryCatalogue` is one held in memory, for tests.
 
 The recommender speaks only of positions in the arrays (0..n-1) and of track ids; the keys a
@@ -45,10 +46,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from moodtune.catalogue.arrays import CatalogueArrays
+    from moodtune.catalogue.history import HistoryRow
+    from moodtune.catalogue.journal import Asked, Entry
     from moodtune.catalogue.records import DisplayRow, TrackRecord
     from moodtune.catalogue.snapshot import Snapshot
 
-__all__ = ["CatalogueView", "ListeningLog", "ServedCatalogue"]
+__all__ = ["CatalogueView", "ListeningHistory", "ListeningLog", "ServedCatalogue"]
 
 
 @runtime_checkable
@@ -117,9 +120,42 @@ class ListeningLog(Protocol):
 
 
 @runtime_checkable
-class ServedCatalogue(CatalogueView, ListeningLog, Protocol):
+class ListeningHistory(Protocol):
+    """The listener's history (plays, likes, dislikes: list, undo one, clear all) and the
+    mood journal (the requests for music and the lists they got), as the web app shows them."""
+
+    def events(self, limit: int = 50) -> list[HistoryRow]:
+        """The last ``limit`` plays, likes and dislikes, newest first
+        (:class:`~moodtune.catalogue.history.HistoryRow`)."""
+        ...
+
+    def undo(self, event_id: str) -> bool:
+        """Remove one entry of the history (its ``id``); False when there is none."""
+        ...
+
+    def clear_history(self) -> int:
+        """Remove every play, like and dislike and the journal's requests; how many went."""
+        ...
+
+    def keep_request(self, asked: Asked, at: str | None = None) -> int:
+        """Write a request and its list to the journal (``at``: ISO-8601 UTC, default now);
+        its id (:class:`~moodtune.catalogue.journal.Asked`)."""
+        ...
+
+    def requests(self, limit: int = 50) -> list[Entry]:
+        """The last ``limit`` requests of the journal, newest first."""
+        ...
+
+    def request(self, number: int) -> Entry | None:
+        """The request ``number`` of the journal, or None."""
+        ...
+
+
+@runtime_checkable
+class ServedCatalogue(CatalogueView, ListeningLog, ListeningHistory, Protocol):
     """A catalogue as the web app serves it: what the recommender reads, what listening
-    writes, and the track count, the model version and local audio files."""
+    writes, the history and the journal, and the track count, the model version and local
+    audio files."""
 
     @property
     def model_version(self) -> str | None:

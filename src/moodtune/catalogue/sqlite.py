@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from moodtune.catalogue import classification, ingest, queries
+from moodtune.catalogue import classification, history, ingest, journal, queries
 from moodtune.catalogue.arrays import CatalogueArrays, load_arrays
 from moodtune.catalogue.classification import Classified, classify
 from moodtune.catalogue.feedback_log import FeedbackLog
@@ -305,6 +305,35 @@ class Catalogue(Store):
         )
         log.prepare(self)
         return self.remember("feedback", lambda: log.refresh(self))
+
+    # --- the history and the mood journal (ListeningHistory) --------------------------------
+
+    def events(self, limit: int = history.DEFAULT_LIMIT) -> list[history.HistoryRow]:
+        """The last ``limit`` plays, likes and dislikes, newest first
+        (:func:`moodtune.catalogue.history.rows`)."""
+        return history.rows(self, limit)
+
+    def undo(self, event_id: str) -> bool:
+        """Remove one entry of the history (:func:`moodtune.catalogue.history.undo`)."""
+        return history.undo(self, event_id)
+
+    def clear_history(self) -> int:
+        """Remove the history and the journal; how many entries went
+        (:func:`moodtune.catalogue.history.clear_history`)."""
+        return history.clear_history(self)
+
+    def keep_request(self, asked: journal.Asked, at: str | None = None) -> int:
+        """Write a request to the mood journal (:func:`moodtune.catalogue.journal.record`)."""
+        return journal.record(self, asked, at)
+
+    def requests(self, limit: int = 50) -> list[journal.Entry]:
+        """The last ``limit`` requests of the journal, newest first
+        (:func:`moodtune.catalogue.journal.entries`)."""
+        return journal.entries(self, limit)
+
+    def request(self, number: int) -> journal.Entry | None:
+        """The request ``number`` of the journal, or None."""
+        return journal.entry(self, number)
 
     def stats(self) -> CatalogueStats:
         """Counts per top emotion and source, feature coverage, history and feedback sizes."""

@@ -1,8 +1,10 @@
 """The listener's history shown as the recommender shows tracks: each play, like and dislike
 with its track as a :class:`~moodtune.recommend.shown.Recommendation`.
 
-The history is stored by :mod:`moodtune.catalogue.history` (list, undo, clear, give
-feedback); this module only turns its rows into what the CLI and the web show.
+The history is stored by the catalogue (``events``, ``undo``, ``clear_history`` of
+:class:`~moodtune.catalogue.protocol.ListeningHistory`; in SQLite by
+:mod:`moodtune.catalogue.history`); this module only turns its rows into what the CLI and
+the web show.
 
 Examples
 --------
@@ -19,12 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from moodtune.catalogue import history as stored
 from moodtune.catalogue.history import DEFAULT_LIMIT, Kind
 from moodtune.recommend.shown import Recommendation, web_url
 
 if TYPE_CHECKING:
-    from moodtune.catalogue import Catalogue
+    from moodtune.catalogue.protocol import ListeningHistory
     from moodtune.catalogue.records import TrackRecord
 
 __all__ = ["HistoryEvent", "as_recommendation", "history"]
@@ -48,12 +49,12 @@ class HistoryEvent:
     context: dict[str, Any] | None = None
 
 
-def history(catalogue: Catalogue, limit: int = DEFAULT_LIMIT) -> list[HistoryEvent]:
+def history(catalogue: ListeningHistory, limit: int = DEFAULT_LIMIT) -> list[HistoryEvent]:
     """The last ``limit`` (1..:data:`~moodtune.catalogue.history.MAX_LIMIT`) plays, likes
     and dislikes, newest first."""
     return [
         HistoryEvent(e.id, e.kind, as_recommendation(e.track, e.reason), e.at, e.context)
-        for e in stored.rows(catalogue, limit)
+        for e in catalogue.events(limit)
     ]
 
 

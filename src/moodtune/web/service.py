@@ -58,7 +58,7 @@ class MoodService:
     """The loaded parts of the app, shared by all requests.
 
     ``catalogue`` is a :class:`moodtune.catalogue.protocol.ServedCatalogue` (the SQLite
-    catalogue; the history and the journal need that one); ``recommender`` a
+    catalogue, or one in memory); ``recommender`` a
     :class:`moodtune.recommend.recommender.MusicRecommender` over it; ``reader`` an
     :class:`moodtune.vision.EmotionReader` or None when image reading could not be loaded
     (``reader_problem`` then says why, and image requests answer 503); ``words_problem`` says
@@ -294,16 +294,12 @@ class MoodService:
 
     def undo(self, event_id: str) -> None:
         """Remove one history entry; :class:`NotFoundError` when there is none."""
-        from moodtune.catalogue.history import undo
-
-        if not undo(self.catalogue, event_id):
+        if not self.catalogue.undo(event_id):
             raise NotFoundError(f"no history entry {event_id!r}")
 
     def clear_history(self) -> int:
         """Remove every play, like and dislike; how many entries went."""
-        from moodtune.catalogue.history import clear_history
-
-        return clear_history(self.catalogue)
+        return self.catalogue.clear_history()
 
     # --- playlists -------------------------------------------------------------------------
 
