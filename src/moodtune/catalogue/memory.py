@@ -87,6 +87,8 @@ class MemoryCatalogue:
         self._numbers = itertools.count(1)  # of plays and 👍/👎
         self._asked = itertools.count(1)  # of the journal's requests
         self._arrays = self._build_arrays()
+        shown = self._records[["id", "title", "artists", *_TEXT[3:]]].to_numpy(dtype=object)
+        self._shown = [tuple(_none(v) for v in row) for row in shown.tolist()]
         self._feedback = FeedbackState(_EMPTY, _EMPTY)
 
     @classmethod
@@ -119,7 +121,7 @@ class MemoryCatalogue:
         ]
         features = records[list(SIMILARITY_FEATURES)].to_numpy(dtype=np.float64)
         return build_arrays(
-            0,
+            self.revision,
             keys=np.arange(1, len(records) + 1),
             artists=np.asarray(artists),
             probabilities=self._classified.probabilities,
@@ -170,8 +172,7 @@ class MemoryCatalogue:
         """Position → ``(id, title, artists, spotify_id, audio_path, audio_url,
         preview_url)`` of the tracks at ``positions`` (None: every track)."""
         wanted = range(arrays.size) if positions is None else [int(at) for at in positions]
-        shown = self._records[["id", "title", "artists", *_TEXT[3:]]]
-        return {at: tuple(_none(v) for v in shown.iloc[at].tolist()) for at in wanted}
+        return {at: self._shown[at] for at in wanted}
 
     # --- what listening writes (ListeningLog) ---------------------------------------------
 
