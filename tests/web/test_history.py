@@ -14,8 +14,9 @@ from urllib.parse import quote
 
 import pytest
 
+from moodtune.catalogue.history import clear_history, undo
 from moodtune.catalogue.sqlite import Catalogue
-from moodtune.recommend.history import clear_history, history, undo
+from moodtune.recommend.history import history
 from moodtune.recommend.recommender import MusicRecommender
 
 from .test_api import assert_error
@@ -204,7 +205,7 @@ def test_the_journal_keeps_each_request_and_its_list(api, private):
 
 
 def test_requests_hours_apart_are_separate_sessions(private):
-    from moodtune.recommend.journal import Asked, entries, record, sessions
+    from moodtune.catalogue.journal import Asked, entries, record, sessions
 
     track = recommended(private)[0]
     for at in ["2026-12-01T08:00:00Z", "2026-12-01T08:10:00Z", "2026-12-01T20:00:00Z"]:
@@ -218,7 +219,7 @@ def test_requests_hours_apart_are_separate_sessions(private):
 
 def test_an_older_catalogue_gets_the_journal_and_keeps_its_data(private):
     """A catalogue of schema 2 (no journal) opens with its history whole and an empty one."""
-    from moodtune.recommend.journal import entries
+    from moodtune.catalogue.journal import entries
 
     private.record_played(recommended(private)[0])
     path = private.path
@@ -240,13 +241,13 @@ def test_a_writer_killed_mid_journal_leaves_the_file_whole(private):
     import sys
     import time
 
-    from moodtune.recommend.journal import entries
+    from moodtune.catalogue.journal import entries
 
     track = recommended(private)[0]
     script = (
         "import sys\n"
         "from moodtune.catalogue.sqlite import Catalogue\n"
-        "from moodtune.recommend.journal import Asked, record\n"
+        "from moodtune.catalogue.journal import Asked, record\n"
         "with Catalogue.open(sys.argv[1]) as catalogue:\n"
         "    while True:\n"
         f"        listed = [({track!r}, 0.5, 'x')] * 50\n"

@@ -26,6 +26,7 @@ __all__ = [
     "SIMILARITY_FEATURES",
     "TEMPO_SCALE",
     "CatalogueArrays",
+    "build_arrays",
     "fetch_matrix",
     "load_arrays",
     "plane_position",
@@ -86,7 +87,9 @@ class CatalogueArrays:
 
     Shapes for n tracks:
 
-    - ``rowids`` (n,) int64, ascending: the SQLite row ids;
+    - ``rowids`` (n,) int64, ascending: the store's own key of each track (the SQLite row
+      ids; an in-memory catalogue numbers its tracks). Only the catalogue reads them: the
+      recommender speaks of array positions (:meth:`indices` turns keys into positions);
     - ``probabilities`` (n, 7) float32 in :data:`moodtune.emotions.EMOTIONS` order;
     - ``valence``, ``energy`` (n,) float32 in 0..1, NaN when unknown;
     - ``reading`` (n, 2) float32: the valence/arousal reading learned from listeners (−1..1),
@@ -115,7 +118,8 @@ class CatalogueArrays:
         return int(self.rowids.shape[0])
 
     def indices(self, rowids: np.ndarray) -> np.ndarray:
-        """Array indices of the given row ids; ids not in this revision are left out."""
+        """Array indices of the given keys (:attr:`rowids`); keys not in this revision are
+        left out."""
         rowids = np.asarray(rowids, dtype=np.int64)
         at = np.searchsorted(self.rowids, rowids)
         at = np.clip(at, 0, max(self.size - 1, 0))
@@ -151,30 +155,57 @@ def load_arrays(connection: sqlite3.Connection, revision: int) -> CatalogueArray
     )
     k, r = len(PROBABILITY_COLUMNS), len(READING_COLUMNS)
     table = fetch_matrix(cursor, total, 2 + k + r + 2 + len(SIMILARITY_FEATURES))
-    probabilities = np.ascontiguousarray(table[:, 2 : 2 + k], dtype=np.float32)
-    reading = np.ascontiguousarray(table[:, 2 + k : 4 + k], dtype=np.float32)
-    reading_z = np.ascontiguousarray(table[:, 4 + k : 6 + k], dtype=np.float32)
-    valence = table[:, 2 + k + r].astype(np.float32)
-    energy = table[:, 3 + k + r].astype(np.float32)
-    vectors = table[:, 4 + k + r :].astype(np.float32)
+    return build_arrays(
+        revision,
+        keys=table[:, 0],
+        artists=table[:, 1],
+        probabilities=table[:, 2 : 2 + k],
+        reading=table[:, 2 + k : 2 + k + r],
+        valence=table[:, 2 + k + r],
+        energy=table[:, 3 + k + r],
+        similarity=table[:, 4 + k + r :],
+    )
+
+
+def build_arrays(
+    revision: int,
+    *,
+    keys: np.ndarray,
+    artists: np.ndarray,
+    probabilities: np.ndarray,
+    reading: np.ndarray,
+    valence: np.ndarray,
+    energy: np.ndarray,
+    similarity: np.ndarray,
+) -> CatalogueArrays:
+    """:class:`CatalogueArrays` of n tracks given as plain arrays, whatever holds them.
+
+    ``keys`` (n,) ascending: the store's own key of each track; ``artists`` (n,) primary
+    artist codes (-1: unknown); ``probabilities`` (n, 7) in EMOTIONS order; ``reading``
+    (n, 4): valence, arousal and the same standardised (NaN: none); ``valence``, ``energy``
+    (n,) features (NaN: unknown); ``similarity`` (n, 7) the raw :data:`SIMILARITY_FEATURES`.
+    """
+    probabilities = np.ascontiguousarray(probabilities, dtype=np.float32)
+    reading_z = np.ascontiguousarray(reading[:, 2:4], dtype=np.float32)
+    vectors = np.asarray(similarity).astype(np.float32)
     tempo = SIMILARITY_FEATURES.index("tempo") if "tempo" in SIMILARITY_FEATURES else None
     if tempo is not None:
         vectors[:, tempo] = np.clip(vectors[:, tempo] / TEMPO_SCALE, 0.0, 1.0)
     vectors = np.nan_to_num(vectors, nan=0.5)
+    valence = np.asarray(valence).astype(np.float32)
+    energy = np.asarray(energy).astype(np.float32)
     position = plane_position(valence, energy, probabilities, reading_z)
-    artists = table[:, 1].astype(np.int32)
-    arrays = CatalogueArrays(
+    artists = np.asarray(artists).astype(np.int32)
+    return CatalogueArrays(
         revision=revision,
-        rowids=table[:, 0].astype(np.int64),
+        rowids=np.asarray(keys).astype(np.int64),
         probabilities=probabilities,
         valence=valence,
         energy=energy,
-        reading=reading,
+        reading=np.ascontiguousarray(reading[:, 0:2], dtype=np.float32),
         reading_z=reading_z,
         position=position,
         vectors=np.ascontiguousarray(vectors),
         artists=artists,
         index=TrackIndex(probabilities, position, artists),
     )
-    del table
-    return arrays

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from moodtune.catalogue.records import TrackRecord
 from moodtune.catalogue.schema import PROBABILITY_COLUMNS, PROVENANCES, provenance_column
 from moodtune.catalogue.store import Store
 from moodtune.data.features import FEATURE_NAMES
@@ -46,6 +47,7 @@ __all__ = [
     "record_played",
     "stats",
     "track_records",
+    "verdict",
 ]
 
 #: What a recommendation shows of a track, in the order :func:`display_rows` gives it.
@@ -59,36 +61,6 @@ DISPLAY_COLUMNS: tuple[str, ...] = (
     "preview_url",
 )
 _TRACK_COLUMNS = ("id", "title", "artists", "album", "source", *DISPLAY_COLUMNS[3:])
-
-
-@dataclass
-class TrackRecord:
-    """One catalogue track with its features (and where each came from) and its emotions."""
-
-    track_id: str
-    title: str | None
-    artists: str | None
-    album: str | None
-    source: str
-    spotify_id: str | None
-    audio_path: str | None
-    audio_url: str | None
-    preview_url: str | None
-    features: dict[str, float]
-    provenance: dict[str, str]
-    probabilities: dict[str, float]
-    model_version: str | None
-
-    @property
-    def top_emotion(self) -> str | None:
-        """The most probable emotion (None without predictions)."""
-        if not self.probabilities:
-            return None
-        return max(self.probabilities, key=self.probabilities.__getitem__)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields, with ``top_emotion``."""
-        return {**asdict(self), "top_emotion": self.top_emotion}
 
 
 @dataclass
@@ -210,6 +182,16 @@ def add_feedback(store: Store, track_id: str, liked: bool, context: dict | None 
             "INSERT INTO feedback (track, liked, context) VALUES (?, ?, ?)",
             (rowid, int(bool(liked)), encoded),
         )
+
+
+def verdict(store: Store, track_id: str) -> bool | None:
+    """The latest feedback of ``track_id``: True (a like), False (a dislike), None (none)."""
+    latest = store.query_one(
+        "SELECT f.liked FROM feedback f JOIN tracks t ON t.rowid = f.track "
+        "WHERE t.id = ? ORDER BY f.id DESC LIMIT 1",
+        (str(track_id),),
+    )
+    return None if latest is None else bool(latest)
 
 
 def feedback(store: Store) -> list[Feedback]:

@@ -50,7 +50,7 @@ def provenance_column(feature: str) -> str:
     return f"{feature}_from"
 
 
-#: The mood journal (schema 3, see :mod:`moodtune.recommend.journal`).
+#: The mood journal (schema 3, see :mod:`moodtune.catalogue.journal`).
 _JOURNAL = """
 CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY,           -- the mood journal: one row per request for music

@@ -84,9 +84,10 @@ class Snapshot:
     arrays : CatalogueArrays
         The searchable arrays of the revision.
     recent : numpy.ndarray
-        Row ids of the recently played tracks, (m,) int64, the most recent first.
+        The store's keys (:attr:`CatalogueArrays.rowids`) of the recently played tracks,
+        (m,) int64, the most recent first; :meth:`recent_positions` gives their positions.
     disliked, liked : numpy.ndarray
-        Row ids of the tracks whose latest feedback is a dislike / a like, (m,) int64.
+        The keys of the tracks whose latest feedback is a dislike / a like, (m,) int64.
     feedback : FeedbackState or None
         The same feedback with what a request needs of it kept per arrays (the mask of
         disliked tracks, the taste); None: computed from ``disliked`` and ``liked``.
@@ -97,3 +98,9 @@ class Snapshot:
     disliked: np.ndarray
     liked: np.ndarray
     feedback: FeedbackState | None = None
+
+    def recent_positions(self, plays: int | None = None) -> np.ndarray:
+        """Positions in :attr:`arrays` of the tracks among the ``plays`` most recently
+        played (None: all of :attr:`recent`), the most recent first."""
+        recent = self.recent if plays is None else self.recent[:plays]
+        return self.arrays.indices(recent)

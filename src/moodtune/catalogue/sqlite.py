@@ -1,13 +1,14 @@
 """The music catalogue: tracks, features with provenance, predicted emotions, history, feedback.
 
-A :class:`Catalogue` is one SQLite file (see :mod:`moodtune.catalogue.schema`). Its parts
-live in one module each: the file, its transactions and change detection in
-:mod:`~moodtune.catalogue.store`, importing and classifying in
-:mod:`~moodtune.catalogue.ingest`, reading tracks, history, feedback and statistics in
-:mod:`~moodtune.catalogue.queries`, and what a recommendation reads in
-:mod:`~moodtune.catalogue.snapshot`. The catalogue keeps every track classified by one
-model version: when that version changes (a new default model, or another model given),
-it reclassifies itself before it is used.
+A :class:`Catalogue` implements the protocols of :mod:`moodtune.catalogue.protocol` (what
+the recommender and the web read and write) on one SQLite file (see
+:mod:`moodtune.catalogue.schema`). Its parts live in one module each: the file, its
+transactions and change detection in :mod:`~moodtune.catalogue.store`, importing and
+classifying in :mod:`~moodtune.catalogue.ingest`, reading tracks, history, feedback and
+statistics in :mod:`~moodtune.catalogue.queries`, and what a recommendation reads in
+:mod:`~moodtune.catalogue.snapshot`. The catalogue keeps every track classified by one model
+version: when that version changes (a new default model, or another model given), it
+reclassifies itself before it is used.
 
 A catalogue opened here starts empty; :func:`moodtune.catalogue.builtin.open_catalogue`
 opens one filled, when new, with the built-in tracks (what the CLI and the web app use).
@@ -25,18 +26,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from moodtune.catalogue import classification, ingest, queries
+from moodtune.catalogue import classification, history, ingest, journal, queries
 from moodtune.catalogue.arrays import CatalogueArrays, load_arrays
 from moodtune.catalogue.classification import Classified, classify
+from moodtune.catalogue.feedback_log import FeedbackLog
 from moodtune.catalogue.ingest import ImportReport, artist_key
-from moodtune.catalogue.queries import CatalogueStats, Feedback, TrackRecord
+from moodtune.catalogue.queries import CatalogueStats, Feedback
+from moodtune.catalogue.records import DisplayRow, TrackRecord
 from moodtune.catalogue.snapshot import SHARED_ARRAYS, Snapshot
 from moodtune.catalogue.store import DEFAULT_NAME, ENV_VAR, Store, default_path
-from moodtune.catalogue.taste import FeedbackLog, FeedbackState
+from moodtune.catalogue.taste import FeedbackState
 from moodtune.data.table import TrackTable
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import EmotionModel
@@ -91,6 +93,11 @@ class Catalogue(Store):
                 "moodtune.catalogue.builtin.open_catalogue"
             )
         return super().open(path, model=model)
+
+    @property
+    def where(self) -> str:
+        """The catalogue's file, for messages."""
+        return str(self.path)
 
     # --- classification --------------------------------------------------------------------
 
@@ -236,13 +243,19 @@ class Catalogue(Store):
         marks = ", ".join("?" * len(wanted))
         return dict(queries.track_records(self, f"t.rowid IN ({marks})", wanted))
 
-    def display_rows(self, rowids: Sequence[int] | None = None) -> dict[int, tuple[Any, ...]]:
-        """What a recommendation shows of the given row ids (None: of every track).
-
-        Returns rowid → ``(id, title, artists, spotify_id, audio_path, audio_url,
-        preview_url)`` (:data:`~moodtune.catalogue.queries.DISPLAY_COLUMNS`).
-        """
-        return queries.display_rows(self, None if rowids is None else list(rowids))
+    def display_rows(
+        self, arrays: CatalogueArrays, positions: Sequence[int] | None = None
+    ) -> dict[int, DisplayRow]:
+        """What a recommendation shows of the tracks at ``positions`` of ``arrays`` (None:
+        every track), by position: ``(id, title, artists, spotify_id, audio_path,
+        audio_url, preview_url)`` (:data:`~moodtune.catalogue.queries.DISPLAY_COLUMNS`)."""
+        if positions is None:
+            rows = queries.display_rows(self, None)
+            return {at: rows[key] for at, key in enumerate(arrays.rowids.tolist())}
+        wanted = [int(at) for at in positions]
+        keys = arrays.rowids[np.asarray(wanted, dtype=np.int64)].tolist()
+        rows = queries.display_rows(self, keys)
+        return {at: rows[key] for at, key in zip(wanted, keys, strict=True)}
 
     def audio_path(self, track_id: str) -> Path | None:
         """The local audio file of a catalogue track, when it has one that exists."""
@@ -266,6 +279,10 @@ class Catalogue(Store):
         recommended again until liked."""
         queries.add_feedback(self, track_id, liked, context)
 
+    def verdict(self, track_id: str) -> bool | None:
+        """The latest 👍 (True) or 👎 (False) of ``track_id``, None when it has none."""
+        return queries.verdict(self, track_id)
+
     def feedback(self) -> list[Feedback]:
         """All feedback, oldest first."""
         return queries.feedback(self)
@@ -288,6 +305,35 @@ class Catalogue(Store):
         )
         log.prepare(self)
         return self.remember("feedback", lambda: log.refresh(self))
+
+    # --- the history and the mood journal (ListeningHistory) --------------------------------
+
+    def events(self, limit: int = history.DEFAULT_LIMIT) -> list[history.HistoryRow]:
+        """The last ``limit`` plays, likes and dislikes, newest first
+        (:func:`moodtune.catalogue.history.rows`)."""
+        return history.rows(self, limit)
+
+    def undo(self, event_id: str) -> bool:
+        """Remove one entry of the history (:func:`moodtune.catalogue.history.undo`)."""
+        return history.undo(self, event_id)
+
+    def clear_history(self) -> int:
+        """Remove the history and the journal; how many entries went
+        (:func:`moodtune.catalogue.history.clear_history`)."""
+        return history.clear_history(self)
+
+    def keep_request(self, asked: journal.Asked, at: str | None = None) -> int:
+        """Write a request to the mood journal (:func:`moodtune.catalogue.journal.record`)."""
+        return journal.record(self, asked, at)
+
+    def requests(self, limit: int = 50) -> list[journal.Entry]:
+        """The last ``limit`` requests of the journal, newest first
+        (:func:`moodtune.catalogue.journal.entries`)."""
+        return journal.entries(self, limit)
+
+    def request(self, number: int) -> journal.Entry | None:
+        """The request ``number`` of the journal, or None."""
+        return journal.entry(self, number)
 
     def stats(self) -> CatalogueStats:
         """Counts per top emotion and source, feature coverage, history and feedback sizes."""

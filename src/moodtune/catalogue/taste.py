@@ -12,27 +12,24 @@ to them) needs no training, works from the first 👍, follows a taste with seve
 kinds of track, and each bonus can be explained by the track it comes from.
 
 What a request costs does not grow with the feedback given (issue 22: 76 ms per answer at
-3,000 👎 before). :class:`FeedbackLog` keeps, per catalogue, the latest 👍/👎 of each track,
-updated from the feedback rows added since it last looked (one indexed query for the new
-rows; a counter kept by a trigger tells when rows were undone, and only then is the latest
-feedback of each track read again, see :func:`moodtune.catalogue.queries.feedback_since`);
-it never rereads the whole table on a new 👍/👎. Its :class:`FeedbackState` gives a
-request, once per catalogue revision and change of feedback, a boolean mask of the disliked
-tracks over the arrays (a disliked track is skipped by one array lookup, not by a search of
-every dislike) and the :class:`Taste` of the :data:`MAX_EXAMPLES` most recent likes and
-dislikes: a request then costs the same at 0 and at 100,000 feedback rows.
+3,000 👎 before). :class:`~moodtune.catalogue.feedback_log.FeedbackLog` keeps, per SQLite
+catalogue, the latest 👍/👎 of each track, updated from the feedback rows added since it last
+looked (one indexed query for the new rows; a counter kept by a trigger tells when rows were
+undone, and only then is the latest feedback of each track read again, see
+:func:`moodtune.catalogue.queries.feedback_since`); it never rereads the whole table on a
+new 👍/👎. Its :class:`FeedbackState` gives a request, once per catalogue revision and change
+of feedback, a boolean mask of the disliked tracks over the arrays (a disliked track is
+skipped by one array lookup, not by a search of every dislike) and the :class:`Taste` of the
+:data:`MAX_EXAMPLES` most recent likes and dislikes: a request then costs the same at 0 and
+at 100,000 feedback rows.
 
 Examples
 --------
->>> import tempfile, pathlib
->>> from moodtune.catalogue.builtin import open_catalogue
->>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
-...     ids = [catalogue.tracks_by_rowid([r])[r].track_id for r in (1, 2)]
-...     for track, liked in ((ids[0], False), (ids[1], True), (ids[0], True)):
-...         catalogue.add_feedback(track, liked)
-...     state = FeedbackLog().refresh(catalogue)
->>> state.liked.tolist(), state.disliked.tolist()
-([1, 2], [])
+>>> import numpy as np
+>>> vectors = np.array([[0.1, 0.1], [0.9, 0.9], [0.12, 0.1]])
+>>> taste = Taste.of(vectors, liked=np.array([0]), disliked=np.array([1]))
+>>> taste.scores(vectors[2:]).round(2).tolist()
+[0.99]
 """
 
 from __future__ import annotations
@@ -43,11 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from moodtune.catalogue import queries
-
 if TYPE_CHECKING:
     from moodtune.catalogue.arrays import CatalogueArrays
-    from moodtune.catalogue.store import Store
 
 
 #: Gaussian bandwidth in the feature space (features about 0..1; 0.15 ≈ a clear neighbour).
@@ -166,59 +160,10 @@ class FeedbackState:
         return mask, taste
 
 
-class FeedbackLog:
-    """The latest like or dislike of each track of one catalogue, kept up to date from the
-    rows added to its ``feedback`` table (see the module's docstring). Thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._liked: dict[int, int] = {}  # row id → feedback id, oldest first
-        self._disliked: dict[int, int] = {}
-        self._last = 0  # highest feedback id read
-        self._undone: int | None = None  # feedback rows deleted, as counted then
-        self._state: FeedbackState | None = None
-        self._prepared = False
-
-    def prepare(self, store: Store) -> None:
-        """Have ``store`` count its undone feedback (a write, once: before reading, so that
-        what was read before it is not dropped as changed)."""
-        if not self._prepared:
-            queries.count_undone_feedback(store)
-            self._prepared = True
-
-    def refresh(self, store: Store) -> FeedbackState:
-        """The state for the feedback table of ``store`` as it is now."""
-        with self._lock:
-            top, undone, new = queries.feedback_since(store, self._last)
-            if undone is None or undone != self._undone or top < self._last:
-                self._liked.clear()
-                self._disliked.clear()
-                new = queries.latest_feedback_rows(store)
-            elif not new and self._state is not None:
-                return self._state
-            for number, track, liked in new:
-                self._note(number, track, liked)
-            self._last, self._undone = top, undone
-            self._state = FeedbackState(_newest_first(self._liked), _newest_first(self._disliked))
-            return self._state
-
-    def _note(self, number: int, track: int, liked: bool) -> None:
-        self._liked.pop(track, None)
-        self._disliked.pop(track, None)
-        (self._liked if liked else self._disliked)[track] = number
-
-
-def _newest_first(entries: dict[int, int]) -> np.ndarray:
-    array = np.fromiter(reversed(entries), dtype=np.int64, count=len(entries))
-    array.flags.writeable = False
-    return array
-
-
 __all__ = [
     "BANDWIDTH",
     "MAX_EXAMPLES",
     "MAX_KEPT_RANKINGS",
-    "FeedbackLog",
     "FeedbackState",
     "Taste",
 ]

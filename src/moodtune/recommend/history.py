@@ -1,85 +1,45 @@
-"""The listener's history as one list: plays, likes and dislikes, newest first, each one
-undoable, and all of it clearable.
+"""The listener's history shown as the recommender shows tracks: each play, like and dislike
+with its track as a :class:`~moodtune.recommend.shown.Recommendation`.
 
-Plays are in the catalogue's ``history`` table, likes and dislikes in ``feedback`` (see
-:mod:`moodtune.catalogue.schema`). Undoing an entry deletes its row, so what the recommender
-reads from them (the recently played tracks it leaves out, the taste it learns from 👍/👎)
-forgets it at once: undoing the only like of a track removes its pull on later rankings.
-
-These functions use a connection of their own to the catalogue's file (SQLite in WAL mode
-lets it sit beside the catalogue's); the catalogue sees the change at its next read.
+The history is stored by the catalogue (``events``, ``undo``, ``clear_history`` of
+:class:`~moodtune.catalogue.protocol.ListeningHistory`; in SQLite by
+:mod:`moodtune.catalogue.history`); this module only turns its rows into what the CLI and
+the web show.
 
 Examples
 --------
->>> from moodtune.catalogue.sqlite import Catalogue
->>> from moodtune.recommend.history import clear_history, history, undo
+>>> from moodtune.catalogue import Catalogue
+>>> from moodtune.recommend.history import history
 >>> catalogue = Catalogue.open("catalogue.sqlite")           # doctest: +SKIP
 >>> [(e.kind, e.track.title) for e in history(catalogue, limit=2)]  # doctest: +SKIP
 [('like', 'Clair de lune'), ('play', 'Clair de lune')]
->>> undo(catalogue, history(catalogue)[0].id)                # doctest: +SKIP
-True
->>> clear_history(catalogue)                                 # doctest: +SKIP
-1
 """
 
 from __future__ import annotations
 
-import json
-import re
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from moodtune.catalogue.schema import connect
-from moodtune.errors import MoodtuneError
-from moodtune.recommend.recommender import Recommendation, web_url
+from moodtune.catalogue.history import DEFAULT_LIMIT, Kind
+from moodtune.recommend.shown import Recommendation, web_url
 
 if TYPE_CHECKING:
-    from moodtune.catalogue.sqlite import Catalogue, TrackRecord
+    from moodtune.catalogue.protocol import ListeningHistory
+    from moodtune.catalogue.records import TrackRecord
 
-__all__ = [
-    "DEFAULT_LIMIT",
-    "EVENT_ID_PATTERN",
-    "MAX_LIMIT",
-    "HistoryEvent",
-    "Kind",
-    "as_recommendation",
-    "clear_history",
-    "connection_to",
-    "give_feedback",
-    "history",
-    "undo",
-]
-
-#: What an entry records.
-Kind = Literal["play", "like", "dislike"]
-#: Entries listed when no limit is given, and the most one call lists.
-DEFAULT_LIMIT, MAX_LIMIT = 50, 1000
-#: An entry's id: its table (``play`` or ``feedback``) and its row there, e.g. ``play-12``.
-EVENT_ID_PATTERN = r"^(play|feedback)-[0-9]{1,18}$"
-_EVENT_ID = re.compile(EVENT_ID_PATTERN)
-_TABLES = {"play": "history", "feedback": "feedback"}
-#: What "clear history" empties: plays, likes and dislikes, and the mood journal.
-_CLEARED = (*_TABLES.values(), "requests")
-_EVENTS = (
-    "SELECT * FROM (SELECT 'play' AS kind, id, track, played_at AS at, NULL AS context "
-    "FROM history "
-    "UNION ALL SELECT CASE liked WHEN 1 THEN 'like' ELSE 'dislike' END, id, track, "
-    "created_at, context FROM feedback) ORDER BY at DESC, kind = 'play', id DESC LIMIT ?"
-)  # within one millisecond: 👍/👎 (which follow a play) first, then the later row first
+__all__ = ["HistoryEvent", "as_recommendation", "history"]
 
 
 @dataclass(frozen=True)
 class HistoryEvent:
     """One entry of the history.
 
-    ``id`` names it for :func:`undo` (``play-12``, ``feedback-5``); ``at`` is when it happened
-    (ISO-8601, UTC, e.g. ``2026-12-01T09:30:00.123Z``); ``track`` shows the track as a
-    recommendation does (score 0, the reason says what happened); ``context`` is what a like
-    or dislike was given for (the mood and mode), when known.
+    ``id`` names it for :func:`moodtune.catalogue.history.undo` (``play-12``,
+    ``feedback-5``); ``at`` is when it happened (ISO-8601, UTC, e.g.
+    ``2026-12-01T09:30:00.123Z``); ``track`` shows the track as a recommendation does (score
+    0, the reason says what happened); ``context`` is what a like or dislike was given for
+    (the mood and mode), when known.
     """
 
     id: str
@@ -89,88 +49,13 @@ class HistoryEvent:
     context: dict[str, Any] | None = None
 
 
-def history(catalogue: Catalogue, limit: int = DEFAULT_LIMIT) -> list[HistoryEvent]:
-    """The last ``limit`` (1..:data:`MAX_LIMIT`) plays, likes and dislikes, newest first."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise MoodtuneError(f"limit {limit}: list from 1 to {MAX_LIMIT} history entries")
-    with connection_to(catalogue.path) as connection:
-        rows = connection.execute(_EVENTS, (int(limit),)).fetchall()
-    records = catalogue.tracks_by_rowid(sorted({row[2] for row in rows}))
+def history(catalogue: ListeningHistory, limit: int = DEFAULT_LIMIT) -> list[HistoryEvent]:
+    """The last ``limit`` (1..:data:`~moodtune.catalogue.history.MAX_LIMIT`) plays, likes
+    and dislikes, newest first."""
     return [
-        HistoryEvent(
-            id=f"{'play' if kind == 'play' else 'feedback'}-{number}",
-            kind=kind,
-            track=as_recommendation(records[track], _reason(kind, _context(context))),
-            at=at,
-            context=_context(context),
-        )
-        for kind, number, track, at, context in rows
-        if track in records
+        HistoryEvent(e.id, e.kind, as_recommendation(e.track, e.reason), e.at, e.context)
+        for e in catalogue.events(limit)
     ]
-
-
-def undo(catalogue: Catalogue, event_id: str) -> bool:
-    """Remove the entry ``event_id`` (see :attr:`HistoryEvent.id`); False when there is none."""
-    match = _EVENT_ID.fullmatch(event_id)
-    if match is None:
-        return False
-    table, number = _TABLES[match.group(1)], int(event_id.rsplit("-", 1)[1])
-    with connection_to(catalogue.path) as connection:
-        removed = connection.execute(f"DELETE FROM {table} WHERE id = ?", (number,)).rowcount
-    return removed > 0
-
-
-def clear_history(catalogue: Catalogue) -> int:
-    """Remove every play, like and dislike and the mood journal's requests (in one
-    transaction); how many entries went."""
-    with connection_to(catalogue.path) as connection:
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            removed = sum(connection.execute(f"DELETE FROM {table}").rowcount for table in _CLEARED)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
-    return removed
-
-
-@contextmanager
-def connection_to(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection of its own to the catalogue at ``path``, closed afterwards."""
-    with closing(connect(path)) as connection:
-        yield connection
-
-
-def _context(text: str | None) -> dict[str, Any] | None:
-    try:
-        value = json.loads(text) if text else None
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _reason(kind: Kind, context: dict[str, Any] | None) -> str:
-    """What happened: ``"played"``, ``"liked for sadness"``, ``"turned down"``."""
-    mood = f" for {context['emotion']}" if context and context.get("emotion") else ""
-    return {"play": "played", "like": f"liked{mood}", "dislike": f"turned down{mood}"}[kind]
-
-
-def give_feedback(
-    catalogue: Catalogue, track_id: str, liked: bool, context: dict[str, Any] | None
-) -> bool:
-    """Store a like or dislike of ``track_id`` unless it is already the track's latest
-    verdict (liking a track twice makes one entry); whether it was stored. Callers that may
-    run at once for one catalogue serialise the calls (the web service holds a lock)."""
-    with connection_to(catalogue.path) as connection:
-        latest = connection.execute(
-            "SELECT f.liked FROM feedback f JOIN tracks t ON t.rowid = f.track "
-            "WHERE t.id = ? ORDER BY f.id DESC LIMIT 1",
-            (str(track_id),),
-        ).fetchone()
-    if latest is not None and bool(latest[0]) == bool(liked):
-        return False
-    catalogue.add_feedback(track_id, liked, context)
-    return True
 
 
 def as_recommendation(record: TrackRecord, reason: str, score: float = 0.0) -> Recommendation:

@@ -204,7 +204,7 @@ def _recommend_fold(
     folder: Path,
 ) -> None:
     """Import the fold into a catalogue in ``folder`` and score moodtune's picks."""
-    from moodtune.catalogue.sqlite import Catalogue
+    from moodtune.catalogue import Catalogue
     from moodtune.data.table import TrackTable
     from moodtune.recommend.recommender import MusicRecommender
 
@@ -214,16 +214,16 @@ def _recommend_fold(
     with Catalogue.open(folder / "fold.sqlite", model=model) as catalogue:
         catalogue.import_table(table, source="fold")
         arrays = catalogue.arrays()
-        order = np.array([catalogue.rowid(f"row{i}") for i in range(len(fold.rows))])
-        at = np.searchsorted(arrays.rowids, order)
+        where = {row[0]: at for at, row in catalogue.display_rows(arrays).items()}
+        at = np.array([where[f"row{i}"] for i in range(len(fold.rows))], dtype=np.int64)
         fold.reading_z = arrays.reading_z[at].astype(np.float64)
         fold.positions["moodtune"] = arrays.position[at]
-        back = {int(r): i for i, r in enumerate(arrays.rowids[at])}
+        back = {f"row{i}": i for i in range(len(fold.rows))}
         recommender = MusicRecommender(catalogue, seed=seed, artist_cap=CAP, exclude_recent=0)
         for name in names:
             for mode in MODES:
                 found = recommender.recommend(name, k=k, mode=mode)
-                rows = np.array([back[catalogue.rowid(r.track_id)] for r in found], dtype=int)
+                rows = np.array([back[r.track_id] for r in found], dtype=int)
                 if mode == "match":
                     closes = np.array([bool(r.close) for r in found])
                     scores.add_match(

@@ -44,8 +44,8 @@ import numpy as np
 
 from moodtune import emotions
 from moodtune.catalogue.arrays import CatalogueArrays
+from moodtune.catalogue.protocol import CatalogueView
 from moodtune.catalogue.snapshot import Snapshot
-from moodtune.catalogue.sqlite import Catalogue
 from moodtune.catalogue.taste import FeedbackState, Taste
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
@@ -125,6 +125,9 @@ class Request:
 class MusicRecommender:
     """Recommends catalogue tracks for an emotion or an emotion distribution.
 
+    ``catalogue``: any :class:`~moodtune.catalogue.protocol.CatalogueView` (the SQLite
+    ``Catalogue``, a :class:`~moodtune.catalogue.memory.MemoryCatalogue`).
+
     ``artist_cap=None`` lifts the cap (for a catalogue of one artist, say). ``seed`` makes
     every call reproducible (the same catalogue, target, k and mode give the
     same list); ``None`` gives a fresh choice among near-equal tracks on each call.
@@ -135,7 +138,7 @@ class MusicRecommender:
 
     def __init__(
         self,
-        catalogue: Catalogue,
+        catalogue: CatalogueView,
         *,
         artist_cap: int | None = 2,
         seed: int | None = None,
@@ -183,11 +186,10 @@ class MusicRecommender:
     ) -> list[Recommendation] | None:
         """:meth:`recommend` if it can answer at once, else None.
 
-        At once means: no other thread is using the catalogue, and its arrays, history,
-        dislikes, the rankings the request needs and the data of the tracks it picks are all
-        in memory for the catalogue file as it is now, so that only the cheap part runs. The
-        only I/O is one ``PRAGMA data_version`` (it reads no page of the file) to tell
-        whether the file changed; no other query, no file-system call. For an event loop
+        At once means: the catalogue is not busy (``unless_busy``), and its arrays, history,
+        dislikes (``snapshot_in_memory``), the rankings the request needs and the data of the
+        tracks it picks are all in memory, so that only the cheap part runs (the SQLite
+        catalogue reads one ``PRAGMA data_version``, no page of the file). For an event loop
         that must not wait: on None, call :meth:`recommend` in a worker thread. The answer is
         the one :meth:`recommend` would give (the same list for the same ``seed``); bad
         arguments raise the same errors.
@@ -224,7 +226,7 @@ class MusicRecommender:
         arrays = snapshot.arrays
         if arrays.size == 0:
             raise MoodtuneError(
-                f"the catalogue {self.catalogue.path} is empty: add tracks with "
+                f"the catalogue {self.catalogue.where} is empty: add tracks with "
                 "'moodtune catalog import FILE'"
             )
         feedback, disliked, taste = self._feedback(snapshot)
@@ -232,7 +234,7 @@ class MusicRecommender:
         # of recent plays shrinks (by half each time), so the least recently played come back.
         window = len(snapshot.recent)
         while True:
-            excluded = set(arrays.indices(snapshot.recent[:window]).tolist())
+            excluded = set(snapshot.recent_positions(window).tolist())
             picker = Picker(
                 arrays, excluded, self.artist_cap, self.duplicate_distance, request.k, taste
             )

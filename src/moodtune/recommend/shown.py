@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from moodtune.catalogue.arrays import CatalogueArrays
-from moodtune.catalogue.queries import TrackRecord
+from moodtune.catalogue.records import TrackRecord, display_row
 from moodtune.emotions import EMOTIONS
 from moodtune.recommend.matching import chip
 
@@ -70,7 +70,7 @@ class Recommendation:
 class TrackInfo:
     """What a recommendation shows of a track, kept per catalogue revision.
 
-    Built from one row of :meth:`Catalogue.display_rows` (text only) and the arrays; the
+    Built from a display row (text only; ``display_rows`` of the catalogue) and the arrays; the
     reason's first part and the rounded probabilities are computed the first time the track
     is recommended (most prefetched tracks never are), then kept. ``has_audio`` (the local
     audio file exists) is checked when the info is built, so once per revision and track: a
@@ -109,17 +109,8 @@ class TrackInfo:
 
     @classmethod
     def of(cls, arrays: CatalogueArrays, index: int, record: TrackRecord) -> TrackInfo:
-        """The info of a full :class:`TrackRecord` (as :meth:`Catalogue.tracks_by_rowid` gives)."""
-        row = (
-            record.track_id,
-            record.title,
-            record.artists,
-            record.spotify_id,
-            record.audio_path,
-            record.audio_url,
-            record.preview_url,
-        )
-        return cls(arrays, index, row)
+        """The info of a full :class:`TrackRecord` (as the catalogue's ``track`` gives)."""
+        return cls(arrays, index, display_row(record))
 
     @property
     def summary(self) -> str:

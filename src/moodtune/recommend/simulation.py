@@ -11,13 +11,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from moodtune.catalogue.sqlite import Catalogue
+from moodtune.catalogue.protocol import ListeningLog
 from moodtune.emotions import EMOTIONS
 from moodtune.recommend.recommender import MusicRecommender
 
 
 def simulate(
-    catalogue: Catalogue,
+    catalogue: ListeningLog,
     recommender: MusicRecommender,
     likes: Callable[[Mapping[str, float | None]], bool],
     *,

@@ -31,7 +31,7 @@ from moodtune.recommend.shown import TrackInfo
 
 if TYPE_CHECKING:
     from moodtune.catalogue.arrays import CatalogueArrays
-    from moodtune.catalogue.sqlite import Catalogue
+    from moodtune.catalogue.protocol import CatalogueView
 
 __all__ = [
     "MAX_CACHED_RANKING",
@@ -102,7 +102,7 @@ class Memory:
 class Loader:
     """A :class:`Memory` filled on a miss: rankings are computed, track data read."""
 
-    def __init__(self, memory: Memory, catalogue: Catalogue) -> None:
+    def __init__(self, memory: Memory, catalogue: CatalogueView) -> None:
         self.memory = memory
         self.catalogue = catalogue
         self._lock = threading.Lock()
@@ -122,7 +122,8 @@ class Loader:
         return ranking
 
     def infos(self, arrays: CatalogueArrays, indices: list[int]) -> dict[int, TrackInfo]:
-        """index → :class:`TrackInfo` for ``indices``, from memory or one SQLite query.
+        """index → :class:`TrackInfo` for ``indices``, from memory or one read of the
+        catalogue's display rows.
 
         A catalogue of at most :data:`PRELOAD_TRACKS` tracks is read whole the first time
         (:meth:`whole`), and then every track is in memory.
@@ -133,25 +134,22 @@ class Loader:
         known = self.memory.tracks.get_many(arrays, indices)
         missing = [index for index, info in known.items() if info is None]
         if missing:
-            rows = self.catalogue.display_rows(arrays.rowids[missing].tolist())
+            rows = self.catalogue.display_rows(arrays, missing)
             for index in missing:
-                info = TrackInfo(arrays, index, rows[int(arrays.rowids[index])])
+                info = TrackInfo(arrays, index, rows[index])
                 self.memory.tracks.put(arrays, index, info)
                 known[index] = info
         return known  # type: ignore[return-value]
 
     def whole(self, arrays: CatalogueArrays) -> list[TrackInfo]:
-        """The info of every track of ``arrays``, read in one query the first time."""
+        """The info of every track of ``arrays``, read at once the first time."""
         every = self.memory.whole(arrays)
         if every is not None:
             return every
         with self._lock:
             every = self.memory.whole(arrays)
             if every is None:
-                rows = self.catalogue.display_rows()
-                every = [
-                    TrackInfo(arrays, index, rows[rowid])
-                    for index, rowid in enumerate(arrays.rowids.tolist())
-                ]
+                rows = self.catalogue.display_rows(arrays)
+                every = [TrackInfo(arrays, index, rows[index]) for index in range(arrays.size)]
                 self.memory.every = (arrays, every)
             return every

@@ -34,7 +34,7 @@ from moodtune.web.security import AllowedMethods, SecurityHeaders, docs_policy
 from moodtune.web.service import MoodService
 
 if TYPE_CHECKING:
-    from moodtune.catalogue.sqlite import Catalogue
+    from moodtune.catalogue.protocol import ServedCatalogue
     from moodtune.recommend.recommender import MusicRecommender
     from moodtune.senses import Senses
     from moodtune.vision import EmotionReader
@@ -50,7 +50,7 @@ DESCRIPTION = (
 
 
 def create_app(
-    catalogue: Catalogue | None = None,
+    catalogue: ServedCatalogue | None = None,
     reader: Senses | EmotionReader | None = None,
     recommender: MusicRecommender | None = None,
     *,

@@ -5,8 +5,9 @@ seeks). Each such request used to look the track up through the catalogue's shar
 connection (waiting for its lock behind recommendations) and then hop to a worker thread five
 times (stat, open, seek, read, close) in the thread pool every other request shares: 1.75 s
 per 64 KB under mixed load. :class:`AudioFiles` does it all in one hop to a worker thread of
-its own (:data:`FILE_THREADS` at once), through a read-only SQLite connection per thread
-(WAL lets it read beside the catalogue's writer): look up the path, stat the file and, for a
+its own (:data:`FILE_THREADS` at once), through
+:class:`~moodtune.catalogue.audio_paths.AudioPaths` (a read-only connection per thread,
+beside the catalogue's own): look up the path, stat the file and, for a
 single range of at most :data:`MAX_READ_AT_ONCE` bytes, read it. Larger answers (a whole
 file) stream through Starlette's ``FileResponse`` with the stat already made; the event loop
 never reads a file. (uvicorn offers no ``sendfile`` to an ASGI app; reads of a file in the
@@ -22,14 +23,13 @@ True
 from __future__ import annotations
 
 import os
-import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
 import anyio.to_thread
 
+from moodtune.catalogue.audio_paths import AudioPaths
 from moodtune.web.bodies import check_range
 from moodtune.web.service import NotFoundError
 
@@ -57,7 +57,7 @@ class AudioFiles:
     def __init__(self, catalogue_path: str | Path) -> None:
         self.catalogue_path = Path(catalogue_path)
         self.threads = anyio.CapacityLimiter(FILE_THREADS)
-        self._local = threading.local()
+        self._paths = AudioPaths(self.catalogue_path)
 
     async def fetch(self, track_id: str, header: str | None) -> Fetched:
         """The file of ``track_id`` and, for a small single ``Range`` ``header``, its bytes;
@@ -87,22 +87,9 @@ class AudioFiles:
 
     def path(self, track_id: str) -> Path:
         """The local audio file of a catalogue track (the path comes from the catalogue)."""
-        row = (
-            self._connection()
-            .execute("SELECT audio_path FROM tracks WHERE id = ?", (str(track_id),))
-            .fetchone()
-        )
-        if row is None:
+        known, stored = self._paths.lookup(track_id)
+        if not known:
             raise NotFoundError(f"no track {track_id!r} in the catalogue")
-        if row[0] is None or not Path(row[0]).is_file():
+        if stored is None or not Path(stored).is_file():
             raise NotFoundError(f"the track {track_id!r} has no local audio")
-        return Path(row[0])
-
-    def _connection(self) -> sqlite3.Connection:
-        """This thread's read-only connection to the catalogue."""
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            uri = f"{self.catalogue_path.resolve().as_uri()}?mode=ro"
-            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            self._local.connection = connection
-        return connection
+        return Path(stored)

@@ -1,6 +1,7 @@
 """The mood journal for the web app: keep a request, list the sessions, give a past list.
 
-The storage is :mod:`moodtune.recommend.journal`; this module turns a request of the API
+The storage is the catalogue's (``keep_request``, ``requests``, ``request``; in SQLite
+:mod:`moodtune.catalogue.journal`); this module turns a request of the API
 (its reading, target, mode and tracks) into a journal entry, and entries into JSON for the
 history page, each track shown as a recommendation is (``MoodService.track_dict``).
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from moodtune.recommend import journal
+from moodtune.catalogue import journal
 from moodtune.web.service import MoodService, NotFoundError
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def keep(
         mode=mode,
         tracks=[(t["track_id"], t["score"], t["reason"]) for t in tracks],
     )
-    return journal.record(service.catalogue, asked)
+    return service.catalogue.keep_request(asked)
 
 
 def the_journal(service: MoodService, limit: int) -> list[dict[str, Any]]:
@@ -68,7 +69,7 @@ def the_journal(service: MoodService, limit: int) -> list[dict[str, Any]]:
     ``{"start", "end", "requests": [{"id", "at", "source", "emotion", "confidence",
     "mode", "tracks"}]}``; each track as a recommendation shows it, with its score and
     reason as given then (tracks since removed from the catalogue are left out)."""
-    listed = journal.entries(service.catalogue, limit)
+    listed = service.catalogue.requests(limit)
     ids = sorted({track_id for entry in listed for track_id, _, _ in entry.tracks})
     records = {i: r for i in ids if (r := service.catalogue.track(i)) is not None}
     return [
@@ -83,7 +84,7 @@ def the_journal(service: MoodService, limit: int) -> list[dict[str, Any]]:
 
 def past_list(service: MoodService, number: int) -> list[tuple[str, float, str]]:
     """The tracks given to the journal's request ``number``, as ``(id, score, reason)``."""
-    entry = journal.entry(service.catalogue, number)
+    entry = service.catalogue.request(number)
     if entry is None:
         raise NotFoundError(f"no request {number} in the mood journal")
     return entry.tracks

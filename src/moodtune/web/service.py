@@ -20,7 +20,7 @@ from moodtune.senses import Senses
 from moodtune.senses.holder import UnavailableError
 
 if TYPE_CHECKING:
-    from moodtune.catalogue.sqlite import Catalogue
+    from moodtune.catalogue.protocol import ServedCatalogue
     from moodtune.playlists import PlaylistEntry
     from moodtune.reading import EmotionReading
     from moodtune.recommend.answer import Answer
@@ -47,7 +47,8 @@ class NotFoundError(MoodtuneError):
 class MoodService:
     """The loaded parts of the app, shared by all requests.
 
-    ``catalogue`` is a :class:`moodtune.catalogue.sqlite.Catalogue`; ``recommender`` a
+    ``catalogue`` is a :class:`moodtune.catalogue.protocol.ServedCatalogue` (the SQLite
+    catalogue, or one in memory); ``recommender`` a
     :class:`moodtune.recommend.recommender.MusicRecommender` over it; ``senses`` the
     :class:`moodtune.senses.Senses` that reads every sense (made from ``reader``, ``words``
     and the problems when not given). ``reader`` is the image reader given (a
@@ -57,7 +58,7 @@ class MoodService:
     closes the catalogue (the service opened it, or was handed it).
     """
 
-    catalogue: Catalogue
+    catalogue: ServedCatalogue
     recommender: MusicRecommender
     reader: object | None = None
     reader_problem: str | None = None
@@ -85,7 +86,7 @@ class MoodService:
     @classmethod
     def load(
         cls,
-        catalogue: Catalogue | None = None,
+        catalogue: ServedCatalogue | None = None,
         reader: object | None = None,
         recommender: MusicRecommender | None = None,
         *,
@@ -116,7 +117,7 @@ class MoodService:
     @classmethod
     def _load_rest(
         cls,
-        catalogue: Catalogue,
+        catalogue: ServedCatalogue,
         reader: object | None,
         recommender: MusicRecommender | None,
         owns: bool,
@@ -224,7 +225,7 @@ class MoodService:
     def feedback(self, track_id: str, liked: bool, context: dict[str, Any] | None) -> None:
         """Store a 👍 (``liked``) or 👎 for a catalogue track, with where it was given; the
         same verdict twice in a row is stored once."""
-        from moodtune.recommend.history import give_feedback
+        from moodtune.catalogue.history import give_feedback
 
         if self.catalogue.track(track_id) is None:
             raise NotFoundError(f"no track {track_id!r} in the catalogue")
@@ -251,16 +252,12 @@ class MoodService:
 
     def undo(self, event_id: str) -> None:
         """Remove one history entry; :class:`NotFoundError` when there is none."""
-        from moodtune.recommend.history import undo
-
-        if not undo(self.catalogue, event_id):
+        if not self.catalogue.undo(event_id):
             raise NotFoundError(f"no history entry {event_id!r}")
 
     def clear_history(self) -> int:
         """Remove every play, like and dislike; how many entries went."""
-        from moodtune.recommend.history import clear_history
-
-        return clear_history(self.catalogue)
+        return self.catalogue.clear_history()
 
     # --- playlists -------------------------------------------------------------------------
 

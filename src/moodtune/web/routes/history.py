@@ -14,8 +14,8 @@ from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 
-from moodtune.recommend.history import DEFAULT_LIMIT, EVENT_ID_PATTERN, MAX_LIMIT
-from moodtune.recommend.journal import MAX_ENTRIES
+from moodtune.catalogue.history import DEFAULT_LIMIT, EVENT_ID_PATTERN, MAX_LIMIT
+from moodtune.catalogue.journal import MAX_ENTRIES
 from moodtune.web import replies
 from moodtune.web.deps import Service
 from moodtune.web.journal import the_journal

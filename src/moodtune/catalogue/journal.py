@@ -8,7 +8,7 @@ in one statement (one transaction): a killed process leaves the journal whole. R
 close together in time form a session (:func:`sessions`).
 
 These functions use a connection of their own to the catalogue's file, as
-:mod:`moodtune.recommend.history` does.
+:mod:`moodtune.catalogue.history` does.
 
 Examples
 --------
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from moodtune.catalogue.history import connection_to
 from moodtune.errors import MoodtuneError
-from moodtune.recommend.history import connection_to
 
 if TYPE_CHECKING:
     from moodtune.catalogue.sqlite import Catalogue
@@ -42,6 +42,7 @@ __all__ = [
     "SOURCES",
     "Asked",
     "Entry",
+    "checked",
     "entries",
     "entry",
     "record",
@@ -87,13 +88,9 @@ class Entry:
 def record(catalogue: Catalogue, asked: Asked, at: str | None = None) -> int:
     """Write ``asked`` to the journal (``at``: when, ISO-8601 UTC like
     ``2026-12-01T09:30:00.000Z``, default now); its id."""
-    if asked.source not in SOURCES:
-        raise MoodtuneError(f"source {asked.source!r}: one of {', '.join(SOURCES)}")
-    if at is not None and not _WHEN.match(at):
-        raise MoodtuneError(f"at {at!r}: an ISO-8601 time in UTC, e.g. 2026-12-01T09:30:00Z")
-    tracks = json.dumps([[str(t), round(float(s), 4), str(r)] for t, s, r in asked.tracks])
-    confidence = None if asked.confidence is None else round(float(asked.confidence), 4)
-    values = (asked.source, asked.emotion, confidence, asked.mode, tracks)
+    asked = checked(asked, at)
+    tracks = json.dumps([list(track) for track in asked.tracks])
+    values = (asked.source, asked.emotion, asked.confidence, asked.mode, tracks)
     with connection_to(catalogue.path) as connection:
         if at is None:
             cursor = connection.execute(
@@ -108,6 +105,19 @@ def record(catalogue: Catalogue, asked: Asked, at: str | None = None) -> int:
                 (*values, at),
             )
         return int(cursor.lastrowid or 0)
+
+
+def checked(asked: Asked, at: str | None = None) -> Asked:
+    """``asked`` as the journal keeps it: confidence and scores rounded to 4 places, ids and
+    reasons as text. :class:`MoodtuneError` for a source not in :data:`SOURCES` or an ``at``
+    that is not an ISO-8601 time in UTC."""
+    if asked.source not in SOURCES:
+        raise MoodtuneError(f"source {asked.source!r}: one of {', '.join(SOURCES)}")
+    if at is not None and not _WHEN.match(at):
+        raise MoodtuneError(f"at {at!r}: an ISO-8601 time in UTC, e.g. 2026-12-01T09:30:00Z")
+    tracks = [(str(t), round(float(s), 4), str(r)) for t, s, r in asked.tracks]
+    confidence = None if asked.confidence is None else round(float(asked.confidence), 4)
+    return Asked(asked.source, asked.emotion, confidence, asked.mode, tracks)
 
 
 def entries(catalogue: Catalogue, limit: int = 50) -> list[Entry]:
