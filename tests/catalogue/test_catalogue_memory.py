@@ -181,7 +181,7 @@ def test_the_web_service_serves_a_memory_catalogue(pair):
 
     services = [MoodService(c, MusicRecommender(c, seed=4)) for c in pair]
     target = resolve_target(emotion="sad")
-    given = [s.recommend(target, 5, "match") for s in services]
+    given = [s.recommend(target, 5, "match").tracks() for s in services]
     assert given[0] == given[1] and len(given[1]) == 5
     health = [s.health_now() for s in services]
     assert health[1]["tracks"] == 400 and health[1]["model_version"] == health[0]["model_version"]
@@ -189,7 +189,7 @@ def test_the_web_service_serves_a_memory_catalogue(pair):
     for service in services:
         service.played(first)
         service.feedback(given[1][1]["track_id"], False, {"emotion": "sadness"})
-    again = [s.recommend(target, 5, "match") for s in services]
+    again = [s.recommend(target, 5, "match").tracks() for s in services]
     assert again[0] == again[1]
     assert not {first, given[1][1]["track_id"]} & {t["track_id"] for t in again[1]}
     assert services[1].playlist([first], "csv", "mine") == services[0].playlist(
@@ -208,7 +208,7 @@ def test_the_history_and_the_journal_in_memory_are_those_of_sqlite(pair):
 
     services = [MoodService(c, MusicRecommender(c, seed=6)) for c in pair]
     target = resolve_target(emotion="happy")
-    given = services[0].recommend(target, 4, "uplift")
+    given = services[0].recommend(target, 4, "uplift").tracks()
     first, second = given[0]["track_id"], given[1]["track_id"]
     shown = []
     for service in services:
