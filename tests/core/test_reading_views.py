@@ -146,7 +146,7 @@ def test_distilling_boosting_trains_on_targets_mixed_with_its_out_of_fold_predic
     assert teacher.shape == y.shape and np.all(np.isfinite(teacher))
     again = boosted_out_of_fold(x, y, 5, 0)
     np.testing.assert_allclose(teacher, again, atol=1e-9)  # seeded folds and trees
-    config = ReadingConfig(iterations=30, views=("raw",))
+    config = ReadingConfig(iterations=30, views=("raw",), distill=0.0)
     plain = ReadingRegressor(config, feature_names=ELEVEN)
     mixed_targets = (0.5 * y + 0.5 * teacher).astype(np.float32)
     expected = plain.fit(x, mixed_targets).predict(x)

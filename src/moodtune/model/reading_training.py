@@ -4,7 +4,7 @@ combining it with the classifier's probabilities (the ``train`` extra)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -16,14 +16,20 @@ from moodtune.model.reading_views import KINDS, apply_view, fit_view
 
 __all__ = [
     "COMPANION_VIEWS",
+    "DISTILL",
     "KAPPA",
     "MARGIN",
     "TAU",
     "CombinedClassifier",
     "ReadingConfig",
     "ReadingRegressor",
+    "companion_config",
     "fit_combination",
 ]
+
+#: The share of the distilled booster's predictions in the 11-feature reading's targets,
+#: chosen by artist-grouped 5-fold CV on MuSe with shuffle seeds 10, 11, 12 (docs/model.md).
+DISTILL = 0.7
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,9 @@ class ReadingConfig:
     ``distill`` > 0 *distils* gradient boosting into the networks: they are trained on
     (1 − distill) · listeners' values + distill · the out-of-fold predictions of histogram
     gradient boosting (200 trees, learning rate 0.05, one per axis) over the same training
-    rows (``distill_folds``-fold, shuffled with ``seed``), so the reading stays small networks.
+    rows (``distill_folds``-fold, shuffled with ``seed``), so the reading stays small networks
+    (no trees in the forward pass). :data:`DISTILL` (0.7) was chosen the same way; the
+    companion over the classifier's features is not distilled (:func:`companion_config`).
     """
 
     hidden_size: int = 64
@@ -49,7 +57,7 @@ class ReadingConfig:
     iterations: int = 1000
     seed: int = 0
     views: tuple[str, ...] = ("log", "quantile")
-    distill: float = 0.0
+    distill: float = DISTILL
     distill_folds: int = 5
 
     def validate(self) -> ReadingConfig:
@@ -72,6 +80,12 @@ class ReadingConfig:
 #: ``EmotionModel.predict_proba`` runs classifier, reading and combination as one network
 #: (:mod:`moodtune.model.whole`).
 COMPANION_VIEWS = ("raw",)
+
+
+def companion_config(config: ReadingConfig) -> ReadingConfig:
+    """``config`` for the companion reading over the classifier's features: the raw view and
+    no distillation (its recipe from before issue 19)."""
+    return replace(config, views=COMPANION_VIEWS, distill=0.0)
 
 
 class ReadingRegressor:
