@@ -25,16 +25,7 @@ import numpy as np
 from moodtune.emotions import CIRCUMPLEX, Circumplex
 from moodtune.errors import MoodtuneError
 
-__all__ = [
-    "DEFAULT_MODE",
-    "K_DEFAULT",
-    "K_MAX",
-    "K_MIN",
-    "MODES",
-    "PATH_REACH",
-    "Mode",
-    "mode_named",
-]
+__all__ = ["DEFAULT_MODE", "K_DEFAULT", "K_MAX", "K_MIN", "MODES", "Mode", "mode_named"]
 
 #: Allowed number of recommendations, the same in the library, CLI, API and page.
 K_MIN, K_MAX = 1, 50
@@ -67,11 +58,6 @@ class Mode:
         its tracks are listed in order of their place on it (:meth:`along`).
     rising : bool
         Whether a path rises along ``axis`` (uplift: valence up) or falls (calm: arousal down).
-    reach : float
-        How far a path's ends are pushed out on ``axis`` (:meth:`stretched`): its tracks are
-        looked for where the reading places them unclipped
-        (:func:`~moodtune.recommend.ranking.by_place`), so ends beyond the plane's edge reach
-        the tracks the reading places furthest out.
     """
 
     name: str
@@ -82,18 +68,6 @@ class Mode:
     verb: str = ""
     axis: int | None = None
     rising: bool = True
-    reach: float = 1.0
-
-    def stretched(self, point: np.ndarray) -> np.ndarray:
-        """``point`` (2,) with its coordinate on :attr:`axis` multiplied by :attr:`reach`.
-
-        >>> MODES["uplift"].stretched(np.array([-1.0, -0.5])).tolist()
-        [-1.5, -0.5]
-        """
-        point = np.array(point, dtype=np.float32).reshape(2)
-        if self.axis is not None:
-            point[self.axis] *= self.reach
-        return point
 
     def along(self, positions: np.ndarray) -> np.ndarray:
         """The order (m,) in which to list tracks at ``positions`` (m, 2) so that a path never
@@ -110,11 +84,6 @@ class Mode:
         return np.argsort(key if self.rising else -key, kind="stable")
 
 
-#: How far the paths' ends are pushed out on their axis (1 = where ``match`` aims, the plane's
-#: edge: two standard deviations of the reading): chosen on muse_dev with seeds other than
-#: the reported 0, 1, 2 (docs/recommend.md).
-PATH_REACH = 1.5
-
 #: Every mode, in the order the page and the help list them.
 MODES: dict[str, Mode] = {
     mode.name: mode
@@ -128,7 +97,6 @@ MODES: dict[str, Mode] = {
             goal="happiness",
             verb="lifting",
             axis=0,
-            reach=PATH_REACH,
         ),
         Mode(
             "calm",
@@ -139,7 +107,6 @@ MODES: dict[str, Mode] = {
             verb="calming",
             axis=1,
             rising=False,
-            reach=PATH_REACH,
         ),
     )
 }

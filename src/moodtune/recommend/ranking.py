@@ -31,11 +31,9 @@ __all__ = [
     "Ranking",
     "RevisionCache",
     "by_distribution",
-    "by_place",
     "by_plane",
     "by_point",
     "closeness",
-    "places",
 ]
 
 #: How much the emotion distribution adds to a ``match`` score (the plane gives 0..1): at most
@@ -107,36 +105,6 @@ def by_plane(arrays: CatalogueArrays, point: np.ndarray, count: int) -> Ranking:
     :meth:`TrackIndex.plane <moodtune.recommend.index.TrackIndex.plane>`."""
     point = np.asarray(point, dtype=np.float32)
     return _prefix(arrays, count, lambda asked: arrays.index.plane(point, asked))
-
-
-def places(arrays: CatalogueArrays, indices: np.ndarray | None = None) -> np.ndarray:
-    """Where the tracks at ``indices`` (default: all) lie on the plane *unclipped*, (m, 2)
-    float64: half their reading's z (their plane position before the clip to ±1), their
-    plane position when they have no reading."""
-    chosen = slice(None) if indices is None else np.asarray(indices, dtype=np.int64)
-    z = arrays.reading_z[chosen].astype(np.float64)
-    return np.where(np.isfinite(z).all(axis=1)[:, None], 0.5 * z, arrays.position[chosen])
-
-
-def by_place(arrays: CatalogueArrays, point: np.ndarray, count: int) -> Ranking:
-    """At least ``count`` tracks (or all) by closeness to ``point`` (2,) where their reading
-    places them *unclipped* (:func:`places`; ``point`` may lie beyond the plane's edge), for
-    the paths: beyond two standard deviations the tracks keep their order. Scores are
-    ``1 / (1 + distance)``; every track is measured (no index: O(n) per new point)."""
-    where = places(arrays)
-    if len(where) == 0:
-        return Ranking(np.zeros(0, dtype=np.int64), np.zeros(0), True)
-    gap = where - np.asarray(point, dtype=np.float64).reshape(1, 2)
-    scores = 1.0 / (1.0 + np.sqrt(np.einsum("ij,ij->i", gap, gap)))
-    keep = count + count // 4 + 16  # a margin for ties at the end
-    while keep < len(scores):
-        top = np.argpartition(-scores, keep)[: keep + 1]
-        floor = float(scores[top].min())  # the best score a track left out could have
-        ranking = Ranking.exact(top, scores[top], floor, False)
-        if ranking.covers(count):
-            return ranking
-        keep *= 4
-    return Ranking.exact(np.arange(len(scores)), scores, 0.0, True)
 
 
 def closeness(probabilities: np.ndarray, distribution: np.ndarray) -> np.ndarray:

@@ -52,7 +52,7 @@ from moodtune.recommend.matching import is_close, sides
 from moodtune.recommend.modes import K_MAX, K_MIN, MODES, Mode, mode_named
 from moodtune.recommend.moods import aim, mood_named
 from moodtune.recommend.picker import Picker
-from moodtune.recommend.ranking import by_place, by_point, places
+from moodtune.recommend.ranking import by_plane, by_point
 from moodtune.recommend.shown import Recommendation, describe, web_url
 from moodtune.recommend.snapshot import Snapshot
 from moodtune.recommend.supply import PRELOAD_TRACKS, Compute, Loader, Memory
@@ -358,12 +358,11 @@ class MusicRecommender:
         k, mode, arrays, picker = request.k, request.mode, walk.arrays, walk.picker
         finish = np.array([mode.end.valence, mode.end.arousal])  # type: ignore[union-attr]
         chosen: list[tuple[int, float]] = []
-        ends = mode.stretched(aim(request.point)), mode.stretched(aim(finish))
-        for point in path_points(*ends, k):
+        for point in path_points(aim(request.point), aim(finish), k):
             found = self._search(
                 walk,
-                ("place", point.tobytes()),
-                lambda count, at=point: by_place(arrays, at, count),
+                ("plane", point.tobytes()),
+                lambda count, at=point: by_plane(arrays, at, count),
                 32 + 2 * (len(picker.excluded) + len(picker.chosen)),
                 lambda ordered, scores: picker.take(ordered, scores, len(picker.chosen) + 1),
                 bool,
@@ -373,7 +372,7 @@ class MusicRecommender:
             if not found:
                 break  # the catalogue has no eligible track left
             chosen.extend(found)
-        order = mode.along(places(arrays, np.array([index for index, _ in chosen], dtype=int)))
+        order = mode.along(_places(arrays, np.array([index for index, _ in chosen], dtype=int)))
         picks: Picks = []
         for number, (index, score) in enumerate((chosen[i] for i in order), start=1):
             v, a = arrays.position[index]
@@ -382,3 +381,10 @@ class MusicRecommender:
             text = f"step {number}/{k} from {request.name} toward {goal}, {where}"
             picks.append((index, score, text))
         return picks
+
+
+def _places(arrays: CatalogueArrays, indices: np.ndarray) -> np.ndarray:
+    """Where the tracks at ``indices`` lie on the plane, unclipped: half their reading's z
+    (their plane position before the clip to ±1), their position when they have no reading."""
+    z = arrays.reading_z[indices].astype(np.float64)
+    return np.where(np.isfinite(z).all(axis=1)[:, None], 0.5 * z, arrays.position[indices])
