@@ -126,3 +126,34 @@ def test_bad_views_are_refused(listeners):
             head.weights,
             views=({"kind": "log", "features": {"loudness_db": [0, 1]}},),
         )
+
+
+def test_a_view_named_twice_is_a_second_network_seeded_apart(listeners):
+    x = listeners.table.matrix(ELEVEN)
+    config = ReadingConfig(iterations=30, seed=4, views=("log", "log"))
+    head = ReadingRegressor(config, feature_names=ELEVEN).fit(x, listeners.targets).to_head(ELEVEN)
+    first, second = np.split(head.weights["fc1.weight"], 2, axis=0)
+    assert first.shape == (64, 22)
+    assert not np.allclose(first[:, :11], second[:, 11:])  # not the same network twice
+
+
+def test_distilling_boosting_trains_on_targets_mixed_with_its_out_of_fold_predictions(listeners):
+    from moodtune.model.reading_training import boosted_out_of_fold
+
+    x = listeners.table.matrix(ELEVEN).astype(np.float32)  # as the regressor reads them
+    y = listeners.targets.astype(np.float32)
+    teacher = boosted_out_of_fold(x, y, 5, 0)
+    assert teacher.shape == y.shape and np.all(np.isfinite(teacher))
+    again = boosted_out_of_fold(x, y, 5, 0)
+    np.testing.assert_allclose(teacher, again, atol=1e-9)  # seeded folds and trees
+    config = ReadingConfig(iterations=30, views=("raw",), distill=0.0)
+    plain = ReadingRegressor(config, feature_names=ELEVEN)
+    mixed_targets = (0.5 * y + 0.5 * teacher).astype(np.float32)
+    expected = plain.fit(x, mixed_targets).predict(x)
+    distilled = ReadingRegressor(
+        ReadingConfig(iterations=30, views=("raw",), distill=0.5), feature_names=ELEVEN
+    )
+    np.testing.assert_allclose(distilled.fit(x, y).predict(x), expected, atol=1e-5)
+    assert distilled.to_head(ELEVEN).metadata["training"]["distill"] == 0.5
+    with pytest.raises(MoodtuneError, match="invalid reading parameters"):
+        ReadingConfig(distill=1.5).validate()

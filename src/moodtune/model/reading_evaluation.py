@@ -87,9 +87,9 @@ class _PerAxis:
 
 
 def _reading_model(config: Any, names: Sequence[str], companion: bool = False) -> Any:
-    from moodtune.model.reading_training import COMPANION_VIEWS, ReadingRegressor
+    from moodtune.model.reading_training import ReadingRegressor, companion_config
 
-    config = replace(config, views=COMPANION_VIEWS) if companion else config
+    config = companion_config(config) if companion else config
     return ReadingRegressor(config, feature_names=names)
 
 

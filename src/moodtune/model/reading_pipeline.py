@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +75,7 @@ def train_readings(
     >>> [head.feature_names for head in heads], heads[0].predict([[0.5, 0.5]]).shape
     ([('energy', 'valence')], (1, 2))
     """
-    from moodtune.model.reading_training import COMPANION_VIEWS, ReadingRegressor
+    from moodtune.model.reading_training import ReadingRegressor, companion_config
 
     table = listeners.table
     missing = [f for f in names if f not in table.feature_names]
@@ -108,7 +107,7 @@ def train_readings(
             ", ".join(features),
         )
         # the companion over the classifier's features reads them as they are (COMPANION_VIEWS)
-        own = config if features == full else replace(config, views=COMPANION_VIEWS)
+        own = config if features == full else companion_config(config)
         regressor = ReadingRegressor(own, feature_names=features)
         regressor.fit(table.matrix(features), listeners.targets)
         heads.append(regressor.to_head(features, metadata))

@@ -168,7 +168,7 @@ def _fold_model(
     """``model`` with its readings refitted on the ``train`` rows (one over all the table's
     features, one over the classifier's when those differ), each combined with the
     classifier as the shipped model's (its prototypes, the new reading's centre/spread)."""
-    from moodtune.model.reading_training import COMPANION_VIEWS, ReadingRegressor
+    from moodtune.model.reading_training import ReadingRegressor, companion_config
 
     table = listeners.table
     full = table.feature_names
@@ -177,7 +177,7 @@ def _fold_model(
     heads = []
     for features in sets:
         # as train_readings: the companion over the classifier's features reads them raw
-        own = config if features == full else replace(config, views=COMPANION_VIEWS)
+        own = config if features == full else companion_config(config)
         regressor = ReadingRegressor(own, feature_names=features).fit(
             table.matrix(features)[train], listeners.targets[train]
         )
