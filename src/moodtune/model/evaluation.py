@@ -20,7 +20,7 @@ from moodtune import emotions
 from moodtune.data.labelling import music_plane, nearest
 from moodtune.data.table import TrackTable
 from moodtune.errors import MoodtuneError
-from moodtune.model.folds import _mean_std, _sklearn, fold_indices, reading_folds
+from moodtune.model.folds import _mean_std, fold_indices, import_sklearn, reading_folds
 from moodtune.model.reading_evaluation import (
     READING_MODELS,
     ReadingReport,
@@ -101,14 +101,14 @@ MODELS: dict[str, tuple[str, Callable[[Sequence[str], TrainConfig, int], Estimat
     ),
     "logistic_regression": (
         "standardised inputs, multinomial logistic regression (C=1)",
-        lambda names, config, seed: _sklearn().pipeline.make_pipeline(
-            _sklearn().preprocessing.StandardScaler(),
-            _sklearn().linear_model.LogisticRegression(max_iter=5000),
+        lambda names, config, seed: import_sklearn().pipeline.make_pipeline(
+            import_sklearn().preprocessing.StandardScaler(),
+            import_sklearn().linear_model.LogisticRegression(max_iter=5000),
         ),
     ),
     "random_forest": (
         "random forest, 300 trees",
-        lambda names, config, seed: _sklearn().ensemble.RandomForestClassifier(
+        lambda names, config, seed: import_sklearn().ensemble.RandomForestClassifier(
             n_estimators=300, random_state=seed, n_jobs=1
         ),
     ),

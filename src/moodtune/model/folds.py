@@ -20,10 +20,11 @@ import numpy as np
 
 from moodtune.errors import MissingExtraError
 
-__all__ = ["fold_indices", "reading_folds"]
+__all__ = ["fold_indices", "import_sklearn", "reading_folds"]
 
 
-def _sklearn() -> Any:
+def import_sklearn() -> Any:
+    """scikit-learn with the submodules moodtune uses imported (the ``train`` extra)."""
     try:
         import sklearn
     except ImportError:
@@ -45,7 +46,7 @@ def fold_indices(
     labels: np.ndarray, *, folds: int, seed: int, groups: np.ndarray | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, test) index pairs of one stratified (optionally grouped) k-fold split."""
-    sklearn = _sklearn()
+    sklearn = import_sklearn()
     if groups is None:
         splitter = sklearn.model_selection.StratifiedKFold(folds, shuffle=True, random_state=seed)
         return list(splitter.split(np.zeros(len(labels)), labels))
@@ -57,7 +58,7 @@ def reading_folds(
     n: int, *, folds: int, seed: int, groups: np.ndarray | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, test) index pairs of one shuffled k-fold split, grouped when ``groups``."""
-    sklearn = _sklearn()
+    sklearn = import_sklearn()
     if groups is None:
         splitter = sklearn.model_selection.KFold(folds, shuffle=True, random_state=seed)
         return list(splitter.split(np.zeros(n)))

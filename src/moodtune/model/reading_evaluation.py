@@ -15,7 +15,7 @@ import numpy as np
 
 from moodtune import emotions
 from moodtune.errors import MoodtuneError
-from moodtune.model.folds import _mean_std, _sklearn, reading_folds
+from moodtune.model.folds import _mean_std, import_sklearn, reading_folds
 from moodtune.progress import Progress, report
 
 __all__ = [
@@ -119,8 +119,9 @@ READING_MODELS: dict[str, tuple[str, bool, Callable[..., Any]]] = {
     "ridge": (
         "standardised inputs, ridge regression (alpha 1), all the table's features",
         False,
-        lambda names, config, seed, model: _sklearn().pipeline.make_pipeline(
-            _sklearn().preprocessing.StandardScaler(), _sklearn().linear_model.Ridge(alpha=1.0)
+        lambda names, config, seed, model: import_sklearn().pipeline.make_pipeline(
+            import_sklearn().preprocessing.StandardScaler(),
+            import_sklearn().linear_model.Ridge(alpha=1.0),
         ),
     ),
     "gradient_boosting": (
@@ -128,7 +129,7 @@ READING_MODELS: dict[str, tuple[str, bool, Callable[..., Any]]] = {
         "table's features",
         False,
         lambda names, config, seed, model: _PerAxis(
-            lambda: _sklearn().ensemble.HistGradientBoostingRegressor(
+            lambda: import_sklearn().ensemble.HistGradientBoostingRegressor(
                 max_iter=200, learning_rate=0.05, random_state=seed
             )
         ),
