@@ -18,7 +18,7 @@ from moodtune.catalogue.sqlite import Catalogue
 from moodtune.recommend.history import clear_history, history, undo
 from moodtune.recommend.recommender import MusicRecommender
 
-from .test_api import assert_error
+from .helpers import assert_error
 
 
 @pytest.fixture
