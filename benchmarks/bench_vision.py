@@ -63,12 +63,12 @@ def main() -> None:
 
     from skimage import data
 
+    from moodtune import assets
     from moodtune.senses import Senses
     from moodtune.text.classifier import TextEmotionClassifier
-    from moodtune.vision import store
     from moodtune.vision.reader import EmotionReader
 
-    store.ensure([*store.GROUPS["vision"], *store.GROUPS["text"]], notify=print)
+    assets.ensure([*assets.GROUPS["vision"], *assets.GROUPS["text"]], notify=print)
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs "
         f"(shared with other work while measuring), python {platform.python_version()}"

@@ -7,9 +7,9 @@
 3. No module over 400 lines, no function over 60 lines.
 
 Imports are read with :mod:`ast` from the source, wherever they are (module top or inside a
-function: a lazy import is still a dependency). Two places may reach the CLI: a module's
-``if __name__ == "__main__":`` block and a top-level ``main()`` function, which are the
-``python -m`` entries of a library module and delegate to :mod:`moodtune.cli.scripts`.
+function: a lazy import is still a dependency). A module's ``if __name__ == "__main__":``
+block and a top-level ``main()`` are left out here; tests/test_imports.py counts them too (no
+library module imports the CLI, no cycle between modules).
 """
 
 from __future__ import annotations

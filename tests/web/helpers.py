@@ -55,3 +55,15 @@ CHROMIUM_ARGS = [
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
 ]
+
+
+def assert_error(response, status: int, *words: str) -> dict:
+    """A JSON error with ``status`` whose reason mentions every one of ``words``."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert "Traceback" not in response.text
+    for word in words:
+        assert word.lower() in body["detail"].lower(), body["detail"]
+    return body

@@ -43,6 +43,7 @@ __all__ = [
     "Progress",
     "Runner",
     "analyse_batch",
+    "analyse_one",
     "default_jobs",
     "find_audio",
     "sigint_ignored",
@@ -186,7 +187,7 @@ def _run(todo: list[Path], *, jobs: int, estimate: bool) -> Generator[Outcome, N
         return
     if jobs == 1 or len(todo) == 1:
         for path in todo:
-            yield _analyse_one(str(path), estimate)
+            yield analyse_one(str(path), estimate)
         return
     import multiprocessing
 
@@ -206,7 +207,7 @@ def _run(todo: list[Path], *, jobs: int, estimate: bool) -> Generator[Outcome, N
     try:
         with _interrupts_deferred() as check_signals:
             with sigint_ignored():  # the workers start here, ignoring SIGINT
-                futures = {pool.submit(_analyse_one, str(path), estimate): path for path in todo}
+                futures = {pool.submit(analyse_one, str(path), estimate): path for path in todo}
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
@@ -332,7 +333,7 @@ def _watch_parent(parent: int, interval: float = 1.0) -> None:  # pragma: no cov
 _ESTIMATOR: VibeNetEstimator | None = None
 
 
-def _analyse_one(path: str, estimate: bool) -> Outcome:
+def analyse_one(path: str, estimate: bool) -> Outcome:
     """Analyse one file; any error becomes a reason string (run in a worker process)."""
     global _ESTIMATOR
     try:

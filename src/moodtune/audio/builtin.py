@@ -8,11 +8,11 @@ package's ``tracks`` folder, and what the default model says: the emotion, its p
 and the valence/arousal reading (``reading_valence``, ``reading_arousal``, −1..1, learned
 from listeners). Regenerate it (analysis and predictions) with::
 
-    python -m moodtune.audio.builtin --regenerate
+    python -m moodtune.cli.scripts builtin --regenerate
 
 or re-derive only the predictions from the stored features with the current default model::
 
-    python -m moodtune.audio.builtin --rederive
+    python -m moodtune.cli.scripts builtin --rederive
 
 Reading it needs neither librosa nor VibeNet; only the audio paths need the immich package.
 """
@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -346,11 +345,5 @@ def _provenance(per_feature: dict[str, str], estimated_by: str, model: dict | No
         "listed": "listed_bpm and listed_key: the tempo and key the generator was prompted "
         "with, as LICENSE-MUSIC lists them (not measurements)",
         "emotions": model,
-        "regenerate": "python -m moodtune.audio.builtin --regenerate",
+        "regenerate": "python -m moodtune.cli.scripts builtin --regenerate",
     }
-
-
-if __name__ == "__main__":  # the command-line entry lives with the CLI (it prints)
-    from moodtune.cli.scripts import builtin_main
-
-    sys.exit(builtin_main())

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from moodtune.audio.estimate import ESTIMATED_FEATURES
+from moodtune.audio.vibenet_schema import ESTIMATED_FEATURES
 from moodtune.errors import MoodtuneError
 
 if TYPE_CHECKING:
@@ -128,7 +128,6 @@ class Calibrator:
     def __init__(
         self, calibration: Calibration | None = None, model: EmotionModel | None = None
     ) -> None:
-        from moodtune.audio.estimate import ESTIMATED_FEATURES
         from moodtune.model.artifact import load_model
 
         self.calibration = calibration or load_calibration()

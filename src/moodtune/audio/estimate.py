@@ -18,6 +18,8 @@ from importlib import metadata, resources
 
 import numpy as np
 
+from moodtune.audio.vibenet_schema import ESTIMATED_FEATURES, VIBENET_RATE
+
 __all__ = [
     "ESTIMATED_FEATURES",
     "VIBENET_RATE",
@@ -25,19 +27,6 @@ __all__ = [
     "vibenet_available",
     "vibenet_version",
 ]
-
-#: The features VibeNet estimates, in moodtune's schema order.
-ESTIMATED_FEATURES: tuple[str, ...] = (
-    "danceability",
-    "energy",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-)
-#: The sample rate VibeNet's model takes (Hz).
-VIBENET_RATE = 16000
 
 
 def vibenet_available() -> bool:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from moodtune.audio.listeners import IdScheme, Ratings, read_ratings
+from moodtune.audio.routes import Route
 from moodtune.errors import MoodtuneError
 
 if TYPE_CHECKING:
@@ -40,16 +41,6 @@ __all__ = [
 
 #: The name of the group holding every file.
 ALL = "all"
-
-
-@dataclass
-class Route:
-    """One way from audio to valence and/or arousal scores (None for an axis it lacks)."""
-
-    name: str
-    description: str
-    valence: np.ndarray | None
-    arousal: np.ndarray | None
 
 
 @dataclass

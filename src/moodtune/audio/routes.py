@@ -12,6 +12,7 @@ listeners' quadrants.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,13 +21,22 @@ import pandas as pd
 from moodtune.audio.estimate import ESTIMATED_FEATURES
 
 if TYPE_CHECKING:
-    from moodtune.audio.evaluation import Route
     from moodtune.model.artifact import EmotionModel
 
-__all__ = ["RAW_PREFIX", "audio_routes", "emotion_spread", "quadrant_names"]
+__all__ = ["RAW_PREFIX", "Route", "audio_routes", "emotion_spread", "quadrant_names"]
 
 #: VibeNet's raw estimates are kept in the analysis table as ``vibenet_<feature>`` columns.
 RAW_PREFIX = "vibenet_"
+
+
+@dataclass
+class Route:
+    """One way from audio to valence and/or arousal scores (None for an axis it lacks)."""
+
+    name: str
+    description: str
+    valence: np.ndarray | None
+    arousal: np.ndarray | None
 
 
 def _raw(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -59,8 +69,6 @@ def _predict(model: EmotionModel, frame: pd.DataFrame, raw: bool) -> tuple[np.nd
 def audio_routes(frame: pd.DataFrame, model: EmotionModel) -> tuple[list[Route], pd.DataFrame]:
     """The routes over ``frame`` (analysis rows), and ``frame`` with their scores added
     (``reading_valence``, ``reading_arousal``, ``emotion``, and the same with ``_uncalibrated``)."""
-    from moodtune.audio.evaluation import Route
-
     reading, emotion = _predict(model, frame, raw=False)
     before, emotion_before = _predict(model, frame, raw=True)
     frame = frame.assign(

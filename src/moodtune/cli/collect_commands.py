@@ -64,9 +64,9 @@ def collect(
 ) -> None:
     """Collect audio features for themed playlists into a labelled table (keyed by track id)."""
     from moodtune.collect.collector import Collector
+    from moodtune.collect.output import check_output_path
     from moodtune.collect.providers import build
     from moodtune.collect.settings import ServiceSettings
-    from moodtune.collect.store import check_output_path
 
     jobs = _jobs(playlist, track, emotion, from_file)
     check_output_path(out)
@@ -124,7 +124,7 @@ def _jobs(
 def _show(report: Any, out: Path) -> None:
     """The notes, conflicts and skipped rows of a collection, then its summary (exit status
     1 when some tracks failed)."""
-    from moodtune.collect.store import skipped_path
+    from moodtune.collect.output import skipped_path
 
     for note in report.notes:
         console.note(note)

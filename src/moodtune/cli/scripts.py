@@ -1,19 +1,20 @@
-"""The ``python -m`` entries of library modules, kept with the CLI because they print.
+"""Maintainers' entries that print, kept with the CLI (the library never imports it).
 
-* ``python -m moodtune.audio.builtin [--regenerate | --rederive]`` → :func:`builtin_main`
-* ``python -m moodtune.text.train FOLDER`` → :func:`text_train_main`
+* ``python -m moodtune.cli.scripts builtin [--regenerate | --rederive]`` → :func:`builtin_main`:
+  show, regenerate or re-predict the built-in catalogue (:mod:`moodtune.audio.builtin`).
+
+Training the words head is the ``moodtune train-text FOLDER`` command.
 """
 
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
-from pathlib import Path
+from collections.abc import Callable
 
 from moodtune.errors import MoodtuneError
 
-__all__ = ["builtin_main", "text_train_main"]
+__all__ = ["SCRIPTS", "builtin_main", "main"]
 
 
 def builtin_main(argv: list[str] | None = None) -> int:
@@ -22,7 +23,7 @@ def builtin_main(argv: list[str] | None = None) -> int:
     from moodtune.audio import builtin
 
     parser = argparse.ArgumentParser(
-        prog="python -m moodtune.audio.builtin",
+        prog="python -m moodtune.cli.scripts builtin",
         description=(builtin.__doc__ or "").splitlines()[0],
     )
     parser.add_argument(
@@ -51,41 +52,18 @@ def builtin_main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def text_train_main(argv: list[str] | None = None) -> int:
-    """Train the words head on GoEmotions train.csv, choose it on dev.csv; print the dev
-    figures of every candidate. Returns the exit status."""
-    from moodtune.text.train import default_head_folder, train
+#: ``python -m moodtune.cli.scripts NAME ...``: the entry of each NAME.
+SCRIPTS: dict[str, Callable[[list[str] | None], int]] = {"builtin": builtin_main}
 
-    parser = argparse.ArgumentParser(
-        prog="python -m moodtune.text.train",
-        description="Train the words head on GoEmotions train.csv, choose it on dev.csv.",
-    )
-    parser.add_argument("folder", type=Path, help="folder with train.csv and dev.csv")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help="head folder to write (default: text-head in the user data folder)",
-    )
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for the embeddings")
-    args = parser.parse_args(argv)
-    command = "python -m moodtune.text.train " + " ".join(
-        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
-    )
 
-    def say(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    try:
-        head, results = train(
-            args.folder, out=args.out, threads=args.threads, command=command, progress=say
-        )
-    except MoodtuneError as error:
-        print(f"error: {error}", file=sys.stderr)
+def main(argv: list[str] | None = None) -> int:
+    """``python -m moodtune.cli.scripts NAME [ARGS]``: run the script NAME with ARGS."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in SCRIPTS:
+        print(f"usage: python -m moodtune.cli.scripts {{{','.join(SCRIPTS)}}} ...", file=sys.stderr)
         return 2
-    print(f"{'model':28} {'accuracy':>9} {'macro-F1':>9}")
-    for name, result in results.items():
-        mark = " ← written" if name == head.metadata["chosen"]["name"] else ""
-        print(f"{name:28} {result.accuracy:9.3f} {result.macro_f1:9.3f}{mark}")
-    print(f"wrote {args.out or default_head_folder()}")
-    return 0
+    return SCRIPTS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

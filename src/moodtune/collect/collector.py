@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from moodtune.collect.base import FeatureProvider, Skipped, Track, TrackSource
-from moodtune.collect.plan import Job
-from moodtune.collect.retry import ServiceError
-from moodtune.collect.store import (
+from moodtune.collect.output import (
     COLUMNS,
     SKIPPED_COLUMNS,
     CsvLog,
@@ -28,6 +26,8 @@ from moodtune.collect.store import (
     feature_row,
     skipped_path,
 )
+from moodtune.collect.plan import Job
+from moodtune.collect.retry import ServiceError
 
 __all__ = ["CollectReport", "Collector", "Planned", "Progress"]
 

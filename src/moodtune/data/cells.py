@@ -22,7 +22,7 @@ from moodtune.data.spotify_ids import id_from_href
 from moodtune.data.table import LABEL
 from moodtune.errors import InputError
 
-__all__ = ["bare_spotify_id"]
+__all__ = ["bare_spotify_id", "describe_cell", "is_blank"]
 
 
 def _fail_or_mark(
@@ -53,7 +53,7 @@ def _parse_key_and_mode(
         modes: dict[int, int] = {}
         for row in np.flatnonzero(np.isnan(keys)):
             value = frame["key"].iloc[row]
-            if _is_blank(value):
+            if is_blank(value):
                 continue
             parsed = parse_key(value)
             if parsed is None:
@@ -64,19 +64,19 @@ def _parse_key_and_mode(
                     "key",
                     skip_invalid,
                     invalid,
-                    f" {_describe(value)}: expected 0–11 or a name like 'F', 'C#', 'A min'",
+                    f" {describe_cell(value)}: expected 0–11 or a name like 'F', 'C#', 'A min'",
                 )
                 continue
             keys[row] = parsed[0]
             if parsed[1] is not None:
                 modes[int(row)] = parsed[1]
-        blank = frame["key"].map(_is_blank).to_numpy()
+        blank = frame["key"].map(is_blank).to_numpy()
         frame["key"] = np.where(blank, frame["key"], keys).tolist()
         if modes:
             if "mode" not in frame.columns:
                 frame["mode"] = np.nan
             for row, mode in modes.items():
-                if "mode" not in frame.columns or _is_blank(frame.at[row, "mode"]):
+                if "mode" not in frame.columns or is_blank(frame.at[row, "mode"]):
                     frame.at[row, "mode"] = mode
     if "mode" in frame.columns and not pd.api.types.is_numeric_dtype(frame["mode"]):
         values = []
@@ -90,7 +90,8 @@ def _parse_key_and_mode(
 _BLANK_WORDS = frozenset({"", "nan", "NaN", "null", "None", "NA"})
 
 
-def _is_blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
+    """True for an empty cell: None, NaN, or a text such as ``""``, ``"nan"``, ``"NA"``."""
     if isinstance(value, str):
         return value.strip() in _BLANK_WORDS
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
@@ -106,7 +107,7 @@ _SCALAR_KINDS = frozenset(
 )
 
 
-def _describe(value: object) -> str:
+def describe_cell(value: object) -> str:
     """A short description of a cell for an error message (never a full repr of a nest)."""
     if isinstance(value, dict):
         return "an object"
@@ -157,7 +158,7 @@ def _single_values(
                 column,
                 skip_invalid,
                 invalid,
-                f": found {_describe(cells[row])}; expected a number or text",
+                f": found {describe_cell(cells[row])}; expected a number or text",
             )
             frame.at[row, column] = None
 
@@ -187,7 +188,7 @@ def _numbers(
         bad = np.isnan(values) & ~blank
     else:
         cells = raw.to_numpy(dtype=object)
-        blank = np.fromiter((_is_blank(v) for v in cells), dtype=bool, count=len(cells))
+        blank = np.fromiter((is_blank(v) for v in cells), dtype=bool, count=len(cells))
         values = np.full(len(cells), np.nan)
         for row, value in enumerate(cells):
             if not blank[row]:
@@ -201,7 +202,7 @@ def _numbers(
             name,
             skip_invalid,
             invalid,
-            f" {_describe(raw.iloc[row])}: expected a number ({spec.unit})",
+            f" {describe_cell(raw.iloc[row])}: expected a number ({spec.unit})",
         )
     for row in np.flatnonzero(blank):
         _fail_or_mark("missing value (NaN or empty)", source, int(row), name, skip_invalid, invalid)
@@ -329,7 +330,7 @@ def _normalise_labels(
     invalid: dict[int, str],
     notes: list[str],
 ) -> None:
-    blank = frame[LABEL].map(_is_blank).to_numpy()
+    blank = frame[LABEL].map(is_blank).to_numpy()
     for row in np.flatnonzero(blank):
         _fail_or_mark("missing label", source, int(row), LABEL, skip_invalid, invalid)
     words = frame[LABEL].astype(str).str.strip()

@@ -199,14 +199,14 @@ def _analyse_on_worker(
     Returns the outcome with this worker's address and process id.
     """
     from distributed import get_client, get_worker
-    from moodtune.audio.batch import _analyse_one
+    from moodtune.audio.batch import analyse_one
 
     address = get_worker().address
     if topic is not None:
         # Client.log_event waits for the scheduler: the event is kept even if this
         # process dies an instant later.
         get_client().log_event(topic, {"path": path, "worker": address, "pid": os.getpid()})
-    path, analysis, reason = _analyse_one(path, estimate)
+    path, analysis, reason = analyse_one(path, estimate)
     return path, analysis, reason, address, os.getpid()
 
 

@@ -20,7 +20,16 @@ from moodtune import emotions
 from moodtune.data.labelling import music_plane, nearest
 from moodtune.data.table import TrackTable
 from moodtune.errors import MoodtuneError
-from moodtune.model.folds import _mean_std, _sklearn, fold_indices, reading_folds
+from moodtune.model.folds import (
+    check_models,
+    fold_indices,
+    import_sklearn,
+    mean_std,
+    out_of_fold,
+    protocol,
+    reading_folds,
+    repeated_runs,
+)
 from moodtune.model.reading_evaluation import (
     READING_MODELS,
     ReadingReport,
@@ -28,7 +37,7 @@ from moodtune.model.reading_evaluation import (
     cross_validate_reading,
 )
 from moodtune.model.training import SEED_RECIPE, MLPClassifier, TrainConfig
-from moodtune.progress import Progress, report
+from moodtune.progress import Progress
 
 __all__ = [
     "MODELS",
@@ -101,14 +110,14 @@ MODELS: dict[str, tuple[str, Callable[[Sequence[str], TrainConfig, int], Estimat
     ),
     "logistic_regression": (
         "standardised inputs, multinomial logistic regression (C=1)",
-        lambda names, config, seed: _sklearn().pipeline.make_pipeline(
-            _sklearn().preprocessing.StandardScaler(),
-            _sklearn().linear_model.LogisticRegression(max_iter=5000),
+        lambda names, config, seed: import_sklearn().pipeline.make_pipeline(
+            import_sklearn().preprocessing.StandardScaler(),
+            import_sklearn().linear_model.LogisticRegression(max_iter=5000),
         ),
     ),
     "random_forest": (
         "random forest, 300 trees",
-        lambda names, config, seed: _sklearn().ensemble.RandomForestClassifier(
+        lambda names, config, seed: import_sklearn().ensemble.RandomForestClassifier(
             n_estimators=300, random_state=seed, n_jobs=1
         ),
     ),
@@ -143,8 +152,8 @@ class ModelScores:
         per_class = np.mean(self.per_class_f1, axis=0)
         return {
             "description": self.description,
-            "accuracy": _mean_std(self.accuracy),
-            "macro_f1": _mean_std(self.macro_f1),
+            "accuracy": mean_std(self.accuracy),
+            "macro_f1": mean_std(self.macro_f1),
             "per_repeat": {"accuracy": self.accuracy, "macro_f1": self.macro_f1},
             "per_class_f1": {
                 label: round(float(v), 4) for label, v in zip(labels, per_class, strict=True)
@@ -174,14 +183,14 @@ class EvaluationReport:
             "labels": list(self.labels),
             "class_counts": self.class_counts,
             "features": list(self.feature_names),
-            "protocol": {
-                "cv": f"stratified {self.folds}-fold"
-                + (f", grouped by {self.grouped_by}" if self.grouped_by else ""),
-                "shuffle_seeds": list(self.repeats),
-                "metrics": "per repeat on pooled out-of-fold predictions; mean and std over "
-                "repeats",
-                "chance_accuracy": round(max(self.class_counts.values()) / self.n_tracks, 4),
-            },
+            "protocol": protocol(
+                self.folds,
+                self.repeats,
+                self.grouped_by,
+                cv="stratified",
+                metrics="per repeat on pooled out-of-fold predictions; mean and std over repeats",
+            )
+            | {"chance_accuracy": round(max(self.class_counts.values()) / self.n_tracks, 4)},
             "models": {name: s.summary(self.labels) for name, s in self.models.items()},
         }
 
@@ -206,11 +215,7 @@ def cross_validate(
     fitted on the training folds. ``progress`` is told after each fold (``total`` =
     repeats × models × folds).
     """
-    unknown = [m for m in models if m not in MODELS]
-    if unknown:
-        raise MoodtuneError(
-            f"unknown model(s) {', '.join(map(str, unknown))}; choose from {', '.join(MODELS)}"
-        )
+    check_models(models, MODELS)
     names = tuple(feature_names or table.feature_names)
     x, y = table.matrix(names), table.labels
     labels, counts = _class_counts(y, folds)
@@ -218,21 +223,22 @@ def cross_validate(
     config = config or TrainConfig()
     scores = {m: ModelScores(m, MODELS[m][0]) for m in models}
     index = {label: i for i, label in enumerate(labels)}
-    total, done = len(repeats) * len(models) * folds, 0
-    for seed in repeats:
-        splits = fold_indices(y, folds=folds, seed=seed, groups=groups)
-        for name in models:
-            predicted = np.empty(len(y), dtype=object)
-            for fold, (train, test) in enumerate(splits):
-                if name == "mlp_reading":
-                    estimator = _combined(names, config, seed, reading)
-                else:
-                    estimator = MODELS[name][1](names, config, seed)
-                estimator.fit(x[train], y[train])
-                predicted[test] = estimator.predict(x[test])
-                done += 1
-                report(progress, done, total, f"{name}: repeat {seed}, fold {fold + 1}/{folds}")
-            _score(scores[name], y, predicted.astype(str), labels, index)
+    runs = repeated_runs(
+        models,
+        repeats,
+        folds,
+        lambda seed: fold_indices(y, folds=folds, seed=seed, groups=groups),
+        progress,
+    )
+    for seed, name, splits, tick in runs:
+
+        def make(name: str = name, seed: int = seed) -> Estimator:
+            if name == "mlp_reading":
+                return _combined(names, config, seed, reading)
+            return MODELS[name][1](names, config, seed)
+
+        predicted = out_of_fold(make, x, y, splits, tick, out=np.empty(len(y), dtype=object))
+        _score(scores[name], y, predicted.astype(str), labels, index)
     return EvaluationReport(
         dataset=table.source,
         n_tracks=len(y),

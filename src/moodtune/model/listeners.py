@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from moodtune.data.cells import _describe, _is_blank
+from moodtune.data.cells import describe_cell, is_blank
 from moodtune.data.readers import normalise_column, read_frame, tidy
 from moodtune.data.table import LABEL, TrackTable
 from moodtune.errors import InputError, MoodtuneError
@@ -153,7 +153,9 @@ def _target_values(
         for row in np.flatnonzero(~np.isfinite(raw[:, axis])):
             if not skip_invalid:
                 value = frame[column].iloc[row]
-                what = "is missing" if _is_blank(value) else f"{_describe(value)} is not a number"
+                what = (
+                    "is missing" if is_blank(value) else f"{describe_cell(value)} is not a number"
+                )
                 raise InputError(
                     f"listeners' value {what} "
                     "(or pass --skip-invalid to leave such rows out and count them)",

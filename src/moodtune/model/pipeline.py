@@ -40,6 +40,7 @@ from moodtune.data.table import TrackTable
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import EmotionModel, ReadingHead, load_model
 from moodtune.model.evaluation import EvaluationReport, cross_validate
+from moodtune.model.folds import check_folds
 from moodtune.model.provenance import data_hash, log_notes, provenance, summary
 from moodtune.model.reading_pipeline import evaluate_reading, train_readings
 from moodtune.model.training import ReadingConfig, TrainConfig
@@ -339,8 +340,7 @@ def evaluate_model(
     >>> report.to_dict()["models"]["rule"]["accuracy"]["mean"] > 0.5
     True
     """
-    if not 2 <= folds <= 20:
-        raise MoodtuneError(f"folds must be between 2 and 20 (--folds); got {folds}")
+    check_folds(folds)
     names = choose_features(table, features)
     wanted = tuple(m.strip() for m in (models or DEFAULT_MODELS))
     reading = None

@@ -15,8 +15,17 @@ import numpy as np
 
 from moodtune import emotions
 from moodtune.errors import MoodtuneError
-from moodtune.model.folds import _mean_std, _sklearn, reading_folds
-from moodtune.progress import Progress, report
+from moodtune.model.folds import (
+    Split,
+    check_models,
+    import_sklearn,
+    mean_std,
+    out_of_fold,
+    protocol,
+    reading_folds,
+    repeated_runs,
+)
+from moodtune.progress import Progress
 
 __all__ = [
     "READING_MODELS",
@@ -119,8 +128,9 @@ READING_MODELS: dict[str, tuple[str, bool, Callable[..., Any]]] = {
     "ridge": (
         "standardised inputs, ridge regression (alpha 1), all the table's features",
         False,
-        lambda names, config, seed, model: _sklearn().pipeline.make_pipeline(
-            _sklearn().preprocessing.StandardScaler(), _sklearn().linear_model.Ridge(alpha=1.0)
+        lambda names, config, seed, model: import_sklearn().pipeline.make_pipeline(
+            import_sklearn().preprocessing.StandardScaler(),
+            import_sklearn().linear_model.Ridge(alpha=1.0),
         ),
     ),
     "gradient_boosting": (
@@ -128,7 +138,7 @@ READING_MODELS: dict[str, tuple[str, bool, Callable[..., Any]]] = {
         "table's features",
         False,
         lambda names, config, seed, model: _PerAxis(
-            lambda: _sklearn().ensemble.HistGradientBoostingRegressor(
+            lambda: import_sklearn().ensemble.HistGradientBoostingRegressor(
                 max_iter=200, learning_rate=0.05, random_state=seed
             )
         ),
@@ -159,9 +169,9 @@ class ReadingScores:
         return {
             "description": self.description,
             "features": list(self.features),
-            "valence_rho": _mean_std(self.valence_rho),
-            "arousal_rho": _mean_std(self.arousal_rho),
-            "quadrant_accuracy": _mean_std(self.quadrant_accuracy),
+            "valence_rho": mean_std(self.valence_rho),
+            "arousal_rho": mean_std(self.arousal_rho),
+            "quadrant_accuracy": mean_std(self.quadrant_accuracy),
             "per_repeat": {
                 "valence_rho": self.valence_rho,
                 "arousal_rho": self.arousal_rho,
@@ -194,15 +204,16 @@ class ReadingReport:
                 "scale": self.scale,
                 "mapped_to": "-1..1" + (" by (x - 5) / 4" if self.scale == "1-9" else ""),
             },
-            "protocol": {
-                "cv": f"{self.folds}-fold"
-                + (f", grouped by {self.grouped_by}" if self.grouped_by else ""),
-                "shuffle_seeds": list(self.repeats),
-                "metrics": "per repeat on pooled out-of-fold predictions: Spearman rho with "
+            "protocol": protocol(
+                self.folds,
+                self.repeats,
+                self.grouped_by,
+                cv="",
+                metrics="per repeat on pooled out-of-fold predictions: Spearman rho with "
                 "listeners' valence and arousal; quadrant accuracy (each axis split at the "
                 "median of the training folds, for listeners and for the model's predictions "
                 "on its training rows; chance 0.25); mean and std over repeats",
-            },
+            ),
             "models": {name: s.summary() for name, s in self.models.items()},
         }
 
@@ -242,26 +253,25 @@ def cross_validate_reading(
     }
     # only the features some model reads: a baseline needs no classifier features
     matrices = {s.features: table.matrix(s.features) for s in scores.values()}
-    total, done = len(repeats) * len(models) * folds, 0
-    for seed in repeats:
-        splits = reading_folds(len(y), folds=folds, seed=seed, groups=groups)
-        for name in models:
-            s = scores[name]
+    runs = repeated_runs(
+        models,
+        repeats,
+        folds,
+        lambda seed: reading_folds(len(y), folds=folds, seed=seed, groups=groups),
+        progress,
+    )
+    for seed, name, splits, tick in runs:
+        s = scores[name]
 
-            def make(name: str = name, s: ReadingScores = s, seed: int = seed) -> Any:
-                return READING_MODELS[name][2](s.features, config, seed, classifier)
+        def make(name: str = name, s: ReadingScores = s, seed: int = seed) -> Any:
+            return READING_MODELS[name][2](s.features, config, seed, classifier)
 
-            def tick(fold: int, name: str = name, seed: int = seed, start: int = done) -> None:
-                what = f"{name}: repeat {seed}, fold {fold}/{folds}"
-                report(progress, start + fold, total, what)
-
-            predicted, correct = _out_of_fold(make, matrices[s.features], y, splits, tick)
-            done += folds
-            s.valence_rho.append(round(_spearman(predicted[:, 0], y[:, 0]), 4))
-            s.arousal_rho.append(round(_spearman(predicted[:, 1], y[:, 1]), 4))
-            s.quadrant_accuracy.append(round(correct / len(y), 4))
-            if s.first_repeat is None:
-                s.first_repeat = predicted.copy()
+        predicted, correct = _out_of_fold(make, matrices[s.features], y, splits, tick)
+        s.valence_rho.append(round(_spearman(predicted[:, 0], y[:, 0]), 4))
+        s.arousal_rho.append(round(_spearman(predicted[:, 1], y[:, 1]), 4))
+        s.quadrant_accuracy.append(round(correct / len(y), 4))
+        if s.first_repeat is None:
+            s.first_repeat = predicted.copy()
     return ReadingReport(
         dataset=table.source,
         n_tracks=len(y),
@@ -276,12 +286,7 @@ def cross_validate_reading(
 
 
 def _check_models(models: Sequence[str], n: int, folds: int) -> None:
-    unknown = [m for m in models if m not in READING_MODELS]
-    if unknown:
-        raise MoodtuneError(
-            f"unknown model(s) {', '.join(map(str, unknown))}; choose from "
-            f"{', '.join(READING_MODELS)}"
-        )
+    check_models(models, READING_MODELS)
     if n < 4 * folds:
         raise MoodtuneError(f"{folds}-fold CV of the reading needs at least {4 * folds} tracks")
 
@@ -302,21 +307,21 @@ def _out_of_fold(
     make: Callable[[], Any],
     x: np.ndarray,
     y: np.ndarray,
-    splits: Sequence[tuple[Any, Any]],
+    splits: Sequence[Split],
     tick: Callable[[int], None],
 ) -> tuple[np.ndarray, int]:
     """Out-of-fold predictions (n, 2) of fresh estimators from ``make``, and how many tracks
     landed in the listeners' quadrant (split at the training folds' medians); ``tick(k)``
     after the k-th fold."""
-    predicted = np.zeros_like(y)
     correct = 0
-    for fold, (train, test) in enumerate(splits, start=1):
-        estimator = make()
-        estimator.fit(x[train], y[train])
-        predicted[test] = estimator.predict(x[test])
-        fitted = estimator.predict(x[train])
+
+    def quadrants(estimator: Any, fold: Split) -> None:
+        nonlocal correct
+        train, test = fold
         truth_q = y[test] >= np.median(y[train], axis=0)
-        guess_q = predicted[test] >= np.median(fitted, axis=0)
+        guess_q = predicted[test] >= np.median(estimator.predict(x[train]), axis=0)
         correct += int(np.all(truth_q == guess_q, axis=1).sum())
-        tick(fold)
+
+    predicted = np.zeros_like(y)
+    out_of_fold(make, x, y, splits, tick, out=predicted, after=quadrants)
     return predicted, correct

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from moodtune.errors import InputError, MoodtuneError
+from moodtune.errors import InputError
 from moodtune.model.artifact import EmotionModel, ReadingHead, load_model
+from moodtune.model.folds import check_folds
 from moodtune.model.provenance import data_hash, summary
 from moodtune.model.reading_evaluation import READING_MODELS, ReadingReport
 from moodtune.model.training import ReadingConfig
@@ -188,8 +189,7 @@ def evaluate_reading(
     """
     from moodtune.model.reading_evaluation import cross_validate_reading
 
-    if not 2 <= folds <= 20:
-        raise MoodtuneError(f"folds must be between 2 and 20 (--folds); got {folds}")
+    check_folds(folds)
     emotion_model = model if isinstance(model, EmotionModel) else load_model(model)
     return cross_validate_reading(
         listeners,

@@ -108,19 +108,44 @@ def plot_confusion(report: EvaluationReport, model: str, path: Path) -> Path:
     return path
 
 
-def _rows(data: dict[str, Any]) -> list[list[str]]:
-    rows = []
-    for name, scores in data["models"].items():
-        acc, f1 = scores["accuracy"], scores["macro_f1"]
-        rows.append(
-            [
-                name,
-                spread(acc),
-                spread(f1),
-                scores["description"],
-            ]
-        )
-    return rows
+def _rows(data: dict[str, Any], keys: tuple[str, ...], ours: str | None = None) -> list[list[str]]:
+    """One row per model of a report (classes or reading): its name (``ours`` marked), the
+    spread of each metric ``keys`` over the repeats, and what it is."""
+    return [
+        [
+            name + (" (ours)" if name == ours else ""),
+            *(spread(scores[key]) for key in keys),
+            scores["description"],
+        ]
+        for name, scores in data["models"].items()
+    ]
+
+
+def _markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def _html_table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+#: The start of every HTML report.
+_HTML_HEAD = (
+    "<!doctype html><meta charset='utf-8'><title>moodtune evaluation</title>"
+    "<style>body{font:15px system-ui;max-width:60rem;margin:2rem auto}"
+    "td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}</style>"
+)
+#: The classes' table: its header and the metrics it shows.
+_CLASS_HEADER = ["model", "accuracy", "macro-F1", "what it is"]
+_CLASS_KEYS = ("accuracy", "macro_f1")
 
 
 def _per_class(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
@@ -143,16 +168,12 @@ def _markdown(data: dict[str, Any], images: dict[str, str]) -> str:
         f"Protocol: {protocol['cv']}, shuffle seeds {protocol['shuffle_seeds']}; "
         f"{protocol['metrics']}. Majority-class accuracy: {protocol['chance_accuracy']:.3f}.",
         "",
-        "| model | accuracy | macro-F1 | what it is |",
-        "|---|---|---|---|",
-        *("| " + " | ".join(row) + " |" for row in _rows(data)),
+        *_markdown_table(_CLASS_HEADER, _rows(data, _CLASS_KEYS)),
         "",
         "## F1 per class (mean over repeats)",
         "",
     ]
-    header, rows = _per_class(data)
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += _markdown_table(*_per_class(data))
     lines += ["", "## Confusion matrices (out-of-fold, summed over repeats)", ""]
     for model, image in images.items():
         lines += [f"### {model}", "", f"![confusion matrix of {model}]({image})", ""]
@@ -160,25 +181,14 @@ def _markdown(data: dict[str, Any], images: dict[str, str]) -> str:
 
 
 def _html(data: dict[str, Any], images: dict[str, str]) -> str:
-    def table(header: list[str], rows: list[list[str]]) -> str:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
-        )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
     protocol = data["protocol"]
-    header, rows = _per_class(data)
     return (
-        "<!doctype html><meta charset='utf-8'><title>moodtune evaluation</title>"
-        "<style>body{font:15px system-ui;max-width:60rem;margin:2rem auto}"
-        "td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}</style>"
-        f"<h1>moodtune evaluation: {html.escape(Path(data['dataset']).name)}</h1>"
+        _HTML_HEAD + f"<h1>moodtune evaluation: {html.escape(Path(data['dataset']).name)}</h1>"
         f"<p>{data['n_tracks']} tracks; {html.escape(protocol['cv'])}, shuffle seeds "
         f"{protocol['shuffle_seeds']}; {html.escape(protocol['metrics'])}.</p>"
-        + table(["model", "accuracy", "macro-F1", "what it is"], _rows(data))
+        + _html_table(_CLASS_HEADER, _rows(data, _CLASS_KEYS))
         + "<h2>F1 per class</h2>"
-        + table(header, rows)
+        + _html_table(*_per_class(data))
         + "<h2>Confusion matrices</h2>"
         + "".join(
             f"<h3>{html.escape(model)}</h3><img src='{html.escape(image)}' "
@@ -225,25 +235,13 @@ def plot_reading_scatter(report: ReadingReport, path: Path, model: str | None = 
     return path
 
 
-def _reading_rows(data: dict[str, Any]) -> list[list[str]]:
-    rows = []
-    for name, scores in data["models"].items():
-        rows.append(
-            [
-                name + (" (ours)" if name == "reading" else ""),
-                *(spread(scores[k]) for k in ("valence_rho", "arousal_rho", "quadrant_accuracy")),
-                scores["description"],
-            ]
-        )
-    return rows
-
-
 def _write_reading_document(report: ReadingReport, path: Path) -> Path:
     image = path.with_name(f"{path.stem}-reading-scatter.png")
     plot_reading_scatter(report, image)
     data = report.to_dict()
     protocol, targets = data["protocol"], data["targets"]
     header = ["model", "valence ρ", "arousal ρ", "quadrant accuracy", "what it is"]
+    rows = _rows(data, ("valence_rho", "arousal_rho", "quadrant_accuracy"), ours="reading")
     intro = (
         f"{data['n_tracks']} tracks; listeners' valence and arousal from "
         f"{', '.join(targets['columns'])} ({targets['scale']}, mapped to {targets['mapped_to']}). "
@@ -257,9 +255,7 @@ def _write_reading_document(report: ReadingReport, path: Path) -> Path:
             "",
             intro,
             "",
-            "| " + " | ".join(header) + " |",
-            "|" + "---|" * len(header),
-            *("| " + " | ".join(row) + " |" for row in _reading_rows(data)),
+            *_markdown_table(header, rows),
             "",
             "## Out-of-fold reading against listeners",
             "",
@@ -268,18 +264,11 @@ def _write_reading_document(report: ReadingReport, path: Path) -> Path:
         ]
         path.write_text("\n".join(lines))
         return path
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-        for row in _reading_rows(data)
-    )
     path.write_text(
-        "<!doctype html><meta charset='utf-8'><title>moodtune evaluation</title>"
-        "<style>body{font:15px system-ui;max-width:60rem;margin:2rem auto}"
-        "td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}</style>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        f"<h2>Out-of-fold reading against listeners</h2><img src='{html.escape(image.name)}' "
+        _HTML_HEAD
+        + f"<h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p>"
+        + _html_table(header, rows)
+        + f"<h2>Out-of-fold reading against listeners</h2><img src='{html.escape(image.name)}' "
         "alt='scatter plot of the reading against listeners'>"
     )
     return path

@@ -3,7 +3,9 @@
 are read: nothing is unpickled and torch is never imported.
 
 :class:`~moodtune.model.artifact.EmotionModel` ``.save``, ``.load`` and ``.from_parts`` are
-the public way in; the functions here do the work.
+the public way in; the functions here do the work. They know a model only through
+:class:`StoredModel` (what is written) and the class they are given (what is built), so this
+module does not import the artifact that uses it.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -22,14 +24,12 @@ from moodtune.errors import MoodtuneError
 from moodtune.model.network import TENSORS
 from moodtune.model.reading_head import ReadingHead
 
-if TYPE_CHECKING:
-    from moodtune.model.artifact import EmotionModel
-
 __all__ = [
     "FORMAT",
     "FORMAT_READING",
     "METADATA_FILE",
     "WEIGHTS_FILE",
+    "StoredModel",
     "check_destination",
     "load_folder",
     "model_from_parts",
@@ -43,7 +43,35 @@ FORMAT = "moodtune-mlp/1"
 FORMAT_READING = "moodtune-mlp/2"
 
 
-def _metadata(model: EmotionModel, fmt: str, extra: dict[str, Any]) -> dict[str, Any]:
+class StoredModel(Protocol):
+    """What :func:`save_model` writes of a model (an
+    :class:`~moodtune.model.artifact.EmotionModel`)."""
+
+    @property
+    def metadata(self) -> Mapping[str, Any]: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def feature_names(self) -> Sequence[str]: ...
+    @property
+    def labels(self) -> Sequence[str]: ...
+    @property
+    def hidden_size(self) -> int: ...
+    @property
+    def scale_min(self) -> np.ndarray: ...
+    @property
+    def scale_max(self) -> np.ndarray: ...
+    @property
+    def weights(self) -> Mapping[str, np.ndarray]: ...
+    @property
+    def readings(self) -> Sequence[ReadingHead]: ...
+
+
+#: The model class :func:`load_folder` and :func:`model_from_parts` build.
+_Model = TypeVar("_Model")
+
+
+def _metadata(model: StoredModel, fmt: str, extra: dict[str, Any]) -> dict[str, Any]:
     return {
         **{k: v for k, v in model.metadata.items() if k != "readings"},
         **extra,
@@ -60,7 +88,7 @@ def _metadata(model: EmotionModel, fmt: str, extra: dict[str, Any]) -> dict[str,
     }
 
 
-def save_model(model: EmotionModel, folder: str | Path) -> Path:
+def save_model(model: StoredModel, folder: str | Path) -> Path:
     """Write ``model.safetensors`` and ``model.json`` into ``folder``, all or nothing.
 
     Both files are written into a temporary folder beside ``folder``, which then takes its
@@ -92,7 +120,7 @@ def save_model(model: EmotionModel, folder: str | Path) -> Path:
     return folder
 
 
-def load_folder(cls: type[EmotionModel], folder: str | Path) -> EmotionModel:
+def load_folder(cls: Callable[..., _Model], folder: str | Path) -> _Model:
     """Load a model folder written by :func:`save_model` (safetensors + JSON; no pickle)."""
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
@@ -129,11 +157,11 @@ def _readings(
 
 
 def model_from_parts(
-    cls: type[EmotionModel],
+    cls: Callable[..., _Model],
     weights: Mapping[str, np.ndarray],
     metadata: Mapping[str, Any],
     where: str = "model",
-) -> EmotionModel:
+) -> _Model:
     """A model of class ``cls`` from its tensors and its ``model.json`` content; ``where``
     names it in errors."""
     try:

@@ -26,7 +26,10 @@ from pathlib import Path
 from moodtune.errors import MoodtuneError
 from moodtune.files import write_atomic
 from moodtune.playlists._entries import PlaylistEntry, entries_from
-from moodtune.playlists._formats import FORMATS
+from moodtune.playlists._formats import FORMATS, PlaylistFormat
+
+#: The format the API and the page give when none is asked for.
+DEFAULT_FORMAT = "xspf"
 
 
 def playlist_format(name: str) -> str:
@@ -62,8 +65,7 @@ def render_playlist(
                 f"{len(unplayable)} tracks have no audio file, Spotify id or URL, so they cannot "
                 f"be in an M3U8 playlist (e.g. {unplayable[0]!r}): use .xspf, .jspf or .csv"
             )
-    render, _ = FORMATS[suffix]
-    return render(entries, title, created or datetime.now(UTC))
+    return FORMATS[suffix].render(entries, title, created or datetime.now(UTC))
 
 
 def write_playlist(
@@ -75,12 +77,28 @@ def write_playlist(
 
 def media_type(kind: str) -> str:
     """The HTTP media type of a playlist format."""
-    return FORMATS[playlist_format(kind)][1]
+    return FORMATS[playlist_format(kind)].media_type
+
+
+def format_names() -> tuple[str, ...]:
+    """The names of the playlist formats (``"m3u8"``, ``"xspf"``, …), in the registry's order."""
+    return tuple(suffix.lstrip(".") for suffix in FORMATS)
+
+
+def format_labels() -> dict[str, str]:
+    """Format name → how the page names it, :data:`DEFAULT_FORMAT` first."""
+    labels = {suffix.lstrip("."): fmt.label for suffix, fmt in FORMATS.items()}
+    return {DEFAULT_FORMAT: labels.pop(DEFAULT_FORMAT), **labels}
 
 
 __all__ = [
+    "DEFAULT_FORMAT",
+    "FORMATS",
     "PlaylistEntry",
+    "PlaylistFormat",
     "entries_from",
+    "format_labels",
+    "format_names",
     "media_type",
     "playlist_format",
     "render_playlist",

@@ -17,6 +17,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from moodtune.data.names import clean_text
 from moodtune.playlists._entries import PlaylistEntry
@@ -26,6 +27,7 @@ __all__ = [
     "FORMATS",
     "GENERATOR",
     "XSPF_NAMESPACE",
+    "PlaylistFormat",
     "Renderer",
     "render_csv",
     "render_jspf",
@@ -131,10 +133,22 @@ def _cell(text: str) -> str:
 
 Renderer = Callable[[Sequence[PlaylistEntry], str, datetime], bytes]
 
-#: Playlist formats by file suffix, and the media type each is served with.
-FORMATS: dict[str, tuple[Renderer, str]] = {
-    ".m3u8": (render_m3u8, "audio/x-mpegurl; charset=utf-8"),
-    ".xspf": (render_xspf, "application/xspf+xml"),
-    ".jspf": (render_jspf, "application/jspf+json"),
-    ".csv": (render_csv, "text/csv; charset=utf-8"),
+
+class PlaylistFormat(NamedTuple):
+    """A playlist format: how it is rendered, the media type it is served with, and how the
+    page names it."""
+
+    render: Renderer
+    media_type: str
+    label: str
+
+
+#: The registry of playlist formats, by file suffix: the CLI, the API (its ``format``
+#: parameter's type and media types) and the page's menu all read it, so a format added here
+#: is offered everywhere.
+FORMATS: dict[str, PlaylistFormat] = {
+    ".m3u8": PlaylistFormat(render_m3u8, "audio/x-mpegurl; charset=utf-8", "M3U8"),
+    ".xspf": PlaylistFormat(render_xspf, "application/xspf+xml", "XSPF (most players)"),
+    ".jspf": PlaylistFormat(render_jspf, "application/jspf+json", "JSPF (ListenBrainz)"),
+    ".csv": PlaylistFormat(render_csv, "text/csv; charset=utf-8", "CSV with Spotify links"),
 }

@@ -247,9 +247,9 @@ def _baseline_positions(
     """The plane positions of the baselines: ridge on the table's features and raw Spotify
     valence/energy, each standardised on the training rows and placed as moodtune places
     readings (z / 2, clipped to −1..1)."""
-    from moodtune.model.folds import _sklearn
+    from moodtune.model.folds import import_sklearn
 
-    sklearn = _sklearn()
+    sklearn = import_sklearn()
     table = listeners.table
     x = table.matrix(table.feature_names)
     ridge = sklearn.pipeline.make_pipeline(

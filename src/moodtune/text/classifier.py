@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from moodtune import assets as store
+from moodtune import assets
 from moodtune.emotions import EMOTIONS
 from moodtune.text.clean import prepare
 from moodtune.text.head import TextHead, check_embedding_model
@@ -55,14 +55,14 @@ class TextEmotionClassifier:
         *,
         offline: bool = False,
         cache: str | Path | None = None,
-        notify: store.Notify | None = log.info,
+        notify: assets.Notify | None = log.info,
         threads: int = 1,
         head: TextHead | str | Path | None = SHIPPED,
     ) -> None:
         if head is not None and not isinstance(head, TextHead):
             head = TextHead.load(None if head == SHIPPED else head)
         if head is not None:
-            check_embedding_model(head, store.MODEL_FILES["text_model"].sha256)
+            check_embedding_model(head, assets.MODEL_FILES["text_model"].sha256)
         self.head: TextHead | None = head
         try:
             import onnxruntime as ort
@@ -71,8 +71,8 @@ class TextEmotionClassifier:
             from moodtune.errors import MissingExtraError
 
             raise MissingExtraError("text", error.name or "onnxruntime") from None
-        files = store.read_verified(
-            store.GROUPS["text"], Path(cache) if cache else None, offline=offline, notify=notify
+        files = assets.read_verified(
+            assets.GROUPS["text"], Path(cache) if cache else None, offline=offline, notify=notify
         )
         self._tokenizer = Tokenizer.from_str(files["text_tokenizer"].decode("utf-8"))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)

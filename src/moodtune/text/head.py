@@ -186,5 +186,5 @@ def check_embedding_model(head: TextHead, sha256: str) -> None:
     if recorded != sha256:
         raise HeadError(
             f"the words head was trained on embeddings of model sha256 {recorded}, but the "
-            f"embedding model in use is {sha256}: retrain it (python -m moodtune.text.train)"
+            f"embedding model in use is {sha256}: retrain it (moodtune train-text)"
         )

@@ -2,7 +2,7 @@
 
 One command, from a folder holding ``train.csv`` and ``dev.csv`` (columns ``text``, ``labels``)::
 
-    python -m moodtune.text.train ../shared/datasets/goemotions [--out FOLDER]
+    moodtune train-text ../shared/datasets/goemotions [--out FOLDER]
 
 Every text is embedded with the same all-MiniLM-L6-v2 int8 model the words path uses
 (:class:`moodtune.text.classifier.TextEmotionClassifier`); the embeddings are cached in the
@@ -17,7 +17,6 @@ in its ``head.json``. Needs the ``train`` extra (scikit-learn, torch) and the ``
 from __future__ import annotations
 
 import shlex
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,7 +150,7 @@ def train(
         paths,
         results,
         best,
-        command or "python -m moodtune.text.train " + shlex.quote(str(folder)),
+        command or "moodtune train-text " + shlex.quote(str(folder)),
     )
     chosen.save(out if out is not None else default_head_folder())
     return chosen, results
@@ -278,14 +277,3 @@ def _metadata(
             "candidates": {name: results[name].summary() for name in results},
         },
     }
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m moodtune.text.train``: see :func:`moodtune.cli.scripts.text_train_main`."""
-    from moodtune.cli.scripts import text_train_main  # the entry prints: it lives in the CLI
-
-    return text_train_main(argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

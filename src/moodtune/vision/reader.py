@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from moodtune import assets as store
+from moodtune import assets
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MoodtuneError
 from moodtune.reading import EmotionReading, Face, as_mapping
@@ -53,7 +53,7 @@ class EmotionReader:
         *,
         offline: bool = False,
         cache: str | Path | None = None,
-        notify: store.Notify | None = log.info,
+        notify: assets.Notify | None = log.info,
         threads: int = 1,
     ) -> None:
         try:
@@ -70,8 +70,8 @@ class EmotionReader:
         self.cache = Path(cache) if cache is not None else None
         self._notify = notify
         self._threads = threads
-        models = store.read_verified(
-            store.GROUPS["vision"], self.cache, offline=offline, notify=notify
+        models = assets.read_verified(
+            assets.GROUPS["vision"], self.cache, offline=offline, notify=notify
         )
         self._detector = FaceDetector(
             BlazeFace(models["face_short"], SHORT_RANGE, threads=threads),

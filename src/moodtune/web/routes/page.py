@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from moodtune import __version__
+from moodtune.playlists import format_labels
 from moodtune.recommend.modes import DEFAULT_MODE, K_DEFAULT, K_MAX, K_MIN, MODES
 from moodtune.recommend.moods import MOODS
 from moodtune.senses import SENSES
@@ -52,13 +53,6 @@ EMOJI = {
 }
 #: The picker's emoji for a mood word without one of its own.
 FALLBACK_EMOJI = "🎵"
-#: The playlist formats offered for download (see ``/api/playlist``).
-PLAYLIST_FORMATS = {
-    "xspf": "XSPF (most players)",
-    "m3u8": "M3U8",
-    "jspf": "JSPF (ListenBrainz)",
-    "csv": "CSV with Spotify links",
-}
 
 
 def page_context(image_reading: bool, artist_cap: int = 2) -> dict[str, Any]:
@@ -71,7 +65,7 @@ def page_context(image_reading: bool, artist_cap: int = 2) -> dict[str, Any]:
         "emoji": EMOJI,
         "fallback_emoji": FALLBACK_EMOJI,
         "artist_cap": artist_cap,
-        "playlist_formats": PLAYLIST_FORMATS,
+        "playlist_formats": format_labels(),
         "modes": {mode.name: mode.label for mode in MODES.values()},
         "default_mode": DEFAULT_MODE,
         "min_k": K_MIN,
@@ -96,7 +90,7 @@ async def history_page(request: Request) -> HTMLResponse:
         "version": __version__,
         "history_limit": HISTORY_SHOWN,
         "emoji": EMOJI,
-        "playlist_formats": PLAYLIST_FORMATS,
+        "playlist_formats": format_labels(),
     }
     return templates.TemplateResponse(request, "history.html", context)
 

@@ -11,7 +11,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from moodtune.playlists import media_type
+from moodtune.playlists import DEFAULT_FORMAT, format_names, media_type
 from moodtune.recommend.modes import K_MAX
 from moodtune.web import replies, schemas
 from moodtune.web.bodies import read_json
@@ -29,16 +29,17 @@ Tracks = Annotated[
     list[Annotated[str, Query(min_length=1, max_length=schemas.MAX_TRACK_ID)]],
     Query(min_length=1, max_length=K_MAX, description="Catalogue track ids, in playlist order."),
 ]
+#: A playlist format's name, from the registry :data:`moodtune.playlists.FORMATS`.
 Format = Annotated[
-    Literal["m3u8", "xspf", "jspf", "csv"],
-    Query(description="m3u8 (local paths or Spotify links), xspf, jspf or csv"),
+    Literal[format_names()],  # type: ignore[valid-type]
+    Query(description=f"{', '.join(format_names())} (an m3u8 has local paths or Spotify links)"),
 ]
 Title = Annotated[str, Query(min_length=1, max_length=100, description="The playlist's title.")]
 RequestId = Annotated[int, PathParam(ge=1, le=2**62, description="A request's id in the journal.")]
 _UNSAFE = re.compile(r"[^\w.-]+")
 _FILE = {
     200: {
-        "content": {media_type(kind): {} for kind in ("m3u8", "xspf", "jspf", "csv")},
+        "content": {media_type(kind): {} for kind in format_names()},
         "description": "The playlist file",
     },
     **errors(404, 422),
@@ -51,7 +52,7 @@ _FILE = {
     responses=_FILE,
 )
 async def playlist(
-    service: Service, track: Tracks, format: Format = "xspf", title: Title = "moodtune"
+    service: Service, track: Tracks, format: Format = DEFAULT_FORMAT, title: Title = "moodtune"
 ) -> Response:
     """The tracks as a playlist file, sent as a download (``Content-Disposition:
     attachment``). An M3U8 needs every track playable somewhere (local file, Spotify or
@@ -62,7 +63,10 @@ async def playlist(
 
 @router.get("/journal/{request_id}/playlist", response_class=Response, responses=_FILE)
 async def journal_playlist(
-    service: Service, request_id: RequestId, format: Format = "xspf", title: Title = "moodtune"
+    service: Service,
+    request_id: RequestId,
+    format: Format = DEFAULT_FORMAT,
+    title: Title = "moodtune",
 ) -> Response:
     """The list a request of the mood journal was given, as a playlist file (as
     `/api/playlist`), with the scores and reasons it was given with."""

@@ -16,7 +16,7 @@ import pytest
 from moodtune.recommend.recommender import MusicRecommender
 from moodtune.web.limits import MAX_JSON_DEPTH, PixelBudget, WorkGate
 
-from .test_api import assert_error
+from .helpers import assert_error
 
 # --- bounded work ------------------------------------------------------------------------------
 

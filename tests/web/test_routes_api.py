@@ -11,17 +11,7 @@ import pytest
 from moodtune.emotions import EMOTIONS
 from moodtune.web.uploads import MAX_IMAGE_BYTES, MAX_JSON_BYTES
 
-
-def assert_error(response, status: int, *words: str) -> dict:
-    """A JSON error with ``status`` whose reason mentions every one of ``words``."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert isinstance(body["detail"], str) and body["detail"]
-    assert "Traceback" not in response.text
-    for word in words:
-        assert word.lower() in body["detail"].lower(), body["detail"]
-    return body
+from .helpers import assert_error
 
 
 def image(data: bytes, content_type: str = "image/jpeg", name: str = "photo.jpg") -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_api import assert_error
+from .helpers import assert_error
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ def test_cases_are_not_prototypes() -> None:
 
 def test_clear_phrases_by_prototypes(classifier) -> None:
     # The prototypes now explain readings ("sounds like: …"); the trained head reads
-    # (tests/text/test_words.py). Short tags and titles still read right by prototypes.
+    # (tests/text/test_reader_words.py). Short tags and titles still read right by prototypes.
     probabilities = classifier.prototype_proba(list(CASES))
     assert probabilities.shape == (len(CASES), 7)
     assert np.allclose(probabilities.sum(axis=1), 1.0)

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from moodtune.collect.output import COLUMNS, CsvLog
 from moodtune.collect.plan import command_line_plan, read_plan
-from moodtune.collect.store import COLUMNS, CsvLog
 from moodtune.data.features import SEED_FEATURES
 from moodtune.data.readers import read_tracks
 from moodtune.emotions import EMOTIONS

