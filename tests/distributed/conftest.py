@@ -4,7 +4,11 @@ synthetic audio of tests/audio (``audio_synth``) for ``analyze``."""
 from __future__ import annotations
 
 import itertools
+import os
+import signal
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -32,3 +36,14 @@ def songs(datasets, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
     for number, (start, stop) in enumerate(itertools.pairwise(bounds)):
         frame.iloc[start:stop].to_parquet(parts / f"songs-{number}.parquet", index=False)
     return table, parts, len(frame)
+
+
+@pytest.fixture
+def group() -> Iterator[list[subprocess.Popen]]:
+    """The process groups a test starts; any still running at the end is killed (by id)."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(60)

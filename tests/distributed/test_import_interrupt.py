@@ -3,7 +3,7 @@ LocalCluster): exactly one line (not Click's "Aborted!"), exit status 130, the c
 stopped, the catalogue whole with the files imported before the Ctrl-C, and the same command
 again imports the rest: the catalogue then holds the rows of an uninterrupted import.
 
-The interruption comes at a known point (the hook of ``test_predict_interrupt.py``): reading
+The interruption comes at a known point (tests/distributed/held.py): reading
 the last file of the dataset blocks on a FIFO nobody writes to, so the first files are in the
 catalogue and the last never arrives. The Ctrl-C goes to the whole process group, as a
 terminal sends it. Waiting polls with a deadline; nothing asserts a duration.
@@ -14,34 +14,19 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("distributed", reason="needs the 'dask' extra")
 
-from moodtune.recommend.catalogue import Catalogue
+from held import held_run, wait_for
 from test_import_dataset import catalogue_rows
-from test_predict_interrupt import HOOK, wait_for
 
-import moodtune
+from moodtune.catalogue.sqlite import Catalogue
 from moodtune.distributed import import_dataset
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def group() -> Iterator[list[subprocess.Popen]]:
-    """The process groups a test starts; any still running at the end is killed (by id)."""
-    started: list[subprocess.Popen] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(60)
 
 
 def tracks_in(path: Path) -> int:
@@ -60,32 +45,14 @@ def test_ctrl_c_of_a_cluster_import_prints_one_line_and_a_rerun_finishes(
 ) -> None:
     _, parts, _ = songs
     files = sorted(parts.glob("*.parquet"))
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(HOOK)
-    gate = tmp_path / "gate.fifo"
-    os.mkfifo(gate)
     target = tmp_path / "catalogue.sqlite"
-    source = str(Path(moodtune.__file__).parents[1])
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(hook), source, os.environ.get("PYTHONPATH", "")]),
-        "MOODTUNE_TEST_GATE": str(gate),
-        "MOODTUNE_TEST_HELD": str(files[-1]),
-    }
     command = [
         "catalog", "import", str(parts), "--source", "songs", "--no-builtin",
         "--catalogue", str(target), "--cluster", "local:2",
     ]  # fmt: skip
+    process, reached = held_run(tmp_path, files[-1], command, tmp_path / "import.log")
     log = tmp_path / "import.log"
-    with log.open("wb") as stream:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moodtune", *command],
-            env=env, stdout=stream, stderr=subprocess.STDOUT, cwd=tmp_path,
-            start_new_session=True,
-        )  # fmt: skip
     group.append(process)
-    reached = Path(f"{gate}.reached")
     wait_for(
         lambda: (reached.exists() and tracks_in(target) > 0) or process.poll() is not None,
         "the held file and a first file in the catalogue",

@@ -2,22 +2,14 @@
 LocalCluster): one line, the cluster stopped, the output folder marked unfinished with every
 part in it whole, and the same command again finishes it with the rows of an uninterrupted run.
 
-To interrupt at a known point, not a guessed moment, one input file is *held*: a
-``sitecustomize`` module on the subprocess's PYTHONPATH (the cluster's worker processes
-inherit it) makes reading that file first open a FIFO that nobody writes to, so its partition
-never finishes while the others do. The Ctrl-C goes to the whole process group, as a
-terminal sends it. Waiting polls with a deadline on a monotonic clock; nothing asserts a
-duration.
+One input file is held (tests/distributed/held.py), so the interruption comes at a known
+point; the Ctrl-C goes to the whole process group, as a terminal sends it.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -25,53 +17,11 @@ import pytest
 
 pytest.importorskip("distributed", reason="needs the 'dask' extra")
 
-import moodtune
+from held import DEADLINE, held_run, wait_for
+
 from moodtune.distributed import INCOMPLETE
 
 pytestmark = pytest.mark.slow
-
-#: Upper bound for any wait: a bound on a hang, not a timing assertion.
-DEADLINE = 300.0
-
-HOOK = """
-import os
-
-_GATE = os.environ.get("MOODTUNE_TEST_GATE")
-_HELD = os.environ.get("MOODTUNE_TEST_HELD")
-
-if _GATE and _HELD:
-    import pandas
-
-    _read = pandas.read_parquet
-
-    def _held_read(path, *args, **kwargs):
-        if str(path) == _HELD:
-            open(_GATE + ".reached", "w").close()
-            with open(_GATE, "rb"):  # a FIFO nobody writes to: blocks here
-                pass
-        return _read(path, *args, **kwargs)
-
-    pandas.read_parquet = _held_read
-"""
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    end = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > end:
-            pytest.fail(f"gave up waiting for {what} after {DEADLINE:g} s")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def group() -> Iterator[list[subprocess.Popen]]:
-    """The process groups a test starts; any still running at the end is killed (by id)."""
-    started: list[subprocess.Popen] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(60)
 
 
 def parts_in(folder: Path) -> list[Path]:
@@ -83,29 +33,10 @@ def test_ctrl_c_leaves_a_marked_folder_that_a_rerun_completes(
 ) -> None:
     _, parts, rows = songs
     files = sorted(parts.glob("*.parquet"))
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(HOOK)
-    gate = tmp_path / "gate.fifo"
-    os.mkfifo(gate)
     out = tmp_path / "out"
-    source = str(Path(moodtune.__file__).parents[1])
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(hook), source, os.environ.get("PYTHONPATH", "")]),
-        "MOODTUNE_TEST_GATE": str(gate),
-        "MOODTUNE_TEST_HELD": str(files[-1]),
-    }
-    log = tmp_path / "predict.log"
-    with log.open("wb") as stream:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moodtune", "predict", str(parts), "--out", str(out),
-             "--cluster", "local:2"],
-            env=env, stdout=stream, stderr=subprocess.STDOUT, cwd=tmp_path,
-            start_new_session=True,
-        )  # fmt: skip
+    command = ["predict", str(parts), "--out", str(out), "--cluster", "local:2"]
+    process, reached = held_run(tmp_path, files[-1], command, log := tmp_path / "predict.log")
     group.append(process)
-    reached = Path(f"{gate}.reached")
     wait_for(
         lambda: (reached.exists() and len(parts_in(out)) >= 1) or process.poll() is not None,
         "the held partition and a written part",
