@@ -6,8 +6,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from moodtune.catalogue.history import Kind
+from moodtune.catalogue.journal import SOURCES as JOURNAL_SOURCES
+from moodtune.reading import CONFIDENCES
 from moodtune.recommend.target import GIVEN_AS
 from moodtune.senses import reading_sources
+from moodtune.web import examples
+from moodtune.web.answer import PLAYBACK
 from moodtune.web.schemas import ModeName
 
 __all__ = [
@@ -37,79 +42,9 @@ __all__ = [
 ]
 
 
-#: Example values for the schema (shown by /docs instead of "string" and "additionalProp1").
-_PROBABILITIES = {
-    "anger": 0.01,
-    "disgust": 0.01,
-    "fear": 0.02,
-    "happiness": 0.81,
-    "neutral": 0.1,
-    "sadness": 0.02,
-    "surprise": 0.03,
-}
-_ANSWER_TRACK = {
-    "track_id": "1kPJ5BmYyMKqy5KPddm3bN",
-    "title": "Here Comes the Sun",
-    "artist": "The Beatles",
-    "score": 0.91,
-    "reason": "match 0.91 to happiness",
-    "probabilities": _PROBABILITIES,
-    "valence": 0.82,
-    "energy": 0.77,
-    "has_audio": True,
-    "remote_audio_url": None,
-    "spotify_id": "6dGnYIeXmHdcikdzNNDMm2",
-    "preview_url": None,
-    "reading": {"valence": 0.62, "arousal": 0.35},
-    "close": True,
-    "chip": "happiness",
-    "explanation": "Bright and energetic, like the happy mood you chose.",
-}
-_TRACK = _ANSWER_TRACK | {
-    "audio_url": "/api/tracks/1kPJ5BmYyMKqy5KPddm3bN/audio",
-    "spotify_url": "https://open.spotify.com/track/6dGnYIeXmHdcikdzNNDMm2",
-    "playback": "local",
-}
-_TARGET = {
-    "top": "happiness",
-    "probabilities": _PROBABILITIES,
-    "given_as": "emotion",
-    "point": [0.75, 0.45],
-    "notes": [],
-}
-_ANSWER = {
-    "version": 1,
-    "target": _TARGET,
-    "reading": None,
-    "mode": "match",
-    "k": 1,
-    "summary": "1 tracks matching happiness",
-    "matches": {"close": 1, "weaker": 0},
-    "tracks": [_ANSWER_TRACK],
-}
-
 #: Where a reading came from, and how a target was given: from the registry of senses.
 ReadingSource = Literal[reading_sources()]  # type: ignore[valid-type]
 GivenAs = Literal[GIVEN_AS]  # type: ignore[valid-type]
-_READING = {
-    "top": "happiness",
-    "source": "face",
-    "confidence": "high",
-    "probabilities": _PROBABILITIES,
-    "valence": 0.71,
-    "arousal": 0.42,
-    "faces": [
-        {
-            "box": [182, 58, 130, 130],
-            "confidence": 0.99,
-            "top": "happiness",
-            "probabilities": _PROBABILITIES,
-        }
-    ],
-    "image_size": [512, 512],
-    "notes": [],
-    "unreadable": False,
-}
 
 
 def _example(value: object, **config: Any) -> ConfigDict:
@@ -126,7 +61,7 @@ class PointOut(BaseModel):
 
 
 class FaceOut(BaseModel):
-    model_config = _example(_READING["faces"][0])  # type: ignore[index]
+    model_config = _example(examples.READING["faces"][0])  # type: ignore[index]
 
     box: list[int] = Field(..., description="x, y, width, height in pixels of the oriented image")
     confidence: float
@@ -135,11 +70,11 @@ class FaceOut(BaseModel):
 
 
 class ReadingOut(BaseModel):
-    model_config = _example(_READING)
+    model_config = _example(examples.READING)
 
     top: str
     source: ReadingSource
-    confidence: Literal["high", "low"]
+    confidence: Literal[CONFIDENCES]  # type: ignore[valid-type]
     probabilities: dict[str, float]
     valence: float
     arousal: float
@@ -154,7 +89,7 @@ class ReadingOut(BaseModel):
 class TargetOut(BaseModel):
     """What an answer was asked for (``ResolvedTarget.to_dict``)."""
 
-    model_config = _example(_TARGET, extra="forbid")
+    model_config = _example(examples.TARGET, extra="forbid")
 
     top: str = Field(..., description="the mood asked for by name, else the heaviest emotion")
     probabilities: dict[str, float] = Field(..., description="the 7 emotions, summing to 1")
@@ -175,7 +110,7 @@ class MatchesOut(BaseModel):
 class AnswerTrackOut(BaseModel):
     """One track of an answer (``moodtune.recommend.answer.track_dict``)."""
 
-    model_config = _example(_ANSWER_TRACK, extra="forbid")
+    model_config = _example(examples.ANSWER_TRACK, extra="forbid")
 
     track_id: str
     title: str | None
@@ -212,13 +147,13 @@ class AnswerTrackOut(BaseModel):
 class TrackOut(AnswerTrackOut):
     """A track as this API shows it: the answer's track with this server's URLs."""
 
-    model_config = _example(_TRACK, extra="forbid")
+    model_config = _example(examples.TRACK, extra="forbid")
 
     audio_url: str | None = Field(
         ..., description="this API's URL for the local audio (range requests), if has_audio"
     )
     spotify_url: str | None
-    playback: Literal["local", "spotify", "web", "none"] = Field(
+    playback: Literal[PLAYBACK] = Field(  # type: ignore[valid-type]
         ...,
         description="how it plays: local (a file this server sends, offline too), spotify "
         "(Spotify's player or app, online), web (another web address, online) or none",
@@ -230,7 +165,7 @@ class AnswerOut(BaseModel):
     prints (``Answer.to_dict``); ``POST /api/recommend`` adds ``request_id`` and, per track,
     ``audio_url``, ``spotify_url`` and ``playback``."""
 
-    model_config = _example(_ANSWER, extra="forbid", title="moodtune answer")
+    model_config = _example(examples.ANSWER, extra="forbid", title="moodtune answer")
 
     version: Literal[1] = Field(..., description="the version of this shape")
     target: TargetOut
@@ -248,7 +183,9 @@ class AnswerOut(BaseModel):
 
 class RecommendOut(AnswerOut):
     model_config = _example(
-        _ANSWER | {"tracks": [_TRACK], "request_id": 12}, extra="forbid", title="RecommendOut"
+        examples.ANSWER | {"tracks": [examples.TRACK], "request_id": 12},
+        extra="forbid",
+        title="RecommendOut",
     )
 
     tracks: list[TrackOut]  # type: ignore[assignment]
@@ -272,7 +209,7 @@ def answer_schema() -> dict[str, Any]:
 
 
 class FeedbackOut(BaseModel):
-    model_config = _example({"stored": True, "track_id": _TRACK["track_id"], "liked": True})
+    model_config = _example({"stored": True, "track_id": examples.TRACK["track_id"], "liked": True})
 
     stored: bool
     track_id: str
@@ -322,11 +259,16 @@ class ErrorOut(BaseModel):
 
 class HistoryEventOut(BaseModel):
     model_config = _example(
-        {"id": "feedback-5", "kind": "like", "track": _TRACK, "at": "2026-12-01T09:30:00.123Z"}
+        {
+            "id": "feedback-5",
+            "kind": "like",
+            "track": examples.TRACK,
+            "at": "2026-12-01T09:30:00.123Z",
+        }
     )
 
     id: str = Field(..., description="names the entry for DELETE /api/history/{id}")
-    kind: Literal["play", "like", "dislike"]
+    kind: Kind
     track: TrackOut
     at: str = Field(..., description="when, ISO-8601 in UTC")
 
@@ -338,7 +280,7 @@ class HistoryOut(BaseModel):
 class JournalRequestOut(BaseModel):
     id: int = Field(..., description="names the request for /api/playlist?request=…")
     at: str = Field(..., description="when, ISO-8601 in UTC")
-    source: Literal["photo", "words", "photo+words", "picked", "described"]
+    source: Literal[JOURNAL_SOURCES]  # type: ignore[valid-type]
     emotion: str = Field(..., description="the mood read (its top emotion)")
     confidence: float | None = Field(None, description="the mood's probability, 0..1")
     mode: str
@@ -366,7 +308,7 @@ class JournalOut(BaseModel):
                             "emotion": "happiness",
                             "confidence": 1.0,
                             "mode": "match",
-                            "tracks": [_TRACK],
+                            "tracks": [examples.TRACK],
                         }
                     ],
                 }
