@@ -43,11 +43,8 @@ END_TO_END = {
     "web/test_e2e_page.py",
 }
 
-#: Files still grouped by the issue or review that added them: each tests several modules and
-#: is to be split by module (other branches were changing some of them when the rule came).
-NOT_YET_SPLIT = {
-    "recommend/test_recommend_layout.py",
-}
+#: Files still grouped by the issue or review that added them, to be split by module (none left).
+NOT_YET_SPLIT: set[str] = set()
 
 
 def _modules(package: str) -> set[str]:

@@ -101,3 +101,12 @@ def small_table(rows: int = 12, seed: int = 0, **columns: list) -> TrackTable:
     for name, values in columns.items():
         frame[name] = values
     return tidy(frame, source="small")
+
+
+@pytest.fixture
+def small_catalogue(tmp_path: Path, make_table, emotion_model) -> Path:
+    """A catalogue file of 60 random tracks (closed; the CLI opens it again)."""
+    path = tmp_path / "small.sqlite"
+    with Catalogue.open(path, model=emotion_model) as catalogue:
+        catalogue.import_table(make_table(60, seed=3), source="small")
+    return path
