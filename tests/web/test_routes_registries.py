@@ -34,7 +34,8 @@ modes.MODES["energise"] = dataclasses.replace(modes.MODES[modes.DEFAULT_MODE], n
 from moodtune.web.app import create_app
 from moodtune.web.routes.page import page_context
 
-print(json.dumps({"openapi": create_app().openapi(), "page": page_context(False)}))
+page = page_context(False)  # its senses are objects: shown by name
+print(json.dumps({"openapi": create_app().openapi(), "page": page}, default=str))
 """
 
 

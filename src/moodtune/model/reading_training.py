@@ -232,9 +232,9 @@ def boosted_out_of_fold(x: np.ndarray, y: np.ndarray, folds: int, seed: int) -> 
     """Out-of-fold predictions (n, 2) of histogram gradient boosting (200 trees, learning
     rate 0.05, one per axis) on features x (n, d) and targets y (n, 2): each row predicted
     by the boosters fitted on the other ``folds`` − 1 shuffled folds (``seed``)."""
-    from moodtune.model.folds import _sklearn
+    from moodtune.model.folds import import_sklearn
 
-    sklearn = _sklearn()
+    sklearn = import_sklearn()
     splits = sklearn.model_selection.KFold(folds, shuffle=True, random_state=seed).split(x)
     predicted = np.zeros(y.shape, dtype=np.float64)
     for train, test in splits:

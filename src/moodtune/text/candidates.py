@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from moodtune.emotions import EMOTIONS
 from moodtune.errors import MissingExtraError
+from moodtune.model.folds import import_sklearn
 from moodtune.text.head import TextHead
 
 __all__ = ["CANDIDATES", "Candidate", "fit_logistic", "fit_mlp", "fit_one_vs_rest"]
@@ -27,15 +27,6 @@ class Candidate:
     name: str
     description: str
     fit: Callable[[np.ndarray, np.ndarray, int], TextHead]
-
-
-def _sklearn() -> Any:
-    try:
-        import sklearn.linear_model
-        import sklearn.preprocessing
-    except ImportError:
-        raise MissingExtraError("train", "scikit-learn") from None
-    return sklearn
 
 
 def _balanced(counts: np.ndarray) -> np.ndarray:
@@ -73,7 +64,7 @@ def fit_logistic(
     single_only: bool = False,
 ) -> TextHead:
     """Multinomial logistic regression on standardised embeddings (scaler folded in)."""
-    sk = _sklearn()
+    sk = import_sklearn()
     rows, labels, weights = _expand(x, targets, single_only=single_only)
     if balanced:
         counts = np.bincount(labels, weights=weights, minlength=len(EMOTIONS))
@@ -92,7 +83,7 @@ def fit_one_vs_rest(
     x: np.ndarray, targets: np.ndarray, seed: int, *, c: float = 1.0, balanced: bool = False
 ) -> TextHead:
     """Seven binary logistic regressions on all rows (multi-label), sigmoid outputs."""
-    sk = _sklearn()
+    sk = import_sklearn()
     scaler = sk.preprocessing.StandardScaler().fit(x)
     z = scaler.transform(x)
     w = np.zeros((len(EMOTIONS), x.shape[1]))
