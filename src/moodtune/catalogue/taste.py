@@ -158,8 +158,9 @@ class Nearest:
         with self.lock:
             squared, who = self.squared.copy(), self.who.copy()
         for side, (before, now) in enumerate(zip(self.examples, memo.examples, strict=True)):
-            left = ~np.isin(who[side], now) & (who[side] >= 0)
-            squared[side, left] = np.nan
+            left = np.setdiff1d(before, now)  # a few examples: a cheap test of every track
+            if len(left):
+                squared[side, np.isin(who[side], left)] = np.nan
             added = np.setdiff1d(now, before)
             known = np.flatnonzero(~np.isnan(squared[side]))
             if len(added) and len(known):
