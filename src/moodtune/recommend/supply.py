@@ -38,7 +38,6 @@ __all__ = [
     "PREFETCH_TRACKS",
     "PRELOAD_TRACKS",
     "RANKING_CACHE_SIZE",
-    "RANKING_HEADROOM",
     "TRACK_CACHE_SIZE",
     "Loader",
     "Memory",
@@ -50,11 +49,6 @@ RANKING_CACHE_SIZE = 1024
 TRACK_CACHE_SIZE = 4096
 #: Rankings longer than this (a catalogue almost all excluded) are not cached.
 MAX_CACHED_RANKING = 65536
-#: A ranking computed on a miss is this many times as long as asked for, so that the next
-#: requests, which ask for a little more as plays and 👎 accumulate (the recent plays and
-#: the disliked tracks are skipped), find it in memory instead of computing it again in a
-#: worker thread (issue 22, mixed load); its first tracks are those of the shorter one.
-RANKING_HEADROOM = 2
 #: When a ranking is computed, the shown data of its first tracks (up to this many) are read
 #: with it, so that later requests drawing other near-equal tracks find them in memory.
 PREFETCH_TRACKS = 512
@@ -120,7 +114,7 @@ class Loader:
         (kept, and the shown data of its first tracks read with it)."""
         ranking = self.memory.ranking(arrays, key, count, compute)
         if ranking is None:
-            ranking = compute(min(arrays.size, max(count, RANKING_HEADROOM * count)))
+            ranking = compute(count)
             if len(ranking) <= MAX_CACHED_RANKING:
                 self.memory.rankings.put(arrays, key, ranking)
             if arrays.size > PRELOAD_TRACKS:  # else every track's data are in memory
