@@ -65,7 +65,9 @@ class FeedbackLog:
             for number, track, liked in new:
                 self._note(number, track, liked)
             self._last, self._undone = top, undone
-            self._state = FeedbackState(_newest_first(self._liked), _newest_first(self._disliked))
+            self._state = FeedbackState(
+                _newest_first(self._liked), _newest_first(self._disliked), previous=self._state
+            )
             return self._state
 
     def _note(self, number: int, track: int, liked: bool) -> None:

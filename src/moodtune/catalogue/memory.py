@@ -201,7 +201,9 @@ class MemoryCatalogue:
             self._verdicts[key] = liked
         newest = list(reversed(self._verdicts.items()))
         self._feedback = FeedbackState(
-            _keys([k for k, v in newest if v]), _keys([k for k, v in newest if not v])
+            _keys([k for k, v in newest if v]),
+            _keys([k for k, v in newest if not v]),
+            previous=self._feedback,
         )
 
     def verdict(self, track_id: str) -> bool | None:

@@ -21,7 +21,10 @@ new 👍/👎. Its :class:`FeedbackState` gives a request, once per catalogue re
 of feedback, a boolean mask of the disliked tracks over the arrays (a disliked track is
 skipped by one array lookup, not by a search of every dislike) and the :class:`Taste` of the
 :data:`MAX_EXAMPLES` most recent likes and dislikes: a request then costs the same at 0 and
-at 100,000 feedback rows.
+at 100,000 feedback rows. Each track's taste is computed once per state and kept
+(:class:`Nearest`: its nearest liked and disliked example); a state made after one more 👍/👎
+starts from the one before it, comparing the tracks it knew with the new examples only, so a
+👍/👎 under load does not make the following requests compute every taste again.
 
 Examples
 --------
@@ -59,9 +62,9 @@ class Taste:
     liked: np.ndarray
     disliked: np.ndarray
     bandwidth: float = BANDWIDTH
-    #: (n,) float32, NaN where not yet known: each track's taste, kept by
-    #: :meth:`scores_at` for the arrays it was made for (see :meth:`FeedbackState.for_arrays`).
-    memo: np.ndarray | None = field(default=None, compare=False, repr=False)
+    #: Each track's nearest liked and disliked example, kept by :meth:`scores_at` for the
+    #: arrays it was made for (see :meth:`FeedbackState.for_arrays`), or None.
+    memo: Nearest | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, vectors: np.ndarray, liked: np.ndarray, disliked: np.ndarray) -> Taste | None:
@@ -80,33 +83,96 @@ class Taste:
 
     def scores_at(self, vectors: np.ndarray, indices: np.ndarray) -> np.ndarray:
         """Taste of the tracks at ``indices`` of ``vectors`` (n, f), as float32 values (so
-        that a value computed now and one kept from before are the same number); computed
-        once per track and kept in :attr:`memo` when there is one for these vectors."""
+        that a value computed now and one kept from before are the same number); each
+        track's nearest examples computed once and kept in :attr:`memo` when there is one
+        for these vectors."""
         memo = self.memo
-        if memo is None or len(memo) != len(vectors):
+        if memo is None or memo.size != len(vectors):
             return self.scores(vectors[indices]).astype(np.float32).astype(np.float64)
-        found = memo[indices]
-        missing = np.isnan(found)
-        if missing.any():
-            fresh = self.scores(vectors[indices[missing]]).astype(np.float32)
-            memo[indices[missing]] = fresh  # the same values whichever thread writes them
-            found[missing] = fresh
-        return found.astype(np.float64)
+        return memo.scores_at(vectors, indices, self.bandwidth)
 
     def _closeness(self, candidates: np.ndarray, examples: np.ndarray) -> np.ndarray:
-        """The kernel of each candidate's squared distance to its nearest example, from
-        ``|c|² + |e|² − 2 c·e`` (one small matrix product, no (m, p, f) array of gaps)."""
-        if len(examples) == 0 or len(candidates) == 0:
-            return np.zeros(len(candidates))
-        points = np.asarray(candidates, dtype=np.float64)
-        known = np.asarray(examples, dtype=np.float64)
-        squared = (
-            np.einsum("mf,mf->m", points, points)[:, None]
-            + np.einsum("pf,pf->p", known, known)[None, :]
-            - 2.0 * (points @ known.T)
-        )
-        nearest = np.maximum(squared.min(axis=1), 0.0)
-        return np.exp(-nearest / (2.0 * self.bandwidth**2))
+        """The kernel of each candidate's squared distance to its nearest example."""
+        return kernel(nearest(candidates, examples)[0], self.bandwidth)
+
+
+def kernel(squared: np.ndarray, bandwidth: float) -> np.ndarray:
+    """The closeness ``exp(-d² / 2h²)`` of squared distances (inf: far from everything, 0)."""
+    return np.exp(-np.maximum(squared, 0.0) / (2.0 * bandwidth**2))
+
+
+def nearest(candidates: np.ndarray, examples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each candidate's squared distance to its nearest example and that example's row in
+    ``examples`` (inf and -1 without examples), from ``|c|² + |e|² − 2 c·e`` (one small
+    matrix product, no (m, p, f) array of gaps)."""
+    if len(examples) == 0 or len(candidates) == 0:
+        return np.full(len(candidates), np.inf), np.full(len(candidates), -1, dtype=np.int64)
+    points = np.asarray(candidates, dtype=np.float64)
+    known = np.asarray(examples, dtype=np.float64)
+    squared = (
+        np.einsum("mf,mf->m", points, points)[:, None]
+        + np.einsum("pf,pf->p", known, known)[None, :]
+        - 2.0 * (points @ known.T)
+    )
+    rows = squared.argmin(axis=1)
+    return squared[np.arange(len(points)), rows], rows
+
+
+class Nearest:
+    """Per track of one revision's arrays, its squared distance to the nearest liked and the
+    nearest disliked example, and which track those examples are (array positions; NaN and
+    -1 where not yet known). A taste made after one more 👍/👎 starts from the one before
+    (:meth:`after`): only the distances to the new examples are computed, and only the
+    tracks whose nearest example left are forgotten (issue 22: every 👍/👎 emptied the
+    kept tastes of the server, which then computed them again for every request)."""
+
+    def __init__(self, size: int, liked: np.ndarray, disliked: np.ndarray) -> None:
+        self.size = size
+        #: The array positions of the examples, in the order of the taste's rows.
+        self.examples = (np.asarray(liked, dtype=np.int64), np.asarray(disliked, dtype=np.int64))
+        self.squared = np.full((2, size), np.nan)
+        self.who = np.full((2, size), -1, dtype=np.int64)
+        self.lock = threading.Lock()
+
+    def scores_at(self, vectors: np.ndarray, indices: np.ndarray, bandwidth: float) -> np.ndarray:
+        """The taste of the tracks at ``indices`` (float32 values as float64)."""
+        with self.lock:
+            squared = self.squared[:, indices]
+        missing = np.isnan(squared[0]) | np.isnan(squared[1])
+        if missing.any():
+            fresh = indices[missing]
+            found = [nearest(vectors[fresh], vectors[side]) for side in self.examples]
+            with self.lock:
+                for side, (distances, rows) in enumerate(found):
+                    self.squared[side, fresh] = distances
+                    self.who[side, fresh] = (
+                        self.examples[side][rows] if len(self.examples[side]) else -1
+                    )
+                    squared[side, missing] = distances
+        taste = kernel(squared[0], bandwidth) - kernel(squared[1], bandwidth)
+        return taste.astype(np.float32).astype(np.float64)
+
+    def after(self, vectors: np.ndarray, liked: np.ndarray, disliked: np.ndarray) -> Nearest:
+        """The memo of a taste of examples ``liked`` and ``disliked`` (array positions) over
+        the same ``vectors``, from this one's: a known track keeps its nearest example unless
+        that example left (then it is computed again when asked for), and is compared with
+        the new examples only."""
+        memo = Nearest(self.size, liked, disliked)
+        with self.lock:
+            squared, who = self.squared.copy(), self.who.copy()
+        for side, (before, now) in enumerate(zip(self.examples, memo.examples, strict=True)):
+            left = np.setdiff1d(before, now)  # a few examples: a cheap test of every track
+            if len(left):
+                squared[side, np.isin(who[side], left)] = np.nan
+            added = np.setdiff1d(now, before)
+            known = np.flatnonzero(~np.isnan(squared[side]))
+            if len(added) and len(known):
+                distances, rows = nearest(vectors[known], vectors[added])
+                closer = distances < squared[side, known]
+                squared[side, known[closer]] = distances[closer]
+                who[side, known[closer]] = added[rows[closer]]
+        memo.squared, memo.who = squared, who
+        return memo
 
 
 @dataclass(eq=False)
@@ -123,6 +189,13 @@ class FeedbackState:
     _seen: dict[int, tuple[Any, np.ndarray, Taste | None]] = field(default_factory=dict)
     _eligible: dict[int, tuple[Any, np.ndarray, np.ndarray]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The state this one follows (one more 👍/👎), whose kept taste this one's starts from;
+    #: dropped once used, and the one before it when this one is made (no chain is kept).
+    previous: FeedbackState | None = None
+
+    def __post_init__(self) -> None:
+        if self.previous is not None:
+            self.previous.previous = None
 
     def eligible(self, ranking: Any, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The indices and scores of ``ranking`` (a :class:`~moodtune.recommend.ranking.
@@ -151,13 +224,32 @@ class FeedbackState:
         disliked = arrays.indices(self.disliked)
         mask[disliked] = True
         mask.flags.writeable = False
-        taste = Taste.of(arrays.vectors, arrays.indices(self.liked), disliked)
+        liked = arrays.indices(self.liked)
+        taste = Taste.of(arrays.vectors, liked, disliked)
         if taste is not None:
-            memo = np.full(arrays.size, np.nan, dtype=np.float32)
+            examples = (liked[:MAX_EXAMPLES], disliked[:MAX_EXAMPLES])
+            memo = self._memo_before(arrays)
+            memo = (
+                Nearest(arrays.size, *examples)
+                if memo is None
+                else memo.after(arrays.vectors, *examples)
+            )
             taste = Taste(taste.liked, taste.disliked, taste.bandwidth, memo)
         with self._lock:
             self._seen = {id(arrays): (arrays, mask, taste)}  # one revision at a time
+            self.previous = None  # what it kept of the state before is no longer needed
         return mask, taste
+
+    def _memo_before(self, arrays: CatalogueArrays) -> Nearest | None:
+        """The memo of :attr:`previous`'s taste for ``arrays``, if it made one."""
+        previous = self.previous
+        if previous is None:
+            return None
+        with previous._lock:
+            kept = previous._seen.get(id(arrays))
+        if kept is None or kept[0] is not arrays or kept[2] is None:
+            return None
+        return kept[2].memo
 
 
 __all__ = [
@@ -165,5 +257,6 @@ __all__ = [
     "MAX_EXAMPLES",
     "MAX_KEPT_RANKINGS",
     "FeedbackState",
+    "Nearest",
     "Taste",
 ]
