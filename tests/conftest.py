@@ -14,6 +14,8 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
+import webbrowser
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,3 +155,27 @@ def run_cli(run_main: Callable[..., CliRun]) -> Callable[..., tuple[int, str, st
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The URLs the user's browser was asked to open; it agrees at once.
+
+    The browser is the one part of ``spotify login`` that cannot run here (a mock, said so):
+    ``webbrowser.open`` follows the authorize page back to the redirect, as a browser does
+    when the user agrees. spotipy serves its redirect only after ``open`` returns, so the
+    redirect is followed from a thread.
+    """
+    import httpx
+
+    opened: list[str] = []
+
+    def agree(url: str, *args: object, **kwargs: object) -> bool:
+        opened.append(url)
+        threading.Thread(
+            target=httpx.get, args=(url,), kwargs={"follow_redirects": True, "timeout": 10}
+        ).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", agree)
+    return opened

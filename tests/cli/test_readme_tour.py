@@ -22,8 +22,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
-import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -251,24 +249,6 @@ def env(workspace, models, services, monkeypatch) -> dict[str, str]:
     )
     monkeypatch.chdir(workspace / "work")
     return values
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The user's browser, which agrees at once (see the module's docstring)."""
-    import httpx
-
-    opened: list[str] = []
-
-    def agree(url: str, *args: object, **kwargs: object) -> bool:
-        opened.append(url)
-        threading.Thread(
-            target=httpx.get, args=(url,), kwargs={"follow_redirects": True, "timeout": 10}
-        ).start()
-        return True
-
-    monkeypatch.setattr(webbrowser, "open", agree)
-    return opened
 
 
 # --- the tour --------------------------------------------------------------------------------

@@ -13,12 +13,9 @@ import json
 import logging
 import socket
 import stat
-import threading
-import webbrowser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 from collect_server import CLIENT_ID, CollectServer
 
@@ -42,23 +39,6 @@ def user_settings(settings: ServiceSettings, server: CollectServer) -> ServiceSe
         spotify_authorize_url=f"{server.url}/authorize",
         spotify_redirect_uri=f"http://127.0.0.1:{free_port()}/callback",
     )
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The URLs the user's browser was asked to open; it agrees at once."""
-    opened: list[str] = []
-
-    def agree(url: str, *args: object, **kwargs: object) -> bool:
-        opened.append(url)
-        # spotipy serves its redirect only after this returns: follow it from a thread.
-        threading.Thread(
-            target=httpx.get, args=(url,), kwargs={"follow_redirects": True, "timeout": 10}
-        ).start()
-        return True
-
-    monkeypatch.setattr(webbrowser, "open", agree)
-    return opened
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from moodtune.data.features import FEATURE_NAMES
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import EmotionModel, ReadingHead
 from moodtune.model.listeners import read_listener_table
@@ -18,19 +19,7 @@ torch = pytest.importorskip("torch", reason="training the reading needs the 'tra
 
 from moodtune.model.training import ReadingConfig, ReadingRegressor  # noqa: E402
 
-ELEVEN = (
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-)
+ELEVEN = FEATURE_NAMES  # the 11 features of a listener table
 
 
 @pytest.fixture(scope="module")

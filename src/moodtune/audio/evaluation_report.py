@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moodtune.files import write_atomic
+from moodtune.model.report import import_pyplot
 
 if TYPE_CHECKING:
     from moodtune.audio.evaluation import AudioEvaluation
@@ -91,11 +92,7 @@ def write_json(
 def write_plot(evaluation: AudioEvaluation, path: Path) -> Path:
     """Scatter plots (PNG): the listeners' valence and arousal against the shipped reading
     and against VibeNet's raw valence and energy, coloured by genre."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = import_pyplot()
     frame = evaluation.frame
     pairs = [
         ("reading_valence", "target_valence", "reading valence"),

@@ -14,6 +14,7 @@ from moodtune.model.evaluation import EvaluationReport, ReadingReport
 
 __all__ = [
     "check_output",
+    "import_pyplot",
     "plot_confusion",
     "plot_reading_scatter",
     "spread",
@@ -73,13 +74,7 @@ def write_document(report: EvaluationReport | ReadingReport, path: str | Path) -
 
 def plot_confusion(report: EvaluationReport, model: str, path: Path) -> Path:
     """A row-normalised confusion matrix of ``model`` (summed over repeats) as a PNG."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise MissingExtraError("train", "matplotlib") from None
+    plt = import_pyplot()
     confusion = report.models[model].confusion
     assert confusion is not None
     rates = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
@@ -201,7 +196,8 @@ def _html(data: dict[str, Any], images: dict[str, str]) -> str:
 # --- agreement with listeners ----------------------------------------------------------------
 
 
-def _pyplot() -> Any:
+def import_pyplot() -> Any:
+    """matplotlib's pyplot on the file-only Agg backend (the ``train`` extra)."""
     try:
         import matplotlib
 
@@ -215,7 +211,7 @@ def _pyplot() -> Any:
 def plot_reading_scatter(report: ReadingReport, path: Path, model: str | None = None) -> Path:
     """Out-of-fold reading of ``model`` (default: ``reading``, else the first model) against
     listeners' valence and arousal (first repeat), two panels, as a PNG."""
-    plt = _pyplot()
+    plt = import_pyplot()
     name = model or ("reading" if "reading" in report.models else next(iter(report.models)))
     predicted = report.models[name].first_repeat
     assert predicted is not None

@@ -11,9 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from moodtune.errors import MissingExtraError
 from moodtune.files import write_atomic
-from moodtune.model.report import check_output
+from moodtune.model.report import check_output, import_pyplot
 from moodtune.recommend.listening_scores import HEADLINE, METHODS, RecommendationReport
 
 __all__ = ["plot_picks", "tables", "write_document", "write_json"]
@@ -25,17 +24,6 @@ _COLOURS = {
     "fear": "#75507b",
     "calm": "#4e9a06",
 }
-
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise MissingExtraError("train", "matplotlib") from None
-    return plt
 
 
 def write_json(report: RecommendationReport, path: str | Path) -> Path:
@@ -100,7 +88,7 @@ def _close(close: dict[str, Any]) -> str:
 def plot_picks(report: RecommendationReport, path: Path) -> Path:
     """Listeners' valence/arousal of the first fold's catalogue (grey) and of moodtune's
     ``match`` picks for the headline targets (coloured), with the medians, as a PNG."""
-    plt = _pyplot()
+    plt = import_pyplot()
     scatter = report.scatter or {"catalogue": [], "picks": {}}
     catalogue = np.asarray(scatter["catalogue"], dtype=float).reshape(-1, 2)
     figure, axes = plt.subplots(figsize=(6.4, 5.6), dpi=90)
