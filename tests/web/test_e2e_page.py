@@ -72,6 +72,15 @@ def test_the_emotion_picker_recommends_for_a_chosen_mood(page):
     assert "valence" in details.inner_text() or "%" in details.inner_text()
 
 
+def test_a_picked_mood_word_is_the_name_on_the_mood_card(page):
+    # calm's weights lean to neutral; the card names what was picked, not the heaviest weight.
+    pick(page, "calm")
+    assert page.locator("#top-name").inner_text().lower() == "calm"
+    assert page.locator("#source").inner_text() == "the mood you picked"
+    calm = page.locator("#picker [data-emotion='calm']").get_attribute("data-emoji")
+    assert page.locator("#top-emoji").inner_text() == calm
+
+
 def test_an_error_clears_the_old_reading_and_tracks(page, tmp_path):
     pick(page, "happiness")
     assert page.locator("#results").is_visible() and page.locator("#reading").is_visible()

@@ -248,7 +248,8 @@ function render(data) {
     : given[data.target.given_as] || `given as ${data.target.given_as}`;
   if (reading && reading.confidence === "low") source += " · low confidence";
   showMood(reading, reading ? reading.probabilities : data.target.probabilities, source,
-    reading ? reading.source : data.target.given_as, data.target.notes || []);
+    reading ? reading.source : data.target.given_as, data.target.notes || [],
+    reading ? null : data.target.top);
   drawFaces(reading, photo);
   renderTracks(data);
   // On a phone the mood is below the form: bring it into view.

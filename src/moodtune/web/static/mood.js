@@ -1,14 +1,15 @@
 // The mood card: the top emotion, the seven bars, the face boxes on the photo.
 import { $, EMOJI, el, pct, shown, topOf } from "./dom.js";
 
-// The mood: the top emotion and seven bars, largest first. Bars already shown are updated
-// in place, so that a reading that changes (live mode) moves them. The notes: the reading's,
-// then `more` (the answer's notes on its target, e.g. weights normalised).
-export function showMood(reading, probabilities, source, sourceKind, more = []) {
+// The mood: its name and seven bars, largest first. The name is `named` when given (the mood
+// word picked, e.g. calm, whose weights lean to neutral), else the top emotion. Bars already
+// shown are updated in place, so that a reading that changes (live mode) moves them. The
+// notes: the reading's, then `more` (the answer's notes on its target, e.g. weights normalised).
+export function showMood(reading, probabilities, source, sourceKind, more = [], named = null) {
   const top = topOf(probabilities);
   $("status").replaceChildren();
-  $("top-emoji").textContent = EMOJI[top] || "🎵";
-  $("top-name").textContent = top;
+  $("top-emoji").textContent = EMOJI[named || top] || "🎵";
+  $("top-name").textContent = named || top;
   $("source").textContent = source;
   $("source").dataset.source = sourceKind;
   const rows = Object.entries(probabilities).sort((a, b) => b[1] - a[1]);
