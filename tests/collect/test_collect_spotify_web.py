@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_collect_spotify_save import auth, browser, user_settings  # noqa: F401 (fixtures)
+from test_collect_spotify_save import auth, user_settings  # noqa: F401 (fixtures)
 
 from moodtune.data.readers import read_tracks
 

@@ -64,8 +64,11 @@ def dask_client(
                         threads_per_worker=1,
                         processes=True,
                         dashboard_address=":0",
-                        # a task cancelled after an error or Ctrl-C is not worth a warning
-                        silence_logs=logging.ERROR,
+                        # The command prints one line for an error or a Ctrl-C: a task's error
+                        # reaches the client as its exception and a lost worker as
+                        # KilledWorker, so the workers' own logs only repeat them (or, after a
+                        # Ctrl-C, log a heartbeat to the scheduler that already stopped).
+                        silence_logs=logging.CRITICAL,
                     )
                 )
                 client = stack.enter_context(Client(local))
