@@ -83,6 +83,7 @@ from moodtune.index.brute import (
     brute_force_path,
     brute_force_plane,
     path_points,
+    path_steps,
 )
 from moodtune.index.build import _build_grid, _build_groups, _one_blas_thread
 from moodtune.index.common import (
@@ -108,6 +109,7 @@ __all__ = [
     "match_weights",
     "merge",
     "path_points",
+    "path_steps",
     "select",
     "weighted_sum",
 ]
