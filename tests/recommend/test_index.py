@@ -14,6 +14,7 @@ from moodtune.index import (
     brute_force_plane,
     merge,
     path_points,
+    path_steps,
 )
 from moodtune.recommend.ranking import by_distribution, by_plane
 
@@ -198,6 +199,23 @@ def test_path_steps_like_the_recommender(index, catalogue, cap):
         assert np.bincount(known).max() <= cap
     points = path_points(start, end, 10)
     np.testing.assert_allclose(points[[0, -1]], [start, end], atol=1e-6)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 6, 7, 10, 20, 50])
+def test_a_path_stays_at_its_ends_and_walks_evenly_between(k):
+    """The first and last 30 % of a path's steps (at least one each) sit at its start and
+    end; the steps between are evenly spaced; up to 6 steps it is the plain even walk."""
+    steps = path_steps(k)
+    dwell = max(int(0.3 * k), 1) if k > 1 else 1
+    assert len(steps) == k and steps[0] == 0.0 and np.all(np.diff(steps) >= 0)
+    assert (steps == 0.0).sum() == dwell and (k == 1 or (steps == 1.0).sum() == dwell)
+    middle = steps[dwell - 1 : k - dwell + 1]
+    np.testing.assert_allclose(np.diff(middle), np.diff(middle)[0] if k > 2 else 1.0)
+    if k <= 6:
+        np.testing.assert_allclose(steps, np.linspace(0.0, 1.0, k) if k > 1 else [0.0])
+    points = path_points((-1.0, -0.5), (1.0, 0.5), k)
+    expected = np.outer(steps, [2.0, 1.0]) + np.array([-1.0, -0.5])
+    np.testing.assert_allclose(points, expected, atol=1e-6)
 
 
 def test_fewer_than_k_only_when_no_more_are_eligible(catalogue):
