@@ -144,7 +144,7 @@ class Remembered:
         return found[0] if len(keys) == 1 else found
 
     def close(self) -> None:
-        """Close the watch connection (what is remembered stays until the next look)."""
+        """Close the watch connection and forget what is remembered."""
         with self._lock:
             self._watch.close()
             self._values.clear()
