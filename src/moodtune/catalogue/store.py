@@ -79,7 +79,9 @@ class Remembered:
     store's: a reader finds out whether what is remembered is still true without waiting for
     a writer (the values are those of the last commit; a write not yet committed is seen by
     nobody else). Nothing is remembered inside a transaction of ``connection`` (its own
-    uncommitted changes). Callers must not modify the values they get.
+    uncommitted changes). While the store writes (:meth:`holding`), :meth:`peek` gives the
+    values as they were when it began, until the writer has read the changed file again.
+    Callers must not modify the values they get.
 
     Examples
     --------
@@ -100,6 +102,8 @@ class Remembered:
         self._lock = threading.Lock()  # held for one PRAGMA or a dictionary look, no more
         self._values: dict[Hashable, Any] = {}
         self._stamp: int | None = None
+        self._held: dict[Hashable, Any] | None = None  # what peek gives while a write lasts
+        self._holds = 0
 
     def _observe(self) -> int | None:
         """The file's ``data_version`` now (what was remembered for another is dropped);
@@ -136,12 +140,34 @@ class Remembered:
         for the file as it is now, or None when one is not remembered: never computes, runs
         only the one ``PRAGMA data_version`` that tells whether the file changed."""
         with self._lock:
-            if self._observe() is None:
-                return None
-            found = [self._values.get(key) for key in keys]
+            held = self._held
+            if held is None:
+                if self._observe() is None:
+                    return None
+                held = self._values
+            found = [held.get(key) for key in keys]
         if any(value is None for value in found):
             return None
         return found[0] if len(keys) == 1 else found
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """While a write of the store's connection lasts: from after its ``BEGIN IMMEDIATE``
+        (no other connection can commit until its ``COMMIT``) until the writer has read the
+        changed file again after it, :meth:`peek` gives what was remembered when it began —
+        the file as last committed, for every reader but the writer, whose answer waits for
+        the end of this — instead of None in between. Nested holds are one hold."""
+        with self._lock:
+            if not self._holds:
+                self._held = dict(self._values) if self._observe() is not None else {}
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holds -= 1
+                if not self._holds:
+                    self._held = None
 
     def close(self) -> None:
         """Close the watch connection and forget what is remembered."""
@@ -279,16 +305,17 @@ class Store:
         with self._lock:
             connection = self._connection
             connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-                connection.execute("COMMIT")
-            except BaseException as error:
-                if connection.in_transaction:  # SQLite may have rolled back already
-                    connection.execute("ROLLBACK")
-                if _is_full(error):
-                    raise self._disk_full() from None
-                raise
-            self._after_commit()
+            with self._remembered.holding():  # readers: the file as last committed meanwhile
+                try:
+                    yield connection
+                    connection.execute("COMMIT")
+                except BaseException as error:
+                    if connection.in_transaction:  # SQLite may have rolled back already
+                        connection.execute("ROLLBACK")
+                    if _is_full(error):
+                        raise self._disk_full() from None
+                    raise
+                self._after_commit()
 
     def _disk_full(self) -> DiskFullError:
         """After a change a full disk stopped (rolled back): give the WAL's space back and
