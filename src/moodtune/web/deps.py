@@ -50,11 +50,12 @@ RECOMMEND_QUEUE = 30
 #: distributions; at most this many wait.
 CHEAP_QUEUE = 512
 #: A named emotion's recommendation that memory could not answer at once is tried again on
-#: the event loop this many times, NOW_PAUSE seconds apart, before it goes to :attr:`cheap`:
-#: between a play's or a 👍/👎's commit and the writer's reading of the changed history (a
-#: millisecond or so), memory has not caught up. (The loop no longer waits for the
-#: catalogue's lock at all: ``snapshot_in_memory`` checks the file on a connection of its
-#: own; issue 22, where 4 in 10 of them went to the batch thread behind writers.)
+#: the event loop this many times, NOW_PAUSE seconds apart, before it goes to :attr:`cheap`
+#: (a catalogue whose change check answered "busy" for a moment, say). The loop no longer
+#: waits for the catalogue's lock at all, nor finds memory empty while a play or a 👍/👎 is
+#: written: ``snapshot_in_memory`` checks the file on a connection of its own, and gives the
+#: catalogue as last committed until the writer has read the change (issue 22, where 4 in 10
+#: of them went to the batch thread behind writers).
 NOW_TRIES = 4
 NOW_PAUSE = 0.002
 #: The k whose rankings :func:`warm_emotions` computes at start-up (the page's default).
