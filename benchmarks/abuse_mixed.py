@@ -250,3 +250,34 @@ def _cell(result: KindResult) -> str:
         if result.errors
         else ""
     )
+
+
+#: The targets of issue 22 for the named emotions' recommendations under this load.
+TARGET_BUSY = 0.05
+TARGET_P95_MS = 300.0
+
+
+def verdict(label: str, figures: dict[str, dict]) -> list[str]:
+    """The issue's targets for ``label``'s run, one line each, saying met or NOT met:
+    named emotions ≤ 5 % 503 and p95 < 300 ms, and only expensive kinds refused."""
+    emotion = KindResult(**figures["emotion"])
+    answered = len(emotion.latencies) + emotion.busy
+    share = emotion.busy / answered if answered else float("nan")
+    p95 = (
+        float(np.percentile(np.array(emotion.latencies) * 1000, 95))
+        if emotion.latencies
+        else float("nan")
+    )
+    refused = sorted(kind for kind, data in figures.items() if data["busy"] and not KINDS[kind][1])
+
+    def said(met: bool) -> str:
+        return "met" if met else "NOT met"
+
+    return [
+        f"verdict [{label}] named emotions 503: {share:.1%} of {answered} "
+        f"(target ≤ {TARGET_BUSY:.0%}): {said(share <= TARGET_BUSY)}",
+        f"verdict [{label}] named emotions p95: {p95:.0f} ms "
+        f"(target < {TARGET_P95_MS:.0f} ms): {said(p95 < TARGET_P95_MS)}",
+        f"verdict [{label}] cheap kinds refused: {', '.join(refused) or 'none'} "
+        f"(target: none): {said(not refused)}",
+    ]

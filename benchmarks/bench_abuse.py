@@ -674,6 +674,9 @@ def main(argv: list[str] | None = None) -> None:
     report(runs, options)
     if "mixed" in options.phases:
         print(f"\nbefore, from the issue (not measured in this run): {BEFORE_MIXED}")
+        print()
+        for run in runs:
+            print("\n".join(abuse_mixed.verdict(run["label"], run["mixed"])))
     if "dislikes" in options.phases:
         print(f"before, from the issue (over HTTP, not measured in this run): {BEFORE_DISLIKES}")
     print(f"load average after the run {os.getloadavg()[0]:.2f}")

@@ -149,20 +149,23 @@ def test_recommend_cached_answers_from_memory(pair):
     assert [r.track_id for r in recommender.recommend_cached("sadness", 5, "match")] == [
         r.track_id for r in first
     ]
-    held, busy = threading.Event(), threading.Event()
+    held, answered = threading.Event(), threading.Event()
+    released: list[bool] = []
 
-    def hold() -> None:
-        with in_memory.unless_busy() as free:
-            assert free
+    def hold() -> None:  # a writer holding the catalogue's lock, as record_played does
+        with in_memory._lock:
             held.set()
-            busy.wait(5)
+            released.append(answered.wait(60))
 
     thread = threading.Thread(target=hold)
     thread.start()
-    held.wait(5)
-    assert recommender.recommend_cached("sadness", 5, "match") is None  # busy: no waiting
-    busy.set()
-    thread.join()
+    try:
+        assert held.wait(60)
+        quick = recommender.recommend_cached("sadness", 5, "match")  # would wait for the lock
+    finally:
+        answered.set()
+        thread.join()
+    assert released == [True] and [r.track_id for r in quick] == [r.track_id for r in first]
 
 
 def test_bad_track_ids_and_an_empty_catalogue_are_refused(pair):
@@ -183,7 +186,7 @@ def test_the_web_service_serves_a_memory_catalogue(pair):
     target = resolve_target(emotion="sad")
     given = [s.recommend(target, 5, "match").tracks() for s in services]
     assert given[0] == given[1] and len(given[1]) == 5
-    health = [s.health_now() for s in services]
+    health = [s.health_now() or s.health() for s in services]
     assert health[1]["tracks"] == 400 and health[1]["model_version"] == health[0]["model_version"]
     first = given[1][0]["track_id"]
     for service in services:

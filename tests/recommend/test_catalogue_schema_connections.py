@@ -77,5 +77,6 @@ def test_open_closes_the_catalogue_when_filling_it_fails(
     monkeypatch.setattr(builtin_module, "fill_builtin", broken)
     with pytest.raises(MoodtuneError, match="built-in"):
         builtin_module.open_catalogue(tmp_path / "new.sqlite", model=emotion_model)
-    assert len(opened) == 1
-    assert_closed(opened[0])
+    assert len(opened) == 2  # the catalogue's connection and the one watching for changes
+    for connection in opened:
+        assert_closed(connection)

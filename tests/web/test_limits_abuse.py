@@ -28,14 +28,17 @@ def test_a_new_target_in_a_path_mode_reads_no_track_row(catalogue, mode):
     recommender = MusicRecommender(catalogue, seed=5)
     recommender.warm()
     statements: list[str] = []
-    catalogue._connection.set_trace_callback(statements.append)
+    connections = (catalogue._connection, catalogue._remembered._watch)  # and its change check
+    for connection in connections:
+        connection.set_trace_callback(statements.append)
     try:
         for weights in np.random.default_rng(1).dirichlet(np.ones(7), size=3):
             picks = recommender.recommend(weights.tolist(), k=30, mode=mode)
             assert len(picks) == 30
     finally:
-        catalogue._connection.set_trace_callback(None)
-    assert statements, "the recommender reads the history and dislikes at least"
+        for connection in connections:
+            connection.set_trace_callback(None)
+    assert statements, "the recommender checks the history and dislikes at least"
     assert not [s for s in statements if "FROM tracks" in s], statements
 
 

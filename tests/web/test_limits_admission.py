@@ -105,3 +105,43 @@ def test_a_named_emotion_is_answered_while_new_distributions_are_refused(held):
             gate.inside = 0
     assert named.status_code == 200
     assert track not in {t["track_id"] for t in named.json()["tracks"]}  # the 👎 counted
+
+
+def test_a_named_emotion_and_health_never_wait_for_a_writer(held):
+    """The catalogue held by a writer (a 👎 not yet committed, as a worker thread holds it
+    while writing): a warm named emotion and health are still answered, from memory on the
+    event loop; once committed, the next answer leaves the disliked track out, at once."""
+    from moodtune.recommend.target import resolve_target
+
+    url, app, _, catalogue = held
+    ask = {"emotion": "fear", "mode": "match", "k": 6}
+    with httpx.Client(base_url=url, timeout=NET) as client:
+        first = client.post("/api/recommend", json=ask).json()["tracks"]
+        disliked = first[0]["track_id"]
+        rowid = catalogue.rowid(disliked)
+        writing, answered = threading.Event(), threading.Event()
+        released: list[bool] = []
+
+        def write() -> None:  # the 👎 is committed only once the answers below came
+            with catalogue.transaction() as connection:
+                connection.execute(
+                    "INSERT INTO feedback (track, liked, context) VALUES (?, 0, NULL)", (rowid,)
+                )
+                writing.set()
+                released.append(answered.wait(NET))
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            assert writing.wait(NET)
+            during = client.post("/api/recommend", json=ask)  # a thread would wait for the lock
+            health = client.get("/api/health")
+        finally:
+            answered.set()
+            writer.join(NET)
+        assert released == [True], "an answer waited for the writer"
+        assert during.status_code == 200 and health.status_code == 200
+        assert health.json()["tracks"] == catalogue.count()
+        assert app.state.service.recommend_now(resolve_target(emotion="fear"), 6, "match")
+        after = client.post("/api/recommend", json=ask).json()["tracks"]
+    assert disliked not in {t["track_id"] for t in after}

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -142,16 +141,6 @@ class MemoryCatalogue:
         """Always 1: the tracks never change (plays and 👍/👎 do not count)."""
         return 1
 
-    @contextmanager
-    def unless_busy(self) -> Iterator[bool]:
-        """True (held) unless another thread is writing to the catalogue."""
-        held = self._lock.acquire(blocking=False)
-        try:
-            yield held
-        finally:
-            if held:
-                self._lock.release()
-
     def arrays(self) -> CatalogueArrays:
         return self._arrays
 
@@ -164,6 +153,8 @@ class MemoryCatalogue:
         return Snapshot(self._arrays, keys, feedback.disliked, feedback.liked, feedback)
 
     def snapshot_in_memory(self, plays: int) -> Snapshot | None:
+        """:meth:`snapshot`: all of it is in memory, read without the writers' lock (each
+        write replaces the list or state it changes, so a reader sees one before or after)."""
         return self.snapshot(plays)
 
     def display_rows(

@@ -5,9 +5,9 @@ class needed):
 
 - :class:`CatalogueView`, what a recommendation reads: the searchable arrays of the current
   revision, a :class:`~moodtune.catalogue.snapshot.Snapshot` (the arrays with the recent
-  plays, likes and dislikes), the display rows of the k tracks returned (by their
-  positions in the arrays), the revision (a counter that changes whenever the tracks do)
-  and a busy check;
+  plays, likes and dislikes), the same only when it is in memory (never waiting for a
+  writer: what an event loop may call), the display rows of the k tracks returned (by their
+  positions in the arrays) and the revision (a counter that changes whenever the tracks do);
 - :class:`ListeningLog`, what listening writes: plays and 👍/👎 (and reads back: a track's
   latest verdict, and its record, which the synthetic listener of
   :mod:`moodtune.recommend.simulation` looks at).
@@ -40,7 +40,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -69,11 +68,6 @@ class CatalogueView(Protocol):
         not plays nor feedback): equal revisions, equal tracks."""
         ...
 
-    def unless_busy(self) -> AbstractContextManager[bool]:
-        """A context that holds the catalogue when no other thread is using it: it yields
-        True (held) or False (busy: the caller does not wait and answers otherwise)."""
-        ...
-
     def arrays(self) -> CatalogueArrays:
         """The searchable arrays of the current revision (the same object while the tracks
         do not change: the recommender keeps its rankings per arrays object)."""
@@ -85,7 +79,10 @@ class CatalogueView(Protocol):
         ...
 
     def snapshot_in_memory(self, plays: int) -> Snapshot | None:
-        """:meth:`snapshot` when it needs no reading, else None (never waits)."""
+        """:meth:`snapshot` when it needs no reading, else None. Never waits: not for a
+        reading, nor for another thread writing (a play, a 👍/👎: the snapshot is the
+        catalogue as last committed), nor for another process; after a change committed
+        through this object, the changed snapshot (not the one before it)."""
         ...
 
     def display_rows(

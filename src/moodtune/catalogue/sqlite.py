@@ -71,6 +71,7 @@ class Catalogue(Store):
         super().__init__(path, connection)
         self._model = model
         self._arrays: CatalogueArrays | None = None
+        self._served: set[int] = set()  # the ``plays`` of the snapshots given (see _committed)
 
     @classmethod
     def open(  # type: ignore[override]
@@ -205,6 +206,7 @@ class Catalogue(Store):
         >>> before is None, taken.arrays.size, after.arrays is taken.arrays
         (True, 28, True)
         """
+        self._served.add(int(plays))
         feedback = self.feedback_state()
         arrays, recent = self.arrays(), self.recent_rowids(plays)
         return Snapshot(arrays, recent, feedback.disliked, feedback.liked, feedback)
@@ -213,20 +215,34 @@ class Catalogue(Store):
         """:meth:`snapshot` when all of it is in memory for the file as it is now, else None.
 
         Runs one ``PRAGMA data_version`` (a few microseconds: it reads no page of the file)
-        and nothing else: no other query, no model loading, no reclassification.
+        on a connection of its own and nothing else: no other query, no model loading, no
+        reclassification, and no wait for another thread using the catalogue, a writer
+        included (:meth:`~moodtune.catalogue.store.Store.recall`). After this catalogue's
+        own commits (a play, a 👍/👎) the writer has read the changed parts again
+        (:meth:`_committed`), so the answer is there at once; after another process's, it is
+        None until :meth:`snapshot` reads the file again.
         """
         if self._model is None:
             return None
-        with self._lock:
-            parts = (
-                self.recall(("arrays", self.model_version_now())),
-                self.recall(("recent", max(int(plays), 0))) if plays > 0 else _NONE,
-                self.recall("feedback"),
-            )
-        if any(part is None for part in parts):
+        plays = max(int(plays), 0)
+        keys: list[object] = [("arrays", self.model_version_now()), "feedback"]
+        found = self.recall(*keys, *([("recent", plays)] if plays > 0 else []))
+        if found is None:
             return None
-        arrays, recent, feedback = parts
-        return Snapshot(arrays, recent, feedback.disliked, feedback.liked, feedback)
+        arrays, feedback, *recent = found
+        recent_keys = recent[0] if recent else _NONE
+        return Snapshot(arrays, recent_keys, feedback.disliked, feedback.liked, feedback)
+
+    def _committed(self) -> None:
+        """After each commit of this catalogue (a play, a 👍/👎, an undo, an import), holding
+        its lock: read again, in the writer's thread, what the snapshots given so far need
+        (the recent plays, the latest 👍/👎, the arrays) and the mask and taste of the
+        feedback over the arrays, so that :meth:`snapshot_in_memory` answers at once after
+        it (a reader would otherwise read them itself, waiting for the writers)."""
+        for plays in sorted(self._served):
+            taken = self.snapshot(plays)
+            if taken.feedback is not None:
+                taken.feedback.for_arrays(taken.arrays)
 
     # --- tracks ----------------------------------------------------------------------------
 

@@ -72,52 +72,109 @@ def default_path() -> Path:
 class Remembered:
     """Values derived from the catalogue file, kept until the file changes.
 
-    The file has not changed when neither this connection wrote to it (its
-    ``total_changes``) nor another connection or process committed to it (``PRAGMA
-    data_version``): one cheap query instead of the queries behind every value. Nothing is
-    remembered inside a transaction. Callers hold the store's lock and must not modify the
-    values they get.
+    The file has not changed while ``PRAGMA data_version`` on ``watch``, a connection of its
+    own that never writes, gives the same number: it changes whenever any other connection
+    commits to the file, the store's own (``connection``) as well as another process's. That
+    check reads no page of the file and takes only this object's small lock, never the
+    store's: a reader finds out whether what is remembered is still true without waiting for
+    a writer (the values are those of the last commit; a write not yet committed is seen by
+    nobody else). Nothing is remembered inside a transaction of ``connection`` (its own
+    uncommitted changes). While the store writes (:meth:`holding`), :meth:`peek` gives the
+    values as they were when it began, until the writer has read the changed file again.
+    Callers must not modify the values they get.
 
     Examples
     --------
-    >>> memory = Remembered(sqlite3.connect(":memory:"))
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "r.sqlite"
+    >>> writer = sqlite3.connect(path, isolation_level=None)
+    >>> memory = Remembered(writer, sqlite3.connect(path, check_same_thread=False))
     >>> memory.get("answer", lambda: 42), memory.peek("answer"), memory.peek("other")
     (42, 42, None)
+    >>> _ = writer.execute("CREATE TABLE t (x)")  # a commit: what was remembered is gone
+    >>> memory.peek("answer") is None
+    True
     """
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, watch: sqlite3.Connection) -> None:
         self._connection = connection
+        self._watch = watch
+        self._lock = threading.Lock()  # held for one PRAGMA or a dictionary look, no more
         self._values: dict[Hashable, Any] = {}
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: int | None = None
+        self._held: dict[Hashable, Any] | None = None  # what peek gives while a write lasts
+        self._holds = 0
 
-    def _now(self) -> dict[Hashable, Any] | None:
-        """The values remembered for the file as it is now; None inside a transaction."""
-        connection = self._connection
-        if connection.in_transaction:
+    def _observe(self) -> int | None:
+        """The file's ``data_version`` now (what was remembered for another is dropped);
+        None when the watch cannot tell at once (the file locked a moment, or closed).
+        Called holding ``self._lock``."""
+        try:
+            stamp = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
             return None
-        stamp = (
-            connection.execute("PRAGMA data_version").fetchone()[0],
-            connection.total_changes,
-        )
         if stamp != self._stamp:
             self._values.clear()
             self._stamp = stamp
-        return self._values
+        return stamp
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """The value remembered for ``key``, else ``compute()`` (then remembered)."""
-        values = self._now()
-        if values is None:
-            return compute()
-        if key not in values:
-            values[key] = compute()
-        return values[key]
+        """The value remembered for ``key``, else ``compute()`` (then remembered).
 
-    def peek(self, key: Hashable) -> Any | None:
-        """The value remembered for ``key``, or None: never computes, runs only the one
-        ``PRAGMA data_version`` that tells whether the file changed."""
-        values = self._now()
-        return None if values is None else values.get(key)
+        ``compute`` runs after the check, so what it reads is at least as new as the file
+        the value is remembered for (a commit in between only drops it at the next look)."""
+        if self._connection.in_transaction:
+            return compute()
+        with self._lock:
+            stamp = self._observe()
+            if stamp is not None and key in self._values:
+                return self._values[key]
+        value = compute()
+        with self._lock:
+            if stamp is not None and self._stamp == stamp:
+                self._values[key] = value
+        return value
+
+    def peek(self, *keys: Hashable) -> Any | None:
+        """The value remembered for ``key`` (or, for several keys, the list of their values)
+        for the file as it is now, or None when one is not remembered: never computes, runs
+        only the one ``PRAGMA data_version`` that tells whether the file changed."""
+        with self._lock:
+            held = self._held
+            if held is None:
+                if self._observe() is None:
+                    return None
+                held = self._values
+            found = [held.get(key) for key in keys]
+        if any(value is None for value in found):
+            return None
+        return found[0] if len(keys) == 1 else found
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """While a write of the store's connection lasts: from after its ``BEGIN IMMEDIATE``
+        (no other connection can commit until its ``COMMIT``) until the writer has read the
+        changed file again after it, :meth:`peek` gives what was remembered when it began —
+        the file as last committed, for every reader but the writer, whose answer waits for
+        the end of this — instead of None in between. Nested holds are one hold."""
+        with self._lock:
+            if not self._holds:
+                self._held = dict(self._values) if self._observe() is not None else {}
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holds -= 1
+                if not self._holds:
+                    self._held = None
+
+    def close(self) -> None:
+        """Close the watch connection and forget what is remembered."""
+        with self._lock:
+            self._watch.close()
+            self._values.clear()
+            self._stamp = None
 
 
 class Store:
@@ -139,7 +196,13 @@ class Store:
         self.path = path
         self._connection = connection
         self._lock = threading.RLock()
-        self._remembered = Remembered(connection)
+        try:
+            watch = _watch_connection(path)
+        except BaseException:
+            connection.close()
+            raise
+        self._remembered = Remembered(connection, watch)
+        self._renewing = False
         #: Whether this store created its file (see :meth:`__exit__`).
         self.created = False
 
@@ -166,6 +229,7 @@ class Store:
 
     def close(self) -> None:
         """Close the connection (closing twice is harmless)."""
+        self._remembered.close()
         with self._lock:
             self._connection.close()
 
@@ -206,24 +270,31 @@ class Store:
         with self._lock:
             return self._remembered.get(key, compute)
 
-    def recall(self, key: Hashable) -> Any | None:
-        """What :meth:`remember` keeps for ``key`` for the file as it is now, or None."""
-        with self._lock:
-            return self._remembered.peek(key)
+    def recall(self, *keys: Hashable) -> Any | None:
+        """What :meth:`remember` keeps for ``key`` (for several keys: the list of what it
+        keeps for each) for the file as it is now, or None when one is not kept.
 
-    @contextmanager
-    def unless_busy(self) -> Iterator[bool]:
-        """Hold the catalogue for a ``with`` block if no other thread is using it.
+        Never waits for another thread using the catalogue, writing included: it takes only
+        the small lock of one ``PRAGMA data_version`` on a connection of its own
+        (:class:`Remembered`)."""
+        return self._remembered.peek(*keys)
 
-        Yields True when held (the catalogue's methods called in the block do not wait for
-        other threads), False when another thread is using the catalogue (nothing is held).
-        """
-        held = self._lock.acquire(blocking=False)
+    def _committed(self) -> None:
+        """Called after each commit of this store, holding its lock: a subclass reads again
+        what its readers will want of the changed file (see ``Catalogue``). Nothing here."""
+
+    def _after_commit(self) -> None:
+        """:meth:`_committed`, once at a time (what it reads may commit too), its errors
+        dropped: the change is committed, and a reader reads again what is missing."""
+        if self._renewing:
+            return
+        self._renewing = True
         try:
-            yield held
+            self._committed()
+        except (sqlite3.Error, MoodtuneError):
+            pass
         finally:
-            if held:
-                self._lock.release()
+            self._renewing = False
 
     # --- statements ------------------------------------------------------------------------
 
@@ -234,15 +305,17 @@ class Store:
         with self._lock:
             connection = self._connection
             connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-                connection.execute("COMMIT")
-            except BaseException as error:
-                if connection.in_transaction:  # SQLite may have rolled back already
-                    connection.execute("ROLLBACK")
-                if _is_full(error):
-                    raise self._disk_full() from None
-                raise
+            with self._remembered.holding():  # readers: the file as last committed meanwhile
+                try:
+                    yield connection
+                    connection.execute("COMMIT")
+                except BaseException as error:
+                    if connection.in_transaction:  # SQLite may have rolled back already
+                        connection.execute("ROLLBACK")
+                    if _is_full(error):
+                        raise self._disk_full() from None
+                    raise
+                self._after_commit()
 
     def _disk_full(self) -> DiskFullError:
         """After a change a full disk stopped (rolled back): give the WAL's space back and
@@ -299,6 +372,20 @@ class Store:
         if rowid is None:
             raise MoodtuneError(f"no track with id {track_id!r} in the catalogue {self.path}")
         return int(rowid)
+
+
+def _watch_connection(path: Path) -> sqlite3.Connection:
+    """A connection to the catalogue at ``path`` that only asks ``PRAGMA data_version``
+    (:class:`Remembered`): read-only, shared by threads (under the caller's lock), and
+    answering "busy" after 50 ms rather than the usual 5 s (the caller then reads the file
+    the slow way)."""
+    options: dict[str, Any] = {"check_same_thread": False, "isolation_level": None}
+    try:
+        return sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.05, **options
+        )
+    except sqlite3.Error:  # e.g. no -shm file beside a read-only WAL file: not read-only then
+        return sqlite3.connect(path, timeout=0.05, **options)
 
 
 def _remove_catalogue(path: Path) -> None:

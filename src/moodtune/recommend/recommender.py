@@ -186,22 +186,19 @@ class MusicRecommender:
     ) -> list[Recommendation] | None:
         """:meth:`recommend` if it can answer at once, else None.
 
-        At once means: the catalogue is not busy (``unless_busy``), and its arrays, history,
-        dislikes (``snapshot_in_memory``), the rankings the request needs and the data of the
-        tracks it picks are all in memory, so that only the cheap part runs (the SQLite
-        catalogue reads one ``PRAGMA data_version``, no page of the file). For an event loop
-        that must not wait: on None, call :meth:`recommend` in a worker thread. The answer is
-        the one :meth:`recommend` would give (the same list for the same ``seed``); bad
-        arguments raise the same errors.
+        At once means: the catalogue's arrays, history and 👍/👎 (``snapshot_in_memory``,
+        which never waits for another thread, a writer included), the rankings the request
+        needs and the data of the tracks it picks are all in memory, so that only the cheap
+        part runs (the SQLite catalogue reads one ``PRAGMA data_version`` on a connection of
+        its own, no page of the file). For an event loop that must not wait: on None, call
+        :meth:`recommend` in a worker thread. The answer is the one :meth:`recommend` would
+        give (the same list for the same ``seed``); bad arguments raise the same errors.
         """
         request = Request.of(target, k, mode)
-        with self.catalogue.unless_busy() as free:
-            if not free:
-                return None
-            snapshot = self.catalogue.snapshot_in_memory(self.exclude_recent)
-            if snapshot is None:
-                return None
-            return self._answer(request, snapshot, self._memory)
+        snapshot = self.catalogue.snapshot_in_memory(self.exclude_recent)
+        if snapshot is None:
+            return None
+        return self._answer(request, snapshot, self._memory)
 
     def clear_cache(self) -> None:
         """Forget the kept rankings and track data (they are also dropped by themselves

@@ -42,18 +42,20 @@ READ_QUEUE = 16
 #: mixed load of bench_abuse.py), and queued behind them at most: the expensive kind.
 RECOMMEND_THREADS = 1
 RECOMMEND_QUEUE = 30
-#: Recommendations for a named emotion that memory could not answer at once (the catalogue
-#: changed, e.g. after a 👍 or a play, and its history must be read again, or another thread
-#: held it; their rankings are few and kept): the cheap kind, well under a millisecond each
+#: Recommendations for a named emotion that memory could not answer at once (another process
+#: changed the catalogue and its history must be read again, or a new k's ranking; their
+#: rankings are few and kept): the cheap kind, well under a millisecond each
 #: once the history is read, run in batches by one thread of their own
 #: (:class:`~moodtune.web.batches.Batcher`), so they never wait behind readings or new
 #: distributions; at most this many wait.
 CHEAP_QUEUE = 512
-#: A named emotion's recommendation that memory could not answer at once (most often: a
-#: worker thread held the catalogue for a moment, e.g. writing a play) is tried again on the
-#: event loop this many times, NOW_PAUSE seconds apart, before it goes to :attr:`cheap`
-#: (issue 22: 4 in 10 of them went to the batch thread under mixed load, and waited there
-#: behind the catalogue's lock and the GIL).
+#: A named emotion's recommendation that memory could not answer at once is tried again on
+#: the event loop this many times, NOW_PAUSE seconds apart, before it goes to :attr:`cheap`
+#: (a catalogue whose change check answered "busy" for a moment, say). The loop no longer
+#: waits for the catalogue's lock at all, nor finds memory empty while a play or a 👍/👎 is
+#: written: ``snapshot_in_memory`` checks the file on a connection of its own, and gives the
+#: catalogue as last committed until the writer has read the change (issue 22, where 4 in 10
+#: of them went to the batch thread behind writers).
 NOW_TRIES = 4
 NOW_PAUSE = 0.002
 #: The k whose rankings :func:`warm_emotions` computes at start-up (the page's default).

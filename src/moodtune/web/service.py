@@ -66,8 +66,9 @@ class MoodService:
     owns_catalogue: bool = False
     words: Sense | None = None
     senses: Senses = field(default=None, repr=False)  # type: ignore[assignment]
-    _health: dict[str, Any] | None = field(default=None, repr=False)
-    _health_revision: int | None = field(default=None, repr=False)
+    #: The last health answer and the catalogue revision it counted (one object: replaced
+    #: whole by :meth:`health`, read by :meth:`health_now` on the event loop).
+    _health: tuple[int, dict[str, Any]] | None = field(default=None, repr=False)
     _capped: dict[int | None, MusicRecommender] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -290,23 +291,23 @@ class MoodService:
             tracks.append(as_recommendation(record, reason, score))
         return entries_from(tracks, self.catalogue.audio_path)
 
-    def health_now(self) -> dict[str, Any]:
-        """:meth:`health` without waiting, for the event loop: when another thread is using
-        the catalogue, or nothing changed, the last answer (the track count is counted again
-        only when the catalogue's revision changed). A few microseconds."""
-        with self.catalogue.unless_busy() as free:
-            if free and self.catalogue.revision != self._health_revision:
-                return self.health()
-        if self._health is None:
-            return self.health()
-        return dict(self._health)
+    def health_now(self) -> dict[str, Any] | None:
+        """:meth:`health` from memory, for the event loop: the last answer while the
+        catalogue's revision is the one it counted (read from memory, never waiting for a
+        writer: ``snapshot_in_memory``), else None (call :meth:`health` in a thread: the
+        tracks may have changed, or the catalogue's state is not in memory). A few
+        microseconds."""
+        snapshot, kept = self.catalogue.snapshot_in_memory(0), self._health
+        if snapshot is None or kept is None or snapshot.arrays.revision != kept[0]:
+            return None
+        return dict(kept[1])
 
     def health(self) -> dict[str, Any]:
         """For /api/health: the number of tracks, the model version, whether images can be read."""
         from moodtune import __version__
 
-        self._health_revision = self.catalogue.revision
-        self._health = {
+        revision = self.catalogue.revision
+        health = {
             "status": "ok",
             "version": __version__,
             "tracks": self.catalogue.count(),
@@ -316,4 +317,5 @@ class MoodService:
             "words_reading": self.senses.available("words"),
             "words_reading_problem": self.senses.problem("words"),
         }
-        return dict(self._health)
+        self._health = (revision, health)
+        return dict(health)

@@ -57,8 +57,12 @@ router = APIRouter(prefix="/api", tags=["api"])
 async def health(service: Service) -> FastJSONResponse:
     """Whether the server is up, how many tracks it has and whether it can read images.
 
-    Answered on the event loop from memory (never queued behind other requests)."""
-    return FastJSONResponse(service.health_now())
+    Answered on the event loop from memory (never queued behind other requests), in a
+    thread when the catalogue changed since it was last counted."""
+    health = service.health_now()
+    if health is None:
+        health = await run_in_threadpool(service.health)
+    return FastJSONResponse(health)
 
 
 @router.post(
