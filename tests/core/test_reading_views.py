@@ -4,6 +4,7 @@ view, stacked into one; stored as safetensors + JSON; older readings (no views) 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -146,3 +147,44 @@ def test_distilling_boosting_trains_on_targets_mixed_with_its_out_of_fold_predic
     assert distilled.to_head(ELEVEN).metadata["training"]["distill"] == 0.5
     with pytest.raises(MoodtuneError, match="invalid reading parameters"):
         ReadingConfig(distill=1.5).validate()
+
+
+def test_an_ignored_feature_is_read_by_no_network_and_changes_nothing(listeners):
+    from moodtune.model.reading_training import companion_config
+
+    x = listeners.table.matrix(ELEVEN)
+    config = ReadingConfig(iterations=30, views=("log", "quantile"), ignore=("key", "absent"))
+    head = ReadingRegressor(config, feature_names=ELEVEN).fit(x, listeners.targets).to_head(ELEVEN)
+    key = ELEVEN.index("key")
+    first = head.weights["fc1.weight"]
+    assert first.shape == (128, 22)
+    assert not first[:, [key, 11 + key]].any() and first[:, 11:].any()
+    other_keys = x.copy()
+    other_keys[:, key] = (other_keys[:, key] + 5) % 12
+    np.testing.assert_array_equal(head.predict(x), head.predict(other_keys))
+    assert head.metadata["training"]["ignore"] == ("key", "absent")
+    assert companion_config(config).ignore == ()
+    with pytest.raises(MoodtuneError, match="invalid reading parameters"):
+        ReadingConfig(ignore=(3,)).validate()  # type: ignore[arg-type]
+
+
+def test_valence_views_add_networks_that_predict_valence_only(listeners):
+    from moodtune.model.reading_networks import stack
+
+    x = listeners.table.matrix(ELEVEN)
+    config = ReadingConfig(iterations=30, views=("log",), valence_views=("quantile",))
+    regressor = ReadingRegressor(config, feature_names=ELEVEN).fit(x, listeners.targets)
+    head = regressor.to_head(ELEVEN)
+    assert head.weights["fc1.weight"].shape == (128, 22)
+    assert not head.weights["fc2.weight"][1, 64:].any()  # arousal: the first network only
+    assert head.weights["fc2.weight"][0, 64:].any()
+    alone = ReadingRegressor(replace(config, valence_views=()), feature_names=ELEVEN)
+    np.testing.assert_allclose(
+        head.predict(x)[:, 1], alone.fit(x, listeners.targets).predict(x)[:, 1], atol=1e-5
+    )
+    one = {"fc1.weight": np.ones((1, 1)), "fc1.bias": np.zeros(1)}
+    both = {**one, "fc2.weight": np.array([[2.0], [4.0]]), "fc2.bias": np.array([1.0, 3.0])}
+    valence = {**one, "fc2.weight": np.array([[6.0]]), "fc2.bias": np.array([5.0])}
+    stacked = stack([both, valence], [(0, 1), (0,)])
+    np.testing.assert_array_equal(stacked["fc2.weight"], [[1.0, 3.0], [4.0, 0.0]])
+    np.testing.assert_array_equal(stacked["fc2.bias"], [3.0, 3.0])
