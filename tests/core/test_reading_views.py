@@ -23,6 +23,11 @@ from moodtune.model.training import ReadingConfig, ReadingRegressor  # noqa: E40
 ELEVEN = FEATURE_NAMES  # the 11 features of a listener table
 
 
+def views_only(**options: object) -> ReadingConfig:
+    """A reading config with exactly the networks of its ``views``, reading every feature."""
+    return ReadingConfig(**{"ignore": (), "valence_views": (), **options})  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="module")
 def listeners(tmp_path_factory, datasets):
     """300 MuSe rows (every 14th), written to a temporary file (never into the repository)."""
@@ -57,7 +62,7 @@ def test_log_view_reads_only_the_skewed_features():
 def test_stacked_views_are_the_mean_of_one_network_per_view(listeners):
     x = listeners.table.matrix(ELEVEN)
     views = ("raw", "log", "quantile")
-    config = ReadingConfig(iterations=40, seed=2, views=views)
+    config = views_only(iterations=40, seed=2, views=views)
     both = ReadingRegressor(config, feature_names=ELEVEN).fit(x, listeners.targets)
     again = ReadingRegressor(config, feature_names=ELEVEN).fit(x, listeners.targets)
     for name, value in both.state_.items():
@@ -66,7 +71,7 @@ def test_stacked_views_are_the_mean_of_one_network_per_view(listeners):
     assert head.weights["fc1.weight"].shape == (3 * 64, 3 * 11)
     singles = []
     for view in views:
-        config_one = ReadingConfig(iterations=40, seed=2, views=(view,))
+        config_one = views_only(iterations=40, seed=2, views=(view,))
         one = ReadingRegressor(config_one, feature_names=ELEVEN).fit(x, listeners.targets)
         singles.append(one.to_head(ELEVEN)._net.outputs(expand(one.views_, x, ELEVEN)))
     expected = np.clip(np.mean(singles, axis=0), -1, 1)
@@ -76,7 +81,7 @@ def test_stacked_views_are_the_mean_of_one_network_per_view(listeners):
 def test_model_with_a_multi_view_reading_round_trips(listeners, tmp_path):
     default = EmotionModel.default()
     x = listeners.table.matrix(ELEVEN)
-    config = ReadingConfig(iterations=30, views=("raw", "quantile"))
+    config = views_only(iterations=30, views=("raw", "quantile"))
     head = ReadingRegressor(config, feature_names=ELEVEN).fit(x, listeners.targets).to_head(ELEVEN)
     model = EmotionModel(
         default.feature_names,
@@ -120,7 +125,7 @@ def test_bad_views_are_refused(listeners):
 
 def test_a_view_named_twice_is_a_second_network_seeded_apart(listeners):
     x = listeners.table.matrix(ELEVEN)
-    config = ReadingConfig(iterations=30, seed=4, views=("log", "log"))
+    config = views_only(iterations=30, seed=4, views=("log", "log"))
     head = ReadingRegressor(config, feature_names=ELEVEN).fit(x, listeners.targets).to_head(ELEVEN)
     first, second = np.split(head.weights["fc1.weight"], 2, axis=0)
     assert first.shape == (64, 22)
@@ -136,12 +141,12 @@ def test_distilling_boosting_trains_on_targets_mixed_with_its_out_of_fold_predic
     assert teacher.shape == y.shape and np.all(np.isfinite(teacher))
     again = boosted_out_of_fold(x, y, 5, 0)
     np.testing.assert_allclose(teacher, again, atol=1e-9)  # seeded folds and trees
-    config = ReadingConfig(iterations=30, views=("raw",), distill=0.0)
+    config = views_only(iterations=30, views=("raw",), distill=0.0)
     plain = ReadingRegressor(config, feature_names=ELEVEN)
     mixed_targets = (0.5 * y + 0.5 * teacher).astype(np.float32)
     expected = plain.fit(x, mixed_targets).predict(x)
     distilled = ReadingRegressor(
-        ReadingConfig(iterations=30, views=("raw",), distill=0.5), feature_names=ELEVEN
+        views_only(iterations=30, views=("raw",), distill=0.5), feature_names=ELEVEN
     )
     np.testing.assert_allclose(distilled.fit(x, y).predict(x), expected, atol=1e-5)
     assert distilled.to_head(ELEVEN).metadata["training"]["distill"] == 0.5
@@ -153,7 +158,7 @@ def test_an_ignored_feature_is_read_by_no_network_and_changes_nothing(listeners)
     from moodtune.model.reading_training import companion_config
 
     x = listeners.table.matrix(ELEVEN)
-    config = ReadingConfig(iterations=30, views=("log", "quantile"), ignore=("key", "absent"))
+    config = views_only(iterations=30, views=("log", "quantile"), ignore=("key", "absent"))
     head = ReadingRegressor(config, feature_names=ELEVEN).fit(x, listeners.targets).to_head(ELEVEN)
     key = ELEVEN.index("key")
     first = head.weights["fc1.weight"]

@@ -61,7 +61,8 @@ class ReadingConfig:
 
     ``valence_views`` adds one network per view predicting valence only, with its own L2
     penalty ``valence_l2``; each output of the reading is the mean of the networks that
-    predict it (the companion has none).
+    predict it (the companion has none). The defaults (``key`` and ``liveness`` ignored, two
+    valence-only networks at L2 5) were chosen in session 6 on the same selection seeds.
     """
 
     hidden_size: int = 64
@@ -71,8 +72,8 @@ class ReadingConfig:
     views: tuple[str, ...] = ("log", "quantile")
     distill: float = DISTILL
     distill_folds: int = 5
-    ignore: tuple[str, ...] = ()
-    valence_views: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ("key", "liveness")
+    valence_views: tuple[str, ...] = ("log", "quantile")
     valence_l2: float = 5.0
 
     def validate(self) -> ReadingConfig:
@@ -176,7 +177,9 @@ class ReadingRegressor:
                 parts.append(
                     fit_network(
                         apply_view(next(views), x, names),
-                        y[:, list(served)],
+                        # all of y as it is: a copy could change its memory layout, and with
+                        # it the floats of its mean and, through L-BFGS, the weights
+                        y if len(served) == y.shape[1] else y[:, list(served)],
                         seed=config.seed + kinds[:i].count(kind),
                         hidden=config.hidden_size,
                         l2=l2,
