@@ -94,7 +94,7 @@ def test_targets_outside_both_scales_are_refused(tmp_path):
 def test_reading_is_deterministic_and_numpy_matches_torch(small_listeners):
     listeners = read_listener_table(small_listeners)
     x = listeners.table.matrix(SEED7)
-    config = ReadingConfig(iterations=60, seed=1, views=("raw",))
+    config = ReadingConfig(iterations=60, seed=1, views=("raw",), valence_views=())
     first = ReadingRegressor(config).fit(x, listeners.targets)
     again = ReadingRegressor(config).fit(x, listeners.targets)
     for name, value in first.state_.items():

@@ -31,9 +31,13 @@ def test_the_default_model_has_readings_with_their_training_recorded(default):
         assert head.metadata["training_data"]["tracks"] == 4233
         assert head.combination is not None and head.combination.tau == 2.0
     cv = full.metadata["cv"]["models"]
-    assert cv["reading"]["valence_rho"]["mean"] >= 0.285
+    assert cv["reading"]["valence_rho"]["mean"] >= 0.295
     assert cv["reading"]["arousal_rho"]["mean"] >= 0.435
-    assert [view["kind"] for view in full.views] == ["log", "quantile"]
+    # a valence-and-arousal network and a valence-only one per view (session 6)
+    assert [view["kind"] for view in full.views] == ["log", "quantile"] * 2
+    ignored = [full.feature_names.index(name) for name in ("key", "liveness")]
+    columns = [block * 11 + j for block in range(4) for j in ignored]
+    assert not full.weights["fc1.weight"][:, columns].any()  # neither is read
     assert basic.raw  # the companion reads raw features: predict_proba runs as one network
     assert default._whole_model() is not None
 
@@ -45,8 +49,8 @@ def test_reading_agrees_with_listeners_better_than_ridge_and_boosting_on_muse(da
     report = cross_validate_reading(listeners, models=models, classifier=default)
     scores = report.to_dict()["models"]
     ours = scores["reading"]
-    # measured 0.292 / 0.442 (recorded in the model, checked above); slack for other machines
-    assert ours["valence_rho"]["mean"] >= 0.282
+    # measured 0.303 / 0.442 (recorded in the model, checked above); slack for other machines
+    assert ours["valence_rho"]["mean"] >= 0.293
     assert ours["arousal_rho"]["mean"] >= 0.432
     for baseline in ("ridge", "gradient_boosting"):
         for axis in ("valence_rho", "arousal_rho"):

@@ -106,9 +106,10 @@ def _reading_model(config: Any, names: Sequence[str], companion: bool = False) -
 #: factory(feature names, reading config, seed, default model) → regressor)
 READING_MODELS: dict[str, tuple[str, bool, Callable[..., Any]]] = {
     "reading": (
-        "moodtune's reading: mean of two MLPs d-64-2 (L-BFGS, L2 10, standardised targets), "
-        "one over the features with the skewed ones log-scaled, one over rank-normalised "
-        "features (views log, quantile), all the table's features",
+        "moodtune's reading: MLPs d-64 (L-BFGS, standardised targets) averaged, two "
+        "predicting valence and arousal (L2 10) and two valence only (L2 5), one of each over "
+        "the features with the skewed ones log-scaled and one over rank-normalised features "
+        "(views log, quantile); all the table's features but key and liveness",
         False,
         lambda names, config, seed, model: _reading_model(replace(config, seed=seed), names),
     ),

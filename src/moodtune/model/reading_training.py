@@ -11,7 +11,8 @@ import numpy as np
 
 from moodtune.errors import MoodtuneError
 from moodtune.model.artifact import Combination, ReadingHead
-from moodtune.model.mlp import MLPClassifier, TrainConfig, require_torch, single_threaded
+from moodtune.model.mlp import MLPClassifier, TrainConfig, single_threaded
+from moodtune.model.reading_networks import boosted_out_of_fold, fit_network, stack
 from moodtune.model.reading_views import KINDS, apply_view, fit_view
 
 __all__ = [
@@ -52,6 +53,16 @@ class ReadingConfig:
     rows (``distill_folds``-fold, shuffled with ``seed``), so the reading stays small networks
     (no trees in the forward pass); by default there is none (:data:`DISTILL`). The
     companion over the classifier's features is never distilled (:func:`companion_config`).
+
+    ``ignore`` names features the networks do not read (their inputs held at 0 in training,
+    their first-layer weights zeroed, so the stored reading still takes every feature and the
+    format is unchanged): e.g. ``key``, a pitch class 0–11 that min-max scaling would read as a
+    quantity. Names the reading does not have are skipped; the companion ignores none.
+
+    ``valence_views`` adds one network per view predicting valence only, with its own L2
+    penalty ``valence_l2``; each output of the reading is the mean of the networks that
+    predict it (the companion has none). The defaults (``key`` and ``liveness`` ignored, two
+    valence-only networks at L2 5) were chosen in session 6 on the same selection seeds.
     """
 
     hidden_size: int = 64
@@ -61,6 +72,9 @@ class ReadingConfig:
     views: tuple[str, ...] = ("log", "quantile")
     distill: float = DISTILL
     distill_folds: int = 5
+    ignore: tuple[str, ...] = ("key", "liveness")
+    valence_views: tuple[str, ...] = ("log", "quantile")
+    valence_l2: float = 5.0
 
     def validate(self) -> ReadingConfig:
         if (
@@ -70,9 +84,11 @@ class ReadingConfig:
             or not self.views
             or not 0 <= self.distill <= 1
             or self.distill_folds < 2
+            or not all(isinstance(name, str) for name in self.ignore)
+            or self.valence_l2 < 0
         ):
             raise MoodtuneError(f"invalid reading parameters {self}")
-        unknown = [v for v in self.views if v not in KINDS]
+        unknown = [v for v in self.views + self.valence_views if v not in KINDS]
         if unknown:
             raise MoodtuneError(f"unknown reading view(s) {unknown}; choose from {KINDS}")
         return self
@@ -87,7 +103,7 @@ COMPANION_VIEWS = ("raw",)
 def companion_config(config: ReadingConfig) -> ReadingConfig:
     """``config`` for the companion reading over the classifier's features: the raw view and
     no distillation (its recipe from before issue 19)."""
-    return replace(config, views=COMPANION_VIEWS, distill=0.0)
+    return replace(config, views=COMPANION_VIEWS, distill=0.0, ignore=(), valence_views=())
 
 
 class ReadingRegressor:
@@ -126,69 +142,53 @@ class ReadingRegressor:
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
             raise MoodtuneError("reading training data must be finite")
         names = self._names(x.shape[1])
-        self.views_ = tuple(fit_view(kind, x, names) for kind in self.config.views)
-        if self.config.distill > 0:
-            share = np.float32(self.config.distill)
-            teacher = boosted_out_of_fold(x, y, self.config.distill_folds, self.config.seed)
+        config = self.config
+        kinds = config.views + config.valence_views
+        self.views_ = tuple(fit_view(kind, x, names) for kind in kinds)
+        if config.distill > 0:
+            share = np.float32(config.distill)
+            teacher = boosted_out_of_fold(x, y, config.distill_folds, config.seed)
             y = ((1 - share) * y + share * teacher).astype(np.float32)
-        kinds = self.config.views
-        parts = [
-            # a view named again is another network: seeded apart from the earlier ones
-            self._fit_one(apply_view(view, x, names), y, self.config.seed + kinds[:i].count(kind))
-            for i, (kind, view) in enumerate(zip(kinds, self.views_, strict=True))
-        ]
+        parts, outputs = self._networks(x, y, names)
         self.scale_min_ = np.concatenate([part[0] for part in parts])
         self.scale_max_ = np.concatenate([part[1] for part in parts])
-        self.state_ = _stack([part[2] for part in parts])
+        self.state_ = stack([part[2] for part in parts], outputs)
         self.steps_ = int(sum(part[3] for part in parts))
         fitted = self.to_head(names).predict(x)
         self.reference_ = (fitted.mean(axis=0), fitted.std(axis=0))
         return self
 
-    def _fit_one(
-        self, x: np.ndarray, y: np.ndarray, seed: int
-    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], int]:
-        """One network on inputs x (n, d): its scaler's min and max, its four tensors (the
-        outputs on the −1..1 scale) and the L-BFGS iterations run."""
-        torch = require_torch()
+    def _networks(
+        self, x: np.ndarray, y: np.ndarray, names: Sequence[str]
+    ) -> tuple[list[Any], list[tuple[int, ...]]]:
+        """One network per view (valence and arousal) and per valence view (valence only):
+        what :func:`~moodtune.model.reading_networks.fit_network` returns, and the outputs
+        each predicts. A view named again is another network, seeded apart."""
         config = self.config
-        lo, hi = x.min(axis=0), x.max(axis=0)
-        span = np.where(hi > lo, hi - lo, 1.0)
-        mean, std = y.mean(axis=0), np.maximum(y.std(axis=0), 1e-6)
-        xt = torch.from_numpy(np.ascontiguousarray((x - lo) / span, np.float32))
-        yt = torch.from_numpy(np.ascontiguousarray((y - mean) / std, np.float32))
-        torch.manual_seed(seed)
-        net = torch.nn.Sequential()
-        net.add_module("fc1", torch.nn.Linear(x.shape[1], config.hidden_size))
-        net.add_module("relu", torch.nn.ReLU())
-        net.add_module("fc2", torch.nn.Linear(config.hidden_size, 2))
-        optimiser = torch.optim.LBFGS(
-            net.parameters(),
-            lr=1.0,
-            max_iter=config.iterations,
-            history_size=20,
-            line_search_fn="strong_wolfe",
-            tolerance_grad=1e-6,
-            tolerance_change=1e-9,
-        )
-        penalty = config.l2 / (2 * len(x))
-        weights = [p for name, p in net.named_parameters() if name.endswith("weight")]
-
-        def closure() -> Any:
-            optimiser.zero_grad()
-            loss = ((net(xt) - yt) ** 2).mean() + penalty * sum((w * w).sum() for w in weights)
-            loss.backward()
-            return loss
-
-        net.train()
-        optimiser.step(closure)
-        steps = int(optimiser.state[next(iter(net.parameters()))].get("n_iter", 0))
-        state = {k: v.detach().numpy().astype(np.float64) for k, v in net.state_dict().items()}
-        # Fold the target standardisation into the output layer: outputs are on the −1..1 scale.
-        std64, mean64 = std.astype(np.float64), mean.astype(np.float64)
-        state["fc2.weight"] = state["fc2.weight"] * std64[:, None]
-        state["fc2.bias"] = state["fc2.bias"] * std64 + mean64
-        return lo, hi, state, steps
+        groups = [
+            (config.views, (0, 1), config.l2),
+            (config.valence_views, (0,), config.valence_l2),
+        ]
+        ignored = [names.index(name) for name in config.ignore if name in names]
+        parts, outputs = [], []
+        views = iter(self.views_)
+        for kinds, served, l2 in groups:
+            for i, kind in enumerate(kinds):
+                parts.append(
+                    fit_network(
+                        apply_view(next(views), x, names),
+                        # all of y as it is: a copy could change its memory layout, and with
+                        # it the floats of its mean and, through L-BFGS, the weights
+                        y if len(served) == y.shape[1] else y[:, list(served)],
+                        seed=config.seed + kinds[:i].count(kind),
+                        hidden=config.hidden_size,
+                        l2=l2,
+                        iterations=config.iterations,
+                        ignored=ignored,
+                    )
+                )
+                outputs.append(served)
+        return parts, outputs
 
     def to_head(
         self, feature_names: Sequence[str], metadata: dict[str, Any] | None = None
@@ -228,24 +228,6 @@ class ReadingRegressor:
         return self.to_head(self.feature_names or self._names(x.shape[1])).predict(x)
 
 
-def boosted_out_of_fold(x: np.ndarray, y: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    """Out-of-fold predictions (n, 2) of histogram gradient boosting (200 trees, learning
-    rate 0.05, one per axis) on features x (n, d) and targets y (n, 2): each row predicted
-    by the boosters fitted on the other ``folds`` − 1 shuffled folds (``seed``)."""
-    from moodtune.model.folds import import_sklearn
-
-    sklearn = import_sklearn()
-    splits = sklearn.model_selection.KFold(folds, shuffle=True, random_state=seed).split(x)
-    predicted = np.zeros(y.shape, dtype=np.float64)
-    for train, test in splits:
-        for axis in range(y.shape[1]):
-            booster = sklearn.ensemble.HistGradientBoostingRegressor(
-                max_iter=200, learning_rate=0.05, random_state=seed
-            ).fit(x[train], y[train, axis])
-            predicted[test, axis] = booster.predict(x[test])
-    return predicted
-
-
 def _renamed(views: Sequence[dict[str, Any]], names: Sequence[str]) -> tuple[dict[str, Any], ...]:
     """Views fitted without feature names (columns ``x0``, ``x1``, …) named ``names``."""
     real = {f"x{i}": name for i, name in enumerate(names)}
@@ -256,30 +238,6 @@ def _renamed(views: Sequence[dict[str, Any]], names: Sequence[str]) -> tuple[dic
         }
         for view in views
     )
-
-
-def _stack(states: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """One network computing the mean of the outputs of ``states`` (each d → h_i → 2), each
-    reading its own block of d inputs: block-diagonal first layer, averaged output layer."""
-    count = len(states)
-    first = np.zeros(
-        (
-            sum(s["fc1.weight"].shape[0] for s in states),
-            sum(s["fc1.weight"].shape[1] for s in states),
-        )
-    )
-    row = column = 0
-    for state in states:
-        h, d = state["fc1.weight"].shape
-        first[row : row + h, column : column + d] = state["fc1.weight"]
-        row, column = row + h, column + d
-    stacked = {
-        "fc1.weight": first,
-        "fc1.bias": np.concatenate([s["fc1.bias"] for s in states]),
-        "fc2.weight": np.concatenate([s["fc2.weight"] for s in states], axis=1) / count,
-        "fc2.bias": sum(s["fc2.bias"] for s in states) / count,
-    }
-    return {k: np.asarray(v, dtype=np.float32) for k, v in stacked.items()}
 
 
 #: Combination defaults, chosen by stratified 5-fold CV on the seed data with shuffle seeds
