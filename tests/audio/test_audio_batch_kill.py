@@ -265,6 +265,7 @@ def test_kills_at_any_moment_leave_a_whole_table_and_lose_no_finished_file(
 @pytest.mark.parametrize(
     "how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["SIGKILL", "SIGTERM", "SIGINT"]
 )
+@pytest.mark.slow
 def test_workers_and_the_resource_tracker_end_with_the_parent(
     tmp_path: Path, songs: list[Path], held: Path, started: list, how: signal.Signals
 ) -> None:

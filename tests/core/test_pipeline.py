@@ -58,6 +58,7 @@ def test_train_model_gives_the_cli_artifact(run_main, seed_paths, tmp_path):
     assert "trained for" in result.stderr
 
 
+@pytest.mark.slow
 def test_train_model_with_cv_records_the_summary_and_reports_progress(seed_paths):
     seen = []
     trained = train_model(

@@ -9,11 +9,10 @@ import pytest
 from moodtune.data.readers import read_seed, read_tracks
 from moodtune.emotions import EMOTIONS
 from moodtune.model.artifact import EmotionModel
-from moodtune.model.listeners import read_listener_table
 
 pytest.importorskip("torch", reason="evaluation needs the 'train' extra")
 
-from moodtune.model.evaluation import cross_validate, cross_validate_reading
+from moodtune.model.evaluation import cross_validate
 
 
 @pytest.fixture(scope="module")
@@ -40,22 +39,6 @@ def test_the_default_model_has_readings_with_their_training_recorded(default):
     assert not full.weights["fc1.weight"][:, columns].any()  # neither is read
     assert basic.raw  # the companion reads raw features: predict_proba runs as one network
     assert default._whole_model() is not None
-
-
-@pytest.mark.slow
-def test_reading_agrees_with_listeners_better_than_ridge_and_boosting_on_muse(datasets, default):
-    listeners = read_listener_table(datasets / "muse/muse_dev.csv")
-    models = ("reading", "ridge", "gradient_boosting", "raw_features")
-    report = cross_validate_reading(listeners, models=models, classifier=default)
-    scores = report.to_dict()["models"]
-    ours = scores["reading"]
-    # measured 0.303 / 0.442 (recorded in the model, checked above); slack for other machines
-    assert ours["valence_rho"]["mean"] >= 0.293
-    assert ours["arousal_rho"]["mean"] >= 0.432
-    for baseline in ("ridge", "gradient_boosting"):
-        for axis in ("valence_rho", "arousal_rho"):
-            assert ours[axis]["mean"] > scores[baseline][axis]["mean"], (baseline, axis)
-    assert ours["quadrant_accuracy"]["mean"] > scores["raw_features"]["quadrant_accuracy"]["mean"]
 
 
 @pytest.mark.slow

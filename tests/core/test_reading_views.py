@@ -132,6 +132,7 @@ def test_a_view_named_twice_is_a_second_network_seeded_apart(listeners):
     assert not np.allclose(first[:, :11], second[:, 11:])  # not the same network twice
 
 
+@pytest.mark.slow
 def test_distilling_boosting_trains_on_targets_mixed_with_its_out_of_fold_predictions(listeners):
     from moodtune.model.reading_training import boosted_out_of_fold
 

@@ -221,6 +221,7 @@ def test_an_interrupted_run_resumes_without_analysing_a_finished_file_again(
     assert_nothing_finished_ran_again(out)
 
 
+@pytest.mark.slow
 def test_a_file_that_kills_every_worker_is_reported_by_name(cluster, library, kill_on, tmp_path):
     folder, songs, broken = library
     out = tmp_path / "features.csv"
@@ -236,6 +237,7 @@ def test_a_file_that_kills_every_worker_is_reported_by_name(cluster, library, ki
     assert [e["path"] for e in events(out, "lost")] == [str(poison)]
 
 
+@pytest.mark.slow
 def test_the_cli_reports_bad_files_as_the_in_process_path_does(library, tmp_path, run_cli):
     folder, songs, broken = library
     code, _, here = run_cli(

@@ -49,6 +49,7 @@ def from_one_csv(songs, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFram
     return catalogue_rows(path)
 
 
+@pytest.mark.slow
 def test_the_cli_imports_a_dataset_folder_as_the_one_csv(songs, from_one_csv, tmp_path, run_cli):
     _, parts, _ = songs
     target = tmp_path / "catalogue.sqlite"
@@ -60,6 +61,7 @@ def test_the_cli_imports_a_dataset_folder_as_the_one_csv(songs, from_one_csv, tm
     assert_same_rows(catalogue_rows(target), from_one_csv)
 
 
+@pytest.mark.slow
 def test_a_dataset_on_the_cluster_gives_the_same_catalogue(songs, from_one_csv, tmp_path):
     _, parts, _ = songs
     target = tmp_path / "catalogue.sqlite"

