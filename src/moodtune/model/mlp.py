@@ -23,6 +23,7 @@ __all__ = [
     "SEED_RECIPE",
     "MLPClassifier",
     "TrainConfig",
+    "lbfgs",
     "require_torch",
     "single_threaded",
 ]
@@ -103,6 +104,21 @@ def require_torch() -> Any:
     except ImportError:
         raise MissingExtraError("train", "torch") from None
     return torch
+
+
+def lbfgs(parameters: Any, max_iter: int) -> Any:
+    """torch's full-batch L-BFGS as every network of the project is trained: step 1, a strong
+    Wolfe line search, 20 past steps kept, stopping at ``max_iter`` iterations or when the
+    gradient (1e-6) or the change of the loss (1e-9) is negligible."""
+    return require_torch().optim.LBFGS(
+        parameters,
+        lr=1.0,
+        max_iter=max_iter,
+        history_size=20,
+        line_search_fn="strong_wolfe",
+        tolerance_grad=1e-6,
+        tolerance_change=1e-9,
+    )
 
 
 @contextmanager
@@ -254,15 +270,7 @@ class MLPClassifier:
         """
         torch = require_torch()
         round_size = LBFGS_ROUND if validation is not None else iterations
-        optimiser = torch.optim.LBFGS(
-            net.parameters(),
-            lr=1.0,
-            max_iter=round_size,
-            history_size=20,
-            line_search_fn="strong_wolfe",
-            tolerance_grad=1e-6,
-            tolerance_change=1e-9,
-        )
+        optimiser = lbfgs(net.parameters(), round_size)
         penalty = self.config.l2 / (2 * len(xt))
         weights = [p for name, p in net.named_parameters() if name.endswith("weight")]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from moodtune.model.mlp import require_torch
+from moodtune.model.mlp import lbfgs, require_torch
 
 __all__ = ["boosted_out_of_fold", "fit_network", "stack"]
 
@@ -44,15 +44,7 @@ def fit_network(
     net.add_module("fc1", torch.nn.Linear(x.shape[1], hidden))
     net.add_module("relu", torch.nn.ReLU())
     net.add_module("fc2", torch.nn.Linear(hidden, y.shape[1]))
-    optimiser = torch.optim.LBFGS(
-        net.parameters(),
-        lr=1.0,
-        max_iter=iterations,
-        history_size=20,
-        line_search_fn="strong_wolfe",
-        tolerance_grad=1e-6,
-        tolerance_change=1e-9,
-    )
+    optimiser = lbfgs(net.parameters(), iterations)
     penalty = l2 / (2 * len(x))
     weights = [p for name, p in net.named_parameters() if name.endswith("weight")]
 
