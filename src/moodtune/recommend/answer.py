@@ -95,8 +95,15 @@ class Answer:
         given_as = target.reading.source if target.reading is not None else target.given_as
         listed = [track_dict(item) for item in tracks]
         explanations = [
-            explain(data, mood=target.top, given_as=given_as, mode=mode, step=i, steps=len(listed))
-            for i, data in enumerate(listed, 1)
+            explain(
+                {**data, "reading_z": item.reading_z},
+                mood=target.top,
+                given_as=given_as,
+                mode=mode,
+                step=i,
+                steps=len(listed),
+            )
+            for i, (item, data) in enumerate(zip(tracks, listed, strict=True), 1)
         ]
         summary = summarise(listed, target.top, mode)
         for data, said in zip(listed, explanations, strict=True):

@@ -15,7 +15,14 @@ Examples
 'Dark and gentle: a first step from the sadness in your words toward happier music.'
 
 The words never contradict the chip the page shows (the track's top emotion) or its reading
-(valence and arousal learned from listeners, which the words use when the track has one):
+(valence and arousal learned from listeners, which the words use when the track has one;
+standardised against a typical track of the catalogue when the answer knows it, ``reading_z``,
+since the reading's own scale is narrow: most tracks lie within ±0.2 of it):
+
+>>> metal = {"reading": {"valence": 0.0, "arousal": 0.09}, "reading_z": (-1.1, 1.6),
+...          "close": False}
+>>> explain(metal, mood="anger", given_as="emotion", mode="match", step=1, steps=10)
+'Dark and energetic, like the angry mood you chose (a looser match).'
 
 >>> neutral = {"reading": {"valence": 0.1, "arousal": -0.4},
 ...            "probabilities": {"happiness": 0.3, "neutral": 0.6}}
@@ -27,6 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from moodtune.emotions import EMOTIONS
 from moodtune.recommend.modes import MODES
@@ -73,6 +82,10 @@ def _word(value: float, scale: tuple[tuple[float, str], ...]) -> str:
 #: The listeners' reading (−1..1) in words: below the first limit dark/gentle, and so on.
 _READING_VALENCE = ((-0.2, "dark"), (0.2, "warm"), (1.01, "bright"))
 _READING_AROUSAL = ((-0.2, "gentle"), (0.2, "steady"), (1.01, "energetic"))
+#: The same for the reading standardised against a typical track (z): the middle third of a
+#: normal spread (|z| < 0.43) is warm / steady.
+_Z_VALENCE = ((-0.43, "dark"), (0.43, "warm"), (np.inf, "bright"))
+_Z_AROUSAL = ((-0.43, "gentle"), (0.43, "steady"), (np.inf, "energetic"))
 
 
 def chip(track: Mapping[str, Any]) -> str | None:
@@ -87,7 +100,11 @@ def chip(track: Mapping[str, Any]) -> str | None:
 def feel(track: Mapping[str, Any]) -> str:
     """``"bright and energetic"`` from a track's reading (valence and arousal learned from
     listeners, the facts its emotions come from) or else its valence and energy (0..1);
-    from its most likely emotion (``"happy-sounding"``) when neither is known."""
+    from its most likely emotion (``"happy-sounding"``) when neither is known. The reading
+    standardised against a typical track (``reading_z``) goes first."""
+    z = track.get("reading_z")
+    if z is not None and len(z) == 2 and np.isfinite(z).all():
+        return f"{_word(z[0], _Z_VALENCE)} and {_word(z[1], _Z_AROUSAL)}"
     reading = track.get("reading")
     if isinstance(reading, Mapping) and reading.get("valence") is not None:
         valence, arousal = reading["valence"], reading.get("arousal", 0.0)

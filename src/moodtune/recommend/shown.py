@@ -11,7 +11,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +36,9 @@ class Recommendation:
     for (see :mod:`moodtune.recommend.matching`; in ``match`` mode, else None). ``chip`` is
     the emotion to name on the track: the most probable one its reading allows
     (:func:`moodtune.recommend.matching.chip`; never one whose region the reading lies
-    outside).
+    outside). ``reading_z`` is that reading standardised against a typical track of the
+    catalogue (z per axis; what the words of :func:`moodtune.recommend.explain.feel` and the
+    close flag go by; not part of :meth:`to_dict`).
     ``has_audio`` is True only when the track has a local audio file that exists (checked
     once per catalogue revision); ``audio_url`` is left None here, and the web layer fills it
     with its own URL for such tracks. ``remote_audio_url`` is the track's
@@ -59,10 +61,13 @@ class Recommendation:
     reading: tuple[float, float] | None = None
     close: bool | None = None
     chip: str | None = None
+    reading_z: tuple[float, float] | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields (a shallow copy; ``dataclasses.asdict`` deep-copies, slowly)."""
+        """JSON-ready fields but ``reading_z`` (a shallow copy; ``dataclasses.asdict``
+        deep-copies, slowly)."""
         data = {spec.name: getattr(self, spec.name) for spec in fields(self)}
+        del data["reading_z"]
         data["probabilities"] = dict(self.probabilities)
         return data
 
@@ -138,6 +143,7 @@ class TrackInfo:
     def recommendation(self, score: float, detail: str) -> Recommendation:
         valence, energy = self.arrays.valence[self.index], self.arrays.energy[self.index]
         reading = self.arrays.reading[self.index]
+        z = self.arrays.reading_z[self.index]
         return Recommendation(
             track_id=self.track_id,
             title=self.title,
@@ -158,6 +164,7 @@ class TrackInfo:
                 else None
             ),
             chip=self.chip,
+            reading_z=(float(z[0]), float(z[1])) if np.isfinite(z).all() else None,
         )
 
 
