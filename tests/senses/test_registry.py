@@ -111,3 +111,69 @@ def test_the_api_recommends_for_a_registered_sense(hum, tmp_path):
             assert gone.status_code == 422 and "hum" in gone.text
     finally:
         catalogue.close()
+
+
+def test_the_api_schema_follows_the_registry_whenever_it_changes(tmp_path):
+    """The bodies' schema has a field per sense registered now, not per sense registered when
+    the routes were imported: a sense removed is gone from it (a schema that kept it made a
+    schema-driven client's valid request fail with 422)."""
+    from moodtune.web import create_app
+
+    catalogue = small_catalogue(tmp_path)
+    try:
+        app = create_app(catalogue=catalogue, reader=QuickReader())
+
+        def fields() -> dict[str, set[str]]:
+            spec = app.openapi()
+            bodies = {
+                path: spec["paths"][path]["post"]["requestBody"]["content"]
+                for path in ("/api/emotion", "/api/recommend")
+            }
+            found = {
+                f"{path} {kind}": set(body[kind]["schema"].get("properties", {}))
+                for path, body in bodies.items()
+                for kind in ("multipart/form-data",)
+            }
+            for name in ("EmotionRequest", "RecommendRequest"):
+                found[name] = set(spec["components"]["schemas"][name]["properties"])
+            return found
+
+        assert all("hum" not in names for names in fields().values())
+        register(
+            SenseSpec(
+                name="hum",
+                field="hum",
+                kind="text",
+                help="A hummed tune.",
+                asking="a hum",
+                load=lambda **_: HumReader(),
+                sources=("hum",),
+            )
+        )
+        try:
+            assert all("hum" in names for names in fields().values()), fields()
+        finally:
+            unregister("hum")
+        assert all("hum" not in names for names in fields().values()), fields()
+    finally:
+        catalogue.close()
+
+
+def test_a_command_made_while_a_sense_was_registered_runs_once_it_is_gone(hum):
+    """The command line's options are made when its module is imported: one made while "hum"
+    was registered leaves it out of the inputs once it is gone (it was passed on as
+    ``hum=None`` and refused as an unknown input), and still refuses it by name if given."""
+    from moodtune.cli.senses import with_sense_options
+
+    seen: dict[str, object] = {}
+
+    def read(*, inputs: dict[str, object]) -> None:
+        seen.clear()
+        seen.update(inputs)
+
+    command = with_sense_options(read)
+    unregister("hum")
+    command(image=None, text="so tired", hum=None, sense=None)
+    assert seen == {"image": None, "text": "so tired"}
+    command(image=None, text=None, hum="mm", sense=None)
+    assert seen["hum"] == "mm"  # given: passed on, for the command to refuse by name

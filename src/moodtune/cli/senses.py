@@ -77,7 +77,11 @@ def with_sense_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
+        # the options are those of the senses registered when the command was made; a sense
+        # removed since is left out unless it was given (then it is refused by name)
+        now = {s.field for s in SENSES.values()}
         inputs = {s.field: kwargs.pop(s.field, None) for s in senses}
+        inputs = {k: v for k, v in inputs.items() if v is not None or k in now}
         inputs.update(sense_inputs(kwargs.pop("sense", None)))
         return command(**kwargs, inputs=inputs)
 

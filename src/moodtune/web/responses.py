@@ -10,6 +10,7 @@ components.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from moodtune.senses import revision
 from moodtune.web import replies, schemas
 
 __all__ = [
@@ -82,15 +84,32 @@ def form_body(form: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": form}}}}
 
 
+#: Per path, the ``openapi_extra`` of its POST route as the registry of senses is now: the
+#: bodies of ``/api/emotion`` and ``/api/recommend`` have a field per sense (added by their
+#: module).
+SENSED_BODIES: dict[str, Callable[[], dict[str, Any]]] = {}
+
+
 class MoodtuneAPI(FastAPI):
     """FastAPI whose OpenAPI components also hold the request models the routes read by hand
-    (:data:`schemas.JSON_BODIES`), each described by its own model."""
+    (:func:`schemas.json_bodies`), each described by its own model, and whose schema follows
+    the registry of senses: built again when a sense was registered or removed since (the
+    routes' bodies as :data:`SENSED_BODIES` gives them now, not as they were when the routes'
+    module was imported)."""
+
+    _senses_revision: int | None = None
 
     def openapi(self) -> dict[str, Any]:
-        if self.openapi_schema is None:
+        if self.openapi_schema is None or self._senses_revision != revision():
+            self._senses_revision = revision()
+            self.openapi_schema = None
             spec = super().openapi()
+            for path, body in SENSED_BODIES.items():
+                operation = spec.get("paths", {}).get(path, {}).get("post")
+                if operation is not None:
+                    operation.update(body())
             components = spec.setdefault("components", {}).setdefault("schemas", {})
-            for model in schemas.JSON_BODIES:
+            for model in schemas.json_bodies():
                 components[model.__name__] = schemas.body_schema(model, COMPONENTS + "{model}")
             self.openapi_schema = spec
         return self.openapi_schema

@@ -54,6 +54,7 @@ __all__ = [
     "body_schema",
     "emotion_form",
     "form_options",
+    "json_bodies",
     "recommend_request",
 ]
 
@@ -373,6 +374,12 @@ JSON_BODIES: tuple[type[BaseModel], ...] = (
     FeedbackRequest,
     PlayedRequest,
 )
+
+
+def json_bodies() -> tuple[type[BaseModel], ...]:
+    """:data:`JSON_BODIES` with the bodies that have a field per sense as the registry of
+    senses is now."""
+    return (recommend_request(), emotion_request(), *JSON_BODIES[2:])
 
 
 def body_schema(model: type[BaseModel], ref_template: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from moodtune.web.bodies import read_form, read_json, validate
 from moodtune.web.deps import Service, Work
 from moodtune.web.inputs import files_of, filled, form_schema
 from moodtune.web.journal import keep
-from moodtune.web.responses import FastJSONResponse, errors, json_body
+from moodtune.web.responses import SENSED_BODIES, FastJSONResponse, errors, json_body
 from moodtune.web.uploads import UploadError, media_type
 
 if TYPE_CHECKING:
@@ -65,11 +65,21 @@ async def health(service: Service) -> FastJSONResponse:
     return FastJSONResponse(health)
 
 
+def _emotion_body() -> dict[str, Any]:
+    """The bodies of /api/emotion in the OpenAPI schema, as the registry of senses is now."""
+    return json_body(schemas.emotion_request(), form=form_schema())
+
+
+def _recommend_body() -> dict[str, Any]:
+    """The bodies of /api/recommend in the OpenAPI schema, as the registry of senses is now."""
+    return json_body(schemas.recommend_request(), form=form_schema(TARGET_FIELDS))
+
+
 @router.post(
     "/emotion",
     response_model=replies.ReadingOut,
     responses=errors(400, 413, 415, 422, 503),
-    openapi_extra=json_body(schemas.EmotionRequest, form=form_schema()),
+    openapi_extra=_emotion_body(),
 )
 async def emotion(request: Request, work: Work) -> FastJSONResponse:
     """Read the emotion of a photo (multipart field `image`) and/or words (`text`), or of
@@ -89,7 +99,7 @@ async def emotion(request: Request, work: Work) -> FastJSONResponse:
     "/recommend",
     response_model=replies.RecommendOut,
     responses=errors(400, 413, 415, 422, 503),
-    openapi_extra=json_body(schemas.RecommendRequest, form=form_schema(TARGET_FIELDS)),
+    openapi_extra=_recommend_body(),
 )
 async def recommend(request: Request, work: Work) -> FastJSONResponse:
     """Music for a photo (multipart) or for an emotion, distribution or words (JSON).
@@ -152,3 +162,6 @@ async def _form_inputs(request: Request, model: type[M]) -> tuple[dict[str, Any]
     options = validate(model, filled(form))
     texts = {name: getattr(options, name, None) for name in text_fields()}
     return files | {name: value for name, value in texts.items() if value}, options
+
+
+SENSED_BODIES.update({"/api/emotion": _emotion_body, "/api/recommend": _recommend_body})
