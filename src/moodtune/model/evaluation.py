@@ -10,6 +10,7 @@ too).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -230,11 +231,14 @@ def cross_validate(
         lambda seed: fold_indices(y, folds=folds, seed=seed, groups=groups),
         progress,
     )
+    shared = _SharedFits()
     for seed, name, splits, tick in runs:
 
         def make(name: str = name, seed: int = seed) -> Estimator:
             if name == "mlp_reading":
-                return _combined(names, config, seed, reading)
+                return _combined(names, config, seed, reading, shared)
+            if name == "mlp":
+                return _Shared(replace(config, seed=seed), shared)
             return MODELS[name][1](names, config, seed)
 
         predicted = out_of_fold(make, x, y, splits, tick, out=np.empty(len(y), dtype=object))
@@ -282,7 +286,41 @@ def _artist_groups(table: TrackTable, folds: int) -> np.ndarray:
     return groups
 
 
-def _combined(names: Sequence[str], config: TrainConfig, seed: int, reading: Any) -> Estimator:
+class _SharedFits:
+    """The MLPs one CV has fitted, by config and training rows. ``mlp`` and ``mlp_reading``
+    train the same network on each fold (same config, seed and rows; the fit is
+    deterministic), so it is fitted once for both. Only the current repeat's are kept."""
+
+    def __init__(self) -> None:
+        self._fitted: dict[tuple[Any, ...], MLPClassifier] = {}
+
+    def fit(self, config: TrainConfig, features: np.ndarray, labels: Any) -> MLPClassifier:
+        x, y = np.ascontiguousarray(features), np.asarray(labels, dtype=str)
+        rows = hashlib.sha256(x.tobytes() + "\0".join(y).encode()).hexdigest()
+        key = (config, x.shape, x.dtype.str, rows)
+        if key not in self._fitted:
+            self._fitted = {k: v for k, v in self._fitted.items() if k[0].seed == config.seed}
+            self._fitted[key] = MLPClassifier(config).fit(x, y)
+        return self._fitted[key]
+
+
+class _Shared:
+    """``mlp``'s estimator: the MLP of ``config`` fitted through ``fits``."""
+
+    def __init__(self, config: TrainConfig, fits: _SharedFits) -> None:
+        self.config, self.fits = config, fits
+
+    def fit(self, features: np.ndarray, labels: np.ndarray) -> _Shared:
+        self.fitted_ = self.fits.fit(self.config, features, labels)
+        return self
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        return self.fitted_.predict(features)
+
+
+def _combined(
+    names: Sequence[str], config: TrainConfig, seed: int, reading: Any, fits: _SharedFits
+) -> Estimator:
     from moodtune.model.training import CombinedClassifier
 
     head = reading.reading_head(names) if reading is not None else None
@@ -295,7 +333,13 @@ def _combined(names: Sequence[str], config: TrainConfig, seed: int, reading: Any
     options = {}
     if head.combination is not None:
         options = {"kappa": head.combination.kappa, "tau": head.combination.tau}
-    return CombinedClassifier(replace(config, seed=seed), head, reading_columns=columns, **options)
+    return CombinedClassifier(
+        replace(config, seed=seed),
+        head,
+        reading_columns=columns,
+        fit_classifier=fits.fit,
+        **options,
+    )
 
 
 def _score(

@@ -3,7 +3,7 @@ combining it with the classifier's probabilities (the ``train`` extra)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -296,7 +296,9 @@ class CombinedClassifier:
 
     ``fit`` trains the classifier on all ``features`` and the combination's prototypes on the
     same rows; the reading reads the columns ``reading_columns`` of ``features`` (default:
-    all of them, in order).
+    all of them, in order). ``fit_classifier(config, features, labels)`` gives the fitted
+    classifier (default: a new :class:`MLPClassifier` fitted; a cross-validation passes one
+    that shares the fits of its ``mlp``).
     """
 
     def __init__(
@@ -307,16 +309,19 @@ class CombinedClassifier:
         reading_columns: Sequence[int] | None = None,
         kappa: float = KAPPA,
         tau: float = TAU,
+        fit_classifier: Callable[[TrainConfig, np.ndarray, Sequence[str]], MLPClassifier]
+        | None = None,
     ):
         self.config, self.head, self.kappa, self.tau = config, head, kappa, tau
         self.columns = list(reading_columns) if reading_columns is not None else None
+        self.fit_classifier = fit_classifier or (lambda c, x, y: MLPClassifier(c).fit(x, y))
 
     def _reading_input(self, features: np.ndarray) -> np.ndarray:
         x = np.asarray(features)
         return x if self.columns is None else x[:, self.columns]
 
     def fit(self, features: np.ndarray, labels: Sequence[str]) -> CombinedClassifier:
-        self.classifier_ = MLPClassifier(self.config).fit(features, labels)
+        self.classifier_ = self.fit_classifier(self.config, features, labels)
         self.labels = self.classifier_.labels or ()
         self.combination_ = fit_combination(
             self.head,
