@@ -35,11 +35,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config._moodtune_data = (folder, os.environ.get("XDG_DATA_HOME"))  # type: ignore[attr-defined]
     os.environ["XDG_DATA_HOME"] = folder
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        # numba writes librosa's JIT cache without a lock: two test processes compiling the
-        # same function at once can leave a cache that crashes later processes (SIGSEGV). Each
-        # test process (and the subprocesses it starts) compiles into a cache of its own.
-        os.environ["NUMBA_CACHE_DIR"] = os.path.join(folder, "numba-cache")
         _share_the_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    else:
+        # One JIT cache (librosa's numba functions) for the whole run, in this process's folder:
+        # the test processes of ``pytest -n`` and every subprocess they start inherit it. The
+        # first to compile holds moodtune's lock while the others wait, then they load what it
+        # wrote (audio.measure.warm_up): compiled once a run (about 17 s), not once per process.
+        os.environ["NUMBA_CACHE_DIR"] = os.path.join(folder, "numba-cache")
 
 
 #: The variables the native thread pools read (OpenMP: scikit-learn's boosting and torch;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -78,3 +80,29 @@ def test_silence_has_no_tempo_no_key_and_the_loudness_floor() -> None:
 
 def test_tempo_of_too_short_an_envelope_is_zero() -> None:
     assert measure.estimate_tempo(np.ones(20), 86.1) == (0.0, 0.0)
+
+
+def test_the_first_compile_holds_a_lock_that_other_processes_wait_for(tmp_path, monkeypatch):
+    """warm_up compiles holding jit_lock, in $NUMBA_CACHE_DIR, which no other process can take
+    meanwhile (numba writes its cache without a lock), and compiles once per process."""
+    import subprocess
+    import sys
+    import threading
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    where = measure.jit_lock().lock_file
+    assert Path(where).parent == tmp_path / "cache"
+    probe = f"import filelock; filelock.FileLock({where!r}).acquire(timeout=0)"
+    refused = []
+
+    def compiling(samples: np.ndarray, rate: int) -> None:
+        taken = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+        refused.append(taken.returncode != 0 and "Timeout" in taken.stderr)
+
+    monkeypatch.setattr(measure, "_warmed", threading.Event())
+    monkeypatch.setattr(measure, "_measure", compiling)
+    measure.warm_up()
+    measure.warm_up()
+    assert refused == [True]
+    free = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert free.returncode == 0, free.stderr  # released once compiled

@@ -15,8 +15,14 @@ and a minor key profile (the Krumhansl–Schmuckler algorithm; profiles in :data
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
+import threading
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +42,7 @@ __all__ = [
     "estimate_key",
     "estimate_tempo",
     "integrated_loudness",
+    "jit_lock",
     "k_weighting",
     "librosa_module",
     "mean_chroma",
@@ -121,7 +128,13 @@ def measure(samples: np.ndarray, rate: int) -> Measured:
 
     float32 samples are used as they are (no copy); channel-major memory (``samples.T``
     contiguous, as :func:`moodtune.audio.decode.decode` gives from FFmpeg) is the fastest.
+    The first call in a process runs :func:`warm_up`.
     """
+    warm_up()
+    return _measure(samples, rate)
+
+
+def _measure(samples: np.ndarray, rate: int) -> Measured:
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim == 1:
         samples = samples[:, None]
@@ -139,17 +152,38 @@ def measure(samples: np.ndarray, rate: int) -> Measured:
     )
 
 
-def warm_up() -> None:
-    """Measure two seconds of a tone once in this process, so that the analysis' JIT-compiled
-    parts (librosa's numba functions) are compiled and cached before worker processes start.
+_warmed = threading.Event()
 
-    numba writes its cache files beside librosa without a lock: on a fresh install, workers
-    compiling the same function at once can leave a cache that crashes (SIGSEGV) every later
-    process loading it. Called in the parent before a pool or cluster starts, the workers
-    only read a complete cache (a few ms once cached; about 15 s the very first time).
+
+def warm_up() -> None:
+    """Measure two seconds of a tone once in this process, under :func:`jit_lock`, so that
+    the analysis' JIT-compiled parts (librosa's numba functions) are compiled and cached.
+
+    numba writes its cache files without a lock: on a fresh install, processes compiling the
+    same function at once can leave a cache that crashes (SIGSEGV) every later process loading
+    it. Here the first process compiles while the others wait for the lock, then they load the
+    complete cache (a few ms once cached; about 15 s the very first time). :func:`measure`
+    runs it first; a pool or a cluster's parent runs it before its workers start.
     """
-    time = np.arange(2 * ANALYSIS_RATE, dtype=np.float32) / ANALYSIS_RATE
-    measure(0.5 * np.sin(2 * np.pi * 440.0 * time), ANALYSIS_RATE)
+    if _warmed.is_set():
+        return
+    with jit_lock():
+        time = np.arange(2 * ANALYSIS_RATE, dtype=np.float32) / ANALYSIS_RATE
+        _measure(0.5 * np.sin(2 * np.pi * 440.0 * time), ANALYSIS_RATE)
+    _warmed.set()
+
+
+def jit_lock() -> Any:
+    """The :class:`filelock.FileLock` (one process and thread at a time) around compiling into
+    numba's cache: in ``$NUMBA_CACHE_DIR`` when set, else (numba then caches beside librosa) in
+    the temporary folder, named after librosa's folder and the user."""
+    from filelock import FileLock
+
+    if folder := os.environ.get("NUMBA_CACHE_DIR", "").strip():
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return FileLock(Path(folder) / "moodtune-jit.lock")
+    where = hashlib.sha256(f"{librosa_module().__file__} {os.getuid()}".encode()).hexdigest()
+    return FileLock(Path(tempfile.gettempdir()) / f"moodtune-jit-{where[:16]}.lock")
 
 
 def resample(y: np.ndarray, rate: int, target: int) -> np.ndarray:
