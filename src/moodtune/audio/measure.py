@@ -128,10 +128,14 @@ def measure(samples: np.ndarray, rate: int) -> Measured:
 
     float32 samples are used as they are (no copy); channel-major memory (``samples.T``
     contiguous, as :func:`moodtune.audio.decode.decode` gives from FFmpeg) is the fastest.
-    The first call in a process runs :func:`warm_up`.
+    The first call in a process holds :func:`jit_lock` (see :func:`warm_up`).
     """
-    warm_up()
-    return _measure(samples, rate)
+    if _warmed.is_set():
+        return _measure(samples, rate)
+    with jit_lock():
+        measured = _measure(samples, rate)
+    _warmed.set()
+    return measured
 
 
 def _measure(samples: np.ndarray, rate: int) -> Measured:
@@ -162,15 +166,12 @@ def warm_up() -> None:
     numba writes its cache files without a lock: on a fresh install, processes compiling the
     same function at once can leave a cache that crashes (SIGSEGV) every later process loading
     it. Here the first process compiles while the others wait for the lock, then they load the
-    complete cache (a few ms once cached; about 15 s the very first time). :func:`measure`
-    runs it first; a pool or a cluster's parent runs it before its workers start.
+    complete cache (a few ms once cached; about 15 s the very first time). The first
+    :func:`measure` of a process does the same; a pool's parent runs this first.
     """
-    if _warmed.is_set():
-        return
-    with jit_lock():
+    if not _warmed.is_set():
         time = np.arange(2 * ANALYSIS_RATE, dtype=np.float32) / ANALYSIS_RATE
-        _measure(0.5 * np.sin(2 * np.pi * 440.0 * time), ANALYSIS_RATE)
-    _warmed.set()
+        measure(0.5 * np.sin(2 * np.pi * 440.0 * time), ANALYSIS_RATE)
 
 
 def jit_lock() -> Any:
