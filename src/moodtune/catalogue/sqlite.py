@@ -24,7 +24,8 @@ Examples
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,8 @@ class Catalogue(Store):
         self._model = model
         self._arrays: CatalogueArrays | None = None
         self._served: set[int] = set()  # the ``plays`` of the snapshots given (see _committed)
+        self._writing = 0  # nested :meth:`writing` blocks open
+        self._unread = False  # a commit inside them whose changes are not read again yet
 
     @classmethod
     def open(  # type: ignore[override]
@@ -238,11 +241,50 @@ class Catalogue(Store):
         its lock: read again, in the writer's thread, what the snapshots given so far need
         (the recent plays, the latest 👍/👎, the arrays) and the mask and taste of the
         feedback over the arrays, so that :meth:`snapshot_in_memory` answers at once after
-        it (a reader would otherwise read them itself, waiting for the writers)."""
+        it (a reader would otherwise read them itself, waiting for the writers). Inside
+        :meth:`writing`, once at its end instead."""
+        if self._writing:
+            self._unread = True
+            return
         for plays in sorted(self._served):
             taken = self.snapshot(plays)
             if taken.feedback is not None:
                 taken.feedback.for_arrays(taken.arrays)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Several writes in a row (the plays and 👍/👎 the web app has queued): each
+        commits on its own, but what the snapshots need of the changed file is read again
+        once, at the end (:meth:`_committed`), not after each; until then
+        :meth:`snapshot_in_memory` gives the catalogue as it was before the first
+        (:meth:`~moodtune.catalogue.store.Remembered.holding`). Other threads may use the
+        catalogue between the writes.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from moodtune.catalogue.builtin import open_catalogue
+        >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
+        ...     first = catalogue.tracks_by_rowid([1])[1].track_id
+        ...     before = catalogue.snapshot(100)
+        ...     with catalogue.writing():
+        ...         catalogue.add_feedback(first, liked=False)
+        ...         during = catalogue.snapshot_in_memory(100)
+        ...     after = catalogue.snapshot_in_memory(100)
+        >>> during.disliked.tolist(), after.disliked.tolist()
+        ([], [1])
+        """
+        with self._remembered.holding():
+            with self._lock:
+                self._writing += 1
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self._writing -= 1
+                    if not self._writing and self._unread:
+                        self._unread = False
+                        self._after_commit()
 
     # --- tracks ----------------------------------------------------------------------------
 
