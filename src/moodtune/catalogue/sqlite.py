@@ -73,8 +73,6 @@ class Catalogue(Store):
         self._model = model
         self._arrays: CatalogueArrays | None = None
         self._served: set[int] = set()  # the ``plays`` of the snapshots given (see _committed)
-        self._writing = 0  # nested :meth:`writing` blocks open
-        self._unread = False  # a commit inside them whose changes are not read again yet
 
     @classmethod
     def open(  # type: ignore[override]
@@ -241,11 +239,8 @@ class Catalogue(Store):
         its lock: read again, in the writer's thread, what the snapshots given so far need
         (the recent plays, the latest 👍/👎, the arrays) and the mask and taste of the
         feedback over the arrays, so that :meth:`snapshot_in_memory` answers at once after
-        it (a reader would otherwise read them itself, waiting for the writers). Inside
-        :meth:`writing`, once at its end instead."""
-        if self._writing:
-            self._unread = True
-            return
+        it (a reader would otherwise read them itself, waiting for the writers): after
+        :meth:`writing`, once for all its writes."""
         for plays in sorted(self._served):
             taken = self.snapshot(plays)
             if taken.feedback is not None:
@@ -253,12 +248,12 @@ class Catalogue(Store):
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """Several writes in a row (the plays and 👍/👎 the web app has queued): each
-        commits on its own, but what the snapshots need of the changed file is read again
-        once, at the end (:meth:`_committed`), not after each; until then
-        :meth:`snapshot_in_memory` gives the catalogue as it was before the first
-        (:meth:`~moodtune.catalogue.store.Remembered.holding`). Other threads may use the
-        catalogue between the writes.
+        """Several writes in a row (the plays and 👍/👎 the web app has queued) in one
+        transaction, holding the catalogue's lock: one commit, and what the snapshots need of
+        the changed file read again once, at the end (:meth:`_committed`); until then
+        :meth:`snapshot_in_memory` gives the catalogue as it was before. The first error of
+        a write rolls them all back, raised again at the end (a write refused because its
+        track is unknown writes nothing and is no error of the batch).
 
         Examples
         --------
@@ -269,22 +264,14 @@ class Catalogue(Store):
         ...     before = catalogue.snapshot(100)
         ...     with catalogue.writing():
         ...         catalogue.add_feedback(first, liked=False)
+        ...         catalogue.record_played(first)
         ...         during = catalogue.snapshot_in_memory(100)
         ...     after = catalogue.snapshot_in_memory(100)
-        >>> during.disliked.tolist(), after.disliked.tolist()
-        ([], [1])
+        >>> during.disliked.tolist(), after.disliked.tolist(), after.recent.tolist()
+        ([], [1], [1])
         """
-        with self._remembered.holding():
-            with self._lock:
-                self._writing += 1
-            try:
-                yield
-            finally:
-                with self._lock:
-                    self._writing -= 1
-                    if not self._writing and self._unread:
-                        self._unread = False
-                        self._after_commit()
+        with self.batch():
+            yield
 
     # --- tracks ----------------------------------------------------------------------------
 
@@ -336,6 +323,11 @@ class Catalogue(Store):
         """Store a like (``liked=True``) or dislike of a track; disliked tracks are not
         recommended again until liked."""
         queries.add_feedback(self, track_id, liked, context)
+
+    def give_feedback(self, track_id: str, liked: bool, context: dict | None = None) -> bool:
+        """:meth:`add_feedback` unless it is the track's latest verdict already; whether it
+        was stored (:func:`moodtune.catalogue.history.give_feedback`, in one statement)."""
+        return queries.add_feedback(self, track_id, liked, context, unless_same=True)
 
     def verdict(self, track_id: str) -> bool | None:
         """The latest 👍 (True) or 👎 (False) of ``track_id``, None when it has none."""

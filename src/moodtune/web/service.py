@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -238,16 +239,24 @@ class MoodService:
         same verdict twice in a row is stored once."""
         from moodtune.catalogue.history import give_feedback
 
-        if self.catalogue.track(track_id) is None:
-            raise NotFoundError(f"no track {track_id!r} in the catalogue")
-        with self._lock:
+        with self._lock, self._known(track_id):
             give_feedback(self.catalogue, track_id, liked, context or None)
 
     def played(self, track_id: str) -> None:
         """Record that a catalogue track was played (listening history)."""
-        if self.catalogue.track(track_id) is None:
-            raise NotFoundError(f"no track {track_id!r} in the catalogue")
-        self.catalogue.record_played(track_id)
+        with self._known(track_id):
+            self.catalogue.record_played(track_id)
+
+    @contextmanager
+    def _known(self, track_id: str) -> Iterator[None]:
+        """A write of ``track_id``'s, whose refusal is a :class:`NotFoundError` when the
+        catalogue has no such track (looked up then only: the write finds the track itself)."""
+        try:
+            yield
+        except MoodtuneError:
+            if self.catalogue.track(track_id) is None:
+                raise NotFoundError(f"no track {track_id!r} in the catalogue") from None
+            raise
 
     def catch_up(self) -> None:
         """Read what the recommender needs of the catalogue as it is now (recent plays,
@@ -367,9 +376,17 @@ class Writes(Batcher):
         self.service = service
 
     def _run_all(self, batch: list) -> list[tuple[bool, Any]]:
+        """Every write of ``batch`` (in one transaction of the catalogue's, when it has
+        ``writing``: if that fails, every write of the batch fails with its error)."""
         writing = getattr(self.service.catalogue, "writing", None)
-        with writing() if writing is not None else nullcontext():
-            outcomes = super()._run_all(batch)
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with writing() if writing is not None else nullcontext():
+                outcomes = super()._run_all(batch)
+        except Exception as error:  # rolled back: none of them was written
+            outcomes = [(False, error if done else value) for done, value in outcomes] or [
+                (False, error)
+            ] * len(batch)
         try:
             self.service.catch_up()
         except Exception as error:  # written: the next recommendation reads it again

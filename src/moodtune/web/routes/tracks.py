@@ -119,4 +119,3 @@ async def feedback(request: Request, service: Service) -> FastJSONResponse:
     return FastJSONResponse(
         {"stored": True, "track_id": body.track_id, "liked": body.liked}, status_code=201
     )
-
