@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from moodtune.errors import MoodtuneError
 from moodtune.recommend.target import ResolvedTarget as Target
 from moodtune.senses import Senses
 from moodtune.senses.holder import UnavailableError
-from moodtune.web.batches import Batcher
+from moodtune.web.writes import Writes
 
 if TYPE_CHECKING:
     from moodtune.catalogue.protocol import ServedCatalogue
@@ -31,18 +31,13 @@ if TYPE_CHECKING:
     from moodtune.senses import Sense
 
 __all__ = [
-    "WRITE_QUEUE",
     "MoodService",
     "NotFoundError",
     "Target",
     "UnavailableError",
-    "Writes",
 ]
 
 log = logging.getLogger("moodtune.web")
-
-#: Plays and 👍/👎 waiting for the thread that writes them, at most (then 503, Retry-After).
-WRITE_QUEUE = 1024
 
 
 class NotFoundError(MoodtuneError):
@@ -79,11 +74,12 @@ class MoodService:
     _health: tuple[int, dict[str, Any]] | None = field(default=None, repr=False)
     _capped: dict[int | None, MusicRecommender] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    #: The queue of plays and 👍/👎 (:class:`Writes`), written by one thread of its own.
+    #: The plays and 👍/👎 (:meth:`played`, :meth:`feedback`) of the requests, written by
+    #: one thread of its own, a batch per transaction (:class:`~moodtune.web.writes.Writes`).
     writes: Writes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.writes = Writes(self)
+        self.writes = Writes(getattr(self.catalogue, "writing", None), self.catch_up)
         if self.senses is None:
             problems = {"image": self.reader_problem, "words": self.words_problem}
             if self.reader is None:
@@ -148,7 +144,9 @@ class MoodService:
         return service
 
     def close(self) -> None:
-        """Close the catalogue if this service opened it."""
+        """Stop the writer thread (after the writes queued); close the catalogue if this
+        service opened it."""
+        self.writes.close()
         if self.owns_catalogue and hasattr(self.catalogue, "close"):
             self.catalogue.close()
 
@@ -346,49 +344,3 @@ class MoodService:
         }
         self._health = (revision, health)
         return dict(health)
-
-
-class Writes(Batcher):
-    """The plays and 👍/👎 of every request, written one after another by one thread of its
-    own, a batch at a time (issue 22): one thread instead of one per request fighting for
-    the catalogue's lock and the GIL, and what the recommendations need of the changed
-    catalogue read again once per batch (``Catalogue.writing``,
-    :meth:`MoodService.catch_up`), not after each write. A write is answered after its
-    batch has been read again, so the recommendations asked after it follow it.
-
-    Examples
-    --------
-    >>> import asyncio
-    >>> from moodtune.audio.builtin import builtin_catalogue
-    >>> from moodtune.catalogue.memory import MemoryCatalogue
-    >>> from moodtune.recommend.recommender import MusicRecommender
-    >>> table, audio_paths, _ = builtin_catalogue()
-    >>> catalogue = MemoryCatalogue.of(table, audio_paths=audio_paths)
-    >>> service = MoodService(catalogue, MusicRecommender(catalogue))
-    >>> first = str(table.frame["track_id"].iloc[0])
-    >>> asyncio.run(service.writes.run(service.feedback, first, False, None))
-    >>> catalogue.verdict(first)
-    False
-    """
-
-    def __init__(self, service: MoodService, capacity: int = WRITE_QUEUE) -> None:
-        super().__init__(capacity, "plays and 👍/👎")
-        self.service = service
-
-    def _run_all(self, batch: list) -> list[tuple[bool, Any]]:
-        """Every write of ``batch`` (in one transaction of the catalogue's, when it has
-        ``writing``: if that fails, every write of the batch fails with its error)."""
-        writing = getattr(self.service.catalogue, "writing", None)
-        outcomes: list[tuple[bool, Any]] = []
-        try:
-            with writing() if writing is not None else nullcontext():
-                outcomes = super()._run_all(batch)
-        except Exception as error:  # rolled back: none of them was written
-            outcomes = [(False, error if done else value) for done, value in outcomes] or [
-                (False, error)
-            ] * len(batch)
-        try:
-            self.service.catch_up()
-        except Exception as error:  # written: the next recommendation reads it again
-            log.warning("could not read the catalogue again after writing: %s", error)
-        return outcomes
