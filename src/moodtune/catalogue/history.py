@@ -176,7 +176,11 @@ def give_feedback(
     """Store a like or dislike of ``track_id`` unless it is already the track's latest
     verdict (liking a track twice makes one entry); whether it was stored. Callers that may
     run at once for one catalogue serialise the calls (the web service holds a lock). Any
-    :class:`~moodtune.catalogue.protocol.ListeningLog` will do (not only SQLite's)."""
+    :class:`~moodtune.catalogue.protocol.ListeningLog` will do (not only SQLite's); one
+    with a ``give_feedback`` method of its own (SQLite's: one statement) does it."""
+    once = getattr(catalogue, "give_feedback", None)
+    if once is not None:
+        return bool(once(track_id, liked, context))
     latest = catalogue.verdict(track_id)
     if latest is not None and latest == bool(liked):
         return False

@@ -153,10 +153,18 @@ def audio_path(store: Store, track_id: str) -> Path | None:
 
 
 def record_played(store: Store, track_id: str) -> None:
-    """Add a play of ``track_id`` to the listening history."""
-    rowid = store.rowid(track_id)
+    """Add a play of ``track_id`` to the listening history (one statement: the track's row
+    id is looked up by it); :class:`MoodtuneError` when there is no such track."""
     with store.transaction() as connection:
-        connection.execute("INSERT INTO history (track) VALUES (?)", (rowid,))
+        added = connection.execute(
+            "INSERT INTO history (track) SELECT rowid FROM tracks WHERE id = ?", (str(track_id),)
+        ).rowcount
+    if not added:  # nothing written (raised outside: no error of a batch, Store.batch)
+        raise _no_track(store, track_id)
+
+
+def _no_track(store: Store, track_id: str) -> MoodtuneError:
+    return MoodtuneError(f"no track with id {track_id!r} in the catalogue {store.path}")
 
 
 def recent_rowids(store: Store, plays: int) -> np.ndarray:
@@ -170,18 +178,42 @@ def recent_rowids(store: Store, plays: int) -> np.ndarray:
     return _read_only(np.array([row["track"] for row in rows], dtype=np.int64))
 
 
-def add_feedback(store: Store, track_id: str, liked: bool, context: dict | None = None) -> None:
-    """Store a like (``liked=True``) or dislike of a track."""
-    rowid = store.rowid(track_id)
+#: A 👍/👎 of the track whose id is the third parameter; with :data:`_UNLESS_SAME`, only when
+#: the track's latest one is not the same (the fourth parameter).
+_ADD_FEEDBACK = (
+    "INSERT INTO feedback (track, liked, context) SELECT t.rowid, ?, ? FROM tracks t WHERE t.id = ?"
+)
+_KNOWN = "SELECT 1 FROM tracks WHERE id = ?"
+_UNLESS_SAME = (
+    " AND COALESCE((SELECT f.liked FROM feedback f WHERE f.track = t.rowid "
+    "ORDER BY f.id DESC LIMIT 1), -1) != ?"
+)
+
+
+def add_feedback(
+    store: Store,
+    track_id: str,
+    liked: bool,
+    context: dict | None = None,
+    *,
+    unless_same: bool = False,
+) -> bool:
+    """Store a like (``liked=True``) or dislike of a track; with ``unless_same``, only when
+    it is not the track's latest verdict already. Whether it was stored; one statement
+    (the track's row id and latest verdict are looked up by it); :class:`MoodtuneError`
+    when there is no such track."""
     try:
         encoded = None if context is None else json.dumps(context, sort_keys=True)
     except (TypeError, ValueError) as error:
         raise MoodtuneError(f"feedback context must be JSON data: {error}") from None
+    parameters: tuple = (int(bool(liked)), encoded, str(track_id))
+    query = _ADD_FEEDBACK + (_UNLESS_SAME if unless_same else "")
     with store.transaction() as connection:
-        connection.execute(
-            "INSERT INTO feedback (track, liked, context) VALUES (?, ?, ?)",
-            (rowid, int(bool(liked)), encoded),
-        )
+        stored = connection.execute(query, parameters + parameters[:1] * unless_same).rowcount
+        known = stored or connection.execute(_KNOWN, (str(track_id),)).fetchone() is not None
+    if not known:  # nothing written (raised outside: no error of a batch, Store.batch)
+        raise _no_track(store, track_id)
+    return bool(stored)
 
 
 def verdict(store: Store, track_id: str) -> bool | None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,7 @@ from moodtune.errors import MoodtuneError
 from moodtune.recommend.target import ResolvedTarget as Target
 from moodtune.senses import Senses
 from moodtune.senses.holder import UnavailableError
+from moodtune.web.writes import Writes
 
 if TYPE_CHECKING:
     from moodtune.catalogue.protocol import ServedCatalogue
@@ -71,8 +74,12 @@ class MoodService:
     _health: tuple[int, dict[str, Any]] | None = field(default=None, repr=False)
     _capped: dict[int | None, MusicRecommender] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: The plays and 👍/👎 (:meth:`played`, :meth:`feedback`) of the requests, written by
+    #: one thread of its own, a batch per transaction (:class:`~moodtune.web.writes.Writes`).
+    writes: Writes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.writes = Writes(getattr(self.catalogue, "writing", None), self.catch_up)
         if self.senses is None:
             problems = {"image": self.reader_problem, "words": self.words_problem}
             if self.reader is None:
@@ -137,7 +144,9 @@ class MoodService:
         return service
 
     def close(self) -> None:
-        """Close the catalogue if this service opened it."""
+        """Stop the writer thread (after the writes queued); close the catalogue if this
+        service opened it."""
+        self.writes.close()
         if self.owns_catalogue and hasattr(self.catalogue, "close"):
             self.catalogue.close()
 
@@ -228,16 +237,32 @@ class MoodService:
         same verdict twice in a row is stored once."""
         from moodtune.catalogue.history import give_feedback
 
-        if self.catalogue.track(track_id) is None:
-            raise NotFoundError(f"no track {track_id!r} in the catalogue")
-        with self._lock:
+        with self._lock, self._known(track_id):
             give_feedback(self.catalogue, track_id, liked, context or None)
 
     def played(self, track_id: str) -> None:
         """Record that a catalogue track was played (listening history)."""
-        if self.catalogue.track(track_id) is None:
-            raise NotFoundError(f"no track {track_id!r} in the catalogue")
-        self.catalogue.record_played(track_id)
+        with self._known(track_id):
+            self.catalogue.record_played(track_id)
+
+    @contextmanager
+    def _known(self, track_id: str) -> Iterator[None]:
+        """A write of ``track_id``'s, whose refusal is a :class:`NotFoundError` when the
+        catalogue has no such track (looked up then only: the write finds the track itself)."""
+        try:
+            yield
+        except MoodtuneError:
+            if self.catalogue.track(track_id) is None:
+                raise NotFoundError(f"no track {track_id!r} in the catalogue") from None
+            raise
+
+    def catch_up(self) -> None:
+        """Read what the recommender needs of the catalogue as it is now (recent plays,
+        👍/👎), so that the recommendations asked next are answered from memory."""
+        recommender = self.recommender
+        snapshot = getattr(getattr(recommender, "catalogue", None), "snapshot", None)
+        if snapshot is not None:
+            snapshot(getattr(recommender, "exclude_recent", 0))
 
     # --- history ---------------------------------------------------------------------------
 

@@ -8,8 +8,7 @@ listener's history or feedback (cross-site request forgery).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
@@ -19,9 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from moodtune.web import replies, schemas
 from moodtune.web.audio import Fetched
 from moodtune.web.bodies import check_range, read_json
-from moodtune.web.deps import Audio, Service, remember_history
+from moodtune.web.deps import Audio, Service
 from moodtune.web.responses import FastJSONResponse, errors, json_body
-from moodtune.web.service import MoodService
 
 __all__ = ["AUDIO_TYPES", "TrackId", "router"]
 
@@ -103,7 +101,7 @@ async def played(request: Request, track_id: TrackId, service: Service) -> None:
     another website cannot record plays from the listener's browser.
     """
     await read_json(request, schemas.PlayedRequest, require_type=True)
-    await run_in_threadpool(_then_remember, service, service.played, track_id)
+    await service.writes.run(service.played, track_id)
 
 
 @router.post(
@@ -117,17 +115,7 @@ async def feedback(request: Request, service: Service) -> FastJSONResponse:
     """Store a 👍 or 👎 for a track, with the mood it was recommended for."""
     body = await read_json(request, schemas.FeedbackRequest, require_type=True)
     context = body.context.model_dump(exclude_none=True) if body.context else None
-    await run_in_threadpool(
-        _then_remember, service, service.feedback, body.track_id, body.liked, context
-    )
+    await service.writes.run(service.feedback, body.track_id, body.liked, context)
     return FastJSONResponse(
         {"stored": True, "track_id": body.track_id, "liked": body.liked}, status_code=201
     )
-
-
-def _then_remember(service: MoodService, write: Callable[..., None], *args: Any) -> None:
-    """``write(*args)``, then read what the next recommendation needs of the changed catalogue
-    (recent plays, 👍/👎) in this same worker thread, so that recommendations asked after a
-    play or a 👍 are answered from memory on the event loop, not each in a worker thread."""
-    write(*args)
-    remember_history(service)
