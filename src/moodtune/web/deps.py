@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from moodtune.reading import EmotionReading
     from moodtune.recommend.answer import Answer
 
-__all__ = ["Audio", "Service", "Work", "Workshop", "remember_history", "start", "warm_emotions"]
+__all__ = ["Audio", "Service", "Work", "Workshop", "start", "warm_emotions"]
 
 #: Threads that read images at once: decoding runs in parallel, inference one at a time.
 READ_THREADS = 2
@@ -156,14 +156,6 @@ class Workshop:
             gate = self.cheap if target.given_as == "emotion" else self.recommend_gate
             answer = await gate.run(self.service.recommend, target, k, mode, artist_cap)
         return answer
-
-
-def remember_history(service: MoodService) -> None:
-    """Read what the recommender needs of the catalogue as it is now (recent plays, 👍/👎)."""
-    recommender = service.recommender
-    snapshot = getattr(getattr(recommender, "catalogue", None), "snapshot", None)
-    if snapshot is not None:
-        snapshot(getattr(recommender, "exclude_recent", 0))
 
 
 def warm_emotions(service: MoodService, k: int = WARM_K) -> None:
