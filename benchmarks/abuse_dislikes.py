@@ -4,12 +4,15 @@ Run by ``bench_abuse.py`` (phase ``dislikes``) with ``PYTHONPATH`` set to the ve
 ``src``, on a copy of the benchmark catalogue; prints one JSON line. Dislike rows are added
 in steps (0, 1,000, 3,000, 100,000 rows, each for a track drawn at random with repetition,
 seeded, as a listener who turns tracks down again and again would), straight into the
-``feedback`` table (as ``catalog``'s own connection would write them). At each step a fresh
-``MusicRecommender`` (seeded) answers every named emotion in ``match`` and ``uplift`` (k=10)
-once to warm its caches, then ``--rounds`` more times; the median time of one answer is
-reported per mode, with the tracks the step leaves eligible.
+``feedback`` table (as ``catalog``'s own connection would write them), each step in a copy
+of its own. For each step a fresh ``MusicRecommender`` (seeded) answers every named emotion in
+``match`` and ``uplift`` (k=10) once to warm its caches; then ``--rounds`` rounds each ask
+every step in turn, so that a shared machine slowing down for a while slows every step alike
+(the steps timed one after another gave ratios from 1.1 to 2.0x for the same code). The
+median time of one answer is reported per step and mode, with the tracks the step leaves
+eligible.
 
-Usage: ``PYTHONPATH=src python benchmarks/abuse_dislikes.py CATALOGUE [--rounds N]``
+Usage: ``PYTHONPATH=src python benchmarks/abuse_dislikes.py CATALOGUE [--rounds N]`` (20)
 """
 
 from __future__ import annotations
@@ -37,31 +40,41 @@ def add_dislikes(path: Path, rowids: np.ndarray) -> None:
         )
 
 
-def time_answers(path: Path, rounds: int) -> dict[str, float]:
+def time_answers(paths: dict[str, Path], rounds: int) -> dict[str, dict[str, float]]:
+    """The median time (ms) of one answer per step and mode, the steps asked in turn."""
+    from contextlib import ExitStack
+
     from moodtune.catalogue.sqlite import Catalogue
     from moodtune.recommend.recommender import MusicRecommender
 
-    with Catalogue.open(path, fill_builtin=False) as catalogue:
-        recommender = MusicRecommender(catalogue, seed=3)
-        figures: dict[str, float] = {}
+    with ExitStack() as stack:
+        catalogues = {s: stack.enter_context(Catalogue.open(p)) for s, p in paths.items()}
+        recommenders = {s: MusicRecommender(c, seed=3) for s, c in catalogues.items()}
+        times: dict[tuple[str, str], list[float]] = {}
         for mode in ("match", "uplift"):
-            for emotion in EMOTIONS:  # warm: arrays, track data, rankings, the feedback read
-                recommender.recommend(emotion, k=10, mode=mode)
-            times = []
-            for _ in range(rounds):
+            for recommender in recommenders.values():  # warm: arrays, rankings, the feedback
                 for emotion in EMOTIONS:
-                    started = time.perf_counter()
                     recommender.recommend(emotion, k=10, mode=mode)
-                    times.append(time.perf_counter() - started)
-            figures[mode] = statistics.median(times) * 1000
-        figures["disliked tracks"] = int(catalogue.disliked_rowids().size)
-    return figures
+            for _ in range(rounds):
+                for step, recommender in recommenders.items():
+                    for emotion in EMOTIONS:
+                        started = time.perf_counter()
+                        recommender.recommend(emotion, k=10, mode=mode)
+                        elapsed = time.perf_counter() - started
+                        times.setdefault((step, mode), []).append(elapsed)
+        return {
+            step: {
+                mode: statistics.median(times[step, mode]) * 1000 for mode in ("match", "uplift")
+            }
+            | {"disliked tracks": int(catalogues[step].disliked_rowids().size)}
+            for step in paths
+        }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("catalogue", type=Path)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=20)
     options = parser.parse_args()
     rng = np.random.default_rng(22)
     with tempfile.TemporaryDirectory(prefix="moodtune-dislikes-") as scratch:
@@ -69,11 +82,13 @@ def main() -> None:
         shutil.copy(options.catalogue, path)
         with sqlite3.connect(path) as connection:
             rowids = np.array([r for (r,) in connection.execute("SELECT rowid FROM tracks")])
-        results, added = {}, 0
+        paths, added = {}, 0
         for step in STEPS:
             add_dislikes(path, rng.choice(rowids, size=step - added))
             added = step
-            results[str(step)] = time_answers(path, options.rounds)
+            paths[str(step)] = Path(scratch) / f"catalogue-{step}.sqlite"
+            shutil.copy(path, paths[str(step)])
+        results = time_answers(paths, options.rounds)
     print(json.dumps(results))
 
 
