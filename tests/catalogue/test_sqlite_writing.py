@@ -1,4 +1,4 @@
-"""Several writes in one transaction (``Catalogue.writing``, ``Store.batch``: what the web
+"""Several writes in one transaction (``Store.batch``: what the web
 app's writer thread does with the plays and 👍/👎 queued, issue 22), and a 👍/👎 stored in
 one statement (``Catalogue.give_feedback``)."""
 
@@ -35,7 +35,7 @@ def test_the_writes_of_a_batch_are_committed_and_read_again_together(path):
     with Catalogue.open(path) as catalogue:
         first, second = _ids(catalogue, 2)
         before = catalogue.snapshot(10)
-        with catalogue.writing():
+        with catalogue.batch():
             catalogue.add_feedback(first, liked=False)
             catalogue.record_played(second)
             assert _rows(path, "feedback") == 0 and _rows(path, "history") == 0
@@ -50,7 +50,7 @@ def test_the_writes_of_a_batch_are_committed_and_read_again_together(path):
 def test_an_unknown_track_is_refused_alone(path):
     with Catalogue.open(path) as catalogue:
         (first,) = _ids(catalogue, 1)
-        with catalogue.writing():
+        with catalogue.batch():
             with pytest.raises(MoodtuneError, match="no track with id 'nope'"):
                 catalogue.record_played("nope")
             with pytest.raises(MoodtuneError, match="no track with id 'nope'"):
@@ -64,7 +64,7 @@ def test_an_error_in_a_write_rolls_the_batch_back(path):
         first, second = _ids(catalogue, 2)
         catalogue.snapshot(10)
         refused = pytest.raises(sqlite3.OperationalError, match="no such table")
-        with refused, catalogue.writing():
+        with refused, catalogue.batch():
             catalogue.record_played(first)
             with pytest.raises(sqlite3.OperationalError), catalogue.transaction() as connection:
                 connection.execute("INSERT INTO absent VALUES (1)")
@@ -79,7 +79,7 @@ def test_an_error_in_a_write_rolls_the_batch_back(path):
 def test_the_same_verdict_twice_is_stored_once(path):
     with Catalogue.open(path) as catalogue:
         first, second = _ids(catalogue, 2)
-        with catalogue.writing():  # the second sees the first, not yet committed
+        with catalogue.batch():  # the second sees the first, not yet committed
             assert give_feedback(catalogue, first, False, {"emotion": "sadness"})
             assert not give_feedback(catalogue, first, False, None)
         assert not catalogue.give_feedback(first, False)

@@ -24,8 +24,7 @@ Examples
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -240,38 +239,11 @@ class Catalogue(Store):
         (the recent plays, the latest 👍/👎, the arrays) and the mask and taste of the
         feedback over the arrays, so that :meth:`snapshot_in_memory` answers at once after
         it (a reader would otherwise read them itself, waiting for the writers): after
-        :meth:`writing`, once for all its writes."""
+        :meth:`~moodtune.catalogue.store.Store.batch`, once for all its writes."""
         for plays in sorted(self._served):
             taken = self.snapshot(plays)
             if taken.feedback is not None:
                 taken.feedback.for_arrays(taken.arrays)
-
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        """Several writes in a row (the plays and 👍/👎 the web app has queued) in one
-        transaction, holding the catalogue's lock: one commit, and what the snapshots need of
-        the changed file read again once, at the end (:meth:`_committed`); until then
-        :meth:`snapshot_in_memory` gives the catalogue as it was before. The first error of
-        a write rolls them all back, raised again at the end (a write refused because its
-        track is unknown writes nothing and is no error of the batch).
-
-        Examples
-        --------
-        >>> import tempfile, pathlib
-        >>> from moodtune.catalogue.builtin import open_catalogue
-        >>> with open_catalogue(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as catalogue:
-        ...     first = catalogue.tracks_by_rowid([1])[1].track_id
-        ...     before = catalogue.snapshot(100)
-        ...     with catalogue.writing():
-        ...         catalogue.add_feedback(first, liked=False)
-        ...         catalogue.record_played(first)
-        ...         during = catalogue.snapshot_in_memory(100)
-        ...     after = catalogue.snapshot_in_memory(100)
-        >>> during.disliked.tolist(), after.disliked.tolist(), after.recent.tolist()
-        ([], [1], [1])
-        """
-        with self.batch():
-            yield
 
     # --- tracks ----------------------------------------------------------------------------
 

@@ -226,7 +226,23 @@ class Store:
     def batch(self) -> Iterator[None]:
         """Every :meth:`transaction` of this thread inside it is part of one transaction,
         committed at its end (one commit, one :meth:`_committed`), holding the lock; the
-        first error in one of them rolls all back, raised again at the end."""
+        first error in one of them rolls all back, raised again at the end (a write refused
+        before its transaction, such as a 👍 of an unknown track, is no error of the batch).
+        The web app writes its queued plays and 👍/👎 so (``moodtune.web.writes``); until
+        the end, readers get the catalogue as last committed (:meth:`recall`).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> with Store.open(pathlib.Path(tempfile.mkdtemp()) / "c.sqlite") as store:
+        ...     with store.batch():
+        ...         for key in ("a", "b"):
+        ...             with store.transaction() as connection:
+        ...                 store.set_meta(connection, key, key.upper())
+        ...         inside = store._connection.in_transaction  # not committed yet
+        ...     store.meta("a"), store.meta("b"), inside, store._connection.in_transaction
+        ('A', 'B', True, False)
+        """
         with self.transaction():
             self._failed = []
             try:

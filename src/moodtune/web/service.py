@@ -79,7 +79,7 @@ class MoodService:
     writes: Writes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.writes = Writes(getattr(self.catalogue, "writing", None), self.catch_up)
+        self.writes = Writes(getattr(self.catalogue, "batch", None), self.catch_up)
         if self.senses is None:
             problems = {"image": self.reader_problem, "words": self.words_problem}
             if self.reader is None:

@@ -7,7 +7,7 @@ latest 👍/👎, their mask and taste) before letting the next writer in; every
 gives the GIL up, and taking it back from the event loop and dozens of other threads cost
 about a millisecond each time. :class:`Writes` hands every write to one thread: it takes all
 the writes waiting when it wakes, runs them in one transaction of the catalogue's
-(``Catalogue.writing``: one commit, one reading again of what changed, for the whole batch),
+(``Store.batch``: one commit, one reading again of what changed, for the whole batch),
 then wakes each request on its own event loop. A write is answered once its batch is
 committed and read again, so the recommendations asked after it follow it.
 
@@ -50,7 +50,7 @@ _Item = tuple[Callable[..., Any], tuple, asyncio.AbstractEventLoop, asyncio.Futu
 class Writes:
     """A queue of writes run by one thread of its own, a batch at a time (see the module).
 
-    ``writing`` gives the context a batch runs in (``Catalogue.writing``: one transaction;
+    ``writing`` gives the context a batch runs in (``Store.batch``: one transaction;
     when it fails, every write of the batch fails with its error); ``after`` is called after
     each batch (the service reads what the recommendations need of the changed catalogue);
     at most ``capacity`` writes wait (then :class:`~moodtune.web.limits.Overloaded`).
