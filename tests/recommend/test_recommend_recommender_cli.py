@@ -1,4 +1,7 @@
-"""``moodtune catalog ...`` and ``moodtune recommend``, run as a user runs them (a subprocess)."""
+"""``moodtune catalog ...`` and ``moodtune recommend`` as a user runs them: the catalogue is
+made by a real ``python -m moodtune`` subprocess, as is the 80-column table; the other commands
+go through the same entry point in this process (``run_main``), without a second of imports
+each."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from moodtune.recommend.modes import K_MAX
 from moodtune.recommend.recommender import MusicRecommender
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "moodtune", *args],
         capture_output=True,
@@ -31,24 +34,30 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def moods_catalogue(tmp_path_factory: pytest.TempPathFactory, datasets: Path) -> Path:
     path = tmp_path_factory.mktemp("cli") / "moods.sqlite"
     table = datasets / "data_moods" / "data_moods.csv"
-    first = run("catalog", "import", str(table), "--catalogue", str(path), "--no-builtin")
+    first = run_process("catalog", "import", str(table), "--catalogue", str(path), "--no-builtin")
     assert first.returncode == 0, first.stderr
     assert "686 added" in first.stderr
     return path
 
 
-def test_import_twice_reports_no_change(moods_catalogue: Path, datasets: Path):
+@pytest.fixture
+def run(run_main):
+    """``moodtune ARGS`` in this process, giving a CliRun."""
+    return run_main
+
+
+def test_import_twice_reports_no_change(moods_catalogue: Path, datasets: Path, run):
     table = datasets / "data_moods" / "data_moods.csv"
     again = run("catalog", "import", str(table), "--catalogue", str(moods_catalogue), "--json")
-    assert again.returncode == 0, again.stderr
+    assert again.exit_code == 0, again.stderr
     report = json.loads(again.stdout)
     assert (report["added"], report["updated"], report["unchanged"]) == (0, 0, 686)
     assert report["changed"] is False
 
 
-def test_stats(moods_catalogue: Path):
+def test_stats(moods_catalogue: Path, run):
     shown = run("catalog", "stats", "--catalogue", str(moods_catalogue), "--json")
-    assert shown.returncode == 0, shown.stderr
+    assert shown.exit_code == 0, shown.stderr
     stats = json.loads(shown.stdout)
     assert stats["tracks"] == 686 and sum(stats["by_emotion"].values()) == 686
     assert stats["coverage"]["mode"]["tracks"] == 0  # data_moods has no mode column
@@ -56,7 +65,7 @@ def test_stats(moods_catalogue: Path):
     assert "tracks per top emotion" in table.stdout and "feature coverage" in table.stdout
 
 
-def test_recommend_json_is_reproducible_with_a_seed(moods_catalogue: Path):
+def test_recommend_json_is_reproducible_with_a_seed(moods_catalogue: Path, run):
     args = (
         "recommend",
         "--emotion",
@@ -72,7 +81,7 @@ def test_recommend_json_is_reproducible_with_a_seed(moods_catalogue: Path):
         str(moods_catalogue),
     )
     first, second = run(*args), run(*args)
-    assert first.returncode == 0, first.stderr
+    assert first.exit_code == 0, first.stderr
     payload = json.loads(first.stdout)
     # The answer's one shape, as POST /api/recommend gives it (issue 23).
     assert payload["mode"] == "uplift" and len(payload["tracks"]) == 5
@@ -83,7 +92,7 @@ def test_recommend_json_is_reproducible_with_a_seed(moods_catalogue: Path):
     assert first.stdout == second.stdout
 
 
-def test_recommend_table_and_distribution(moods_catalogue: Path):
+def test_recommend_table_and_distribution(moods_catalogue: Path, run):
     shown = run(
         "recommend",
         "--distribution",
@@ -93,7 +102,7 @@ def test_recommend_table_and_distribution(moods_catalogue: Path):
         "--catalogue",
         str(moods_catalogue),
     )
-    assert shown.returncode == 0, shown.stderr
+    assert shown.exit_code == 0, shown.stderr
     # The heading says how many of the 4 really match (issue 10: no "4 tracks matching" claim
     # for tracks that do not).
     heading = " ".join(shown.stdout.split())
@@ -105,17 +114,18 @@ def test_recommend_table_says_why_in_words_within_80_columns(moods_catalogue: Pa
     """Each track with its explanation in listeners' words under the title (issue 23), the
     table fitting an 80-column terminal."""
     args = ("recommend", "-e", "happy", "--k", "3", "--seed", "2")
-    shown = run(*args, "--catalogue", str(moods_catalogue), env={"COLUMNS": "80"})
+    shown = run_process(*args, "--catalogue", str(moods_catalogue), env={"COLUMNS": "80"})
     assert shown.returncode == 0, shown.stderr
     assert max(len(line) for line in shown.stdout.splitlines()) <= 80
-    answer = json.loads(run(*args, "--catalogue", str(moods_catalogue), "--json").stdout)
+    answer = json.loads(run_process(*args, "--catalogue", str(moods_catalogue), "--json").stdout)
     cells = " ".join(shown.stdout.replace("│", " ").split())
     for track in answer["tracks"]:
         assert track["explanation"] and " ".join(track["explanation"].split()[:2]) in cells
 
 
-def test_env_var_names_the_catalogue(moods_catalogue: Path):
-    shown = run("catalog", "stats", "--json", env={"MOODTUNE_CATALOGUE": str(moods_catalogue)})
+def test_env_var_names_the_catalogue(moods_catalogue: Path, run, monkeypatch):
+    monkeypatch.setenv("MOODTUNE_CATALOGUE", str(moods_catalogue))
+    shown = run("catalog", "stats", "--json")
     assert json.loads(shown.stdout)["path"] == str(moods_catalogue)
 
 
@@ -132,23 +142,23 @@ def test_env_var_names_the_catalogue(moods_catalogue: Path):
         (("--emotion", "sad", "--mode", "party"), "unknown mode 'party'"),
     ],
 )
-def test_user_mistakes_exit_2_with_a_message(moods_catalogue: Path, args, message):
+def test_user_mistakes_exit_2_with_a_message(moods_catalogue: Path, args, message, run):
     result = run("recommend", *args, "--catalogue", str(moods_catalogue))
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
 
 
-def test_a_new_catalogue_fills_itself_with_the_builtin_tracks(tmp_path: Path, datasets: Path):
+def test_a_new_catalogue_fills_itself_with_the_builtin_tracks(tmp_path: Path, datasets: Path, run):
     path = tmp_path / "new.sqlite"
     result = run("recommend", "--emotion", "sad", "--k", "3", "--catalogue", str(path))
-    assert result.returncode == 2 and "no such file" in result.stderr  # a typo: not made
+    assert result.exit_code == 2 and "no such file" in result.stderr  # a typo: not made
     assert not path.exists()
     table = tmp_path / "songs.csv"
     lines = (datasets / "tidytuesday/spotify_songs.csv").read_text().splitlines(keepends=True)
     table.write_text("".join(lines[:11]))
     made = run("catalog", "import", str(table), "--catalogue", str(path))  # import makes one
-    assert made.returncode == 0, made.stderr
+    assert made.exit_code == 0, made.stderr
     with Catalogue.open(path) as opened:
         assert opened.count() == 28 + 10  # the built-in clips, then the table
 

@@ -96,10 +96,10 @@ def test_evaluate_text_refuses_a_bad_report_path(run_cli, text_env, dev_sample, 
 def small_corpus(goemotions: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "small"
     folder.mkdir()
-    pd.read_csv(goemotions / "train.csv").sample(600, random_state=1).to_csv(
+    pd.read_csv(goemotions / "train.csv").sample(300, random_state=1).to_csv(
         folder / "train.csv", index=False
     )
-    pd.read_csv(goemotions / "dev.csv").sample(200, random_state=1).to_csv(
+    pd.read_csv(goemotions / "dev.csv").sample(100, random_state=1).to_csv(
         folder / "dev.csv", index=False
     )
     return folder
@@ -123,7 +123,7 @@ def test_training_writes_a_loadable_head_and_is_deterministic(
     assert set(results) == {"logistic-single", "mlp-soft", "prototypes", "majority"}
     meta = heads[0].metadata
     assert meta["chosen"]["name"] in ("logistic-single", "mlp-soft")
-    assert meta["training_data"]["rows"] == 600 and meta["training_data"]["licence"] == "Apache-2.0"
+    assert meta["training_data"]["rows"] == 300 and meta["training_data"]["licence"] == "Apache-2.0"
     best = results[meta["chosen"]["name"]].macro_f1
     assert meta["dev_metrics"]["chosen"]["macro_f1"] == pytest.approx(best, abs=1e-4)
     x = np.random.default_rng(0).normal(size=(4, 384))

@@ -18,7 +18,7 @@ from schemathesis import GenerationMode  # noqa: E402
 #: Operations without a parameter or a body.
 NOTHING_TO_BREAK = {"GET /api/health", "DELETE /api/history"}
 #: Examples per API operation and generation mode.
-EXAMPLES = 100
+EXAMPLES = 50
 
 
 @pytest.fixture(scope="module")
