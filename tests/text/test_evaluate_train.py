@@ -19,8 +19,8 @@ def goemotions(datasets: Path) -> Path:
 
 @pytest.fixture
 def dev_sample(goemotions: Path, tmp_path: Path) -> Path:
-    """700 rows of dev.csv (fixed sample): single- and multi-label rows."""
-    frame = pd.read_csv(goemotions / "dev.csv").sample(700, random_state=0)
+    """400 rows of dev.csv (fixed sample): single- and multi-label rows."""
+    frame = pd.read_csv(goemotions / "dev.csv").sample(400, random_state=0)
     path = tmp_path / "dev-sample.csv"
     frame.to_csv(path, index=False)
     return path
