@@ -212,3 +212,26 @@ def test_mp3_and_opus_decode_and_keep_their_tempo(
     (analysis,) = result.analyses
     assert analysis.values["tempo"] == pytest.approx(100, rel=0.02)
     assert analysis.duration_ms == pytest.approx(6000, abs=100)
+
+
+def test_vibenet_is_loaded_holding_the_jit_lock(tmp_path: Path, monkeypatch) -> None:
+    """Importing VibeNet imports librosa, which may compile into numba's cache: a pool's
+    workers load it one at a time (the parent no longer warms the cache up first)."""
+    import subprocess
+    import sys
+
+    from moodtune.audio import measure
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    probe = f"import filelock; filelock.FileLock({measure.jit_lock().lock_file!r}).acquire(0)"
+    refused: list[bool] = []
+
+    def loading() -> str:
+        taken = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+        refused.append(taken.returncode != 0 and "Timeout" in taken.stderr)
+        return "the estimator"
+
+    monkeypatch.setattr(batch, "VibeNetEstimator", loading)
+    assert batch._load_estimator() == "the estimator" and refused == [True]
+    free = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert free.returncode == 0, free.stderr  # released once loaded

@@ -191,9 +191,8 @@ def _run(todo: list[Path], *, jobs: int, estimate: bool) -> Generator[Outcome, N
         return
     import multiprocessing
 
-    from moodtune.audio.measure import warm_up
-
-    warm_up()  # the JIT cache complete before workers load it (see warm_up)
+    # No warm-up here: each worker compiles into numba's cache only holding jit_lock (its
+    # first measure, and loading VibeNet), so the pool starts at once.
     # "spawn": a forked child would inherit the thread pools of numba and onnxruntime.
     context = multiprocessing.get_context("spawn")
     # The workers are started from this thread (ProcessPoolExecutor.submit starts them on
@@ -338,7 +337,7 @@ def analyse_one(path: str, estimate: bool) -> Outcome:
     global _ESTIMATOR
     try:
         if estimate and _ESTIMATOR is None:
-            _ESTIMATOR = VibeNetEstimator()
+            _ESTIMATOR = _load_estimator()
         return path, analyse_file(path, _ESTIMATOR if estimate else None), None
     except MoodtuneError as error:
         message = str(error)
@@ -346,6 +345,15 @@ def analyse_one(path: str, estimate: bool) -> Outcome:
         return path, None, message[len(prefix) :] if message.startswith(prefix) else message
     except Exception as error:  # a decoder or analysis crash on this file must not stop the batch
         return path, None, f"analysis failed: {type(error).__name__}: {error}"
+
+
+def _load_estimator() -> VibeNetEstimator:
+    """VibeNet, loaded holding :func:`~moodtune.audio.measure.jit_lock`: importing it imports
+    librosa, whose numba functions compile into the cache when it is not complete yet."""
+    from moodtune.audio.measure import jit_lock
+
+    with jit_lock():
+        return VibeNetEstimator()
 
 
 def default_jobs() -> int:

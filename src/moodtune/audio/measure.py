@@ -163,11 +163,11 @@ def warm_up() -> None:
     """Measure two seconds of a tone once in this process, under :func:`jit_lock`, so that
     the analysis' JIT-compiled parts (librosa's numba functions) are compiled and cached.
 
-    numba writes its cache files without a lock: on a fresh install, processes compiling the
-    same function at once can leave a cache that crashes (SIGSEGV) every later process loading
-    it. Here the first process compiles while the others wait for the lock, then they load the
-    complete cache (a few ms once cached; about 15 s the very first time). The first
-    :func:`measure` of a process does the same; a pool's parent runs this first.
+    numba writes its cache without a lock: processes compiling the same function at once can
+    leave a cache that crashes (SIGSEGV) every later process. The first compiles while the
+    others wait, then they load it (about 20 s the first time). A process's first
+    :func:`measure` and loading VibeNet (:mod:`moodtune.audio.batch`) hold the lock too, so a
+    pool's or a cluster's workers never compile at once. ``make setup`` runs this once.
     """
     if not _warmed.is_set():
         time = np.arange(2 * ANALYSIS_RATE, dtype=np.float32) / ANALYSIS_RATE

@@ -229,10 +229,8 @@ def analyse_on_cluster(
     :func:`work_log_path`); ``timeout`` bounds the wait in seconds and ``window`` the files
     submitted at a time (see :class:`DaskRunner`).
     """
-    from moodtune.audio.measure import warm_up
     from moodtune.audio.output import analyse_to_table
 
-    warm_up()  # a local cluster's workers then read a complete JIT cache (see warm_up)
     log = WorkLog(work_log or work_log_path(out), uuid.uuid4().hex[:12])
     return analyse_to_table(
         paths,

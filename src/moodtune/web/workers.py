@@ -18,8 +18,8 @@ and queued (``moodtune.web.limits.WorkGate``), a full gate answers 503 with ``Re
 A worker that dies (killed, out of memory) answers that reading 503 and the pool is started
 again at the next one.
 
-Nothing here analyses audio, so ``moodtune.audio.measure.warm_up`` (the numba cache race of
-audio pools) is not needed before these processes start.
+Nothing here analyses audio, so ``moodtune.audio.measure.jit_lock`` (the numba cache race of
+audio pools) is not involved.
 """
 
 from __future__ import annotations
