@@ -58,11 +58,11 @@ def test_train_model_gives_the_cli_artifact(run_main, seed_paths, tmp_path):
     assert "trained for" in result.stderr
 
 
-@pytest.mark.slow
-def test_train_model_with_cv_records_the_summary_and_reports_progress(seed_paths):
+def test_train_model_with_cv_records_the_summary_and_reports_progress():
+    """What the CV records and reports, on 40 tracks (the seed's scores: test_evaluation.py)."""
     seen = []
     trained = train_model(
-        read_labelled(*seed_paths),
+        tidy(_tiny(), source="tiny.csv"),
         config=TrainConfig(epochs=15),
         progress=lambda done, total, what: seen.append((done, total, what)),
     )

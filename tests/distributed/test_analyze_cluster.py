@@ -4,18 +4,18 @@ The cluster gives the table the in-process path gives; a worker killed mid-file 
 and the file finished on another worker; an interrupted run resumes; and the file-level work
 log (``<out>.worklog.jsonl``) proves that no finished file was analysed twice.
 
-To kill a worker at a known point rather than at a guessed moment, the workers start with a
-``sitecustomize`` module on their PYTHONPATH (spawned processes inherit it): when a worker
-opens the file named in a small JSON control file (after decoding and measuring it, when it
-hashes the bytes for the track id), it creates a marker file with its process id and sends
-itself SIGKILL; once, or, with ``always``, every time. Nothing waits on a clock: the runs
+To kill a worker at a known point rather than at a guessed moment, every worker process runs
+a hook as it starts (a Dask worker preload, so the replacement of a killed worker runs it
+too, however the processes start): when a worker opens the file named in a small JSON
+control file (after decoding and measuring it, when it hashes the bytes for the track id), it
+creates a marker file with its process id and sends itself SIGKILL; once, or, with
+``always``, every time. Nothing waits on a clock: the runs
 end when their futures do (bounded by a timeout).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -45,10 +45,10 @@ TIMEOUT = 300.0
 TEMPI = (80, 96, 110, 132, 150)
 
 HOOK = """
-import builtins, json, os, signal
+import builtins, io, json, os, signal
 
-_CONTROL = os.environ.get("MOODTUNE_TEST_KILL_CONTROL")
-_open = builtins.open
+_CONTROL = CONTROL_PATH
+_open = io.open  # builtins.open, left as it is when Dask runs this file a second time
 
 
 def _killing_open(file, *args, **kwargs):
@@ -70,8 +70,7 @@ def _killing_open(file, *args, **kwargs):
     return _open(file, *args, **kwargs)
 
 
-if _CONTROL:
-    builtins.open = _killing_open
+builtins.open = _killing_open
 """
 
 
@@ -84,13 +83,11 @@ def control(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def cluster(control: Path, tmp_path_factory: pytest.TempPathFactory):
     """Two worker processes with the kill hook, and the scheduler settings of analyze."""
-    hook = tmp_path_factory.mktemp("site")
-    (hook / "sitecustomize.py").write_text(HOOK)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYTHONPATH", os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]))
-        patch.setenv("MOODTUNE_TEST_KILL_CONTROL", str(control))
-        with dask_client(cluster="local:2", config=ANALYSE_CONFIG) as client:
-            yield client
+    hook = tmp_path_factory.mktemp("preload") / "kill_hook.py"
+    hook.write_text(HOOK.replace("CONTROL_PATH", repr(str(control))))
+    config = {**ANALYSE_CONFIG, "distributed.worker.preload": [str(hook)]}
+    with dask_client(cluster="local:2", config=config) as client:
+        yield client
 
 
 @pytest.fixture

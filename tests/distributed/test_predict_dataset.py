@@ -3,6 +3,11 @@ worker processes, gives what the in-process path gives for the same tracks."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -93,3 +98,21 @@ def test_an_occupied_output_folder_is_refused(songs, cluster, tmp_path):
     with pytest.raises(MoodtuneError, match="new or empty folder"):
         predict_dataset(EmotionModel.default(), songs[1], tmp_path / "out", cluster)
     assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver is Linux's choice")
+def test_local_workers_are_forked_with_the_environment_of_the_start(monkeypatch):
+    """A forkserver started earlier in this process has an older environment: the workers get
+    the one of the moment the cluster starts, and ignore SIGINT, as spawned ones would."""
+    monkeypatch.setenv("MOODTUNE_TEST_CLUSTER_MARK", "set just now")
+    with dask_client(cluster="local:1") as client:
+        views = client.run(
+            lambda: (
+                Path(f"/proc/{os.getppid()}/cmdline").read_bytes(),
+                os.environ.get("MOODTUNE_TEST_CLUSTER_MARK"),
+                signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
+            )
+        )
+    ((parent, mark, ignored),) = views.values()
+    assert b"multiprocessing.forkserver" in parent
+    assert mark == "set just now" and ignored

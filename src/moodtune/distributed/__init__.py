@@ -18,7 +18,7 @@ from moodtune.distributed._analyze import (
     read_work_log,
     work_log_path,
 )
-from moodtune.distributed._cluster import dask_client, parse_cluster
+from moodtune.distributed._cluster import dask_client, parse_cluster, start_method
 from moodtune.distributed._import import import_dataset, read_partition
 from moodtune.distributed._predict import (
     INCOMPLETE,
@@ -43,5 +43,6 @@ __all__ = [
     "predict_frame",
     "read_partition",
     "read_work_log",
+    "start_method",
     "work_log_path",
 ]
