@@ -3,9 +3,9 @@ in a process group of its own, wait for conditions with a deadline.
 
 To interrupt at a known point, not a guessed moment, one input file is *held*: a
 ``sitecustomize`` module on the subprocess's PYTHONPATH (the cluster's worker processes,
-forked from a forkserver that started with it, have it too) makes reading that file first open a FIFO that nobody writes to, so its partition
-never finishes while the others do. Waiting polls with a deadline on a monotonic clock; nothing
-asserts a duration.
+forked from a forkserver that started with it, have it too) makes reading that file first
+open a FIFO that nobody writes to, so its partition never finishes while the others do.
+Waiting polls with a deadline on a monotonic clock; nothing asserts a duration.
 """
 
 from __future__ import annotations

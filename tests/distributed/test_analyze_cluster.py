@@ -16,6 +16,8 @@ end when their futures do (bounded by a timeout).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -28,9 +30,11 @@ pytest.importorskip("librosa", reason="needs the 'audio' extra")
 
 from audio_synth import clicks, write
 
+import moodtune
 from moodtune.audio.output import analyse_to_table
 from moodtune.distributed import (
     ANALYSE_CONFIG,
+    ANALYSE_IMPORTS,
     analyse_on_cluster,
     dask_client,
     read_work_log,
@@ -86,7 +90,7 @@ def cluster(control: Path, tmp_path_factory: pytest.TempPathFactory):
     hook = tmp_path_factory.mktemp("preload") / "kill_hook.py"
     hook.write_text(HOOK.replace("CONTROL_PATH", repr(str(control))))
     config = {**ANALYSE_CONFIG, "distributed.worker.preload": [str(hook)]}
-    with dask_client(cluster="local:2", config=config) as client:
+    with dask_client(cluster="local:2", config=config, imports=ANALYSE_IMPORTS) as client:
         yield client
 
 
@@ -283,3 +287,34 @@ def test_the_cli_runs_on_a_running_scheduler(cluster, library, tmp_path, run_cli
     assert sorted(pd.read_parquet(out)["path"]) == sorted(str(s) for s in songs)
     assert f"skipped {broken}" in " ".join(err.split())
     assert Counter(e["path"] for e in events(out, "finished")) == Counter(str(s) for s in songs)
+
+
+WARMED = """
+import sys
+from moodtune.distributed import ANALYSE_IMPORTS, dask_client
+
+def warmed():
+    from moodtune.audio import measure
+    return measure._warmed.is_set()
+
+if __name__ == "__main__":
+    with dask_client(cluster="local:1", imports=ANALYSE_IMPORTS) as client:
+        print(list(client.run(warmed).values()))
+"""
+
+
+def test_an_analysis_clusters_workers_start_warmed_up(tmp_path):
+    """In a process whose first cluster analyses, the forkserver warms the analysis up, so
+    the workers forked from it start with librosa imported and compiled."""
+    script = tmp_path / "warmed.py"
+    script.write_text(WARMED)
+    source = str(Path(moodtune.__file__).parents[1])
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env={**os.environ, "PYTHONPATH": source},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[True]"]

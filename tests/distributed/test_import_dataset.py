@@ -34,7 +34,7 @@ def catalogue_rows(path: Path) -> pd.DataFrame:
 def assert_same_rows(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     """Equal, but for the last bits of the float32 probabilities (the forward pass runs in
     batches of another size, and BLAS sums in another order: differences ~3e-7)."""
-    assert len(got) == len(expected) > 20_000
+    assert len(got) == len(expected) > 7_000  # 8,000 rows, 470 repeats
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-5, atol=1e-5)
 
 

@@ -159,7 +159,12 @@ def _analyse_on_dask(
     cluster: str | None,
 ) -> tuple[BatchResult, int, int]:
     """``analyze`` with the files analysed on a Dask cluster (see moodtune.distributed)."""
-    from moodtune.distributed import ANALYSE_CONFIG, analyse_on_cluster, dask_client
+    from moodtune.distributed import (
+        ANALYSE_CONFIG,
+        ANALYSE_IMPORTS,
+        analyse_on_cluster,
+        dask_client,
+    )
     from moodtune.errors import MoodtuneError
 
     if jobs != 1:
@@ -167,7 +172,7 @@ def _analyse_on_dask(
             "--jobs is for this machine's processes; with --cluster/--scheduler the cluster's "
             "workers analyse (local:N sets how many)"
         )
-    with dask_client(scheduler, cluster, config=ANALYSE_CONFIG) as client:
+    with dask_client(scheduler, cluster, config=ANALYSE_CONFIG, imports=ANALYSE_IMPORTS) as client:
         return analyse_on_cluster(
             paths, out, client, estimate=estimate, fresh=fresh, progress=progress
         )

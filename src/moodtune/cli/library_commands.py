@@ -68,7 +68,7 @@ def add(
     --scheduler ADDR the files are analysed by Dask workers.
     """
     from moodtune.audio.output import EmptyAnalysisError
-    from moodtune.distributed import ANALYSE_CONFIG, dask_client
+    from moodtune.distributed import ANALYSE_CONFIG, ANALYSE_IMPORTS, dask_client
     from moodtune.errors import MoodtuneError
     from moodtune.pipelines.audio_folder import add_audio_folder, analysis_table_path
     from moodtune.pipelines.library import library_catalogue_path
@@ -83,7 +83,9 @@ def add(
     try:
         with (
             _stop_on_sigterm(table_path),
-            dask_client(scheduler, cluster, config=ANALYSE_CONFIG) as client,
+            dask_client(
+                scheduler, cluster, config=ANALYSE_CONFIG, imports=ANALYSE_IMPORTS
+            ) as client,
             _progress() as progress,
         ):
             report = add_audio_folder(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from moodtune.distributed._analyze import (
     ANALYSE_CONFIG,
+    ANALYSE_IMPORTS,
     DaskRunner,
     WorkLog,
     analyse_on_cluster,
@@ -30,6 +31,7 @@ from moodtune.distributed._predict import (
 
 __all__ = [
     "ANALYSE_CONFIG",
+    "ANALYSE_IMPORTS",
     "INCOMPLETE",
     "DaskRunner",
     "DatasetPrediction",

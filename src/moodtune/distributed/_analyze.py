@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the audio part is imported only when analysing
 
 __all__ = [
     "ANALYSE_CONFIG",
+    "ANALYSE_IMPORTS",
     "DaskRunner",
     "WorkLog",
     "analyse_on_cluster",
@@ -48,6 +49,12 @@ ANALYSE_CONFIG: dict[str, Any] = {
     "distributed.scheduler.allowed-failures": 2,
     "distributed.scheduler.worker-saturation": 1.0,
 }
+
+#: What a local cluster's forkserver imports for an analysis (``dask_client(imports=…)``):
+#: :mod:`moodtune.audio.warmed`, which measures a tone, so librosa is imported and its
+#: numba functions compiled (about 3 s of CPU) once, not in each worker and each
+#: replacement of a worker that died.
+ANALYSE_IMPORTS = ("moodtune.audio.warmed",)
 
 
 def work_log_path(out: str | Path) -> Path:

@@ -6,7 +6,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -36,11 +36,25 @@ def start_method() -> str:
     return "forkserver" if sys.platform.startswith("linux") else "spawn"
 
 
+def _preload_forkserver(modules: Sequence[str]) -> None:
+    """Have the forkserver import Dask's own list (Dask, NumPy, pandas, …) and ``modules``
+    before it forks a worker. It starts with the process's first local cluster, so a later
+    cluster's ``modules`` change nothing; a module that is not installed is skipped."""
+    from distributed.utils import get_mp_context
+    from distributed.versions import optional_packages, required_packages
+
+    context = get_mp_context()  # sets Dask's list, once: it leaves ours alone after this
+    context.set_forkserver_preload(
+        ["distributed", *required_packages, *optional_packages, *modules]
+    )
+
+
 @contextmanager
 def dask_client(
     scheduler: str | None = None,
     cluster: str | None = None,
     config: Mapping[str, Any] | None = None,
+    imports: Sequence[str] = (),
 ) -> Iterator[Any]:
     """A ``distributed.Client`` for the duration of the block, or None when neither is given.
 
@@ -54,7 +68,8 @@ def dask_client(
     starts, a few seconds, is ignored too). ``config`` (Dask settings such as
     ``{"distributed.scheduler.allowed-failures": 2}``, or another
     ``distributed.worker.multiprocessing-method``) applies to the local cluster; a running
-    scheduler keeps its own.
+    scheduler keeps its own. ``imports`` are modules the forkserver imports too, so that no
+    forked worker imports them again (e.g. librosa for ``analyze``).
     """
     if scheduler and cluster:
         raise MoodtuneError("give --scheduler or --cluster, not both")
@@ -72,6 +87,8 @@ def dask_client(
         with ExitStack() as stack:
             method = {"distributed.worker.multiprocessing-method": start_method()}
             stack.enter_context(dask.config.set({**method, **dict(config or {})}))
+            if dask.config.get("distributed.worker.multiprocessing-method") == "forkserver":
+                _preload_forkserver(imports)
             from moodtune.audio.batch import sigint_ignored
 
             with sigint_ignored():  # the cluster's processes inherit "ignore SIGINT"
