@@ -110,6 +110,24 @@ def file_seconds() -> dict[str, float]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _analysis_forkserver() -> None:
+    """A process's local Dask clusters fork their workers from one forkserver, which starts
+    with the first of them (moodtune.distributed.start_method); ``analyze`` has it warm the
+    audio analysis up (ANALYSE_IMPORTS). A test process starts clusters for several commands,
+    so it asks for that whatever cluster comes first, as Dask's own tests preload theirs:
+    the analysis tests' workers then do not each import librosa. That ``analyze`` asks for it
+    itself is tested in a process of its own (tests/distributed/test_analyze_cluster.py)."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return
+    from moodtune.distributed import ANALYSE_IMPORTS, preload_forkserver, start_method
+
+    if start_method() == "forkserver":
+        preload_forkserver(ANALYSE_IMPORTS)
+
+
 @pytest.fixture(autouse=True)
 def _moodtune_logger_as_it_was() -> Iterator[None]:
     """The ``moodtune`` logger's handlers, level and propagation put back after each test: a

@@ -19,7 +19,12 @@ from moodtune.distributed._analyze import (
     read_work_log,
     work_log_path,
 )
-from moodtune.distributed._cluster import dask_client, parse_cluster, start_method
+from moodtune.distributed._cluster import (
+    dask_client,
+    parse_cluster,
+    preload_forkserver,
+    start_method,
+)
 from moodtune.distributed._import import import_dataset, read_partition
 from moodtune.distributed._predict import (
     INCOMPLETE,
@@ -43,6 +48,7 @@ __all__ = [
     "parse_cluster",
     "predict_dataset",
     "predict_frame",
+    "preload_forkserver",
     "read_partition",
     "read_work_log",
     "start_method",

@@ -12,7 +12,7 @@ from typing import Any
 
 from moodtune.errors import MissingExtraError, MoodtuneError
 
-__all__ = ["dask_client", "parse_cluster", "start_method"]
+__all__ = ["dask_client", "parse_cluster", "preload_forkserver", "start_method"]
 
 _LOCAL = re.compile(r"local:(\d{1,3})")
 
@@ -36,14 +36,16 @@ def start_method() -> str:
     return "forkserver" if sys.platform.startswith("linux") else "spawn"
 
 
-def _preload_forkserver(modules: Sequence[str]) -> None:
+def preload_forkserver(modules: Sequence[str]) -> None:
     """Have the forkserver import Dask's own list (Dask, NumPy, pandas, …) and ``modules``
     before it forks a worker. It starts with the process's first local cluster, so a later
     cluster's ``modules`` change nothing; a module that is not installed is skipped."""
+    import dask
     from distributed.utils import get_mp_context
     from distributed.versions import optional_packages, required_packages
 
-    context = get_mp_context()  # sets Dask's list, once: it leaves ours alone after this
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        context = get_mp_context()  # sets Dask's list, once: it leaves ours alone after this
     context.set_forkserver_preload(
         ["distributed", *required_packages, *optional_packages, *modules]
     )
@@ -88,7 +90,7 @@ def dask_client(
             method = {"distributed.worker.multiprocessing-method": start_method()}
             stack.enter_context(dask.config.set({**method, **dict(config or {})}))
             if dask.config.get("distributed.worker.multiprocessing-method") == "forkserver":
-                _preload_forkserver(imports)
+                preload_forkserver(imports)
             from moodtune.audio.batch import sigint_ignored
 
             with sigint_ignored():  # the cluster's processes inherit "ignore SIGINT"
