@@ -5,8 +5,6 @@ command, chips over the default catalogue and the mood words in the CLI and the 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -103,27 +101,17 @@ def test_on_muse_moodtune_picks_beat_random(datasets, tmp_path):
         assert scores["moodtune"]["hit_rate"] > scores["random"]["hit_rate"]
 
 
-def test_the_command_runs_and_writes_its_reports(tmp_path):
+def test_the_command_runs_and_writes_its_reports(tmp_path, run_cli):
     table = synthetic_listeners(tmp_path / "listeners.csv", rows=64)
     args = ["evaluate-recommendations", str(table), "--folds", "2", "--seeds", "0", "--k", "3"]
     args += ["--moods", "happiness,calm", "--json", str(tmp_path / "r.json")]
-    done = subprocess.run(
-        [sys.executable, "-m", "moodtune", *args, "--report", str(tmp_path / "r.md")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Hit rate" in done.stdout and "random" in done.stdout
+    code, out, err = run_cli(*args, "--report", str(tmp_path / "r.md"))
+    assert code == 0, err
+    assert "Hit rate" in out and "random" in out
     assert set(json.loads((tmp_path / "r.json").read_text())["match"]) == {"happiness", "calm"}
     assert (tmp_path / "r-scatter.png").is_file()
-    bad = subprocess.run(
-        [sys.executable, "-m", "moodtune", *args[:2], "--moods", "melancholia"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert bad.returncode == 2 and "melancholia" in bad.stderr
+    code, _, err = run_cli(*args[:2], "--moods", "melancholia")
+    assert code == 2 and "melancholia" in err
 
 
 def test_no_chip_over_the_default_catalogue_names_an_emotion_the_reading_places_elsewhere(
@@ -148,19 +136,14 @@ def test_no_chip_over_the_default_catalogue_names_an_emotion_the_reading_places_
 
 
 @pytest.mark.parametrize("word", ["calm", "Nostalgic"])
-def test_the_cli_accepts_mood_words(tmp_path, word):
+def test_the_cli_accepts_mood_words(tmp_path, word, run_cli):
     from moodtune.catalogue.builtin import open_catalogue
 
     open_catalogue(tmp_path / "c.sqlite").close()  # a new catalogue holds the built-in clips
     options = ["--k", "3", "--seed", "0", "--catalogue", str(tmp_path / "c.sqlite"), "--json"]
-    done = subprocess.run(
-        [sys.executable, "-m", "moodtune", "recommend", "-e", word, *options],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    answer = json.loads(done.stdout)
+    code, out, err = run_cli("recommend", "-e", word, *options)
+    assert code == 0, err
+    answer = json.loads(out)
     assert word.lower() in answer["summary"] and len(answer["tracks"]) == 3
 
 
