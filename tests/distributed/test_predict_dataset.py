@@ -101,9 +101,10 @@ def test_an_occupied_output_folder_is_refused(songs, cluster, tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver is Linux's choice")
-def test_local_workers_are_forked_with_the_environment_of_the_start(monkeypatch):
-    """A forkserver started earlier in this process has an older environment: the workers get
-    the one of the moment the cluster starts, and ignore SIGINT, as spawned ones would."""
+def test_local_workers_are_forked_with_the_environment_of_the_start(cluster, monkeypatch):
+    """The module's ``cluster`` started this process's forkserver, whose environment is now
+    older than the process's: the workers of a new cluster get the one of the moment it
+    starts, and ignore SIGINT, as spawned ones would."""
     monkeypatch.setenv("MOODTUNE_TEST_CLUSTER_MARK", "set just now")
     with dask_client(cluster="local:1") as client:
         views = client.run(
