@@ -291,26 +291,32 @@ def test_the_cli_runs_on_a_running_scheduler(cluster, library, tmp_path, run_cli
 
 WARMED = """
 import sys
-from moodtune.distributed import ANALYSE_IMPORTS, dask_client
+from moodtune.distributed import ANALYSE_IMPORTS, dask_client, preload_forkserver
 
 def warmed():
     from moodtune.audio import measure
     return measure._warmed.is_set()
 
 if __name__ == "__main__":
-    with dask_client(cluster="local:1", imports=ANALYSE_IMPORTS) as client:
+    if sys.argv[1] == "asked before":  # as tests/conftest.py does; then a cluster asking none
+        preload_forkserver(ANALYSE_IMPORTS)
+    imports = ANALYSE_IMPORTS if sys.argv[1] == "asked by the cluster" else ()
+    with dask_client(cluster="local:1", imports=imports) as client:
         print(list(client.run(warmed).values()))
 """
 
 
-def test_an_analysis_clusters_workers_start_warmed_up(tmp_path):
-    """In a process whose first cluster analyses, the forkserver warms the analysis up, so
-    the workers forked from it start with librosa imported and compiled."""
+@pytest.mark.parametrize("how", ["asked by the cluster", "asked before"])
+def test_an_analysis_clusters_workers_start_warmed_up(tmp_path, how):
+    """In a process of its own, whose first cluster analyses (or after the analysis was asked
+    for, as tests/conftest.py does, by a cluster that asks for nothing: requests add up), the
+    forkserver warms the analysis up, so the workers forked from it start with librosa
+    imported and compiled."""
     script = tmp_path / "warmed.py"
     script.write_text(WARMED)
     source = str(Path(moodtune.__file__).parents[1])
     done = subprocess.run(
-        [sys.executable, str(script)],
+        [sys.executable, str(script), how],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,

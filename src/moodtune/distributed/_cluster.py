@@ -36,18 +36,25 @@ def start_method() -> str:
     return "forkserver" if sys.platform.startswith("linux") else "spawn"
 
 
+#: Modules asked for by :func:`preload_forkserver` so far, in order (this process's forkserver
+#: imports all of them when it starts).
+_FORKSERVER_IMPORTS: list[str] = []
+
+
 def preload_forkserver(modules: Sequence[str]) -> None:
     """Have the forkserver import Dask's own list (Dask, NumPy, pandas, …) and ``modules``
-    before it forks a worker. It starts with the process's first local cluster, so a later
-    cluster's ``modules`` change nothing; a module that is not installed is skipped."""
+    before it forks a worker. Requests add up until the forkserver starts, with the
+    process's first local cluster; after that they change nothing. A module that is not
+    installed is skipped."""
     import dask
     from distributed.utils import get_mp_context
     from distributed.versions import optional_packages, required_packages
 
+    _FORKSERVER_IMPORTS.extend(m for m in modules if m not in _FORKSERVER_IMPORTS)
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         context = get_mp_context()  # sets Dask's list, once: it leaves ours alone after this
     context.set_forkserver_preload(
-        ["distributed", *required_packages, *optional_packages, *modules]
+        ["distributed", *required_packages, *optional_packages, *_FORKSERVER_IMPORTS]
     )
 
 
